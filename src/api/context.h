@@ -1,0 +1,17 @@
+// What every route handler may use. Owned by the caller of register_routes (the CLI's
+// server command); outlives the router.
+#pragma once
+
+#include "config/settings.h"
+#include "core/timestamp.h"
+#include "store/database.h"
+
+namespace praetor::api {
+
+struct ApiContext {
+  const config::Settings& settings;
+  store::Database& db;
+  const core::Clock& clock;
+};
+
+}  // namespace praetor::api

@@ -1,0 +1,156 @@
+#include "api/router.h"
+
+#include <spdlog/spdlog.h>
+
+#include "api/errors.h"
+#include "core/uuid.h"
+
+namespace praetor::api {
+
+namespace json = boost::json;
+
+namespace {
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    if (i >= path.size()) break;
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    parts.push_back(percent_decode(std::string_view(path).substr(i, j - i)));
+    i = j;
+  }
+  return parts;
+}
+
+// X-PREFECT-API-VERSION must be "x.y.z" integers and at least 0.8.0 when present
+// (Prefect's EnforceMinimumAPIVersion); a missing header means "latest".
+std::optional<core::Error> check_api_version(const Request& request) {
+  auto v = request.header("x-prefect-api-version");
+  if (!v || v->empty()) return std::nullopt;
+  std::vector<int> parts;
+  size_t start = 0;
+  for (;;) {
+    size_t dot = v->find('.', start);
+    std::string piece = v->substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (piece.empty() || piece.size() > 9 || piece.find_first_not_of("0123456789") != std::string::npos) {
+      parts.clear();
+      break;
+    }
+    parts.push_back(std::stoi(piece));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  if (parts.size() != 3) {
+    return core::Error::bad_request(
+        "Invalid X-PREFECT-API-VERSION header format.Expected header in format 'x.y.z' but received " + *v);
+  }
+  if (parts[0] == 0 && parts[1] < 8) {
+    return core::Error::bad_request("The request specified API version " + *v +
+                                    " but this server requires version 0.8.0 or higher.");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<Router::Segment> Router::compile(const std::string& pattern) {
+  std::vector<Segment> out;
+  for (const auto& part : split_path(pattern)) {
+    if (part.size() > 2 && part.front() == '{' && part.back() == '}') {
+      std::string inner = part.substr(1, part.size() - 2);
+      auto colon = inner.find(':');
+      std::string name = inner.substr(0, colon);
+      std::string type = colon == std::string::npos ? "" : inner.substr(colon + 1);
+      Segment::Kind kind = type == "uuid"   ? Segment::Kind::kUuid
+                           : type == "path" ? Segment::Kind::kRest
+                                            : Segment::Kind::kParam;
+      out.push_back({kind, name});
+    } else {
+      out.push_back({Segment::Kind::kLiteral, part});
+    }
+  }
+  return out;
+}
+
+void Router::add(std::string method, const std::string& pattern, Handler handler) {
+  routes_.push_back({std::move(method), pattern, compile(pattern), std::move(handler), {}});
+}
+
+void Router::add_websocket(const std::string& pattern, WebSocketFactory factory) {
+  routes_.push_back({"WEBSOCKET", pattern, compile(pattern), {}, std::move(factory)});
+}
+
+bool Router::match(const Route& route, const std::vector<std::string>& parts, PathParams& params) {
+  params.clear();
+  size_t i = 0;
+  for (const auto& seg : route.segments) {
+    if (seg.kind == Segment::Kind::kRest) {
+      std::string rest;
+      for (size_t k = i; k < parts.size(); ++k) rest += (k > i ? "/" : "") + parts[k];
+      params[seg.text] = rest;
+      return true;
+    }
+    if (i >= parts.size()) return false;
+    const std::string& part = parts[i++];
+    switch (seg.kind) {
+      case Segment::Kind::kLiteral:
+        if (part != seg.text) return false;
+        break;
+      case Segment::Kind::kParam:
+        params[seg.text] = part;
+        break;
+      case Segment::Kind::kUuid: {
+        auto id = core::parse_uuid(part);
+        if (!id) return false;
+        params[seg.text] = *id;
+        break;
+      }
+      case Segment::Kind::kRest:
+        break;
+    }
+  }
+  return i == parts.size();
+}
+
+Response Router::dispatch(const Request& request) const {
+  auto parts = split_path(request.path);
+  PathParams params;
+  bool path_matched = false;
+  for (const auto& route : routes_) {
+    if (route.websocket) continue;
+    if (!match(route, parts, params)) continue;
+    if (route.method != request.method && !(request.method == "HEAD" && route.method == "GET")) {
+      path_matched = true;
+      continue;
+    }
+    if (auto bad_version = check_api_version(request)) return error_response(*bad_version, request);
+    try {
+      auto result = route.handler(request, params);
+      if (!result) return error_response(result.error(), request);
+      return std::move(*result);
+    } catch (const std::exception& e) {
+      return error_response(core::Error::internal(e.what()), request);
+    }
+  }
+  if (path_matched) return json_response(405, json::object{{"detail", "Method Not Allowed"}});
+  return json_response(404, json::object{{"detail", "Not Found"}});
+}
+
+const WebSocketFactory* Router::match_websocket(const std::string& path, PathParams& params) const {
+  auto parts = split_path(path);
+  for (const auto& route : routes_) {
+    if (route.websocket && match(route, parts, params)) return &route.websocket;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Router::describe() const {
+  std::vector<std::string> out;
+  for (const auto& r : routes_) out.push_back(r.method + " " + r.pattern);
+  return out;
+}
+
+}  // namespace praetor::api

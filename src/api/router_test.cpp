@@ -1,0 +1,87 @@
+#include "api/router.h"
+
+#include <gtest/gtest.h>
+
+namespace praetor::api {
+namespace {
+
+Request req(std::string method, std::string path) {
+  Request r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  return r;
+}
+
+Router make_router() {
+  Router router;
+  router.add("POST", "/api/flows/", [](const Request&, const PathParams&) -> core::Result<Response> {
+    return json_response(201, "created");
+  });
+  router.add("GET", "/api/flows/{id:uuid}", [](const Request&, const PathParams& p) -> core::Result<Response> {
+    return json_response(200, boost::json::value(p.at("id")));
+  });
+  router.add("GET", "/api/flows/name/{name}", [](const Request&, const PathParams& p) -> core::Result<Response> {
+    return json_response(200, boost::json::value(p.at("name")));
+  });
+  router.add("GET", "/api/boom", [](const Request&, const PathParams&) -> core::Result<Response> {
+    throw std::runtime_error("bug");
+  });
+  return router;
+}
+
+// Verifies trailing slashes are ignored and uuid segments are normalised.
+TEST(Router, MatchesWithAndWithoutSlash) {
+  auto r = make_router();
+  EXPECT_EQ(r.dispatch(req("POST", "/api/flows/")).status, 201);
+  EXPECT_EQ(r.dispatch(req("POST", "/api/flows")).status, 201);
+  auto got = r.dispatch(req("GET", "/api/flows/0B2D3C4E-5F60-4718-9A2B-3C4D5E6F7081"));
+  EXPECT_EQ(got.body, "\"0b2d3c4e-5f60-4718-9a2b-3c4d5e6f7081\"");
+}
+
+// Verifies a non-UUID id falls through to 404 and a wrong method gives 405, in Prefect's shape.
+TEST(Router, NotFoundAndMethodNotAllowed) {
+  auto r = make_router();
+  auto nf = r.dispatch(req("GET", "/api/flows/not-a-uuid"));
+  EXPECT_EQ(nf.status, 404);
+  EXPECT_EQ(nf.body, "{\"detail\":\"Not Found\"}");
+  auto mna = r.dispatch(req("DELETE", "/api/flows/"));
+  EXPECT_EQ(mna.status, 405);
+  EXPECT_EQ(mna.body, "{\"detail\":\"Method Not Allowed\"}");
+}
+
+// Verifies percent-encoded segments are decoded per segment.
+TEST(Router, DecodesSegments) {
+  auto r = make_router();
+  EXPECT_EQ(r.dispatch(req("GET", "/api/flows/name/my%20flow")).body, "\"my flow\"");
+}
+
+// Verifies a handler exception becomes Prefect's 500 body rather than a crash.
+TEST(Router, ExceptionBecomes500) {
+  auto r = make_router();
+  auto res = r.dispatch(req("GET", "/api/boom"));
+  EXPECT_EQ(res.status, 500);
+  EXPECT_EQ(res.body, "{\"exception_message\":\"Internal Server Error\"}");
+}
+
+// Verifies X-PREFECT-API-VERSION checks: malformed and too old are 400, current passes.
+TEST(Router, ApiVersionHeader) {
+  auto r = make_router();
+  for (auto [value, status] : std::vector<std::pair<std::string, int>>{
+           {"0.8.4", 201}, {"1.0.0", 201}, {"0.7.9", 400}, {"0.8", 400}, {"abc", 400}, {"0.8.4.1", 400}}) {
+    auto q = req("POST", "/api/flows/");
+    q.headers.emplace_back("x-prefect-api-version", value);
+    EXPECT_EQ(r.dispatch(q).status, status) << value;
+  }
+}
+
+// Verifies query parameters are decoded.
+TEST(Request, QueryParam) {
+  Request q;
+  q.query = "client=a%2Fb&x=1+2";
+  EXPECT_EQ(q.query_param("client"), "a/b");
+  EXPECT_EQ(q.query_param("x"), "1 2");
+  EXPECT_FALSE(q.query_param("y"));
+}
+
+}  // namespace
+}  // namespace praetor::api

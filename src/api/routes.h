@@ -1,0 +1,16 @@
+// Registers every REST and WebSocket route under /api. One register_* function per resource
+// file; this is the only list of them.
+#pragma once
+
+#include "api/context.h"
+#include "api/router.h"
+
+namespace praetor::api {
+
+void register_routes(Router& router, ApiContext& context);
+
+// Per-resource registration, one per file.
+void register_root_routes(Router& router, ApiContext& context);
+void register_flow_routes(Router& router, ApiContext& context);
+
+}  // namespace praetor::api

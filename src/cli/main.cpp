@@ -1,0 +1,35 @@
+// The praetor executable: `praetor server start`, `praetor version`.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/server_command.h"
+
+int main(int argc, char** argv) {
+  // Structured log lines on stderr; stdout stays free for command output.
+  auto logger = spdlog::stderr_color_mt("praetor");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_default_logger(logger);
+
+  CLI::App app{"praetor: a Prefect 3 compatible orchestration server"};
+  app.require_subcommand(1);
+
+  auto* version = app.add_subcommand("version", "Print the Praetor version and the Prefect API it speaks");
+  auto* server = app.add_subcommand("server", "Run and manage the server");
+  server->require_subcommand(1);
+  praetor::cli::ServerStartOptions start_options;
+  auto* start = server->add_subcommand("start", "Start the API server");
+  start->add_option("--host", start_options.host, "Address to bind (default PREFECT_SERVER_API_HOST or 127.0.0.1)");
+  start->add_option("--port", start_options.port, "Port to bind (default PREFECT_SERVER_API_PORT or 4200)")
+      ->check(CLI::Range(0, 65535));
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (version->parsed()) {
+    std::printf("praetor %s\nPrefect API version: 0.8.4\nPrefect server version reported: 3.9.1\n", PRAETOR_VERSION);
+    return 0;
+  }
+  if (start->parsed()) return praetor::cli::run_server_start(start_options);
+  return 0;
+}

@@ -1,0 +1,57 @@
+#include "cli/server_command.h"
+
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "api/routes.h"
+#include "config/settings.h"
+#include "server/http_server.h"
+#include "store/database.h"
+
+namespace praetor::cli {
+
+int run_server_start(const ServerStartOptions& options) {
+  auto settings = config::load_settings();
+  if (!settings) {
+    spdlog::error("configuration error: {}", settings.error().message);
+    return 2;
+  }
+  if (options.host) settings->host = *options.host;
+  if (options.port) settings->port = static_cast<uint16_t>(*options.port);
+  spdlog::set_level(spdlog::level::from_str(settings->log_level));
+
+  if (settings->database.dialect != config::DatabaseUrl::Dialect::kSqlite) {
+    spdlog::error("database URL {} is PostgreSQL, which this build does not support yet", settings->database.raw);
+    return 2;
+  }
+  auto db = store::Database::open(settings->database.sqlite_path);
+  if (!db) {
+    spdlog::error("{}", db.error().message);
+    return 1;
+  }
+  spdlog::info("database {} at schema version {}", settings->database.sqlite_path, (*db)->schema_version());
+
+  core::SystemClock clock;
+  api::ApiContext context{*settings, **db, clock};
+  api::Router router;
+  api::register_routes(router, context);
+
+  server::ServerOptions server_options;
+  server_options.host = settings->host;
+  server_options.port = settings->port;
+  server_options.io_threads = std::max(1u, std::thread::hardware_concurrency());
+  server_options.handler_threads = settings->handler_threads;
+  server_options.max_body_bytes = settings->max_body_bytes;
+  server::HttpServer server(server_options, router);
+  if (auto st = server.listen(); !st) {
+    spdlog::error("{}", st.error().message);
+    return 1;
+  }
+  spdlog::info("praetor listening on http://{}:{}/api", settings->host, server.port());
+  server.run();
+  spdlog::info("praetor stopped");
+  return 0;
+}
+
+}  // namespace praetor::cli

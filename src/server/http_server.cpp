@@ -1,0 +1,92 @@
+#include "server/http_server.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/http_session.h"
+#include "server/server_state.h"
+
+namespace praetor::server {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct HttpServer::Impl {
+  ServerState state;
+  tcp::acceptor acceptor;
+  net::signal_set signals;
+
+  Impl(ServerOptions options, const api::Router& router)
+      : state(std::move(options), router), acceptor(state.ioc), signals(state.ioc, SIGINT, SIGTERM) {}
+
+  void accept() {
+    acceptor.async_accept(net::make_strand(state.ioc), [this](boost::system::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec != net::error::operation_aborted) {
+          spdlog::warn("accept failed: {}", ec.message());
+          accept();
+        }
+        return;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<HttpSession>(std::move(socket), state)->start();
+      accept();
+    });
+  }
+
+  void shutdown() {
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    signals.cancel(ignored);
+    // Handlers already queued run to completion, so writes they started are committed.
+    state.handlers.join();
+    state.ioc.stop();
+  }
+};
+
+HttpServer::HttpServer(ServerOptions options, const api::Router& router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+
+HttpServer::~HttpServer() = default;
+
+core::Status HttpServer::listen() {
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(impl_->state.options.host, ec);
+  if (ec) return core::Error::invalid("invalid host '" + impl_->state.options.host + "': " + ec.message());
+  tcp::endpoint endpoint(address, impl_->state.options.port);
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return core::Error::unavailable("cannot listen on " + impl_->state.options.host + ":" +
+                                    std::to_string(impl_->state.options.port) + ": " + ec.message());
+  }
+  return core::Ok{};
+}
+
+uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void HttpServer::run() {
+  impl_->signals.async_wait([this](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("received signal {}, shutting down", signal);
+    impl_->shutdown();
+  });
+  impl_->accept();
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl_->state.options.io_threads; ++i) threads.emplace_back([this] { impl_->state.ioc.run(); });
+  impl_->state.ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::stop() {
+  net::post(impl_->state.ioc, [this] { impl_->shutdown(); });
+}
+
+}  // namespace praetor::server

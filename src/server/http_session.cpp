@@ -1,0 +1,112 @@
+#include "server/http_session.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/websocket_session.h"
+
+namespace praetor::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+
+namespace {
+
+// Idle keep-alive connections are closed after this; the client pools for 25 s.
+constexpr auto kIdleTimeout = std::chrono::seconds(120);
+
+api::Request to_api_request(const http::request<http::string_body>& req) {
+  api::Request out;
+  out.method = std::string(req.method_string());
+  std::string_view target = req.target();
+  auto q = target.find('?');
+  out.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    out.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  out.body = req.body();
+  return out;
+}
+
+}  // namespace
+
+HttpSession::HttpSession(net::ip::tcp::socket socket, ServerState& state)
+    : stream_(std::move(socket)), state_(state) {}
+
+void HttpSession::start() {
+  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::read_request, shared_from_this()));
+}
+
+void HttpSession::read_request() {
+  parser_.emplace();
+  parser_->body_limit(state_.options.max_body_bytes);
+  parser_->header_limit(64 * 1024);
+  stream_.expires_after(kIdleTimeout);
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+}
+
+void HttpSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+      ec == net::error::connection_reset || ec == net::error::eof) {
+    return close();
+  }
+  if (ec == http::error::body_limit) {
+    return write(api::json_response(413, boost::json::object{{"detail", "Request body is too large"}}), false, 11);
+  }
+  if (ec) {
+    spdlog::debug("bad HTTP request: {}", ec.message());
+    return write(api::json_response(400, boost::json::object{{"detail", "Invalid HTTP request received."}}), false, 11);
+  }
+  auto req = parser_->release();
+  bool keep_alive = req.keep_alive();
+  unsigned version = req.version();
+  api::Request request = to_api_request(req);
+
+  if (beast::websocket::is_upgrade(req)) {
+    api::PathParams params;
+    if (const api::WebSocketFactory* factory = state_.router.match_websocket(request.path, params)) {
+      stream_.expires_never();
+      auto ws = std::make_shared<WebSocketSession>(std::move(stream_), state_);
+      ws->start(std::move(req), std::move(request), *factory);
+      return;
+    }
+  }
+
+  net::post(state_.handlers, [self = shared_from_this(), request = std::move(request), keep_alive, version]() mutable {
+    api::Response response = self->state_.router.dispatch(request);
+    net::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive, version]() mutable {
+      self->write(std::move(response), keep_alive, version);
+    });
+  });
+}
+
+void HttpSession::write(api::Response response, bool keep_alive, unsigned version) {
+  auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version);
+  res->set(http::field::server, "praetor");
+  if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
+  for (const auto& [name, value] : response.headers) res->set(name, value);
+  res->body() = std::move(response.body);
+  res->keep_alive(keep_alive);
+  res->prepare_payload();
+  pending_ = res;
+  stream_.expires_after(std::chrono::seconds(60));
+  http::async_write(stream_, *res, beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
+}
+
+void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  pending_.reset();
+  if (ec || !keep_alive) return close();
+  read_request();
+}
+
+void HttpSession::close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace praetor::server

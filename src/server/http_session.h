@@ -1,0 +1,35 @@
+// One HTTP/1.1 keep-alive connection. Reads a request, runs its handler on the handler
+// pool, writes the response, repeats; hands the socket to a WebSocketSession on upgrade.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "server/server_state.h"
+
+namespace praetor::server {
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket socket, ServerState& state);
+  void start();
+
+ private:
+  void read_request();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void write(api::Response response, bool keep_alive, unsigned version);
+  void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
+  void close();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> pending_;
+  ServerState& state_;
+};
+
+}  // namespace praetor::server

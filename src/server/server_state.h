@@ -1,0 +1,22 @@
+// Shared between the server and its sessions (internal to server/).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "api/router.h"
+#include "server/http_server.h"
+
+namespace praetor::server {
+
+struct ServerState {
+  ServerOptions options;
+  const api::Router& router;
+  boost::asio::io_context ioc;
+  boost::asio::thread_pool handlers;
+
+  ServerState(ServerOptions o, const api::Router& r)
+      : options(std::move(o)), router(r), ioc(options.io_threads), handlers(static_cast<std::size_t>(options.handler_threads)) {}
+};
+
+}  // namespace praetor::server

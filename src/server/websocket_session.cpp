@@ -1,0 +1,123 @@
+#include "server/websocket_session.h"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace praetor::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+
+WebSocketSession::WebSocketSession(beast::tcp_stream stream, ServerState& state)
+    : ws_(std::move(stream)), state_(state) {}
+
+void WebSocketSession::start(http::request<http::string_body> upgrade, api::Request request,
+                             const api::WebSocketFactory& factory) {
+  request_ = std::move(request);
+  factory_ = &factory;
+  // Beast answers pings itself; its keep-alive pings detect dead peers of idle subscribers.
+  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.keep_alive_pings = true;
+  ws_.set_option(timeouts);
+  ws_.read_message_max(state_.options.max_body_bytes);
+  bool wants_prefect = false;
+  if (auto proto = request_.header("sec-websocket-protocol")) wants_prefect = proto->find("prefect") != std::string::npos;
+  ws_.set_option(websocket::stream_base::decorator([wants_prefect](websocket::response_type& res) {
+    res.set(http::field::server, "praetor");
+    if (wants_prefect) res.set(http::field::sec_websocket_protocol, "prefect");
+  }));
+  auto up = std::make_shared<http::request<http::string_body>>(std::move(upgrade));
+  ws_.async_accept(*up, [self = shared_from_this(), up](beast::error_code ec) { self->on_accept(ec); });
+}
+
+void WebSocketSession::on_accept(beast::error_code ec) {
+  if (ec) {
+    spdlog::debug("websocket handshake failed: {}", ec.message());
+    return;
+  }
+  try {
+    handler_ = (*factory_)(request_, shared_from_this());
+  } catch (const std::exception& e) {
+    spdlog::error("websocket endpoint {} failed to open: {}", request_.path, e.what());
+    return close(1011, "Internal Server Error");
+  }
+  read_message();
+}
+
+void WebSocketSession::read_message() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+}
+
+void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec) return finish();
+  std::string text = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  if (handler_ && !close_requested_) {
+    try {
+      handler_->on_text(text);
+    } catch (const std::exception& e) {
+      spdlog::error("websocket endpoint {} failed on a message: {}", request_.path, e.what());
+      close(1011, "Internal Server Error");
+    }
+  }
+  read_message();
+}
+
+void WebSocketSession::send_text(std::string message) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), message = std::move(message)]() mutable {
+    if (self->finished_ || self->close_requested_) return;
+    self->outbox_.push_back(std::move(message));
+    if (!self->writing_) self->write_next();
+  });
+}
+
+void WebSocketSession::close(uint16_t code, std::string reason) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+    if (self->finished_ || self->close_requested_) return;
+    self->close_requested_ = true;
+    self->close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
+    if (!self->writing_) self->write_next();
+  });
+}
+
+void WebSocketSession::write_next() {
+  if (finished_) return;
+  if (outbox_.empty()) {
+    writing_ = false;
+    if (close_requested_) {
+      writing_ = true;
+      ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) { self->writing_ = false; });
+    }
+    return;
+  }
+  writing_ = true;
+  ws_.text(true);
+  auto message = std::make_shared<std::string>(std::move(outbox_.front()));
+  outbox_.pop_front();
+  ws_.async_write(net::buffer(*message), [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
+    if (ec) {
+      self->writing_ = false;
+      return self->finish();
+    }
+    self->write_next();
+  });
+}
+
+void WebSocketSession::finish() {
+  if (finished_) return;
+  finished_ = true;
+  outbox_.clear();
+  if (handler_) {
+    try {
+      handler_->on_closed();
+    } catch (const std::exception& e) {
+      spdlog::error("websocket endpoint {} failed on close: {}", request_.path, e.what());
+    }
+    // Drops the handler's reference to this session, breaking the ownership cycle.
+    handler_.reset();
+  }
+}
+
+}  // namespace praetor::server

@@ -1,0 +1,48 @@
+// One WebSocket connection bridged to an api::WebSocketHandler. All socket work runs on the
+// connection's strand; send_text/close post onto it and are safe from any thread.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "api/websocket.h"
+#include "server/server_state.h"
+
+namespace praetor::server {
+
+class WebSocketSession : public api::WebSocketPeer, public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  WebSocketSession(boost::beast::tcp_stream stream, ServerState& state);
+  // Completes the upgrade of `upgrade` and starts serving `factory`'s handler.
+  void start(boost::beast::http::request<boost::beast::http::string_body> upgrade, api::Request request,
+             const api::WebSocketFactory& factory);
+
+  void send_text(std::string message) override;
+  void close(uint16_t code, std::string reason) override;
+
+ private:
+  void on_accept(boost::beast::error_code ec);
+  void read_message();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void write_next();
+  void finish();
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  ServerState& state_;
+  api::Request request_;
+  const api::WebSocketFactory* factory_ = nullptr;
+  std::unique_ptr<api::WebSocketHandler> handler_;
+  std::deque<std::string> outbox_;
+  bool writing_ = false;
+  bool close_requested_ = false;
+  boost::beast::websocket::close_reason close_reason_;
+  bool finished_ = false;
+};
+
+}  // namespace praetor::server

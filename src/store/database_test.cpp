@@ -1,0 +1,96 @@
+#include "store/database.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "store/test_database.h"
+
+namespace praetor::store {
+namespace {
+
+using core::Ok;
+using core::Result;
+using core::Status;
+
+// Verifies concurrent writers all commit and their rows are visible to readers afterwards.
+TEST(Database, ConcurrentWritesAllCommit) {
+  testing::TempDatabase t;
+  ASSERT_TRUE(t.db().write<Ok>([](Connection& c) -> Status {
+    c.exec("CREATE TABLE kv(k INTEGER PRIMARY KEY, v TEXT)");
+    return Ok{};
+  }));
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int th = 0; th < 8; ++th) {
+    threads.emplace_back([&, th] {
+      for (int i = 0; i < 50; ++i) {
+        auto r = t.db().write<Ok>([&](Connection& c) -> Status {
+          c.prepare("INSERT INTO kv(k, v) VALUES (?1, 'x')").bind(1, th * 1000 + i).run();
+          return Ok{};
+        });
+        if (!r) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto n = t.db().read<int64_t>([](Connection& c) -> Result<int64_t> {
+    auto& st = c.prepare("SELECT COUNT(*) FROM kv");
+    st.step();
+    return st.column_int(0);
+  });
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 400);
+}
+
+// Verifies one failing write in a group rolls back alone and reports its error.
+TEST(Database, FailingWriteRollsBackAlone) {
+  testing::TempDatabase t;
+  ASSERT_TRUE(t.db().write<Ok>([](Connection& c) -> Status {
+    c.exec("CREATE TABLE kv(k INTEGER PRIMARY KEY)");
+    return Ok{};
+  }));
+  auto bad = t.db().write<Ok>([](Connection& c) -> Status {
+    c.prepare("INSERT INTO kv(k) VALUES (1)").run();
+    return core::Error::invalid("changed my mind");
+  });
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind, core::ErrorKind::kInvalid);
+  auto dup = t.db().write<Ok>([](Connection& c) -> Status {
+    c.prepare("INSERT INTO kv(k) VALUES (2)").run();
+    c.prepare("INSERT INTO kv(k) VALUES (2)").run();
+    return Ok{};
+  });
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().kind, core::ErrorKind::kConflict);
+  auto n = t.db().read<int64_t>([](Connection& c) -> Result<int64_t> {
+    auto& st = c.prepare("SELECT COUNT(*) FROM kv");
+    st.step();
+    return st.column_int(0);
+  });
+  EXPECT_EQ(*n, 0);
+}
+
+// Verifies an acknowledged write is there after the database is closed and reopened.
+TEST(Database, AcknowledgedWriteSurvivesReopen) {
+  testing::TempDatabase t;
+  ASSERT_TRUE(t.db().write<Ok>([](Connection& c) -> Status {
+    c.exec("CREATE TABLE kv(k INTEGER PRIMARY KEY)");
+    c.exec("INSERT INTO kv VALUES (42)");
+    return Ok{};
+  }));
+  t.reopen();
+  auto n = t.db().read<int64_t>([](Connection& c) -> Result<int64_t> {
+    auto& st = c.prepare("SELECT k FROM kv");
+    if (!st.step()) return core::Error::not_found("no row");
+    return st.column_int(0);
+  });
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 42);
+}
+
+}  // namespace
+}  // namespace praetor::store

@@ -1,0 +1,143 @@
+"""Compatibility suite: the unmodified, pinned `prefect` package against a real server.
+
+The server is started once per test session, before `prefect` is imported, and the
+process environment is pointed at it (PREFECT_API_URL, a private PREFECT_HOME).
+
+PRAETOR_COMPAT_TARGET selects the server:
+  praetor (default)  the binary at PRAETOR_BINARY (build/release/src/cli/praetor)
+  prefect            Prefect's own server from the same virtualenv, proving that the
+                     tests test Prefect's behaviour rather than our quirks.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET = os.environ.get("PRAETOR_COMPAT_TARGET", "praetor")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with code {proc.returncode} before becoming healthy")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server at {url} not healthy after {timeout}s")
+
+
+class Server:
+    """A running server process; `api_url` ends in /api."""
+
+    def __init__(self, target: str):
+        self.target = target
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"compat-{target}-"))
+        self.port = _free_port()
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        self.log_path = self.workdir / "server.log"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env["PREFECT_HOME"] = str(self.workdir / "server-home")
+        if target == "praetor":
+            binary = os.environ.get("PRAETOR_BINARY", str(ROOT / "build/release/src/cli/praetor"))
+            cmd = [binary, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
+            startup = 15
+        elif target == "prefect":
+            env.update(
+                PREFECT_SERVER_ANALYTICS_ENABLED="false",
+                PREFECT_UI_ENABLED="false",
+                PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{self.workdir}/prefect.db",
+            )
+            prefect = str(Path(sys.executable).parent / "prefect")
+            cmd = [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
+            startup = 90
+        else:
+            raise ValueError(f"unknown PRAETOR_COMPAT_TARGET {target!r}")
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        _wait_healthy(self.api_url, self.proc, startup)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+_server: Server | None = None
+
+
+def pytest_configure(config):
+    global _server
+    if hasattr(config, "workerinput"):
+        return
+    _server = Server(TARGET)
+    client_home = _server.workdir / "client-home"
+    os.environ["PREFECT_HOME"] = str(client_home)
+    os.environ["PREFECT_API_URL"] = _server.api_url
+    os.environ["PREFECT_LOGGING_TO_API_BATCH_INTERVAL"] = "0.2"
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    os.environ.pop("PREFECT_PROFILES_PATH", None)
+
+
+def pytest_unconfigure(config):
+    if _server is not None:
+        failed = config.pluginmanager.get_plugin("terminalreporter")
+        _server.stop()
+        if failed is not None and failed.stats.get("failed"):
+            sys.stderr.write(f"\n--- server log ({_server.log_path}) tail ---\n")
+            sys.stderr.write(_server.log_text()[-6000:])
+        shutil.rmtree(_server.workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server() -> Server:
+    assert _server is not None
+    return _server
+
+
+@pytest.fixture(scope="session")
+def api_url(server) -> str:
+    return server.api_url
+
+
+@pytest.fixture
+def prefect_cli(server):
+    """Runs the `prefect` CLI of the virtualenv against the server; returns CompletedProcess."""
+    exe = str(Path(sys.executable).parent / "prefect")
+
+    def run(*args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+        env = dict(os.environ)
+        env["COLUMNS"] = "250"
+        proc = subprocess.run([exe, *args], env=env, capture_output=True, text=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"prefect {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    return run

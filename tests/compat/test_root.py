@@ -1,0 +1,40 @@
+"""The routes every client touches first: health, versions, CSRF probe, admin."""
+
+import httpx
+from packaging.version import Version
+
+from prefect.client.orchestration import get_client
+
+
+def test_health_and_versions(api_url):
+    assert httpx.get(f"{api_url}/health").json() is True
+    assert httpx.get(f"{api_url}/version").json() == "0.8.4"
+    server_version = Version(httpx.get(f"{api_url}/admin/version").json())
+    import prefect
+
+    # The client warns when the server is older than itself and refuses another major.
+    assert server_version.major == 3
+    assert server_version >= Version(prefect.__version__)
+    assert httpx.get(f"{api_url}/hello").json() == "👋"
+    assert httpx.get(f"{api_url}/ready").json() == {"message": "OK"}
+
+
+def test_csrf_probe_says_disabled(api_url):
+    r = httpx.get(f"{api_url}/csrf-token", params={"client": "abc"})
+    assert r.status_code == 422
+    assert "CSRF protection is disabled." in r.text
+
+
+def test_client_api_healthcheck_and_version():
+    with get_client(sync_client=True) as client:
+        assert client.api_healthcheck() is None
+        assert Version(client.api_version()) >= Version("0.8.4")
+
+
+def test_unknown_route_and_bad_api_version(api_url):
+    r = httpx.get(f"{api_url}/definitely-not-a-route")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "Not Found"}
+    r = httpx.get(f"{api_url}/flows/name/x", headers={"X-PREFECT-API-VERSION": "0.7.0"})
+    assert r.status_code == 400
+    assert "requires version 0.8.0 or higher" in r.json()["detail"]
