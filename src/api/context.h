@@ -4,6 +4,7 @@
 
 #include "config/settings.h"
 #include "core/timestamp.h"
+#include "events/event_bus.h"
 #include "store/database.h"
 
 namespace praetor::api {
@@ -12,6 +13,7 @@ struct ApiContext {
   const config::Settings& settings;
   store::Database& db;
   const core::Clock& clock;
+  events::EventBus& events;
 };
 
 }  // namespace praetor::api

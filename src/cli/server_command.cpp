@@ -33,7 +33,8 @@ int run_server_start(const ServerStartOptions& options) {
   spdlog::info("database {} at schema version {}", settings->database.sqlite_path, (*db)->schema_version());
 
   core::SystemClock clock;
-  api::ApiContext context{*settings, **db, clock};
+  events::EventBus bus;
+  api::ApiContext context{*settings, **db, clock, bus};
   api::Router router;
   api::register_routes(router, context);
 

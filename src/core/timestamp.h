@@ -18,6 +18,10 @@ std::string format_timestamp(Timestamp t);
 std::string format_timestamp_offset(Timestamp t);
 std::optional<Timestamp> parse_timestamp(std::string_view text);
 
+// Storage form: integer microseconds since the Unix epoch (sorts and compares in SQL).
+inline int64_t to_micros(Timestamp t) { return t.time_since_epoch().count(); }
+inline Timestamp from_micros(int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
+
 // Seconds as the float Prefect uses for durations.
 inline double to_seconds(std::chrono::microseconds d) { return static_cast<double>(d.count()) / 1e6; }
 

@@ -33,8 +33,8 @@ json::object object_from_text(const std::string& text) {
 core::Flow flow_from_row(Statement& st, int first) {
   core::Flow f;
   f.id = st.column_text(first);
-  f.created = core::parse_timestamp(st.column_text(first + 1)).value_or(core::Timestamp{});
-  f.updated = core::parse_timestamp(st.column_text(first + 2)).value_or(core::Timestamp{});
+  f.created = core::from_micros(st.column_int(first + 1));
+  f.updated = core::from_micros(st.column_int(first + 2));
   f.name = st.column_text(first + 3);
   f.tags = tags_from_text(st.column_text(first + 4));
   f.labels = object_from_text(st.column_text(first + 5));
@@ -63,8 +63,8 @@ CreateResult get_or_create(Connection& c, const core::Flow& proposed) {
       "INSERT INTO flow(id, created, updated, name, tags, labels) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
       "ON CONFLICT(name) DO NOTHING");
   ins.bind(1, proposed.id)
-      .bind(2, core::format_timestamp(proposed.created))
-      .bind(3, core::format_timestamp(proposed.updated))
+      .bind(2, core::to_micros(proposed.created))
+      .bind(3, core::to_micros(proposed.updated))
       .bind(4, proposed.name)
       .bind(5, tags_to_text(proposed.tags))
       .bind(6, json::serialize(proposed.labels))
@@ -81,7 +81,7 @@ bool update(Connection& c, const std::string& id, const std::optional<std::vecto
   st.bind(1, id);
   if (tags) st.bind(2, tags_to_text(*tags)); else st.bind(2, nullptr);
   if (labels) st.bind(3, json::serialize(*labels)); else st.bind(3, nullptr);
-  st.bind(4, core::format_timestamp(now)).run();
+  st.bind(4, core::to_micros(now)).run();
   return c.changes() > 0;
 }
 

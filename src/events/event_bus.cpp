@@ -1,0 +1,73 @@
+#include "events/event_bus.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+namespace praetor::events {
+
+EventBus::EventBus() : thread_([this] { run(); }) {}
+
+EventBus::~EventBus() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void EventBus::publish(std::vector<Event> batch) {
+  if (batch.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(batch));
+    ++published_;
+  }
+  cv_.notify_one();
+}
+
+void EventBus::subscribe(EventSubscriber* subscriber) {
+  std::lock_guard lock(mu_);
+  subscribers_.push_back(subscriber);
+}
+
+void EventBus::unsubscribe(EventSubscriber* subscriber) {
+  std::lock_guard lock(mu_);
+  subscribers_.erase(std::remove(subscribers_.begin(), subscribers_.end(), subscriber), subscribers_.end());
+}
+
+void EventBus::flush() {
+  std::unique_lock lock(mu_);
+  uint64_t target = published_;
+  idle_cv_.wait(lock, [&] { return delivered_ >= target; });
+}
+
+void EventBus::run() {
+  for (;;) {
+    std::vector<Event> batch;
+    std::vector<EventSubscriber*> subscribers;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      batch = std::move(queue_.front());
+      queue_.pop_front();
+      subscribers = subscribers_;
+    }
+    for (EventSubscriber* s : subscribers) {
+      try {
+        s->on_events(batch);
+      } catch (const std::exception& e) {
+        spdlog::error("event subscriber failed on a batch of {}: {}", batch.size(), e.what());
+      }
+    }
+    {
+      std::lock_guard lock(mu_);
+      ++delivered_;
+    }
+    idle_cv_.notify_all();
+  }
+}
+
+}  // namespace praetor::events

@@ -1,0 +1,49 @@
+#include "events/event_bus.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+namespace praetor::events {
+namespace {
+
+class Recorder : public EventSubscriber {
+ public:
+  void on_events(const std::vector<Event>& batch) override {
+    std::lock_guard lock(mu);
+    for (const auto& e : batch) ids.push_back(e.id);
+  }
+  std::mutex mu;
+  std::vector<std::string> ids;
+};
+
+class Thrower : public EventSubscriber {
+ public:
+  void on_events(const std::vector<Event>&) override { throw std::runtime_error("boom"); }
+};
+
+// Verifies every subscriber sees every batch in publish order, and a failing subscriber
+// does not stop delivery to the others.
+TEST(EventBus, DeliversInOrderToAll) {
+  Recorder a, b;
+  Thrower t;
+  EventBus bus;
+  bus.subscribe(&a);
+  bus.subscribe(&t);
+  bus.subscribe(&b);
+  for (int i = 0; i < 100; ++i) {
+    Event e;
+    e.id = std::to_string(i);
+    bus.publish({e});
+  }
+  bus.flush();
+  ASSERT_EQ(a.ids.size(), 100u);
+  ASSERT_EQ(b.ids, a.ids);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(a.ids[i], std::to_string(i));
+  bus.unsubscribe(&a);
+  bus.unsubscribe(&b);
+  bus.unsubscribe(&t);
+}
+
+}  // namespace
+}  // namespace praetor::events
