@@ -1,0 +1,56 @@
+// Compiles the filter bodies the SDK, CLI and UI send to /…/filter, /…/count and
+// /…/paginate into SQL, evaluated by the database (never in memory).
+//
+// Body keys: "flows" (FlowFilter), "flow_runs" (FlowRunFilter), "task_runs" (TaskRunFilter),
+// "deployments", "work_pools", "work_pool_queues", "logs" (LogFilter); each may be null or
+// absent. Every filter object has "operator": "and_" | "or_" (default and_). Leaves:
+// any_, not_any_, like_ (case-insensitive substring, as Prefect's ILIKE '%x%'), all_
+// (tags), is_null_, before_/after_ (inclusive), exists_, ge_/le_/gt_/lt_.
+// A filter on a related object becomes an EXISTS/IN subquery on the natural relation
+// (flow_run.flow_id = flow.id, task_run.flow_run_id = flow_run.id, …).
+//
+// The SQL uses anonymous '?' placeholders in order; bind `params` with bind_all.
+// Tables are referred to by their own names (flow, flow_run, task_run, log).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "core/result.h"
+#include "store/sqlite_connection.h"
+
+namespace praetor::store {
+
+using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string>;
+
+struct SqlCondition {
+  std::string sql = "1";  // a boolean expression; "1" when nothing filters
+  std::vector<SqlValue> params;
+};
+
+enum class FilterRoot { kFlow, kFlowRun, kTaskRun, kLog };
+
+// Errors are 422-shaped (loc under "body").
+core::Result<SqlCondition> compile_filter_body(const boost::json::object& body, FilterRoot root);
+
+// "ORDER BY …" for a sort value such as "ID_DESC", "EXPECTED_START_TIME_DESC",
+// "NAME_ASC", "TIMESTAMP_ASC"; null or absent → the root's default order. An unknown value
+// is a 422 listing the permitted values.
+core::Result<std::string> compile_sort(const boost::json::value* sort, FilterRoot root);
+
+struct Pagination {
+  int64_t limit;
+  int64_t offset;
+};
+// "limit" (null → default_limit; > default_limit or < 0 → 422 "Invalid limit: must be less
+// than or equal to 200.") and "offset" (≥ 0). For /paginate bodies, "page" (≥ 1) sets the offset.
+core::Result<Pagination> read_pagination(const boost::json::object& body, int default_limit);
+
+// Binds params to st starting at index `first`; returns the next free index.
+int bind_all(Statement& st, const std::vector<SqlValue>& params, int first = 1);
+
+}  // namespace praetor::store
