@@ -2,6 +2,7 @@
 // the /events/in and /events/out websockets, POST /events, /events/filter (+ /next) and
 // /events/count-by/{countable}.
 #include <chrono>
+#include <cstring>
 
 #include <spdlog/spdlog.h>
 
@@ -311,7 +312,8 @@ class EventsOutSocket final : public AuthenticatedSocket {
     auto f = events::parse_event_filter(o->if_contains("filter"), now, json::array{"filter"});
     if (!f) {
       closing_ = true;
-      return peer_->close(1002, "Invalid filter: " + f.error().message);
+      // A close frame's reason is at most 123 bytes.
+      return peer_->close(1002, ("Invalid filter: " + f.error().message).substr(0, 120));
     }
     f->since = std::max(f->since, now - std::chrono::duration_cast<std::chrono::microseconds>(kMaximumBackfill));
     f->ascending = true;
