@@ -118,12 +118,12 @@ bool Router::match(const Route& route, const std::vector<std::string>& parts, Pa
 Response Router::dispatch(const Request& request) const {
   auto parts = split_path(request.path);
   PathParams params;
-  bool path_matched = false;
+  std::string allowed;  // methods of routes whose path matched, for the 405's Allow header
   for (const auto& route : routes_) {
     if (route.websocket) continue;
     if (!match(route, parts, params)) continue;
     if (route.method != request.method && !(request.method == "HEAD" && route.method == "GET")) {
-      path_matched = true;
+      if (allowed.find(route.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + route.method;
       continue;
     }
     if (auto bad_version = check_api_version(request)) return error_response(*bad_version, request);
@@ -135,7 +135,11 @@ Response Router::dispatch(const Request& request) const {
       return error_response(core::Error::internal(e.what()), request);
     }
   }
-  if (path_matched) return json_response(405, json::object{{"detail", "Method Not Allowed"}});
+  if (!allowed.empty()) {
+    Response r = json_response(405, json::object{{"detail", "Method Not Allowed"}});
+    r.headers.emplace_back("allow", allowed);
+    return r;
+  }
   return json_response(404, json::object{{"detail", "Not Found"}});
 }
 

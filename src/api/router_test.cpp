@@ -47,6 +47,8 @@ TEST(Router, NotFoundAndMethodNotAllowed) {
   auto mna = r.dispatch(req("DELETE", "/api/flows/"));
   EXPECT_EQ(mna.status, 405);
   EXPECT_EQ(mna.body, "{\"detail\":\"Method Not Allowed\"}");
+  ASSERT_EQ(mna.headers.size(), 1u);
+  EXPECT_EQ(mna.headers[0], (std::pair<std::string, std::string>{"allow", "POST"}));
 }
 
 // Verifies percent-encoded segments are decoded per segment.

@@ -61,6 +61,7 @@ class Server:
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.log_path = self.workdir / "server.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env["DO_NOT_TRACK"] = "1"
         env["PREFECT_HOME"] = str(self.workdir / "server-home")
         if target == "praetor":
             binary = os.environ.get("PRAETOR_BINARY", str(ROOT / "build/release/src/cli/praetor"))
@@ -108,6 +109,7 @@ def pytest_configure(config):
     os.environ["PREFECT_API_URL"] = _server.api_url
     os.environ["PREFECT_LOGGING_TO_API_BATCH_INTERVAL"] = "0.2"
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    os.environ["DO_NOT_TRACK"] = "1"  # no SDK telemetry from tests or CLI subprocesses
     os.environ.pop("PREFECT_PROFILES_PATH", None)
 
 
