@@ -1,0 +1,120 @@
+#include "store/concurrency_repository.h"
+
+#include <gtest/gtest.h>
+
+#include "core/uuid.h"
+#include "store/test_database.h"
+
+namespace praetor::store {
+namespace {
+
+using namespace std::chrono_literals;
+namespace cl = concurrency;
+
+const core::Timestamp kT0 = core::from_micros(1'700'000'000'000'000);
+
+cl::Limit make_limit(const std::string& name, int64_t limit, double decay = 0) {
+  cl::Limit l;
+  l.id = core::new_uuid4();
+  l.created = l.updated = kT0;
+  l.name = name;
+  l.limit = limit;
+  l.slot_decay_per_second = decay;
+  return l;
+}
+
+template <class T>
+T write(testing::TempDatabase& t, const std::function<T(Connection&)>& fn) {
+  auto r = t.db().write<T>([&](Connection& c) -> core::Result<T> { return fn(c); });
+  if (!r) throw std::runtime_error(r.error().message);
+  return std::move(*r);
+}
+
+cl::AcquireOutcome acquire(testing::TempDatabase& t, std::vector<std::string> names, int64_t slots,
+                           core::Timestamp now, std::optional<double> lease = 300.0) {
+  cl::AcquireRequest req;
+  req.names = std::move(names);
+  req.slots = slots;
+  req.lease_seconds = lease;
+  return write<cl::AcquireOutcome>(t, [&](Connection& c) { return cl::acquire(c, req, now); });
+}
+
+int64_t active_slots(testing::TempDatabase& t, const std::string& name, core::Timestamp now) {
+  auto l = t.db().read<std::optional<cl::Limit>>(
+      [&](Connection& c) -> core::Result<std::optional<cl::Limit>> { return cl::read(c, name, false, now); });
+  return (*l)->decayed_active_slots;
+}
+
+// Verifies slots are taken on all named limits or none, missing names are skipped, and a
+// full limit answers Locked without taking the other limit's slot.
+TEST(ConcurrencyRepository, AcquireIsAllOrNothing) {
+  testing::TempDatabase t;
+  write<core::Ok>(t, [](Connection& c) {
+    cl::create(c, make_limit("a", 2));
+    cl::create(c, make_limit("b", 1));
+    return core::Ok{};
+  });
+  auto first = acquire(t, {"a", "b", "missing"}, 1, kT0);
+  ASSERT_TRUE(std::holds_alternative<cl::Acquired>(first));
+  EXPECT_EQ(std::get<cl::Acquired>(first).limits.size(), 2u);
+  EXPECT_TRUE(std::get<cl::Acquired>(first).lease_id);
+
+  auto second = acquire(t, {"a", "b"}, 1, kT0);
+  ASSERT_TRUE(std::holds_alternative<cl::Locked>(second));
+  EXPECT_GT(std::get<cl::Locked>(second).average_retry_seconds, 0);
+  EXPECT_EQ(active_slots(t, "a", kT0), 1);  // "a" had room but nothing was taken
+
+  auto none = acquire(t, {"missing"}, 1, kT0);
+  ASSERT_TRUE(std::holds_alternative<cl::Acquired>(none));
+  EXPECT_TRUE(std::get<cl::Acquired>(none).limits.empty());
+
+  auto too_many = acquire(t, {"b"}, 2, kT0);
+  ASSERT_TRUE(std::holds_alternative<cl::Refused>(too_many));
+  EXPECT_EQ(std::get<cl::Refused>(too_many).detail, "Slots requested is greater than the limit");
+}
+
+// Verifies releasing a lease frees its slots once, and renewal fails after release.
+TEST(ConcurrencyRepository, LeaseReleaseAndRenew) {
+  testing::TempDatabase t;
+  write<core::Ok>(t, [](Connection& c) {
+    cl::create(c, make_limit("a", 1));
+    return core::Ok{};
+  });
+  auto got = acquire(t, {"a"}, 1, kT0);
+  std::string lease = *std::get<cl::Acquired>(got).lease_id;
+  EXPECT_TRUE(write<bool>(t, [&](Connection& c) { return cl::renew_lease(c, lease, 600, kT0 + 10s); }));
+  EXPECT_TRUE(write<bool>(t, [&](Connection& c) { return cl::release_lease(c, lease, kT0 + 20s); }));
+  EXPECT_EQ(active_slots(t, "a", kT0 + 20s), 0);
+  EXPECT_FALSE(write<bool>(t, [&](Connection& c) { return cl::release_lease(c, lease, kT0 + 20s); }));
+  EXPECT_FALSE(write<bool>(t, [&](Connection& c) { return cl::renew_lease(c, lease, 600, kT0 + 20s); }));
+}
+
+// Verifies an expired lease's slots are reclaimed before the next acquisition.
+TEST(ConcurrencyRepository, ExpiredLeaseIsReclaimed) {
+  testing::TempDatabase t;
+  write<core::Ok>(t, [](Connection& c) {
+    cl::create(c, make_limit("a", 1));
+    return core::Ok{};
+  });
+  ASSERT_TRUE(std::holds_alternative<cl::Acquired>(acquire(t, {"a"}, 1, kT0, 60.0)));
+  EXPECT_TRUE(std::holds_alternative<cl::Locked>(acquire(t, {"a"}, 1, kT0 + 59s)));
+  EXPECT_TRUE(std::holds_alternative<cl::Acquired>(acquire(t, {"a"}, 1, kT0 + 61s)));
+}
+
+// Verifies a rate limit's active slots decay at slot_decay_per_second since `updated`.
+TEST(ConcurrencyRepository, ActiveSlotsDecay) {
+  testing::TempDatabase t;
+  write<core::Ok>(t, [](Connection& c) {
+    cl::create(c, make_limit("r", 4, 2.0));
+    return core::Ok{};
+  });
+  ASSERT_TRUE(std::holds_alternative<cl::Acquired>(acquire(t, {"r"}, 4, kT0, std::nullopt)));
+  EXPECT_EQ(active_slots(t, "r", kT0), 4);
+  EXPECT_EQ(active_slots(t, "r", kT0 + 1s), 2);
+  EXPECT_EQ(active_slots(t, "r", kT0 + 1500ms), 1);
+  EXPECT_EQ(active_slots(t, "r", kT0 + 10s), 0);
+  EXPECT_TRUE(std::holds_alternative<cl::Acquired>(acquire(t, {"r"}, 2, kT0 + 1s, std::nullopt)));
+}
+
+}  // namespace
+}  // namespace praetor::store
