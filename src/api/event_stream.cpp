@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/json_util.h"
 #include "events/event_query.h"
 
 namespace praetor::api {
@@ -11,7 +12,7 @@ namespace praetor::api {
 namespace json = boost::json;
 
 void EventSubscription::send(const json::object& event) {
-  peer_->send_text(json::serialize(json::object{{"type", "event"}, {"event", event}}));
+  peer_->send_text(core::to_json_text(json::object{{"type", "event"}, {"event", event}}));
 }
 
 void EventSubscription::deliver(const events::Event& e) {

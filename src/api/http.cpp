@@ -1,5 +1,7 @@
 #include "api/http.h"
 
+#include "core/json_util.h"
+
 namespace praetor::api {
 namespace {
 
@@ -53,7 +55,7 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
 Response json_response(int status, const boost::json::value& body) {
   Response r;
   r.status = status;
-  r.body = boost::json::serialize(body);
+  r.body = core::to_json_text(body);
   return r;
 }
 

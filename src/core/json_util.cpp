@@ -1,5 +1,9 @@
 #include "core/json_util.h"
 
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
 #include "core/uuid.h"
 
 namespace praetor::core {
@@ -14,6 +18,98 @@ Result<json::value> parse_body(std::string_view body) {
     return e;
   }
   return v;
+}
+
+namespace {
+
+// Python's float repr: the shortest round-trip digits, fixed notation when the decimal
+// exponent is in [-4, 16), else d.ddde±XX.
+void append_double(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));
+  bool negative = sci.front() == '-';
+  if (negative) sci.remove_prefix(1);
+  auto e = sci.find('e');
+  int exponent = std::atoi(std::string(sci.substr(e + 1)).c_str());
+  std::string digits;
+  for (char c : sci.substr(0, e)) {
+    if (c != '.') digits.push_back(c);
+  }
+  if (negative) out.push_back('-');
+  if (exponent >= -4 && exponent < 16) {
+    if (exponent < 0) {
+      out += "0.";
+      out.append(static_cast<size_t>(-exponent - 1), '0');
+      out += digits;
+    } else {
+      size_t int_len = static_cast<size_t>(exponent) + 1;
+      if (digits.size() <= int_len) {
+        out += digits;
+        out.append(int_len - digits.size(), '0');
+        out += ".0";
+      } else {
+        out.append(digits, 0, int_len);
+        out.push_back('.');
+        out.append(digits, int_len, std::string::npos);
+      }
+    }
+    return;
+  }
+  out.push_back(digits[0]);
+  if (digits.size() > 1) {
+    out.push_back('.');
+    out.append(digits, 1, std::string::npos);
+  }
+  char exp_buf[8];
+  std::snprintf(exp_buf, sizeof exp_buf, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
+  out += exp_buf;
+}
+
+}  // namespace
+
+void append_json_text(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_:
+      append_double(out, v.get_double());
+      return;
+    case json::kind::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& item : v.get_array()) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_json_text(out, item);
+      }
+      out.push_back(']');
+      return;
+    }
+    case json::kind::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out.push_back(',');
+        first = false;
+        out += json::serialize(json::string_view(kv.key()));
+        out.push_back(':');
+        append_json_text(out, kv.value());
+      }
+      out.push_back('}');
+      return;
+    }
+    default:
+      out += json::serialize(v);
+  }
+}
+
+std::string to_json_text(const json::value& v) {
+  std::string out;
+  append_json_text(out, v);
+  return out;
 }
 
 Error validation_error(json::array loc, std::string_view type, std::string_view msg,

@@ -71,8 +71,11 @@ class FieldReader {
   std::shared_ptr<json::array> errors_;
 };
 
-// Serialises `v` compactly.
-inline std::string to_json(const json::value& v) { return json::serialize(v); }
+// Serialises `v` compactly, writing doubles as Python's json module does ("0.0", "2.5",
+// "1e-05", "1.5e+16") rather than Boost's "0E0", so responses read like Prefect's.
+// Non-finite doubles become null.
+std::string to_json_text(const json::value& v);
+void append_json_text(std::string& out, const json::value& v);
 
 // Timestamp or null.
 json::value timestamp_or_null(const std::optional<Timestamp>& t);
