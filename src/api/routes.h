@@ -12,5 +12,7 @@ void register_routes(Router& router, ApiContext& context);
 // Per-resource registration, one per file.
 void register_root_routes(Router& router, ApiContext& context);
 void register_flow_routes(Router& router, ApiContext& context);
+void register_flow_run_routes(Router& router, ApiContext& context);
+void register_flow_run_state_routes(Router& router, ApiContext& context);
 
 }  // namespace praetor::api
