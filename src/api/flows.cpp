@@ -1,4 +1,5 @@
 // /api/flows routes (Prefect's api/flows.py).
+#include "api/list_request.h"
 #include "api/routes.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
@@ -67,6 +68,88 @@ core::Result<Response> delete_flow(ApiContext& ctx, const std::string& id) {
   return no_content();
 }
 
+json::array flows_json(const std::vector<core::Flow>& flows) {
+  json::array out;
+  for (const auto& f : flows) out.emplace_back(core::to_json(f));
+  return out;
+}
+
+struct FlowPage {
+  std::vector<core::Flow> flows;
+  int64_t count = 0;
+};
+
+core::Result<Response> filter_flows(ApiContext& ctx, const Request& req) {
+  auto list = parse_list_request(req, store::FilterRoot::kFlow, ctx.settings.default_limit);
+  if (!list) return list.error();
+  auto flows = ctx.db.read<std::vector<core::Flow>>([&](Connection& c) -> core::Result<std::vector<core::Flow>> {
+    return store::flows::list(c, list->where, list->order_by, list->page.limit, list->page.offset);
+  });
+  if (!flows) return flows.error();
+  return json_response(200, flows_json(*flows));
+}
+
+core::Result<Response> count_flows(ApiContext& ctx, const Request& req) {
+  auto where = parse_count_request(req, store::FilterRoot::kFlow);
+  if (!where) return where.error();
+  auto n = ctx.db.read<int64_t>([&](Connection& c) -> core::Result<int64_t> { return store::flows::count(c, *where); });
+  if (!n) return n.error();
+  return json_response(200, *n);
+}
+
+core::Result<Response> paginate_flows(ApiContext& ctx, const Request& req) {
+  auto list = parse_list_request(req, store::FilterRoot::kFlow, ctx.settings.default_limit);
+  if (!list) return list.error();
+  // One snapshot for the page and the count, so they agree.
+  auto page = ctx.db.read<FlowPage>([&](Connection& c) -> core::Result<FlowPage> {
+    FlowPage p;
+    p.flows = store::flows::list(c, list->where, list->order_by, list->page.limit, list->page.offset);
+    p.count = store::flows::count(c, list->where);
+    return p;
+  });
+  if (!page) return page.error();
+  int64_t limit = list->page.limit;
+  int64_t pages = limit > 0 ? (page->count + limit - 1) / limit : 0;
+  return json_response(200, json::object{{"results", flows_json(page->flows)},
+                                         {"count", page->count},
+                                         {"limit", limit},
+                                         {"pages", pages},
+                                         {"page", list->page.page}});
+}
+
+// Prefect's BULK_OPERATION_LIMIT.
+constexpr int64_t kBulkDeleteLimit = 50;
+
+core::Result<Response> bulk_delete_flows(ApiContext& ctx, const Request& req) {
+  auto body = parse_object_body(req);
+  if (!body) return body.error();
+  json::value body_value(*body);
+  core::FieldReader r(body_value, json::array{"body"});
+  int64_t limit = r.integer("limit").value_or(kBulkDeleteLimit);
+  if (r.ok() && limit < 1) {
+    r.add_error("limit", "greater_than_equal", "Input should be greater than or equal to 1", limit);
+  } else if (r.ok() && limit > kBulkDeleteLimit) {
+    r.add_error("limit", "less_than_equal", "Input should be less than or equal to 50", limit);
+  }
+  if (!r.ok()) return r.error();
+  // Only the "flows" filter applies here, as in Prefect.
+  json::object filter_only;
+  if (auto it = body->find("flows"); it != body->end()) filter_only["flows"] = it->value();
+  auto where = store::compile_filter_body(filter_only, store::FilterRoot::kFlow);
+  if (!where) return where.error();
+  auto order = store::compile_sort(nullptr, store::FilterRoot::kFlow);
+  if (!order) return order.error();
+  auto deleted = ctx.db.write<std::vector<std::string>>([&](Connection& c) -> core::Result<std::vector<std::string>> {
+    std::vector<std::string> ids;
+    for (const auto& f : store::flows::list(c, *where, *order, limit, 0)) ids.push_back(f.id);
+    return store::flows::remove_many(c, ids);
+  });
+  if (!deleted) return deleted.error();
+  json::array ids;
+  for (const auto& id : *deleted) ids.emplace_back(id);
+  return json_response(200, json::object{{"deleted", std::move(ids)}});
+}
+
 }  // namespace
 
 void register_flow_routes(Router& router, ApiContext& ctx) {
@@ -79,6 +162,12 @@ void register_flow_routes(Router& router, ApiContext& ctx) {
              [&ctx](const Request& req, const PathParams& p) { return update_flow(ctx, req, p.at("id")); });
   router.add("DELETE", "/api/flows/{id:uuid}",
              [&ctx](const Request&, const PathParams& p) { return delete_flow(ctx, p.at("id")); });
+  router.add("POST", "/api/flows/filter", [&ctx](const Request& req, const PathParams&) { return filter_flows(ctx, req); });
+  router.add("POST", "/api/flows/count", [&ctx](const Request& req, const PathParams&) { return count_flows(ctx, req); });
+  router.add("POST", "/api/flows/paginate",
+             [&ctx](const Request& req, const PathParams&) { return paginate_flows(ctx, req); });
+  router.add("POST", "/api/flows/bulk_delete",
+             [&ctx](const Request& req, const PathParams&) { return bulk_delete_flows(ctx, req); });
 }
 
 }  // namespace praetor::api

@@ -5,6 +5,8 @@ namespace praetor::api {
 void register_routes(Router& router, ApiContext& context) {
   register_root_routes(router, context);
   register_flow_routes(router, context);
+  register_event_routes(router, context);
+  register_log_routes(router, context);
   register_flow_run_routes(router, context);
   register_flow_run_state_routes(router, context);
 }

@@ -12,6 +12,8 @@ void register_routes(Router& router, ApiContext& context);
 // Per-resource registration, one per file.
 void register_root_routes(Router& router, ApiContext& context);
 void register_flow_routes(Router& router, ApiContext& context);
+void register_event_routes(Router& router, ApiContext& context);
+void register_log_routes(Router& router, ApiContext& context);
 void register_flow_run_routes(Router& router, ApiContext& context);
 void register_flow_run_state_routes(Router& router, ApiContext& context);
 

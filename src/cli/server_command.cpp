@@ -6,6 +6,7 @@
 
 #include "api/routes.h"
 #include "config/settings.h"
+#include "events/event_persister.h"
 #include "server/http_server.h"
 #include "store/database.h"
 
@@ -33,7 +34,11 @@ int run_server_start(const ServerStartOptions& options) {
   spdlog::info("database {} at schema version {}", settings->database.sqlite_path, (*db)->schema_version());
 
   core::SystemClock clock;
+  // Declared before the bus: the bus's destructor delivers what is queued to the persister,
+  // whose destructor writes it while the database is still open.
+  events::EventPersister persister(**db);
   events::EventBus bus;
+  bus.subscribe(&persister);
   api::ApiContext context{*settings, **db, clock, bus};
   api::Router router;
   api::register_routes(router, context);

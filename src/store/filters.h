@@ -10,7 +10,12 @@
 // (flow_run.flow_id = flow.id, task_run.flow_run_id = flow_run.id, …).
 //
 // The SQL uses anonymous '?' placeholders in order; bind `params` with bind_all.
-// Tables are referred to by their own names (flow, flow_run, task_run, log).
+// Tables are referred to by their own names (flow, flow_run, task_run, log), so the caller's
+// query must select from the root table unaliased ("SELECT … FROM flow_run WHERE <sql>").
+// Filters on tables Praetor does not have yet ("deployments", "work_pools",
+// "work_pool_queues", and FlowFilter.deployment.is_null_=false) are applied as Prefect
+// applies them, as EXISTS over an empty table: present and non-null, they match nothing.
+// Unknown keys are ignored (DESIGN.md §1.2); wrong types and bad values are 422s.
 #pragma once
 
 #include <cstdint>
@@ -45,9 +50,11 @@ core::Result<std::string> compile_sort(const boost::json::value* sort, FilterRoo
 struct Pagination {
   int64_t limit;
   int64_t offset;
+  int64_t page = 1;  // as sent to /paginate (default 1)
 };
-// "limit" (null → default_limit; > default_limit or < 0 → 422 "Invalid limit: must be less
-// than or equal to 200.") and "offset" (≥ 0). For /paginate bodies, "page" (≥ 1) sets the offset.
+// "limit" (null → default_limit; > default_limit → 422 {"detail":"Invalid limit: must be less
+// than or equal to 200."}; < 0 → 422 "… greater than or equal to 0.") and "offset" (≥ 0).
+// For /paginate bodies, "page" (≥ 1) sets the offset to (page - 1) * limit.
 core::Result<Pagination> read_pagination(const boost::json::object& body, int default_limit);
 
 // Binds params to st starting at index `first`; returns the next free index.

@@ -91,4 +91,32 @@ bool remove(Connection& c, const std::string& id) {
   return c.changes() > 0;
 }
 
+std::vector<core::Flow> list(Connection& c, const SqlCondition& where, const std::string& order_by,
+                             int64_t limit, int64_t offset) {
+  auto& st = c.prepare(std::string("SELECT ") + kFlowColumns + " FROM flow WHERE " + where.sql + " " + order_by +
+                       " LIMIT ? OFFSET ?");
+  int next = bind_all(st, where.params);
+  st.bind(next, limit).bind(next + 1, offset);
+  std::vector<core::Flow> out;
+  while (st.step()) out.push_back(flow_from_row(st));
+  return out;
+}
+
+int64_t count(Connection& c, const SqlCondition& where) {
+  auto& st = c.prepare("SELECT COUNT(*) FROM flow WHERE " + where.sql);
+  bind_all(st, where.params);
+  st.step();
+  int64_t n = st.column_int(0);
+  st.reset();
+  return n;
+}
+
+std::vector<std::string> remove_many(Connection& c, const std::vector<std::string>& ids) {
+  std::vector<std::string> deleted;
+  for (const auto& id : ids) {
+    if (remove(c, id)) deleted.push_back(id);
+  }
+  return deleted;
+}
+
 }  // namespace praetor::store::flows

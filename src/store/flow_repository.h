@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/flow.h"
+#include "store/filters.h"
 #include "store/sqlite_connection.h"
 
 namespace praetor::store::flows {
@@ -24,6 +25,13 @@ std::optional<core::Flow> read_by_name(Connection& c, const std::string& name);
 bool update(Connection& c, const std::string& id, const std::optional<std::vector<std::string>>& tags,
             const std::optional<boost::json::object>& labels, core::Timestamp now);
 bool remove(Connection& c, const std::string& id);
+
+// Flows matching a compiled filter (FilterRoot::kFlow), in `order_by` ("ORDER BY …").
+std::vector<core::Flow> list(Connection& c, const SqlCondition& where, const std::string& order_by,
+                             int64_t limit, int64_t offset);
+int64_t count(Connection& c, const SqlCondition& where);
+// Deletes these flows (their runs cascade); returns the ids that existed.
+std::vector<std::string> remove_many(Connection& c, const std::vector<std::string>& ids);
 
 // Helpers shared by repositories: JSON text <-> values.
 std::string tags_to_text(const std::vector<std::string>& tags);

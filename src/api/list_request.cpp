@@ -1,0 +1,40 @@
+#include "api/list_request.h"
+
+#include "core/json_util.h"
+
+namespace praetor::api {
+
+namespace json = boost::json;
+
+core::Result<json::object> parse_object_body(const Request& request) {
+  bool blank = request.body.find_first_not_of(" \t\r\n") == std::string::npos;
+  if (blank) return json::object{};
+  auto body = core::parse_body(request.body);
+  if (!body) return body.error();
+  if (!body->is_object()) {
+    return core::validation_error(json::array{"body"}, "model_attributes_type",
+                                  "Input should be a valid dictionary or object to extract fields from", *body);
+  }
+  return std::move(body->get_object());
+}
+
+core::Result<ListRequest> parse_list_request(const Request& request, store::FilterRoot root, int default_limit) {
+  auto body = parse_object_body(request);
+  if (!body) return body.error();
+  auto page = store::read_pagination(*body, default_limit);
+  if (!page) return page.error();
+  auto where = store::compile_filter_body(*body, root);
+  if (!where) return where.error();
+  auto sort_it = body->find("sort");
+  auto order = store::compile_sort(sort_it == body->end() ? nullptr : &sort_it->value(), root);
+  if (!order) return order.error();
+  return ListRequest{std::move(*body), std::move(*where), std::move(*order), *page};
+}
+
+core::Result<store::SqlCondition> parse_count_request(const Request& request, store::FilterRoot root) {
+  auto body = parse_object_body(request);
+  if (!body) return body.error();
+  return store::compile_filter_body(*body, root);
+}
+
+}  // namespace praetor::api

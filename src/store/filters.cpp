@@ -1,0 +1,883 @@
+// The filter compiler: Prefect's filter schemas (server/schemas/filters.py) and sorts
+// (server/schemas/sorting.py) turned into SQLite WHERE and ORDER BY text.
+//
+// Each Prefect sub-filter contributes a list of conditions; a filter with none is TRUE
+// ("1"), and an operator filter joins its list with AND or OR. A parent keeps a TRUE
+// child in its list, as Prefect does, so `{"operator":"or_","id":{}}` matches everything.
+// Lists are bound as one JSON text parameter and expanded with json_each, so the SQL text
+// (and its cached prepared statement) does not depend on how many values were sent.
+#include "store/filters.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "core/json_util.h"
+#include "core/state.h"
+#include "core/timestamp.h"
+#include "core/uuid.h"
+
+namespace praetor::store {
+
+namespace json = boost::json;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Validation: a JSON value at a location, sharing one list of pydantic-shaped errors.
+
+class Node {
+ public:
+  Node(const json::value* value, json::array loc, std::shared_ptr<json::array> errors)
+      : value_(value), loc_(std::move(loc)), errors_(std::move(errors)) {}
+
+  // Present and not null.
+  bool set() const { return value_ && !value_->is_null(); }
+  const json::value* value() const { return value_; }
+  const json::object* object() const { return set() ? value_->if_object() : nullptr; }
+
+  Node child(std::string_view key) const {
+    const json::object* o = object();
+    const json::value* v = nullptr;
+    if (o) {
+      auto it = o->find(key);
+      if (it != o->end()) v = &it->value();
+    }
+    json::array loc = loc_;
+    loc.emplace_back(key);
+    return Node(v, std::move(loc), errors_);
+  }
+  Node item(std::size_t index, const json::value& v) const {
+    json::array loc = loc_;
+    loc.emplace_back(static_cast<int64_t>(index));
+    return Node(&v, std::move(loc), errors_);
+  }
+  // True if the key is present in this object, even as null.
+  bool has_key(std::string_view key) const {
+    const json::object* o = object();
+    return o && o->contains(key);
+  }
+
+  void error(std::string_view type, std::string_view msg, json::object ctx = {}) const {
+    json::object e{{"type", type}, {"loc", loc_}, {"msg", msg}, {"input", value_ ? *value_ : json::value()}};
+    if (!ctx.empty()) e["ctx"] = std::move(ctx);
+    errors_->push_back(std::move(e));
+  }
+
+  // A required field that is absent or null; pydantic reports the enclosing object.
+  void missing(std::string_view key) const {
+    json::array loc = loc_;
+    loc.emplace_back(key);
+    errors_->push_back(json::object{{"type", "missing"}, {"loc", std::move(loc)}, {"msg", "Field required"},
+                                    {"input", value_ ? *value_ : json::value()}});
+  }
+
+  // A sub-model: null/absent → false; not an object → error, false.
+  bool model() const {
+    if (!set()) return false;
+    if (!value_->is_object()) {
+      error("model_attributes_type", "Input should be a valid dictionary or object to extract fields from");
+      return false;
+    }
+    return true;
+  }
+
+  std::optional<std::string> string() const {
+    if (!set()) return std::nullopt;
+    if (!value_->is_string()) {
+      error("string_type", "Input should be a valid string");
+      return std::nullopt;
+    }
+    return std::string(value_->get_string());
+  }
+
+  std::optional<std::string> uuid() const {
+    if (!set()) return std::nullopt;
+    if (value_->is_string()) {
+      if (auto id = core::parse_uuid(value_->get_string())) return id;
+      error("uuid_parsing", "Input should be a valid UUID");
+    } else {
+      error("uuid_type", "UUID input should be a string, bytes or UUID object");
+    }
+    return std::nullopt;
+  }
+
+  // pydantic's lax integer: ints, integral floats, numeric strings.
+  std::optional<int64_t> integer() const {
+    if (!set()) return std::nullopt;
+    const json::value& v = *value_;
+    if (v.is_int64()) return v.get_int64();
+    if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
+      return static_cast<int64_t>(v.get_uint64());
+    }
+    if (v.is_double()) {
+      double d = v.get_double();
+      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.2e18) return static_cast<int64_t>(d);
+      error("int_from_float", "Input should be a valid integer, got a number with a fractional part");
+      return std::nullopt;
+    }
+    if (v.is_bool()) return v.get_bool() ? 1 : 0;
+    if (v.is_string()) {
+      std::string s(v.get_string());
+      std::string_view t = s;
+      while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
+      while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
+      std::size_t pos = (!t.empty() && (t[0] == '-' || t[0] == '+')) ? 1 : 0;
+      bool digits = t.size() > pos && t.size() - pos <= 18 &&
+                    std::all_of(t.begin() + static_cast<std::ptrdiff_t>(pos), t.end(),
+                                [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+      if (digits) return std::stoll(std::string(t));
+      error("int_parsing", "Input should be a valid integer, unable to parse string as an integer");
+      return std::nullopt;
+    }
+    error("int_type", "Input should be a valid integer");
+    return std::nullopt;
+  }
+
+  std::optional<bool> boolean() const {
+    if (!set()) return std::nullopt;
+    const json::value& v = *value_;
+    if (v.is_bool()) return v.get_bool();
+    if (v.is_int64() && (v.get_int64() == 0 || v.get_int64() == 1)) return v.get_int64() == 1;
+    if (v.is_string()) {
+      std::string s(v.get_string());
+      std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (s == "true" || s == "1" || s == "yes" || s == "on" || s == "t" || s == "y") return true;
+      if (s == "false" || s == "0" || s == "no" || s == "off" || s == "f" || s == "n") return false;
+    }
+    if (v.is_string() || v.is_number()) {
+      error("bool_parsing", "Input should be a valid boolean, unable to interpret input");
+    } else {
+      error("bool_type", "Input should be a valid boolean");
+    }
+    return std::nullopt;
+  }
+
+  // Microseconds since the epoch, as stored.
+  std::optional<int64_t> timestamp() const {
+    if (!set()) return std::nullopt;
+    if (value_->is_string()) {
+      if (auto t = core::parse_timestamp(value_->get_string())) return core::to_micros(*t);
+      error("value_error", "Value error, Unable to parse string [" + std::string(value_->get_string()) + "]",
+            json::object{{"error", json::object{}}});
+      return std::nullopt;
+    }
+    error("datetime_type", "Input should be a valid datetime");
+    return std::nullopt;
+  }
+
+  // A list whose items are checked by `item_fn` (returns nullopt after recording an error).
+  template <class Fn>
+  std::optional<std::vector<std::string>> list(Fn item_fn) const {
+    if (!set()) return std::nullopt;
+    if (!value_->is_array()) {
+      error("list_type", "Input should be a valid list");
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    bool ok = true;
+    const json::array& a = value_->get_array();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      auto v = item_fn(item(i, a[i]));
+      if (v) out.push_back(std::move(*v)); else ok = false;
+    }
+    if (!ok) return std::nullopt;
+    return out;
+  }
+  std::optional<std::vector<std::string>> string_list() const {
+    return list([](const Node& n) { return n.set() ? n.string() : n.null_item_string(); });
+  }
+  std::optional<std::vector<std::string>> uuid_list() const {
+    return list([](const Node& n) { return n.set() ? n.uuid() : n.null_item_uuid(); });
+  }
+  // Items must be one of `allowed` (a Python enum of strings).
+  std::optional<std::vector<std::string>> enum_list(const std::vector<std::string_view>& allowed) const {
+    return list([&allowed](const Node& n) { return n.enum_value(allowed); });
+  }
+
+  std::optional<std::string> enum_value(const std::vector<std::string_view>& allowed) const {
+    if (value_ && value_->is_string()) {
+      std::string_view s = value_->get_string();
+      if (std::find(allowed.begin(), allowed.end(), s) != allowed.end()) return std::string(s);
+    }
+    std::string expected = expected_text(allowed);
+    error("enum", "Input should be " + expected, json::object{{"expected", expected}});
+    return std::nullopt;
+  }
+
+  static std::string expected_text(const std::vector<std::string_view>& allowed) {
+    std::string out;
+    for (std::size_t i = 0; i < allowed.size(); ++i) {
+      if (i > 0) out += (i + 1 == allowed.size()) ? " or " : ", ";
+      out += "'" + std::string(allowed[i]) + "'";
+    }
+    return out;
+  }
+
+ private:
+  std::optional<std::string> null_item_string() const {
+    error("string_type", "Input should be a valid string");
+    return std::nullopt;
+  }
+  std::optional<std::string> null_item_uuid() const {
+    error("uuid_type", "UUID input should be a string, bytes or UUID object");
+    return std::nullopt;
+  }
+
+  const json::value* value_;
+  json::array loc_;
+  std::shared_ptr<json::array> errors_;
+};
+
+// ---------------------------------------------------------------------------------------
+// SQL building.
+
+SqlCondition always() { return SqlCondition{"1", {}}; }
+SqlCondition never() { return SqlCondition{"0", {}}; }
+
+std::string json_list(const std::vector<std::string>& values) {
+  json::array a;
+  for (const auto& v : values) a.emplace_back(v);
+  return json::serialize(a);
+}
+
+SqlCondition in_list(const std::string& column, const std::vector<std::string>& values) {
+  return {column + " IN (SELECT value FROM json_each(?))", {json_list(values)}};
+}
+SqlCondition not_in_list(const std::string& column, const std::vector<std::string>& values) {
+  return {column + " NOT IN (SELECT value FROM json_each(?))", {json_list(values)}};
+}
+// Prefect's ILIKE '%x%' (the value's own % and _ stay wildcards, as in Prefect).
+SqlCondition ilike(const std::string& column, const std::string& value) {
+  return {"lower(" + column + ") LIKE lower(?)", {"%" + value + "%"}};
+}
+SqlCondition compare(const std::string& expr, const char* op, int64_t v) { return {expr + " " + op + " ?", {v}}; }
+SqlCondition null_check(const std::string& column, bool is_null) {
+  return {column + (is_null ? " IS NULL" : " IS NOT NULL"), {}};
+}
+// Superset of `values` (Postgres `tags @> array`).
+SqlCondition has_all(const std::string& column, const std::vector<std::string>& values) {
+  return {"NOT EXISTS (SELECT 1 FROM json_each(?) AS want WHERE NOT EXISTS (SELECT 1 FROM json_each(" + column +
+              ") AS have WHERE have.value = want.value))",
+          {json_list(values)}};
+}
+// Overlap with `values` (Postgres `tags ?| array`); an empty list matches nothing.
+SqlCondition has_any(const std::string& column, const std::vector<std::string>& values) {
+  return {"EXISTS (SELECT 1 FROM json_each(" + column + ") AS have WHERE have.value IN (SELECT value FROM json_each(?)))",
+          {json_list(values)}};
+}
+SqlCondition empty_array(const std::string& column, bool empty) {
+  return {"json_array_length(" + column + (empty ? ") = 0" : ") <> 0"), {}};
+}
+
+// Conditions of one filter model, joined by its operator.
+class Conditions {
+ public:
+  void add(SqlCondition c) { parts_.push_back(std::move(c)); }
+  bool empty() const { return parts_.empty(); }
+  SqlCondition join(bool use_or = false) && {
+    if (parts_.empty()) return always();
+    if (parts_.size() == 1) return std::move(parts_[0]);
+    SqlCondition out{"", {}};
+    for (std::size_t i = 0; i < parts_.size(); ++i) {
+      if (i > 0) out.sql += use_or ? " OR " : " AND ";
+      out.sql += "(" + parts_[i].sql + ")";
+      for (auto& p : parts_[i].params) out.params.push_back(std::move(p));
+    }
+    return out;
+  }
+
+ private:
+  std::vector<SqlCondition> parts_;
+};
+
+// "operator": "and_" | "or_"; returns true for or_.
+bool read_operator(const Node& n) {
+  Node op = n.child("operator");
+  if (!op.set()) return false;
+  auto v = op.enum_value({"and_", "or_"});
+  return v && *v == "or_";
+}
+
+const std::vector<std::string_view>& state_types() {
+  static const std::vector<std::string_view> kTypes = {"SCHEDULED", "PENDING",  "RUNNING", "COMPLETED", "FAILED",
+                                                       "CANCELLED", "CRASHED", "PAUSED",  "CANCELLING"};
+  return kTypes;
+}
+
+// The leaves shared by several families. Each reads one sub-filter and appends what it
+// sets; `col` is a qualified column.
+void any_uuid(const Node& n, const std::string& col, Conditions& out) {
+  if (auto v = n.child("any_").uuid_list()) out.add(in_list(col, *v));
+}
+void not_any_uuid(const Node& n, const std::string& col, Conditions& out) {
+  if (auto v = n.child("not_any_").uuid_list(); v && !v->empty()) out.add(not_in_list(col, *v));
+}
+void any_string(const Node& n, const std::string& col, Conditions& out) {
+  if (auto v = n.child("any_").string_list()) out.add(in_list(col, *v));
+}
+void not_any_string(const Node& n, const std::string& col, Conditions& out) {
+  if (auto v = n.child("not_any_").string_list(); v && !v->empty()) out.add(not_in_list(col, *v));
+}
+void like(const Node& n, const std::string& col, Conditions& out) {
+  if (auto v = n.child("like_").string(); v && !v->empty()) out.add(ilike(col, *v));
+}
+void is_null(const Node& n, const std::string& col, Conditions& out) {
+  if (auto v = n.child("is_null_").boolean()) out.add(null_check(col, *v));
+}
+void before_after(const Node& n, const std::string& expr, Conditions& out) {
+  if (auto v = n.child("before_").timestamp()) out.add(compare(expr, "<=", *v));
+  if (auto v = n.child("after_").timestamp()) out.add(compare(expr, ">=", *v));
+}
+void tags(const Node& n, const std::string& col, bool with_any, Conditions& out) {
+  if (auto v = n.child("all_").string_list(); v && !v->empty()) out.add(has_all(col, *v));
+  if (with_any) {
+    if (auto v = n.child("any_").string_list()) out.add(has_any(col, *v));
+  }
+  if (auto v = n.child("is_null_").boolean()) out.add(empty_array(col, *v));
+}
+
+// Compiles field `key` of `parent` with `fn(node, conditions)` and appends the sub-filter's
+// joined condition to `out` (TRUE included, as Prefect does). `operator_model` says whether
+// the sub-filter has its own "operator".
+template <class Fn>
+void field(const Node& parent, std::string_view key, bool operator_model, Conditions& out, Fn fn) {
+  Node n = parent.child(key);
+  if (!n.model()) return;
+  bool use_or = operator_model && read_operator(n);
+  Conditions c;
+  fn(n, c);
+  out.add(std::move(c).join(use_or));
+}
+
+// ---------------------------------------------------------------------------------------
+// The families.
+
+SqlCondition flow_filter(const Node& n) {
+  bool use_or = read_operator(n);
+  Conditions c;
+  field(n, "id", false, c, [](const Node& f, Conditions& o) {
+    any_uuid(f, "flow.id", o);
+    not_any_uuid(f, "flow.id", o);
+  });
+  field(n, "deployment", true, c, [](const Node& f, Conditions& o) {
+    // No deployment table yet: every flow has no deployment.
+    if (auto v = f.child("is_null_").boolean()) o.add(*v ? always() : never());
+  });
+  field(n, "name", false, c, [](const Node& f, Conditions& o) {
+    any_string(f, "flow.name", o);
+    like(f, "flow.name", o);
+  });
+  field(n, "tags", true, c, [](const Node& f, Conditions& o) { tags(f, "flow.tags", false, o); });
+  return std::move(c).join(use_or);
+}
+
+SqlCondition flow_run_filter(const Node& n) {
+  bool use_or = read_operator(n);
+  Conditions c;
+  field(n, "id", false, c, [](const Node& f, Conditions& o) {
+    any_uuid(f, "flow_run.id", o);
+    not_any_uuid(f, "flow_run.id", o);
+  });
+  field(n, "name", false, c, [](const Node& f, Conditions& o) {
+    any_string(f, "flow_run.name", o);
+    like(f, "flow_run.name", o);
+  });
+  field(n, "tags", true, c, [](const Node& f, Conditions& o) { tags(f, "flow_run.tags", true, o); });
+  field(n, "deployment_id", true, c, [](const Node& f, Conditions& o) {
+    any_uuid(f, "flow_run.deployment_id", o);
+    is_null(f, "flow_run.deployment_id", o);
+  });
+  field(n, "work_queue_name", true, c, [](const Node& f, Conditions& o) {
+    any_string(f, "flow_run.work_queue_name", o);
+    is_null(f, "flow_run.work_queue_name", o);
+  });
+  field(n, "state", true, c, [](const Node& f, Conditions& o) {
+    // FlowRunFilterState drops a TRUE child (unlike other parents).
+    Conditions type_c, name_c;
+    field(f, "type", false, type_c, [](const Node& t, Conditions& to) {
+      if (auto v = t.child("any_").enum_list(state_types())) to.add(in_list("flow_run.state_type", *v));
+      if (auto v = t.child("not_any_").enum_list(state_types()); v && !v->empty()) {
+        to.add(not_in_list("flow_run.state_type", *v));
+      }
+    });
+    field(f, "name", false, name_c, [](const Node& t, Conditions& to) {
+      any_string(t, "flow_run.state_name", to);
+      not_any_string(t, "flow_run.state_name", to);
+    });
+    for (Conditions* part : {&type_c, &name_c}) {
+      SqlCondition s = std::move(*part).join();
+      if (s.sql != "1") o.add(std::move(s));
+    }
+  });
+  field(n, "flow_version", false, c,
+        [](const Node& f, Conditions& o) { any_string(f, "flow_run.flow_version", o); });
+  field(n, "start_time", false, c, [](const Node& f, Conditions& o) {
+    // Prefect compares the actual start, falling back to the expected start.
+    before_after(f, "COALESCE(flow_run.start_time, flow_run.expected_start_time)", o);
+    is_null(f, "flow_run.start_time", o);
+  });
+  field(n, "end_time", false, c, [](const Node& f, Conditions& o) {
+    before_after(f, "flow_run.end_time", o);
+    is_null(f, "flow_run.end_time", o);
+  });
+  field(n, "expected_start_time", false, c,
+        [](const Node& f, Conditions& o) { before_after(f, "flow_run.expected_start_time", o); });
+  field(n, "next_scheduled_start_time", false, c,
+        [](const Node& f, Conditions& o) { before_after(f, "flow_run.next_scheduled_start_time", o); });
+  field(n, "parent_flow_run_id", true, c, [](const Node& f, Conditions& o) {
+    // Subflows: runs whose parent task run belongs to one of these flow runs.
+    if (auto v = f.child("any_").uuid_list()) {
+      o.add({"flow_run.parent_task_run_id IN (SELECT parent_tr.id FROM task_run AS parent_tr WHERE "
+             "parent_tr.flow_run_id IN (SELECT value FROM json_each(?)))",
+             {json_list(*v)}});
+    }
+  });
+  field(n, "parent_task_run_id", true, c, [](const Node& f, Conditions& o) {
+    any_uuid(f, "flow_run.parent_task_run_id", o);
+    is_null(f, "flow_run.parent_task_run_id", o);
+  });
+  field(n, "idempotency_key", false, c, [](const Node& f, Conditions& o) {
+    any_string(f, "flow_run.idempotency_key", o);
+    not_any_string(f, "flow_run.idempotency_key", o);
+  });
+  field(n, "created_by", true, c, [](const Node& f, Conditions& o) {
+    if (auto v = f.child("id_").uuid_list()) o.add(in_list("json_extract(flow_run.created_by, '$.id')", *v));
+    if (auto v = f.child("type_").string_list()) o.add(in_list("json_extract(flow_run.created_by, '$.type')", *v));
+    is_null(f, "flow_run.created_by", o);
+  });
+  return std::move(c).join(use_or);
+}
+
+SqlCondition task_run_filter(const Node& n) {
+  bool use_or = read_operator(n);
+  Conditions c;
+  field(n, "id", false, c, [](const Node& f, Conditions& o) { any_uuid(f, "task_run.id", o); });
+  field(n, "name", false, c, [](const Node& f, Conditions& o) {
+    any_string(f, "task_run.name", o);
+    like(f, "task_run.name", o);
+  });
+  field(n, "tags", true, c, [](const Node& f, Conditions& o) { tags(f, "task_run.tags", false, o); });
+  field(n, "state", true, c, [](const Node& f, Conditions& o) {
+    Conditions type_c, name_c;
+    field(f, "type", false, type_c, [](const Node& t, Conditions& to) {
+      if (auto v = t.child("any_").enum_list(state_types())) to.add(in_list("task_run.state_type", *v));
+    });
+    field(f, "name", false, name_c,
+          [](const Node& t, Conditions& to) { any_string(t, "task_run.state_name", to); });
+    for (Conditions* part : {&type_c, &name_c}) {
+      SqlCondition s = std::move(*part).join();
+      if (s.sql != "1") o.add(std::move(s));
+    }
+  });
+  field(n, "start_time", false, c, [](const Node& f, Conditions& o) {
+    before_after(f, "task_run.start_time", o);
+    is_null(f, "task_run.start_time", o);
+  });
+  field(n, "end_time", false, c, [](const Node& f, Conditions& o) {
+    before_after(f, "task_run.end_time", o);
+    is_null(f, "task_run.end_time", o);
+  });
+  field(n, "expected_start_time", false, c,
+        [](const Node& f, Conditions& o) { before_after(f, "task_run.expected_start_time", o); });
+  field(n, "subflow_runs", false, c, [](const Node& f, Conditions& o) {
+    if (auto v = f.child("exists_").boolean()) {
+      std::string exists = "EXISTS (SELECT 1 FROM flow_run AS sub_fr WHERE sub_fr.parent_task_run_id = task_run.id)";
+      o.add({*v ? exists : "NOT " + exists, {}});
+    }
+  });
+  field(n, "flow_run_id", true, c, [](const Node& f, Conditions& o) {
+    // is_null_ defaults to False (not None): an absent is_null_ without any_ means
+    // "has a flow run"; an explicit null falls through to any_.
+    Node null_node = f.child("is_null_");
+    std::optional<bool> null_flag = f.has_key("is_null_") ? null_node.boolean() : std::optional<bool>(false);
+    auto any = f.child("any_").uuid_list();
+    if (null_flag && *null_flag) {
+      o.add(null_check("task_run.flow_run_id", true));
+    } else if (null_flag && !*null_flag && !f.child("any_").set()) {
+      o.add(null_check("task_run.flow_run_id", false));
+    } else if (any) {
+      o.add(in_list("task_run.flow_run_id", *any));
+    }
+  });
+  return std::move(c).join(use_or);
+}
+
+// Prefect's text search syntax (server/utilities/text_search_parser.py): space-separated
+// terms OR'd, -term/!term excluded, +term required, "quoted phrases" with \" escapes.
+struct TextQuery {
+  std::vector<std::string> include, exclude, required;
+};
+
+std::string unescape_phrase(std::string_view p) {
+  std::string out;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\\' && i + 1 < p.size() && (p[i + 1] == '"' || p[i + 1] == '\\')) {
+      out += p[i + 1];
+      ++i;
+    } else {
+      out += p[i];
+    }
+  }
+  return out;
+}
+
+bool is_blank(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; });
+}
+
+TextQuery parse_text_query(std::string_view q) {
+  TextQuery out;
+  auto space = [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; };
+  std::size_t i = 0;
+  while (i < q.size()) {
+    if (space(q[i])) {
+      ++i;
+      continue;
+    }
+    char prefix = 0;
+    if (q[i] == '-' || q[i] == '!' || q[i] == '+') {
+      if (i + 1 < q.size() && !space(q[i + 1])) {
+        prefix = q[i];
+        ++i;
+      } else {
+        ++i;
+        continue;
+      }
+    }
+    auto& bucket = (prefix == '-' || prefix == '!') ? out.exclude : (prefix == '+' ? out.required : out.include);
+    if (q[i] == '"') {
+      std::size_t start = ++i;
+      while (i < q.size()) {
+        if (q[i] == '\\' && i + 1 < q.size()) {
+          i += 2;
+        } else if (q[i] == '"') {
+          break;
+        } else {
+          ++i;
+        }
+      }
+      std::string phrase = unescape_phrase(q.substr(start, std::min(i, q.size()) - start));
+      if (i < q.size()) ++i;
+      if (!is_blank(phrase)) bucket.push_back(std::move(phrase));
+      continue;
+    }
+    std::size_t start = i;
+    while (i < q.size() && !space(q[i]) && q[i] != '"') ++i;
+    if (i > start) bucket.emplace_back(q.substr(start, i - start));
+  }
+  return out;
+}
+
+std::string lowered(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return s;
+}
+
+void text_search(const std::string& query, Conditions& out) {
+  if (is_blank(query)) return;
+  TextQuery q = parse_text_query(query);
+  const std::string haystack = "instr(lower(log.message || ' ' || log.name), ?)";
+  auto contains = [&](const std::string& term, bool negate) {
+    return SqlCondition{(negate ? "NOT " : "") + haystack + " > 0", {lowered(term)}};
+  };
+  if (!q.include.empty()) {
+    Conditions any;
+    for (const auto& t : q.include) any.add(contains(t, false));
+    out.add(std::move(any).join(true));
+  }
+  if (!q.exclude.empty()) {
+    Conditions none;
+    for (const auto& t : q.exclude) none.add(contains(t, true));
+    out.add(std::move(none).join());
+  }
+  if (!q.required.empty()) {
+    Conditions all;
+    for (const auto& t : q.required) all.add(contains(t, false));
+    out.add(std::move(all).join());
+  }
+}
+
+SqlCondition log_filter(const Node& n) {
+  bool use_or = read_operator(n);
+  Conditions c;
+  field(n, "level", false, c, [](const Node& f, Conditions& o) {
+    if (auto v = f.child("ge_").integer()) o.add(compare("log.level", ">=", *v));
+    if (auto v = f.child("le_").integer()) o.add(compare("log.level", "<=", *v));
+  });
+  field(n, "timestamp", false, c, [](const Node& f, Conditions& o) { before_after(f, "log.timestamp", o); });
+  field(n, "flow_run_id", false, c, [](const Node& f, Conditions& o) { any_uuid(f, "log.flow_run_id", o); });
+  field(n, "task_run_id", false, c, [](const Node& f, Conditions& o) {
+    any_uuid(f, "log.task_run_id", o);
+    is_null(f, "log.task_run_id", o);
+  });
+  // LogFilterTextSearch's terms are appended straight into the LogFilter's list.
+  Node text = n.child("text");
+  if (text.model()) {
+    Node query = text.child("query");
+    if (!query.set()) {
+      text.missing("query");
+    } else if (auto q = query.string()) {
+      if (q->size() > 200) {
+        query.error("string_too_long", "String should have at most 200 characters",
+                    json::object{{"max_length", 200}});
+      } else {
+        text_search(*q, c);
+      }
+    }
+  }
+  return std::move(c).join(use_or);
+}
+
+// Filters on tables Praetor does not have yet (deployments, work pools, work queues). Prefect
+// applies them as EXISTS over those tables, which are empty here: a present filter matches
+// nothing. Only the top-level shape is validated.
+bool absent_table_filter(const Node& root, std::string_view key) { return root.child(key).model(); }
+
+bool only_filters_on_id(const Node& fr) {
+  static const char* kOther[] = {"name",       "tags",        "deployment_id",       "work_queue_name",
+                                 "state",      "flow_version", "start_time",          "end_time",
+                                 "expected_start_time", "next_scheduled_start_time", "parent_flow_run_id",
+                                 "parent_task_run_id",  "idempotency_key",           "created_by"};
+  for (const char* k : kOther) {
+    if (fr.child(k).set()) return false;
+  }
+  Node id = fr.child("id");
+  if (!id.object()) return false;
+  const json::value* any = id.child("any_").value();
+  const json::value* not_any = id.child("not_any_").value();
+  bool has_any = any && any->is_array() && !any->get_array().empty();
+  bool has_not_any = not_any && not_any->is_array() && !not_any->get_array().empty();
+  return has_any && !has_not_any;
+}
+
+core::Error errors_to_error(const json::array& errors) {
+  core::Error e = core::Error::invalid("Invalid request received.");
+  e.detail = errors;
+  return e;
+}
+
+void append(SqlCondition& to, SqlCondition&& from) {
+  for (auto& p : from.params) to.params.push_back(std::move(p));
+}
+
+}  // namespace
+
+core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterRoot root) {
+  auto errors = std::make_shared<json::array>();
+  json::value body_value(body);
+  Node b(&body_value, json::array{"body"}, errors);
+
+  std::optional<SqlCondition> flows, flow_runs, task_runs, logs;
+  bool unmatched = false;
+  if (root == FilterRoot::kLog) {
+    if (Node n = b.child("logs"); n.model()) logs = log_filter(n);
+  } else {
+    if (Node n = b.child("flows"); n.model()) flows = flow_filter(n);
+    if (Node n = b.child("flow_runs"); n.model()) flow_runs = flow_run_filter(n);
+    if (Node n = b.child("task_runs"); n.model()) task_runs = task_run_filter(n);
+    unmatched = absent_table_filter(b, "deployments");
+    unmatched = absent_table_filter(b, "work_pools") || unmatched;
+    if (root != FilterRoot::kFlow) unmatched = absent_table_filter(b, "work_pool_queues") || unmatched;
+  }
+  if (!errors->empty()) return errors_to_error(*errors);
+
+  Conditions top;
+  switch (root) {
+    case FilterRoot::kLog:
+      if (logs) top.add(std::move(*logs));
+      break;
+    case FilterRoot::kFlow:
+      if (flows) top.add(std::move(*flows));
+      if (flow_runs || task_runs) {
+        // models/flows.py: EXISTS (flow_run [JOIN task_run] WHERE flow_run.flow_id = flow.id …).
+        SqlCondition e{"EXISTS (SELECT 1 FROM flow_run", {}};
+        if (task_runs) e.sql += " JOIN task_run ON task_run.flow_run_id = flow_run.id";
+        e.sql += " WHERE flow_run.flow_id = flow.id";
+        if (flow_runs) {
+          e.sql += " AND (" + flow_runs->sql + ")";
+          append(e, std::move(*flow_runs));
+        }
+        if (task_runs) {
+          e.sql += " AND (" + task_runs->sql + ")";
+          append(e, std::move(*task_runs));
+        }
+        e.sql += ")";
+        top.add(std::move(e));
+      }
+      break;
+    case FilterRoot::kFlowRun:
+      if (flow_runs) top.add(std::move(*flow_runs));
+      if (flows) {
+        flows->sql = "EXISTS (SELECT 1 FROM flow WHERE flow.id = flow_run.flow_id AND (" + flows->sql + "))";
+        top.add(std::move(*flows));
+      }
+      if (task_runs) {
+        task_runs->sql =
+            "EXISTS (SELECT 1 FROM task_run WHERE task_run.flow_run_id = flow_run.id AND (" + task_runs->sql + "))";
+        top.add(std::move(*task_runs));
+      }
+      break;
+    case FilterRoot::kTaskRun: {
+      if (task_runs) top.add(std::move(*task_runs));
+      Node fr = b.child("flow_runs");
+      if (flow_runs && !flows && !unmatched && only_filters_on_id(fr)) {
+        // models/task_runs.py's shortcut: no EXISTS when only flow run ids are given.
+        auto ids = fr.child("id").child("any_").uuid_list();
+        top.add(in_list("task_run.flow_run_id", *ids));
+        break;
+      }
+      if (flow_runs || flows) {
+        SqlCondition e{"EXISTS (SELECT 1 FROM flow_run", {}};
+        if (flows) e.sql += " JOIN flow ON flow.id = flow_run.flow_id";
+        e.sql += " WHERE flow_run.id = task_run.flow_run_id";
+        if (flow_runs) {
+          e.sql += " AND (" + flow_runs->sql + ")";
+          append(e, std::move(*flow_runs));
+        }
+        if (flows) {
+          e.sql += " AND (" + flows->sql + ")";
+          append(e, std::move(*flows));
+        }
+        e.sql += ")";
+        top.add(std::move(e));
+      }
+      break;
+    }
+  }
+  if (unmatched) top.add(never());
+  return std::move(top).join();
+}
+
+namespace {
+
+struct SortOption {
+  std::string_view name;
+  std::string_view order_by;
+};
+
+const std::vector<SortOption>& sort_options(FilterRoot root) {
+  static const std::vector<SortOption> kFlow = {
+      {"CREATED_DESC", "flow.created DESC"},
+      {"UPDATED_DESC", "flow.updated DESC"},
+      {"NAME_ASC", "flow.name ASC"},
+      {"NAME_DESC", "flow.name DESC"},
+  };
+  static const std::vector<SortOption> kFlowRun = {
+      {"ID_DESC", "flow_run.id DESC"},
+      {"START_TIME_ASC", "COALESCE(flow_run.start_time, flow_run.expected_start_time) ASC"},
+      {"START_TIME_DESC", "COALESCE(flow_run.start_time, flow_run.expected_start_time) DESC"},
+      {"EXPECTED_START_TIME_ASC", "flow_run.expected_start_time ASC"},
+      {"EXPECTED_START_TIME_DESC", "flow_run.expected_start_time DESC"},
+      {"NAME_ASC", "flow_run.name ASC"},
+      {"NAME_DESC", "flow_run.name DESC"},
+      {"NEXT_SCHEDULED_START_TIME_ASC", "flow_run.next_scheduled_start_time ASC"},
+      {"END_TIME_DESC", "flow_run.end_time DESC"},
+  };
+  // TaskRun.estimated_run_time: total_run_time plus, while RUNNING, the time since the
+  // state began.
+#define PRAETOR_TASK_RUN_ESTIMATED_RUN_TIME                                                        \
+  "(task_run.total_run_time + CASE WHEN task_run.state_type = 'RUNNING' AND task_run.state_timestamp " \
+  "IS NOT NULL THEN MAX(0, (julianday('now') - 2440587.5) * 86400.0 - task_run.state_timestamp / 1e6) " \
+  "ELSE 0 END)"
+  static const std::vector<SortOption> kTaskRun = {
+      {"ID_DESC", "task_run.id DESC"},
+      {"EXPECTED_START_TIME_ASC", "task_run.expected_start_time ASC"},
+      {"EXPECTED_START_TIME_DESC", "task_run.expected_start_time DESC"},
+      {"NAME_ASC", "task_run.name ASC"},
+      {"NAME_DESC", "task_run.name DESC"},
+      {"NEXT_SCHEDULED_START_TIME_ASC", "task_run.next_scheduled_start_time ASC"},
+      {"END_TIME_DESC", "task_run.end_time DESC"},
+      {"DURATION_DESC", PRAETOR_TASK_RUN_ESTIMATED_RUN_TIME " DESC, task_run.expected_start_time DESC, task_run.id DESC"},
+      {"DURATION_ASC", PRAETOR_TASK_RUN_ESTIMATED_RUN_TIME " ASC, task_run.expected_start_time DESC, task_run.id DESC"},
+  };
+#undef PRAETOR_TASK_RUN_ESTIMATED_RUN_TIME
+  static const std::vector<SortOption> kLog = {
+      {"TIMESTAMP_ASC", "log.timestamp ASC"},
+      {"TIMESTAMP_DESC", "log.timestamp DESC"},
+  };
+  switch (root) {
+    case FilterRoot::kFlow: return kFlow;
+    case FilterRoot::kFlowRun: return kFlowRun;
+    case FilterRoot::kTaskRun: return kTaskRun;
+    case FilterRoot::kLog: return kLog;
+  }
+  return kFlow;
+}
+
+std::string_view default_sort(FilterRoot root) {
+  switch (root) {
+    case FilterRoot::kFlow: return "NAME_ASC";
+    case FilterRoot::kFlowRun: return "ID_DESC";
+    case FilterRoot::kTaskRun: return "ID_DESC";
+    case FilterRoot::kLog: return "TIMESTAMP_ASC";
+  }
+  return "";
+}
+
+}  // namespace
+
+core::Result<std::string> compile_sort(const json::value* sort, FilterRoot root) {
+  const auto& options = sort_options(root);
+  std::string_view wanted = default_sort(root);
+  if (sort && !sort->is_null()) {
+    auto it = sort->is_string()
+                  ? std::find_if(options.begin(), options.end(),
+                                 [&](const SortOption& o) { return o.name == sort->get_string(); })
+                  : options.end();
+    if (it == options.end()) {
+      std::vector<std::string_view> names;
+      for (const auto& o : options) names.push_back(o.name);
+      auto errors = std::make_shared<json::array>();
+      Node(sort, json::array{"body", "sort"}, errors).enum_value(names);
+      return errors_to_error(*errors);
+    }
+    wanted = it->name;
+  }
+  for (const auto& o : options) {
+    if (o.name == wanted) return "ORDER BY " + std::string(o.order_by);
+  }
+  return core::Error::internal("no default sort");
+}
+
+core::Result<Pagination> read_pagination(const json::object& body, int default_limit) {
+  auto errors = std::make_shared<json::array>();
+  json::value body_value(body);
+  Node b(&body_value, json::array{"body"}, errors);
+  auto limit = b.child("limit").integer();
+  Node offset_node = b.child("offset");
+  auto offset = offset_node.integer();
+  if (offset && *offset < 0) {
+    offset_node.error("greater_than_equal", "Input should be greater than or equal to 0", json::object{{"ge", 0}});
+  }
+  Node page_node = b.child("page");
+  auto page = page_node.integer();
+  if (page && *page < 1) {
+    page_node.error("greater_than_equal", "Input should be greater than or equal to 1", json::object{{"ge", 1}});
+  }
+  if (!errors->empty()) return errors_to_error(*errors);
+
+  // api/dependencies.py LimitBody: plain {"detail": …} 422s, not validation lists.
+  int64_t lim = limit.value_or(default_limit);
+  if (lim < 0) return core::Error::invalid("Invalid limit: must be greater than or equal to 0.");
+  if (lim > default_limit) {
+    return core::Error::invalid("Invalid limit: must be less than or equal to " + std::to_string(default_limit) + ".");
+  }
+  Pagination p{lim, offset.value_or(0), page.value_or(1)};
+  if (page) p.offset = (*page - 1) * lim;
+  return p;
+}
+
+int bind_all(Statement& st, const std::vector<SqlValue>& params, int first) {
+  int i = first;
+  for (const auto& p : params) {
+    std::visit([&](const auto& v) { st.bind(i, v); }, p);
+    ++i;
+  }
+  return i;
+}
+
+}  // namespace praetor::store
