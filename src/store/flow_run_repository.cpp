@@ -159,6 +159,30 @@ CreateResult create(Connection& c, const FlowRun& run) {
 
 std::optional<FlowRun> read(Connection& c, const std::string& id) { return read_where(c, "id = ?1", id); }
 
+std::vector<FlowRun> list(Connection& c, const SqlCondition& where, const std::string& order_by, int64_t limit,
+                          int64_t offset) {
+  auto& st = c.prepare(std::string("SELECT ") + kRunColumns + " FROM flow_run WHERE " + where.sql + " " + order_by +
+                       " LIMIT ? OFFSET ?");
+  int next = bind_all(st, where.params);
+  st.bind(next, limit).bind(next + 1, offset);
+  std::vector<FlowRun> out;
+  while (st.step()) out.push_back(run_from_row(st));
+  st.reset();
+  for (auto& run : out) {
+    if (run.state_id) run.state = read_state(c, *run.state_id);
+  }
+  return out;
+}
+
+int64_t count(Connection& c, const SqlCondition& where) {
+  auto& st = c.prepare("SELECT COUNT(*) FROM flow_run WHERE " + where.sql);
+  bind_all(st, where.params);
+  st.step();
+  int64_t n = st.column_int(0);
+  st.reset();
+  return n;
+}
+
 bool update(Connection& c, const std::string& id, const core::FlowRunUpdate& u, Timestamp now) {
   auto& st = c.prepare(
       "UPDATE flow_run SET name = COALESCE(?2, name), flow_version = COALESCE(?3, flow_version), "

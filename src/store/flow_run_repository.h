@@ -10,6 +10,7 @@
 
 #include "core/flow_run.h"
 #include "core/state.h"
+#include "store/filters.h"
 #include "store/sqlite_connection.h"
 
 namespace praetor::store::flow_runs {
@@ -24,6 +25,11 @@ struct CreateResult {
 CreateResult create(Connection& c, const core::FlowRun& run);
 // The run with its current state joined in, or nullopt.
 std::optional<core::FlowRun> read(Connection& c, const std::string& id);
+// Runs matching `where` (compiled by store/filters.h over the unaliased flow_run table), in
+// `order_by` order, each with its current state joined in.
+std::vector<core::FlowRun> list(Connection& c, const SqlCondition& where, const std::string& order_by, int64_t limit,
+                                int64_t offset);
+int64_t count(Connection& c, const SqlCondition& where);
 // Applies the fields set in `update`; false when no such run.
 bool update(Connection& c, const std::string& id, const core::FlowRunUpdate& update, core::Timestamp now);
 // Merges `labels` into the run's labels (new keys win); false when no such run.

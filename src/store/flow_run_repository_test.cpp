@@ -138,6 +138,30 @@ TEST_F(FlowRunRepositoryTest, StatesAndBookkeeping) {
   EXPECT_EQ(taken, std::vector<Timestamp>{running.timestamp});
 }
 
+// Verifies list/count apply a compiled filter and sort, joining each run's state.
+TEST_F(FlowRunRepositoryTest, ListAndCount) {
+  auto a = make_run();
+  a.name = "alpha";
+  auto b = make_run();
+  b.name = "beta";
+  b.parent_task_run_id = "0b9f6b0e-1111-4222-8333-444455556666";
+  create(a);
+  create(b);
+  auto where = compile_filter_body(json::parse(R"({"flow_runs":{"parent_task_run_id":{"any_":["0b9f6b0e-1111-4222-8333-444455556666"]}}})").as_object(),
+                                   FilterRoot::kFlowRun);
+  ASSERT_TRUE(where);
+  auto sort = compile_sort(nullptr, FilterRoot::kFlowRun);
+  ASSERT_TRUE(sort);
+  auto runs = *t_.db().read<std::vector<core::FlowRun>>([&](Connection& c) -> core::Result<std::vector<core::FlowRun>> {
+    return flow_runs::list(c, *where, *sort, 10, 0);
+  });
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].name, "beta");
+  auto all = *t_.db().read<int64_t>(
+      [&](Connection& c) -> core::Result<int64_t> { return flow_runs::count(c, SqlCondition{}); });
+  EXPECT_EQ(all, 2);
+}
+
 // Verifies update sets only given fields, label patches merge, delete removes children.
 TEST_F(FlowRunRepositoryTest, UpdateLabelsDelete) {
   auto run = make_run();

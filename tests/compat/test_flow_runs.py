@@ -361,3 +361,33 @@ def test_bad_ids_and_bodies(api_url):
     assert r.status_code == 422
     r = httpx.patch(f"{api_url}/flow_runs/{run.id}/labels", json=["not", "a", "dict"])
     assert r.status_code == 422
+
+
+def test_filter_count_paginate(api_url):
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterState
+    from prefect.client.schemas.filters import FlowRunFilterStateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    flow_name = f"listed-{uuid.uuid4().hex[:6]}"
+    with get_client(sync_client=True) as client:
+        runs = [_new_run(client, flow_name) for _ in range(3)]
+        client.set_flow_run_state(runs[0].id, Running())
+        by_flow = FlowFilter(name=FlowFilterName(any_=[flow_name]))
+        listed = client.read_flow_runs(flow_filter=by_flow, sort=FlowRunSort.EXPECTED_START_TIME_ASC)
+        assert [r.id for r in listed] == [r.id for r in runs]
+        assert all(r.state is not None for r in listed)
+        running = client.read_flow_runs(
+            flow_filter=by_flow,
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=["RUNNING"]))),
+        )
+        assert [r.id for r in running] == [runs[0].id]
+        assert client.count_flow_runs(flow_filter=by_flow) == 3
+        limited = client.read_flow_runs(flow_filter=by_flow, limit=2, offset=1, sort=FlowRunSort.EXPECTED_START_TIME_ASC)
+        assert [r.id for r in limited] == [runs[1].id, runs[2].id]
+    r = httpx.post(f"{api_url}/flow_runs/paginate", json={"flows": {"name": {"any_": [flow_name]}}, "limit": 2, "page": 2})
+    assert r.status_code == 200
+    page = r.json()
+    assert (page["count"], page["limit"], page["pages"], page["page"]) == (3, 2, 2, 2)
+    assert len(page["results"]) == 1
+    r = httpx.post(f"{api_url}/flow_runs/filter", json={"sort": "NOT_A_SORT"})
+    assert r.status_code == 422
