@@ -8,6 +8,8 @@ void register_routes(Router& router, ApiContext& context) {
   register_event_routes(router, context);
   register_log_routes(router, context);
   register_concurrency_limit_v2_routes(router, context);
+  register_flow_run_routes(router, context);
+  register_flow_run_state_routes(router, context);
 }
 
 }  // namespace praetor::api

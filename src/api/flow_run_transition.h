@@ -1,0 +1,30 @@
+// The set_state path shared by POST /flow_runs/ (initial state, forced), /set_state and
+// /resume: orchestrate a proposed state against the stored run and write the outcome,
+// inside the caller's Database::write; the state-change event is returned for the caller
+// to publish after the commit.
+#pragma once
+
+#include <optional>
+
+#include "core/flow_run.h"
+#include "core/state.h"
+#include "events/event.h"
+#include "orchestration/flow_run_policy.h"
+#include "store/sqlite_connection.h"
+
+namespace praetor::api {
+
+struct TransitionOutcome {
+  orchestration::FlowRunDecision decision;
+  std::optional<events::Event> event;  // set when a state was written
+};
+
+// `run` is the stored run with its current state joined in. `proposed` has no id or
+// timestamp yet: they are minted here (uuid7, `now`).
+TransitionOutcome apply_flow_run_transition(store::Connection& c, const core::FlowRun& run, core::State proposed,
+                                            bool force, core::Timestamp now);
+
+// OrchestrationResult JSON {state, status, details}.
+boost::json::object orchestration_result_json(const orchestration::FlowRunDecision& decision);
+
+}  // namespace praetor::api

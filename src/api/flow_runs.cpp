@@ -1,0 +1,297 @@
+// /api/flow_runs routes (Prefect's api/flow_runs.py): create, read, update, delete, labels,
+// filter/count/paginate, set_state and resume. Every state change goes through apply_flow_run_transition in one
+// database write; its event is published after the commit.
+#include "api/flow_run_transition.h"
+#include "api/list_request.h"
+#include "api/routes.h"
+#include "core/json_util.h"
+#include "core/uuid.h"
+#include "store/flow_repository.h"
+#include "store/flow_run_repository.h"
+
+namespace praetor::api {
+
+namespace json = boost::json;
+using store::Connection;
+
+namespace {
+
+constexpr const char* kNotFound = "Flow run not found";
+
+std::string object_not_found(const std::string& id) { return "Flow run with id " + id + " not found"; }
+
+void publish(ApiContext& ctx, std::optional<events::Event> event) {
+  if (event) ctx.events.publish(std::vector<events::Event>{std::move(*event)});
+}
+
+struct Created {
+  core::FlowRun run;
+  bool created = false;
+  std::optional<events::Event> event;
+};
+
+core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  auto now = ctx.clock.now();
+  auto parsed = core::parse_flow_run_create(*body, now);
+  if (!parsed) return parsed.error();
+  core::FlowRun run = std::move(parsed->run);
+  run.id = core::new_uuid4();
+  run.created = run.updated = now;
+  core::State initial;
+  if (parsed->state) {
+    initial = std::move(*parsed->state);
+  } else {
+    initial.type = core::StateType::kPending;
+    initial.name = "Pending";
+  }
+  auto result = ctx.db.write<Created>([&](Connection& c) -> core::Result<Created> {
+    // System labels: the flow's labels, then prefect.flow.id, then the caller's
+    // (with_system_labels_for_flow_run).
+    if (auto flow = store::flows::read(c, run.flow_id)) {
+      json::object labels = flow->labels;
+      labels["prefect.flow.id"] = run.flow_id;
+      for (const auto& kv : run.labels) labels[kv.key()] = kv.value();
+      run.labels = std::move(labels);
+    }
+    auto created = store::flow_runs::create(c, run);
+    Created out;
+    out.created = created.created;
+    if (created.created) {
+      // The initial state is orchestrated with force=True.
+      auto outcome = apply_flow_run_transition(c, created.run, initial, true, now);
+      out.event = std::move(outcome.event);
+    }
+    auto stored = store::flow_runs::read(c, created.run.id);
+    if (!stored) return core::Error::internal("flow run vanished during create");
+    out.run = std::move(*stored);
+    return out;
+  });
+  if (!result) return result.error();
+  publish(ctx, std::move(result->event));
+  return json_response(result->created ? 201 : 200, core::to_json(result->run, now));
+}
+
+core::Result<Response> read_flow_run(ApiContext& ctx, const std::string& id) {
+  auto run = ctx.db.read<std::optional<core::FlowRun>>(
+      [&](Connection& c) -> core::Result<std::optional<core::FlowRun>> { return store::flow_runs::read(c, id); });
+  if (!run) return run.error();
+  if (!*run) return core::Error::not_found(kNotFound);
+  return json_response(200, core::to_json(**run, ctx.clock.now()));
+}
+
+core::Result<Response> update_flow_run(ApiContext& ctx, const Request& req, const std::string& id) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  auto update = core::parse_flow_run_update(*body);
+  if (!update) return update.error();
+  auto now = ctx.clock.now();
+  auto found = ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> {
+    if (update->job_variables) {
+      // Job variables may change only on a scheduled deployment run (there are no
+      // deployments yet, so the last check always answers).
+      auto run = store::flow_runs::read(c, id);
+      if (!run) return core::Error::not_found(kNotFound);
+      if (!run->state) {
+        return core::Error::bad_request("Flow run state is required to update job variables but none exists");
+      }
+      if (run->state->type != core::StateType::kScheduled) {
+        return core::Error::bad_request("Job variables for a flow run in state " +
+                                        std::string(core::to_string(run->state->type)) + " cannot be updated");
+      }
+      return core::Error::bad_request("A deployment for the flow run could not be found");
+    }
+    return store::flow_runs::update(c, id, *update, now);
+  });
+  if (!found) return found.error();
+  if (!*found) return core::Error::not_found(kNotFound);
+  return no_content();
+}
+
+core::Result<Response> delete_flow_run(ApiContext& ctx, const std::string& id) {
+  auto found = ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> { return store::flow_runs::remove(c, id); });
+  if (!found) return found.error();
+  if (!*found) return core::Error::not_found(kNotFound);
+  return no_content();
+}
+
+core::Result<Response> update_labels(ApiContext& ctx, const Request& req, const std::string& id) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  if (!body->is_object()) {
+    return core::validation_error(json::array{"body"}, "dict_type", "Input should be a valid dictionary", *body);
+  }
+  auto now = ctx.clock.now();
+  auto found = ctx.db.write<bool>(
+      [&](Connection& c) -> core::Result<bool> { return store::flow_runs::patch_labels(c, id, body->get_object(), now); });
+  if (!found) return found.error();
+  if (!*found) return core::Error::object_not_found(object_not_found(id));
+  return no_content();
+}
+
+// 201 when the result carries a state written by this request, else 200 (upstream
+// compares the state's timestamp with the request's start).
+Response orchestration_response(const orchestration::FlowRunDecision& d) {
+  return json_response(d.written ? 201 : 200, orchestration_result_json(d));
+}
+
+core::Result<Response> set_state(ApiContext& ctx, const Request& req, const std::string& id) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  auto now = ctx.clock.now();
+  core::FieldReader r(*body, json::array{"body"});
+  bool force = r.boolean("force").value_or(false);
+  std::optional<core::State> proposed;
+  if (r.is_object()) {
+    if (const json::value* s = r.raw("state"); s && !s->is_null()) {
+      auto parsed = core::parse_state_create(*s, json::array{"body", "state"}, now);
+      if (!parsed) return parsed.error();
+      proposed = std::move(*parsed);
+    } else {
+      (void)r.object("state", true);
+    }
+  }
+  if (!r.ok()) return r.error();
+  auto outcome = ctx.db.write<TransitionOutcome>([&](Connection& c) -> core::Result<TransitionOutcome> {
+    auto run = store::flow_runs::read(c, id);
+    if (!run) return core::Error::object_not_found(object_not_found(id));
+    return apply_flow_run_transition(c, *run, *proposed, force, now);
+  });
+  if (!outcome) return outcome.error();
+  publish(ctx, std::move(outcome->event));
+  return orchestration_response(outcome->decision);
+}
+
+// POST /flow_runs/{id}/resume {"run_input": …}: a paused run goes back to RUNNING (or to
+// a "Resuming" SCHEDULED state after a suspension), through the normal policy.
+core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::string& id) {
+  json::value body;
+  if (!req.body.empty()) {
+    auto parsed = core::parse_body(req.body);
+    if (!parsed) return parsed.error();
+    body = std::move(*parsed);
+  }
+  if (!body.is_null()) {
+    core::FieldReader r(body, json::array{"body"});
+    (void)r.object("run_input");
+    if (!r.ok()) return r.error();
+  }
+  auto now = ctx.clock.now();
+  auto outcome = ctx.db.write<TransitionOutcome>([&](Connection& c) -> core::Result<TransitionOutcome> {
+    auto run = store::flow_runs::read(c, id);
+    if (!run) return core::Error::not_found(kNotFound);
+    TransitionOutcome out;
+    if (!run->state || run->state->type != core::StateType::kPaused) {
+      out.decision.status = orchestration::SetStateStatus::kAbort;
+      out.decision.reason = "Cannot resume a flow run that is not paused.";
+      return out;
+    }
+    const auto& details = run->state->state_details;
+    if (auto it = details.find("run_input_keyset"); it != details.end() && !it->value().is_null()) {
+      // Flow-run inputs are not stored yet, so the schema the keyset names cannot exist.
+      out.decision.status = orchestration::SetStateStatus::kReject;
+      out.decision.reason = "Run input schema not found.";
+      out.decision.response_state = run->state;
+      return out;
+    }
+    core::State proposed;
+    auto reschedule = details.find("pause_reschedule");
+    if (reschedule != details.end() && reschedule->value().is_bool() && reschedule->value().get_bool()) {
+      proposed.type = core::StateType::kScheduled;
+      proposed.name = "Resuming";
+      proposed.state_details["scheduled_time"] = core::format_timestamp(now);
+    } else {
+      proposed.type = core::StateType::kRunning;
+      proposed.name = "Running";
+    }
+    return apply_flow_run_transition(c, *run, std::move(proposed), false, now);
+  });
+  if (!outcome) return outcome.error();
+  publish(ctx, std::move(outcome->event));
+  // Upstream answers the keyset rejection with abort-shaped details.
+  if (outcome->decision.status == orchestration::SetStateStatus::kReject && !outcome->decision.written &&
+      outcome->decision.reason == "Run input schema not found.") {
+    json::object result = orchestration_result_json(outcome->decision);
+    result["details"] = json::object{{"type", "abort_details"}, {"reason", *outcome->decision.reason}};
+    return json_response(200, result);
+  }
+  return orchestration_response(outcome->decision);
+}
+
+json::array runs_json(const std::vector<core::FlowRun>& runs, core::Timestamp now) {
+  json::array out;
+  for (const auto& run : runs) out.emplace_back(core::to_json(run, now));
+  return out;
+}
+
+core::Result<Response> filter_flow_runs(ApiContext& ctx, const Request& req) {
+  auto list = parse_list_request(req, store::FilterRoot::kFlowRun, ctx.settings.default_limit);
+  if (!list) return list.error();
+  auto runs = ctx.db.read<std::vector<core::FlowRun>>([&](Connection& c) -> core::Result<std::vector<core::FlowRun>> {
+    return store::flow_runs::list(c, list->where, list->order_by, list->page.limit, list->page.offset);
+  });
+  if (!runs) return runs.error();
+  return json_response(200, runs_json(*runs, ctx.clock.now()));
+}
+
+core::Result<Response> count_flow_runs(ApiContext& ctx, const Request& req) {
+  auto where = parse_count_request(req, store::FilterRoot::kFlowRun);
+  if (!where) return where.error();
+  auto n = ctx.db.read<int64_t>(
+      [&](Connection& c) -> core::Result<int64_t> { return store::flow_runs::count(c, *where); });
+  if (!n) return n.error();
+  return json_response(200, *n);
+}
+
+struct RunPage {
+  std::vector<core::FlowRun> runs;
+  int64_t count = 0;
+};
+
+core::Result<Response> paginate_flow_runs(ApiContext& ctx, const Request& req) {
+  auto list = parse_list_request(req, store::FilterRoot::kFlowRun, ctx.settings.default_limit);
+  if (!list) return list.error();
+  // One snapshot for the page and the count, so they agree.
+  auto page = ctx.db.read<RunPage>([&](Connection& c) -> core::Result<RunPage> {
+    RunPage p;
+    p.runs = store::flow_runs::list(c, list->where, list->order_by, list->page.limit, list->page.offset);
+    p.count = store::flow_runs::count(c, list->where);
+    return p;
+  });
+  if (!page) return page.error();
+  int64_t limit = list->page.limit;
+  int64_t pages = limit > 0 ? (page->count + limit - 1) / limit : 0;
+  return json_response(200, json::object{{"results", runs_json(page->runs, ctx.clock.now())},
+                                         {"count", page->count},
+                                         {"limit", limit},
+                                         {"pages", pages},
+                                         {"page", list->page.page}});
+}
+
+}  // namespace
+
+void register_flow_run_routes(Router& router, ApiContext& ctx) {
+  router.add("POST", "/api/flow_runs/",
+             [&ctx](const Request& req, const PathParams&) { return create_flow_run(ctx, req); });
+  router.add("POST", "/api/flow_runs/filter",
+             [&ctx](const Request& req, const PathParams&) { return filter_flow_runs(ctx, req); });
+  router.add("POST", "/api/flow_runs/count",
+             [&ctx](const Request& req, const PathParams&) { return count_flow_runs(ctx, req); });
+  router.add("POST", "/api/flow_runs/paginate",
+             [&ctx](const Request& req, const PathParams&) { return paginate_flow_runs(ctx, req); });
+  router.add("GET", "/api/flow_runs/{id:uuid}",
+             [&ctx](const Request&, const PathParams& p) { return read_flow_run(ctx, p.at("id")); });
+  router.add("PATCH", "/api/flow_runs/{id:uuid}",
+             [&ctx](const Request& req, const PathParams& p) { return update_flow_run(ctx, req, p.at("id")); });
+  router.add("DELETE", "/api/flow_runs/{id:uuid}",
+             [&ctx](const Request&, const PathParams& p) { return delete_flow_run(ctx, p.at("id")); });
+  router.add("PATCH", "/api/flow_runs/{id:uuid}/labels",
+             [&ctx](const Request& req, const PathParams& p) { return update_labels(ctx, req, p.at("id")); });
+  router.add("POST", "/api/flow_runs/{id:uuid}/set_state",
+             [&ctx](const Request& req, const PathParams& p) { return set_state(ctx, req, p.at("id")); });
+  router.add("POST", "/api/flow_runs/{id:uuid}/resume",
+             [&ctx](const Request& req, const PathParams& p) { return resume(ctx, req, p.at("id")); });
+}
+
+}  // namespace praetor::api

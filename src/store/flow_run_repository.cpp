@@ -1,0 +1,343 @@
+#include "store/flow_run_repository.h"
+
+#include "core/uuid.h"
+#include "store/flow_repository.h"
+
+namespace praetor::store::flow_runs {
+
+namespace json = boost::json;
+using core::FlowRun;
+using core::State;
+using core::Timestamp;
+
+namespace {
+
+constexpr const char* kRunColumns =
+    "id, created, updated, name, flow_id, flow_version, deployment_id, deployment_version, work_queue_name, "
+    "work_queue_id, parent_task_run_id, idempotency_key, state_id, state_type, state_name, state_timestamp, "
+    "run_count, expected_start_time, next_scheduled_start_time, start_time, end_time, total_run_time, "
+    "auto_scheduled, infrastructure_pid, infrastructure_document_id, parameters, context, empirical_policy, "
+    "tags, labels, job_variables, created_by";
+
+constexpr const char* kStateColumns = "id, type, name, timestamp, message, state_details, data";
+
+std::optional<Timestamp> optional_time(Statement& st, int col) {
+  auto v = st.column_optional_int(col);
+  if (!v) return std::nullopt;
+  return core::from_micros(*v);
+}
+
+// Binds a timestamp column as microseconds or NULL.
+void bind_time(Statement& st, int index, const std::optional<Timestamp>& t) {
+  if (t) {
+    st.bind(index, core::to_micros(*t));
+  } else {
+    st.bind(index, nullptr);
+  }
+}
+
+json::value value_from_text(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  boost::system::error_code ec;
+  json::value v = json::parse(*text, ec);
+  if (ec) return nullptr;
+  return v;
+}
+
+FlowRun run_from_row(Statement& st) {
+  FlowRun r;
+  r.id = st.column_text(0);
+  r.created = core::from_micros(st.column_int(1));
+  r.updated = core::from_micros(st.column_int(2));
+  r.name = st.column_text(3);
+  r.flow_id = st.column_text(4);
+  r.flow_version = st.column_optional_text(5);
+  r.deployment_id = st.column_optional_text(6);
+  r.deployment_version = st.column_optional_text(7);
+  r.work_queue_name = st.column_optional_text(8);
+  r.work_queue_id = st.column_optional_text(9);
+  r.parent_task_run_id = st.column_optional_text(10);
+  r.idempotency_key = st.column_optional_text(11);
+  r.state_id = st.column_optional_text(12);
+  if (auto t = st.column_optional_text(13)) r.state_type = core::parse_state_type(*t);
+  r.state_name = st.column_optional_text(14);
+  r.state_timestamp = optional_time(st, 15);
+  r.run_count = st.column_int(16);
+  r.expected_start_time = optional_time(st, 17);
+  r.next_scheduled_start_time = optional_time(st, 18);
+  r.start_time = optional_time(st, 19);
+  r.end_time = optional_time(st, 20);
+  r.total_run_time = std::chrono::microseconds(static_cast<int64_t>(st.column_double(21) * 1e6 + 0.5));
+  r.auto_scheduled = st.column_int(22) != 0;
+  r.infrastructure_pid = st.column_optional_text(23);
+  r.infrastructure_document_id = st.column_optional_text(24);
+  r.parameters = flows::object_from_text(st.column_text(25));
+  r.context = flows::object_from_text(st.column_text(26));
+  r.empirical_policy = core::flow_run_policy_from_json(flows::object_from_text(st.column_text(27)));
+  r.tags = flows::tags_from_text(st.column_text(28));
+  r.labels = flows::object_from_text(st.column_text(29));
+  r.job_variables = flows::object_from_text(st.column_text(30));
+  r.created_by = value_from_text(st.column_optional_text(31));
+  return r;
+}
+
+State state_from_row(Statement& st) {
+  State s;
+  s.id = st.column_text(0);
+  s.type = core::parse_state_type(st.column_text(1)).value_or(core::StateType::kPending);
+  s.name = st.column_text(2);
+  s.timestamp = core::from_micros(st.column_int(3));
+  s.message = st.column_optional_text(4);
+  s.state_details = flows::object_from_text(st.column_text(5));
+  s.data = value_from_text(st.column_optional_text(6));
+  return s;
+}
+
+std::optional<FlowRun> read_where(Connection& c, const std::string& where, const std::string& a,
+                                  const std::optional<std::string>& b = std::nullopt) {
+  auto& st = c.prepare(std::string("SELECT ") + kRunColumns + " FROM flow_run WHERE " + where);
+  st.bind(1, a);
+  if (b) st.bind(2, *b);
+  if (!st.step()) return std::nullopt;
+  FlowRun run = run_from_row(st);
+  st.reset();
+  if (run.state_id) run.state = read_state(c, *run.state_id);
+  return run;
+}
+
+void insert_state(Connection& c, const std::string& table, const std::string& run_column,
+                  const std::string& run_id, const State& s, Timestamp now) {
+  auto& st = c.prepare("INSERT INTO " + table + "(id, " + run_column +
+                       ", created, type, name, timestamp, message, state_details, data) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  st.bind(1, s.id)
+      .bind(2, run_id)
+      .bind(3, core::to_micros(now))
+      .bind(4, core::to_string(s.type))
+      .bind(5, s.name)
+      .bind(6, core::to_micros(s.timestamp))
+      .bind(7, s.message)
+      .bind(8, json::serialize(s.state_details));
+  if (s.data.is_null()) st.bind(9, nullptr); else st.bind(9, json::serialize(s.data));
+  st.run();
+}
+
+}  // namespace
+
+CreateResult create(Connection& c, const FlowRun& run) {
+  auto& st = c.prepare(
+      "INSERT INTO flow_run(id, created, updated, name, flow_id, flow_version, deployment_id, "
+      "work_queue_name, work_queue_id, parent_task_run_id, idempotency_key, auto_scheduled, "
+      "infrastructure_document_id, parameters, context, empirical_policy, tags, labels, job_variables, "
+      "created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+      "?19, ?20) ON CONFLICT(flow_id, idempotency_key) DO NOTHING");
+  st.bind(1, run.id)
+      .bind(2, core::to_micros(run.created))
+      .bind(3, core::to_micros(run.updated))
+      .bind(4, run.name)
+      .bind(5, run.flow_id)
+      .bind(6, run.flow_version)
+      .bind(7, run.deployment_id)
+      .bind(8, run.work_queue_name)
+      .bind(9, run.work_queue_id)
+      .bind(10, run.parent_task_run_id)
+      .bind(11, run.idempotency_key)
+      .bind(12, run.auto_scheduled)
+      .bind(13, run.infrastructure_document_id)
+      .bind(14, json::serialize(run.parameters))
+      .bind(15, json::serialize(run.context))
+      .bind(16, json::serialize(core::to_json(run.empirical_policy)))
+      .bind(17, flows::tags_to_text(run.tags))
+      .bind(18, json::serialize(run.labels))
+      .bind(19, json::serialize(run.job_variables));
+  if (run.created_by.is_null()) st.bind(20, nullptr); else st.bind(20, json::serialize(run.created_by));
+  st.run();
+  if (c.changes() > 0) return {run, true};
+  auto existing = read_where(c, "flow_id = ?1 AND idempotency_key = ?2", run.flow_id, run.idempotency_key);
+  return {std::move(*existing), false};
+}
+
+std::optional<FlowRun> read(Connection& c, const std::string& id) { return read_where(c, "id = ?1", id); }
+
+std::vector<FlowRun> list(Connection& c, const SqlCondition& where, const std::string& order_by, int64_t limit,
+                          int64_t offset) {
+  auto& st = c.prepare(std::string("SELECT ") + kRunColumns + " FROM flow_run WHERE " + where.sql + " " + order_by +
+                       " LIMIT ? OFFSET ?");
+  int next = bind_all(st, where.params);
+  st.bind(next, limit).bind(next + 1, offset);
+  std::vector<FlowRun> out;
+  while (st.step()) out.push_back(run_from_row(st));
+  st.reset();
+  for (auto& run : out) {
+    if (run.state_id) run.state = read_state(c, *run.state_id);
+  }
+  return out;
+}
+
+int64_t count(Connection& c, const SqlCondition& where) {
+  auto& st = c.prepare("SELECT COUNT(*) FROM flow_run WHERE " + where.sql);
+  bind_all(st, where.params);
+  st.step();
+  int64_t n = st.column_int(0);
+  st.reset();
+  return n;
+}
+
+bool update(Connection& c, const std::string& id, const core::FlowRunUpdate& u, Timestamp now) {
+  auto& st = c.prepare(
+      "UPDATE flow_run SET name = COALESCE(?2, name), flow_version = COALESCE(?3, flow_version), "
+      "parameters = COALESCE(?4, parameters), empirical_policy = COALESCE(?5, empirical_policy), "
+      "tags = COALESCE(?6, tags), infrastructure_pid = COALESCE(?7, infrastructure_pid), "
+      "job_variables = COALESCE(?8, job_variables), updated = ?9 WHERE id = ?1");
+  st.bind(1, id).bind(2, u.name).bind(3, u.flow_version);
+  if (u.parameters) st.bind(4, json::serialize(*u.parameters)); else st.bind(4, nullptr);
+  if (u.empirical_policy) st.bind(5, json::serialize(core::to_json(*u.empirical_policy))); else st.bind(5, nullptr);
+  if (u.tags) st.bind(6, flows::tags_to_text(*u.tags)); else st.bind(6, nullptr);
+  st.bind(7, u.infrastructure_pid);
+  if (u.job_variables) st.bind(8, json::serialize(*u.job_variables)); else st.bind(8, nullptr);
+  st.bind(9, core::to_micros(now)).run();
+  return c.changes() > 0;
+}
+
+bool patch_labels(Connection& c, const std::string& id, const json::object& labels, Timestamp now) {
+  auto& sel = c.prepare("SELECT labels FROM flow_run WHERE id = ?1");
+  sel.bind(1, id);
+  if (!sel.step()) return false;
+  json::object merged = flows::object_from_text(sel.column_text(0));
+  sel.reset();
+  for (const auto& kv : labels) merged[kv.key()] = kv.value();
+  auto& st = c.prepare("UPDATE flow_run SET labels = ?2, updated = ?3 WHERE id = ?1");
+  st.bind(1, id).bind(2, json::serialize(merged)).bind(3, core::to_micros(now)).run();
+  return c.changes() > 0;
+}
+
+bool remove(Connection& c, const std::string& id) {
+  c.prepare(
+       "DELETE FROM task_run_state WHERE task_run_id IN (SELECT id FROM task_run WHERE flow_run_id = ?1)")
+      .bind(1, id)
+      .run();
+  c.prepare("DELETE FROM task_run WHERE flow_run_id = ?1").bind(1, id).run();
+  c.prepare("DELETE FROM log WHERE flow_run_id = ?1").bind(1, id).run();
+  c.prepare("DELETE FROM flow_run_state WHERE flow_run_id = ?1").bind(1, id).run();
+  auto& st = c.prepare("DELETE FROM flow_run WHERE id = ?1");
+  st.bind(1, id).run();
+  return c.changes() > 0;
+}
+
+void write_bookkeeping(Connection& c, const FlowRun& run, Timestamp now) {
+  auto& st = c.prepare(
+      "UPDATE flow_run SET state_id = ?2, state_type = ?3, state_name = ?4, state_timestamp = ?5, "
+      "run_count = ?6, expected_start_time = ?7, next_scheduled_start_time = ?8, start_time = ?9, "
+      "end_time = ?10, total_run_time = ?11, empirical_policy = ?12, updated = ?13 WHERE id = ?1");
+  st.bind(1, run.id).bind(2, run.state_id);
+  if (run.state_type) st.bind(3, core::to_string(*run.state_type)); else st.bind(3, nullptr);
+  st.bind(4, run.state_name);
+  bind_time(st, 5, run.state_timestamp);
+  st.bind(6, run.run_count);
+  bind_time(st, 7, run.expected_start_time);
+  bind_time(st, 8, run.next_scheduled_start_time);
+  bind_time(st, 9, run.start_time);
+  bind_time(st, 10, run.end_time);
+  st.bind(11, core::to_seconds(run.total_run_time))
+      .bind(12, json::serialize(core::to_json(run.empirical_policy)))
+      .bind(13, core::to_micros(now))
+      .run();
+}
+
+void write_state(Connection& c, const FlowRun& run, const State& state, Timestamp now) {
+  insert_state(c, "flow_run_state", "flow_run_id", run.id, state, now);
+  write_bookkeeping(c, run, now);
+}
+
+std::optional<State> read_state(Connection& c, const std::string& state_id) {
+  auto& st = c.prepare(std::string("SELECT ") + kStateColumns + " FROM flow_run_state WHERE id = ?1");
+  st.bind(1, state_id);
+  if (!st.step()) return std::nullopt;
+  State s = state_from_row(st);
+  st.reset();
+  return s;
+}
+
+std::vector<State> list_states(Connection& c, const std::string& flow_run_id) {
+  auto& st = c.prepare(std::string("SELECT ") + kStateColumns +
+                       " FROM flow_run_state WHERE flow_run_id = ?1 ORDER BY timestamp");
+  st.bind(1, flow_run_id);
+  std::vector<State> out;
+  while (st.step()) out.push_back(state_from_row(st));
+  st.reset();
+  return out;
+}
+
+std::vector<Timestamp> state_timestamps_from(Connection& c, const std::string& flow_run_id, Timestamp from) {
+  auto& st = c.prepare("SELECT timestamp FROM flow_run_state WHERE flow_run_id = ?1 AND timestamp >= ?2");
+  st.bind(1, flow_run_id).bind(2, core::to_micros(from));
+  std::vector<Timestamp> out;
+  while (st.step()) out.push_back(core::from_micros(st.column_int(0)));
+  st.reset();
+  return out;
+}
+
+bool mirror_state_to_parent_task_run(Connection& c, const std::string& task_run_id, const State& state,
+                                     Timestamp now) {
+  auto& sel = c.prepare(
+      "SELECT flow_run_id, state_type, state_timestamp, start_time, end_time, expected_start_time "
+      "FROM task_run WHERE id = ?1");
+  sel.bind(1, task_run_id);
+  if (!sel.step()) return false;
+  auto flow_run_id = sel.column_optional_text(0);
+  std::optional<core::StateType> initial_type;
+  if (auto t = sel.column_optional_text(1)) initial_type = core::parse_state_type(*t);
+  auto initial_timestamp = optional_time(sel, 2);
+  auto start_time = optional_time(sel, 3);
+  auto end_time = optional_time(sel, 4);
+  auto expected_start_time = optional_time(sel, 5);
+  sel.reset();
+
+  // The forced task policy's global bookkeeping (global_policy.py COMMON_GLOBAL_TRANSFORMS
+  // and IncrementTaskRunCount), applied to the mirrored state.
+  State mirrored = state;
+  mirrored.state_details["flow_run_id"] = flow_run_id ? json::value(*flow_run_id) : json::value(nullptr);
+  mirrored.state_details["task_run_id"] = task_run_id;
+  if (mirrored.type == core::StateType::kRunning && !start_time) start_time = mirrored.timestamp;
+  if (initial_type && core::is_final(*initial_type) && !core::is_final(mirrored.type)) end_time.reset();
+  if (core::is_final(mirrored.type) && !end_time) {
+    if (!start_time) start_time = mirrored.timestamp;
+    end_time = mirrored.timestamp;
+  }
+  double added_run_time = 0;
+  if (initial_type == core::StateType::kRunning && initial_timestamp) {
+    added_run_time = core::to_seconds(mirrored.timestamp - *initial_timestamp);
+  }
+  std::optional<Timestamp> scheduled_time;
+  if (auto it = mirrored.state_details.find("scheduled_time");
+      it != mirrored.state_details.end() && it->value().is_string()) {
+    scheduled_time = core::parse_timestamp(it->value().get_string());
+  }
+  if (!expected_start_time) {
+    expected_start_time = mirrored.type == core::StateType::kScheduled ? scheduled_time : mirrored.timestamp;
+  }
+  std::optional<Timestamp> next_scheduled;
+  if (mirrored.type == core::StateType::kScheduled) next_scheduled = scheduled_time;
+
+  insert_state(c, "task_run_state", "task_run_id", task_run_id, mirrored, now);
+  auto& st = c.prepare(
+      "UPDATE task_run SET state_id = ?2, state_type = ?3, state_name = ?4, state_timestamp = ?5, "
+      "start_time = ?6, end_time = ?7, total_run_time = total_run_time + ?8, expected_start_time = ?9, "
+      "next_scheduled_start_time = ?10, run_count = run_count + ?11, updated = ?12 WHERE id = ?1");
+  st.bind(1, task_run_id)
+      .bind(2, mirrored.id)
+      .bind(3, core::to_string(mirrored.type))
+      .bind(4, mirrored.name)
+      .bind(5, core::to_micros(mirrored.timestamp));
+  bind_time(st, 6, start_time);
+  bind_time(st, 7, end_time);
+  st.bind(8, added_run_time);
+  bind_time(st, 9, expected_start_time);
+  bind_time(st, 10, next_scheduled);
+  st.bind(11, mirrored.type == core::StateType::kRunning ? 1 : 0)
+      .bind(12, core::to_micros(now))
+      .run();
+  return true;
+}
+
+}  // namespace praetor::store::flow_runs

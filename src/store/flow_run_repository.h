@@ -1,0 +1,60 @@
+// Flow-run rows (`flow_run`) and their state history (`flow_run_state`). Functions take
+// the Connection of a Database::read/write call and throw SqliteError on database failure
+// (Database turns that into a Result error). Callers group the writes of one transition
+// into one Database::write.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/flow_run.h"
+#include "core/state.h"
+#include "store/filters.h"
+#include "store/sqlite_connection.h"
+
+namespace praetor::store::flow_runs {
+
+struct CreateResult {
+  core::FlowRun run;
+  bool created;  // false when (flow_id, idempotency_key) matched an existing run
+};
+
+// Inserts `run` (no state). With an idempotency key, an existing run of the same flow and
+// key is returned instead, unchanged. A missing flow violates the foreign key (→ 409).
+CreateResult create(Connection& c, const core::FlowRun& run);
+// The run with its current state joined in, or nullopt.
+std::optional<core::FlowRun> read(Connection& c, const std::string& id);
+// Runs matching `where` (compiled by store/filters.h over the unaliased flow_run table), in
+// `order_by` order, each with its current state joined in.
+std::vector<core::FlowRun> list(Connection& c, const SqlCondition& where, const std::string& order_by, int64_t limit,
+                                int64_t offset);
+int64_t count(Connection& c, const SqlCondition& where);
+// Applies the fields set in `update`; false when no such run.
+bool update(Connection& c, const std::string& id, const core::FlowRunUpdate& update, core::Timestamp now);
+// Merges `labels` into the run's labels (new keys win); false when no such run.
+bool patch_labels(Connection& c, const std::string& id, const boost::json::object& labels, core::Timestamp now);
+// Deletes the run, its states, and (explicitly: no foreign keys there) its task runs, their
+// states and its logs. False when no such run.
+bool remove(Connection& c, const std::string& id);
+
+// Writes `state` as the run's new current state and stores the run's bookkeeping columns
+// (state_*, run_count, times, empirical_policy) from `run`.
+void write_state(Connection& c, const core::FlowRun& run, const core::State& state, core::Timestamp now);
+// Stores the bookkeeping columns only (a transition that wrote no state but changed them).
+void write_bookkeeping(Connection& c, const core::FlowRun& run, core::Timestamp now);
+
+std::optional<core::State> read_state(Connection& c, const std::string& state_id);
+// The run's states, oldest first.
+std::vector<core::State> list_states(Connection& c, const std::string& flow_run_id);
+// Timestamps of the run's states at or after `from` (for the unique-timestamp rule).
+std::vector<core::Timestamp> state_timestamps_from(Connection& c, const std::string& flow_run_id,
+                                                   core::Timestamp from);
+
+// UpdateSubflowParentTask: writes `state` (already carrying child_flow_run_id) onto the
+// parent task run: a task_run_state row plus the task run's state columns and the forced
+// task policy's bookkeeping. False (and nothing written) when the task run does not exist.
+bool mirror_state_to_parent_task_run(Connection& c, const std::string& task_run_id, const core::State& state,
+                                     core::Timestamp now);
+
+}  // namespace praetor::store::flow_runs

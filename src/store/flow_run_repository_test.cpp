@@ -1,0 +1,236 @@
+#include "store/flow_run_repository.h"
+
+#include <gtest/gtest.h>
+
+#include "core/uuid.h"
+#include "store/flow_repository.h"
+#include "store/test_database.h"
+
+namespace praetor::store {
+namespace {
+
+namespace json = boost::json;
+using core::Timestamp;
+
+Timestamp at(const char* text) { return *core::parse_timestamp(text); }
+
+class FlowRunRepositoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    core::Flow f;
+    f.id = core::new_uuid4();
+    f.created = f.updated = at("2026-01-01T00:00:00Z");
+    f.name = "flow-" + f.id;
+    auto r = t_.db().write<flows::CreateResult>(
+        [&](Connection& c) -> core::Result<flows::CreateResult> { return flows::get_or_create(c, f); });
+    flow_id_ = r->flow.id;
+  }
+
+  core::FlowRun make_run(std::optional<std::string> key = std::nullopt) {
+    core::FlowRun run;
+    run.id = core::new_uuid4();
+    run.created = run.updated = at("2026-01-01T00:00:00Z");
+    run.name = "crimson-wolf";
+    run.flow_id = flow_id_;
+    run.idempotency_key = std::move(key);
+    run.labels = json::object{{"a", "1"}};
+    run.empirical_policy.retries = 2;
+    return run;
+  }
+
+  flow_runs::CreateResult create(const core::FlowRun& run) {
+    return *t_.db().write<flow_runs::CreateResult>(
+        [&](Connection& c) -> core::Result<flow_runs::CreateResult> { return flow_runs::create(c, run); });
+  }
+
+  std::optional<core::FlowRun> read(const std::string& id) {
+    return *t_.db().read<std::optional<core::FlowRun>>(
+        [&](Connection& c) -> core::Result<std::optional<core::FlowRun>> { return flow_runs::read(c, id); });
+  }
+
+  core::State make_state(core::StateType type, const char* ts) {
+    core::State s;
+    s.id = core::new_uuid7();
+    s.type = type;
+    s.name = core::default_state_name(type);
+    s.timestamp = at(ts);
+    s.state_details = json::object{{"transition_id", core::new_uuid4()}};
+    return s;
+  }
+
+  testing::TempDatabase t_;
+  std::string flow_id_;
+};
+
+// Verifies create/read round-trips every stored field.
+TEST_F(FlowRunRepositoryTest, CreateAndRead) {
+  auto run = make_run();
+  run.parameters = json::object{{"x", 1}};
+  run.tags = {"t"};
+  EXPECT_TRUE(create(run).created);
+  auto back = read(run.id);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->name, "crimson-wolf");
+  EXPECT_EQ(back->parameters, run.parameters);
+  EXPECT_EQ(back->tags, run.tags);
+  EXPECT_EQ(back->empirical_policy.retries, 2);
+  EXPECT_FALSE(back->state);
+  EXPECT_FALSE(read(core::new_uuid4()));
+}
+
+// Verifies POST /flow_runs/ idempotency: same (flow_id, key) returns the first run.
+TEST_F(FlowRunRepositoryTest, IdempotencyKey) {
+  auto first = make_run("k1");
+  EXPECT_TRUE(create(first).created);
+  auto again = create(make_run("k1"));
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.run.id, first.id);
+  EXPECT_TRUE(create(make_run("k2")).created);
+  EXPECT_TRUE(create(make_run()).created);
+  EXPECT_TRUE(create(make_run()).created);
+}
+
+// Verifies an unknown flow id is a constraint failure (409), not a crash.
+TEST_F(FlowRunRepositoryTest, UnknownFlowIsConflict) {
+  auto run = make_run();
+  run.flow_id = core::new_uuid4();
+  auto r = t_.db().write<flow_runs::CreateResult>(
+      [&](Connection& c) -> core::Result<flow_runs::CreateResult> { return flow_runs::create(c, run); });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, core::ErrorKind::kConflict);
+}
+
+// Verifies states are written with the run's bookkeeping and listed in time order.
+TEST_F(FlowRunRepositoryTest, StatesAndBookkeeping) {
+  auto run = make_run();
+  create(run);
+  auto pending = make_state(core::StateType::kPending, "2026-01-01T00:00:01Z");
+  auto running = make_state(core::StateType::kRunning, "2026-01-01T00:00:02Z");
+  auto st = t_.db().write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+    run.state_id = running.id;
+    run.state_type = running.type;
+    run.state_name = running.name;
+    run.state_timestamp = running.timestamp;
+    run.run_count = 1;
+    run.start_time = running.timestamp;
+    run.total_run_time = std::chrono::milliseconds(1500);
+    flow_runs::write_state(c, run, running, running.timestamp);
+    flow_runs::write_state(c, run, pending, running.timestamp);  // older timestamp, listed first
+    run.state_id = running.id;
+    flow_runs::write_bookkeeping(c, run, running.timestamp);
+    return core::Ok{};
+  });
+  ASSERT_TRUE(st);
+  auto back = read(run.id);
+  ASSERT_TRUE(back && back->state);
+  EXPECT_EQ(back->state->id, running.id);
+  EXPECT_EQ(back->run_count, 1);
+  EXPECT_EQ(back->start_time, running.timestamp);
+  EXPECT_EQ(back->total_run_time, std::chrono::milliseconds(1500));
+  EXPECT_EQ(back->state->state_details, running.state_details);
+  auto states = *t_.db().read<std::vector<core::State>>(
+      [&](Connection& c) -> core::Result<std::vector<core::State>> { return flow_runs::list_states(c, run.id); });
+  ASSERT_EQ(states.size(), 2u);
+  EXPECT_EQ(states[0].id, pending.id);
+  auto taken = *t_.db().read<std::vector<Timestamp>>([&](Connection& c) -> core::Result<std::vector<Timestamp>> {
+    return flow_runs::state_timestamps_from(c, run.id, at("2026-01-01T00:00:02Z"));
+  });
+  EXPECT_EQ(taken, std::vector<Timestamp>{running.timestamp});
+}
+
+// Verifies list/count apply a compiled filter and sort, joining each run's state.
+TEST_F(FlowRunRepositoryTest, ListAndCount) {
+  auto a = make_run();
+  a.name = "alpha";
+  auto b = make_run();
+  b.name = "beta";
+  b.parent_task_run_id = "0b9f6b0e-1111-4222-8333-444455556666";
+  create(a);
+  create(b);
+  auto where = compile_filter_body(json::parse(R"({"flow_runs":{"parent_task_run_id":{"any_":["0b9f6b0e-1111-4222-8333-444455556666"]}}})").as_object(),
+                                   FilterRoot::kFlowRun);
+  ASSERT_TRUE(where);
+  auto sort = compile_sort(nullptr, FilterRoot::kFlowRun);
+  ASSERT_TRUE(sort);
+  auto runs = *t_.db().read<std::vector<core::FlowRun>>([&](Connection& c) -> core::Result<std::vector<core::FlowRun>> {
+    return flow_runs::list(c, *where, *sort, 10, 0);
+  });
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].name, "beta");
+  auto all = *t_.db().read<int64_t>(
+      [&](Connection& c) -> core::Result<int64_t> { return flow_runs::count(c, SqlCondition{}); });
+  EXPECT_EQ(all, 2);
+}
+
+// Verifies update sets only given fields, label patches merge, delete removes children.
+TEST_F(FlowRunRepositoryTest, UpdateLabelsDelete) {
+  auto run = make_run();
+  create(run);
+  core::FlowRunUpdate u;
+  u.name = "renamed";
+  auto now = at("2026-01-02T00:00:00Z");
+  auto w = [&](auto fn) { return *t_.db().write<bool>([&](Connection& c) -> core::Result<bool> { return fn(c); }); };
+  EXPECT_TRUE(w([&](Connection& c) { return flow_runs::update(c, run.id, u, now); }));
+  EXPECT_FALSE(w([&](Connection& c) { return flow_runs::update(c, core::new_uuid4(), u, now); }));
+  EXPECT_TRUE(w([&](Connection& c) { return flow_runs::patch_labels(c, run.id, json::object{{"b", 2}}, now); }));
+  EXPECT_FALSE(w([&](Connection& c) { return flow_runs::patch_labels(c, core::new_uuid4(), {}, now); }));
+  auto back = read(run.id);
+  EXPECT_EQ(back->name, "renamed");
+  EXPECT_EQ(back->empirical_policy.retries, 2);
+  EXPECT_EQ(back->labels, (json::object{{"a", "1"}, {"b", 2}}));
+  EXPECT_EQ(back->updated, now);
+
+  // A task run with a state and a log belonging to the run go with it.
+  w([&](Connection& c) {
+    c.exec("INSERT INTO task_run(id, created, updated, name, flow_run_id, task_key, dynamic_key) VALUES "
+           "('t1', 0, 0, 'task', '" + run.id + "', 'k', '0')");
+    c.exec("INSERT INTO task_run_state(id, task_run_id, created, type, name, timestamp) VALUES "
+           "('s1', 't1', 0, 'RUNNING', 'Running', 0)");
+    c.exec("INSERT INTO log(id, created, updated, name, level, flow_run_id, message, timestamp) VALUES "
+           "('l1', 0, 0, 'x', 20, '" + run.id + "', 'm', 0)");
+    return true;
+  });
+  EXPECT_TRUE(w([&](Connection& c) { return flow_runs::remove(c, run.id); }));
+  EXPECT_FALSE(w([&](Connection& c) { return flow_runs::remove(c, run.id); }));
+  auto count = *t_.db().read<int64_t>([&](Connection& c) -> core::Result<int64_t> {
+    auto& st = c.prepare(
+        "SELECT (SELECT count(*) FROM task_run) + (SELECT count(*) FROM task_run_state) + (SELECT count(*) FROM log)");
+    st.step();
+    auto n = st.column_int(0);
+    st.reset();
+    return n;
+  });
+  EXPECT_EQ(count, 0);
+}
+
+// Verifies subflow mirroring writes the state and bookkeeping onto the parent task run.
+TEST_F(FlowRunRepositoryTest, MirrorStateToParentTaskRun) {
+  auto w = [&](auto fn) { return *t_.db().write<bool>([&](Connection& c) -> core::Result<bool> { return fn(c); }); };
+  w([&](Connection& c) {
+    c.exec("INSERT INTO task_run(id, created, updated, name, flow_run_id, task_key, dynamic_key) VALUES "
+           "('t1', 0, 0, 'task', 'parent-run', 'k', '0')");
+    return true;
+  });
+  auto running = make_state(core::StateType::kRunning, "2026-01-01T00:00:02Z");
+  running.state_details["child_flow_run_id"] = "child";
+  auto done = make_state(core::StateType::kCompleted, "2026-01-01T00:00:05Z");
+  EXPECT_TRUE(w([&](Connection& c) { return flow_runs::mirror_state_to_parent_task_run(c, "t1", running, {}); }));
+  EXPECT_TRUE(w([&](Connection& c) { return flow_runs::mirror_state_to_parent_task_run(c, "t1", done, {}); }));
+  EXPECT_FALSE(w([&](Connection& c) { return flow_runs::mirror_state_to_parent_task_run(c, "nope", done, {}); }));
+  auto row = *t_.db().read<std::string>([&](Connection& c) -> core::Result<std::string> {
+    auto& st = c.prepare(
+        "SELECT state_type || ' ' || run_count || ' ' || total_run_time || ' ' || (end_time IS NOT NULL) || ' ' || "
+        "(SELECT count(*) FROM task_run_state WHERE task_run_id = 't1') || ' ' || "
+        "(SELECT json_extract(state_details, '$.child_flow_run_id') || json_extract(state_details, '$.task_run_id') "
+        " FROM task_run_state WHERE id = ?1) FROM task_run WHERE id = 't1'");
+    st.bind(1, running.id);
+    st.step();
+    auto s = st.column_text(0);
+    st.reset();
+    return s;
+  });
+  EXPECT_EQ(row, "COMPLETED 1 3.0 1 2 childt1");
+}
+
+}  // namespace
+}  // namespace praetor::store
