@@ -6,6 +6,7 @@
 
 #include "api/routes.h"
 #include "config/settings.h"
+#include "events/task_run_recorder.h"
 #include "server/http_server.h"
 #include "store/database.h"
 
@@ -33,7 +34,9 @@ int run_server_start(const ServerStartOptions& options) {
   spdlog::info("database {} at schema version {}", settings->database.sqlite_path, (*db)->schema_version());
 
   core::SystemClock clock;
+  events::TaskRunRecorder task_run_recorder(**db, clock);  // declared before the bus: outlives its thread
   events::EventBus bus;
+  bus.subscribe(&task_run_recorder);
   api::ApiContext context{*settings, **db, clock, bus};
   api::Router router;
   api::register_routes(router, context);
