@@ -17,4 +17,7 @@ echo "== unit tests (asan+ubsan)"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j2
 
 echo "== compatibility tests (target: ${PRAETOR_COMPAT_TARGET:-praetor})"
-PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest tests/compat -q -p no:cacheprovider "$@"
+PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest tests/compat -q -p no:cacheprovider --timeout=300 "$@"
+
+echo "== operations tests"
+PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest tests/ops -q -p no:cacheprovider

@@ -12,5 +12,6 @@ void register_routes(Router& router, ApiContext& context);
 // Per-resource registration, one per file.
 void register_root_routes(Router& router, ApiContext& context);
 void register_flow_routes(Router& router, ApiContext& context);
+void register_event_routes(Router& router, ApiContext& context);
 
 }  // namespace praetor::api

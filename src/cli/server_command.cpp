@@ -6,6 +6,7 @@
 
 #include "api/routes.h"
 #include "config/settings.h"
+#include "events/event_persister.h"
 #include "events/task_run_recorder.h"
 #include "server/http_server.h"
 #include "store/database.h"
@@ -34,8 +35,12 @@ int run_server_start(const ServerStartOptions& options) {
   spdlog::info("database {} at schema version {}", settings->database.sqlite_path, (*db)->schema_version());
 
   core::SystemClock clock;
-  events::TaskRunRecorder task_run_recorder(**db, clock);  // declared before the bus: outlives its thread
+  // Declared before the bus: the bus's destructor delivers what is queued to the persister,
+  // whose destructor writes it while the database is still open.
+  events::EventPersister persister(**db);
+  events::TaskRunRecorder task_run_recorder(**db, clock);
   events::EventBus bus;
+  bus.subscribe(&persister);
   bus.subscribe(&task_run_recorder);
   api::ApiContext context{*settings, **db, clock, bus};
   api::Router router;

@@ -8,7 +8,6 @@ namespace praetor::events {
 namespace json = boost::json;
 
 namespace {
-const std::string kEmpty;
 
 // Labels must be a flat map of strings; Prefect's Resource model enforces this.
 bool is_label_map(const json::object& o) {
@@ -19,12 +18,10 @@ bool is_label_map(const json::object& o) {
 }
 }  // namespace
 
-const std::string& Event::resource_id() const {
+std::string Event::resource_id() const {
   auto it = resource.find("prefect.resource.id");
-  if (it == resource.end() || !it->value().is_string()) return kEmpty;
-  static thread_local std::string holder;
-  holder = std::string(it->value().get_string());
-  return holder;
+  if (it == resource.end() || !it->value().is_string()) return {};
+  return std::string(it->value().get_string());
 }
 
 std::optional<std::string> Event::related_id(std::string_view role) const {

@@ -24,7 +24,7 @@ struct Event {
   std::optional<std::string> follows;
   core::Timestamp received;
 
-  const std::string& resource_id() const;
+  std::string resource_id() const;  // "" when absent
   // The id of the first related resource with this role, e.g. "flow-run" →
   // "prefect.flow-run.<uuid>"; nullopt when absent.
   std::optional<std::string> related_id(std::string_view role) const;

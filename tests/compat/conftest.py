@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -37,9 +38,13 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> None:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with code {proc.returncode} before becoming healthy")
         try:
-            with urllib.request.urlopen(f"{url}/health", timeout=1) as r:
-                if r.status == 200:
-                    return
+            # Prefect answers /health before its migrations ran; a read touching a table
+            # answers 404 only once the schema exists.
+            urllib.request.urlopen(f"{url}/flows/name/compat-readiness-probe", timeout=2)
+            return
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                return
         except OSError:
             pass
         time.sleep(0.1)

@@ -1,0 +1,122 @@
+#include "events/event_persister.h"
+
+#include <spdlog/spdlog.h>
+
+namespace praetor::events {
+
+namespace json = boost::json;
+
+namespace {
+
+// Prefect stores a resource's labels without the two that have their own columns.
+std::string labels_without_id_and_role(const json::object& resource) {
+  json::object labels;
+  for (const auto& kv : resource) {
+    if (kv.key() == "prefect.resource.id" || kv.key() == "prefect.resource.role") continue;
+    labels.emplace(kv.key(), kv.value());
+  }
+  return json::serialize(labels);
+}
+
+std::string label(const json::object& resource, std::string_view key) {
+  auto it = resource.find(key);
+  if (it == resource.end() || !it->value().is_string()) return {};
+  return std::string(it->value().get_string());
+}
+
+}  // namespace
+
+int64_t write_events(store::Connection& c, const std::vector<Event>& events) {
+  auto& ins_event = c.prepare(
+      "INSERT OR IGNORE INTO event(id, occurred, received, event, resource_id, follows, doc) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  auto& ins_resource = c.prepare(
+      "INSERT OR IGNORE INTO event_resource(event_id, occurred, resource_id, resource_role, resource) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  int64_t inserted = 0;
+  for (const Event& e : events) {
+    const int64_t occurred = core::to_micros(e.occurred);
+    ins_event.reset();
+    ins_event.bind(1, e.id)
+        .bind(2, occurred)
+        .bind(3, core::to_micros(e.received))
+        .bind(4, e.event)
+        .bind(5, label(e.resource, "prefect.resource.id"))
+        .bind(6, e.follows)
+        .bind(7, json::serialize(to_json(e)))
+        .run();
+    // An event already stored has its resource rows already: skip them, as Prefect does.
+    if (c.changes() == 0) continue;
+    ++inserted;
+    auto add_resource = [&](const json::object& resource, const std::string& role) {
+      ins_resource.reset();
+      ins_resource.bind(1, e.id)
+          .bind(2, occurred)
+          .bind(3, label(resource, "prefect.resource.id"))
+          .bind(4, role)
+          .bind(5, labels_without_id_and_role(resource))
+          .run();
+    };
+    add_resource(e.resource, "");
+    for (const auto& r : e.related) {
+      if (const json::object* o = r.if_object()) add_resource(*o, label(*o, "prefect.resource.role"));
+    }
+  }
+  return inserted;
+}
+
+EventPersister::EventPersister(store::Database& db) : db_(db), thread_([this] { run(); }) {}
+
+EventPersister::~EventPersister() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void EventPersister::on_events(const std::vector<Event>& batch) {
+  if (batch.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    queue_.insert(queue_.end(), batch.begin(), batch.end());
+    queued_ += batch.size();
+  }
+  cv_.notify_one();
+}
+
+void EventPersister::flush() {
+  std::unique_lock lock(mu_);
+  uint64_t target = queued_;
+  idle_cv_.wait(lock, [&] { return handled_ >= target; });
+}
+
+void EventPersister::run() {
+  for (;;) {
+    std::vector<Event> batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      batch.swap(queue_);
+    }
+    auto write = [&] {
+      return db_.write<int64_t>(
+          [&](store::Connection& c) -> core::Result<int64_t> { return write_events(c, batch); });
+    };
+    auto written = write();
+    // A busy database is retryable; anything else is logged and the batch dropped.
+    for (int attempt = 0; attempt < 3 && !written && written.error().kind == core::ErrorKind::kUnavailable; ++attempt) {
+      written = write();
+    }
+    if (!written) spdlog::error("could not store {} events: {}", batch.size(), written.error().message);
+    {
+      std::lock_guard lock(mu_);
+      handled_ += batch.size();
+    }
+    idle_cv_.notify_all();
+  }
+}
+
+}  // namespace praetor::events

@@ -1,0 +1,56 @@
+// Stores received events for /events/filter, /events/out backfill and the UI (Prefect's
+// server/events/services/event_persister.py). Each event becomes one `event` row (the whole
+// ReceivedEvent JSON in `doc`) and one `event_resource` row per involved resource: the
+// primary resource with role '' and each related resource with its role.
+//
+// Writes are idempotent on the event id (INSERT OR IGNORE): a client that resends events
+// after a reconnect, or a second replica, cannot duplicate them.
+//
+// Threading: on_events (the bus dispatcher) only queues; a writer thread takes everything
+// queued and stores it with one db.write, so a slow commit never holds up the bus and a
+// burst of events shares one transaction. The destructor writes what is queued, then stops.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "events/event_bus.h"
+#include "store/database.h"
+
+namespace praetor::events {
+
+// Inserts the events and their resource rows on `c`; rows whose id is already stored are
+// skipped. Returns how many events were new.
+int64_t write_events(store::Connection& c, const std::vector<Event>& events);
+
+class EventPersister final : public EventSubscriber {
+ public:
+  // `db` must outlive the persister.
+  explicit EventPersister(store::Database& db);
+  ~EventPersister() override;
+  EventPersister(const EventPersister&) = delete;
+  EventPersister& operator=(const EventPersister&) = delete;
+
+  void on_events(const std::vector<Event>& batch) override;
+  // Blocks until every event queued before the call has been written (or failed).
+  void flush();
+
+ private:
+  void run();
+
+  store::Database& db_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable idle_cv_;
+  std::vector<Event> queue_;
+  uint64_t queued_ = 0;   // events ever queued
+  uint64_t handled_ = 0;  // events ever taken and written (or failed)
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace praetor::events
