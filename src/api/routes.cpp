@@ -6,6 +6,8 @@ void register_routes(Router& router, ApiContext& context) {
   register_root_routes(router, context);
   register_flow_routes(router, context);
   register_event_routes(router, context);
+  register_task_run_routes(router, context);
+  register_task_run_state_routes(router, context);
 }
 
 }  // namespace praetor::api

@@ -13,5 +13,7 @@ void register_routes(Router& router, ApiContext& context);
 void register_root_routes(Router& router, ApiContext& context);
 void register_flow_routes(Router& router, ApiContext& context);
 void register_event_routes(Router& router, ApiContext& context);
+void register_task_run_routes(Router& router, ApiContext& context);
+void register_task_run_state_routes(Router& router, ApiContext& context);
 
 }  // namespace praetor::api

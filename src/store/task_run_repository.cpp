@@ -208,8 +208,8 @@ std::optional<core::TaskRun> read(Connection& c, const std::string& id) {
   return read_where(c, "r.id = ?1", [&](Statement& st) { st.bind(1, id); });
 }
 
-bool update_name(Connection& c, const std::string& id, const std::string& name, Timestamp now) {
-  auto& st = c.prepare("UPDATE task_run SET name = ?2, updated = ?3 WHERE id = ?1");
+bool update(Connection& c, const std::string& id, const std::optional<std::string>& name, Timestamp now) {
+  auto& st = c.prepare("UPDATE task_run SET name = COALESCE(?2, name), updated = ?3 WHERE id = ?1");
   st.bind(1, id).bind(2, name).bind(3, core::to_micros(now)).run();
   return c.changes() > 0;
 }

@@ -28,8 +28,8 @@ CreateResult get_or_create(Connection& c, const core::TaskRun& proposed);
 // The run with its current state, or nullopt.
 std::optional<core::TaskRun> read(Connection& c, const std::string& id);
 
-// PATCH: sets the name; returns false when no such run.
-bool update_name(Connection& c, const std::string& id, const std::string& name, core::Timestamp now);
+// PATCH: sets the name when given and bumps `updated`; returns false when no such run.
+bool update(Connection& c, const std::string& id, const std::optional<std::string>& name, core::Timestamp now);
 // Deletes the run and (by cascade) its states; returns false when no such run.
 bool remove(Connection& c, const std::string& id);
 

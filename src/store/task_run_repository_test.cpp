@@ -91,7 +91,7 @@ TEST(TaskRunRepository, SaveStateReadListDelete) {
   ASSERT_EQ(states->size(), 2u);
   EXPECT_EQ((*states)[0].id, pending.id);
   EXPECT_EQ((*states)[0].data, json::parse(R"({"type":"unpersisted"})"));
-  EXPECT_TRUE(write<bool>(t, [&](Connection& c) { return task_runs::update_name(c, run.id, "renamed", at("2026-01-01T00:00:03Z")); }));
+  EXPECT_TRUE(write<bool>(t, [&](Connection& c) { return task_runs::update(c, run.id, std::string("renamed"), at("2026-01-01T00:00:03Z")); }));
   EXPECT_TRUE(write<bool>(t, [&](Connection& c) { return task_runs::remove(c, run.id); }));
   EXPECT_FALSE(write<bool>(t, [&](Connection& c) { return task_runs::remove(c, run.id); }));
   auto gone = t.db().read<std::optional<core::State>>(
