@@ -10,6 +10,8 @@ void register_routes(Router& router, ApiContext& context) {
   register_concurrency_limit_v2_routes(router, context);
   register_flow_run_routes(router, context);
   register_flow_run_state_routes(router, context);
+  register_task_run_routes(router, context);
+  register_task_run_state_routes(router, context);
 }
 
 }  // namespace praetor::api

@@ -17,5 +17,7 @@ void register_log_routes(Router& router, ApiContext& context);
 void register_concurrency_limit_v2_routes(Router& router, ApiContext& context);
 void register_flow_run_routes(Router& router, ApiContext& context);
 void register_flow_run_state_routes(Router& router, ApiContext& context);
+void register_task_run_routes(Router& router, ApiContext& context);
+void register_task_run_state_routes(Router& router, ApiContext& context);
 
 }  // namespace praetor::api

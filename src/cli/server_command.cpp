@@ -7,6 +7,7 @@
 #include "api/routes.h"
 #include "config/settings.h"
 #include "events/event_persister.h"
+#include "events/task_run_recorder.h"
 #include "server/http_server.h"
 #include "store/database.h"
 
@@ -37,8 +38,10 @@ int run_server_start(const ServerStartOptions& options) {
   // Declared before the bus: the bus's destructor delivers what is queued to the persister,
   // whose destructor writes it while the database is still open.
   events::EventPersister persister(**db);
+  events::TaskRunRecorder task_run_recorder(**db, clock);
   events::EventBus bus;
   bus.subscribe(&persister);
+  bus.subscribe(&task_run_recorder);
   api::ApiContext context{*settings, **db, clock, bus};
   api::Router router;
   api::register_routes(router, context);

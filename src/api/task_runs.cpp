@@ -1,0 +1,96 @@
+// /api/task_runs routes (Prefect's api/task_runs.py): create (get-or-create), read, rename,
+// delete and set_state. Filter, count and paginate wait for store/filters.
+#include "api/routes.h"
+#include "api/task_run_orchestration.h"
+#include "core/json_util.h"
+#include "core/slug.h"
+#include "store/task_run_repository.h"
+
+namespace praetor::api {
+
+namespace json = boost::json;
+using store::Connection;
+
+namespace {
+
+core::Result<Response> create(ApiContext& ctx, const Request& req) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  auto now = ctx.clock.now();
+  auto parsed = core::parse_task_run_create(*body, now);
+  if (!parsed) return parsed.error();
+  auto result = ctx.db.write<TaskRunCreateResult>(
+      [&](Connection& c) -> core::Result<TaskRunCreateResult> { return create_task_run(c, *parsed, now); });
+  if (!result) return result.error();
+  return json_response(result->created ? 201 : 200, core::to_json(result->run, ctx.clock.now()));
+}
+
+core::Result<Response> read(ApiContext& ctx, const std::string& id) {
+  auto run = ctx.db.read<std::optional<core::TaskRun>>(
+      [&](Connection& c) -> core::Result<std::optional<core::TaskRun>> { return store::task_runs::read(c, id); });
+  if (!run) return run.error();
+  if (!*run) return core::Error::not_found("Task not found");
+  return json_response(200, core::to_json(**run, ctx.clock.now()));
+}
+
+core::Result<Response> update(ApiContext& ctx, const Request& req, const std::string& id) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  core::FieldReader r(*body, json::array{"body"});
+  std::optional<std::string> name;
+  if (r.present("name")) {
+    // TaskRunUpdate.name: an explicit null or "" becomes a new slug (get_or_create_run_name).
+    name = r.string("name").value_or("");
+    if (name->empty()) name = core::generate_slug();
+  }
+  if (!r.ok()) return r.error();
+  auto now = ctx.clock.now();
+  auto found = ctx.db.write<bool>(
+      [&](Connection& c) -> core::Result<bool> { return store::task_runs::update(c, id, name, now); });
+  if (!found) return found.error();
+  if (!*found) return core::Error::not_found("Task run not found");
+  return no_content();
+}
+
+core::Result<Response> remove(ApiContext& ctx, const std::string& id) {
+  auto found = ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> { return store::task_runs::remove(c, id); });
+  if (!found) return found.error();
+  if (!*found) return core::Error::not_found("Task not found");
+  return no_content();
+}
+
+core::Result<Response> set_state(ApiContext& ctx, const Request& req, const std::string& id) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  auto now = ctx.clock.now();
+  core::FieldReader r(*body, json::array{"body"});
+  const json::value* state_body = r.is_object() ? r.raw("state") : nullptr;
+  if (r.is_object() && (!state_body || state_body->is_null())) {
+    (void)r.object("state", true);
+  }
+  bool force = r.boolean("force").value_or(false);
+  if (!r.ok()) return r.error();
+  auto proposed = core::parse_state_create(*state_body, json::array{"body", "state"}, now);
+  if (!proposed) return proposed.error();
+  auto result = ctx.db.write<TaskRunSetStateResult>([&](Connection& c) -> core::Result<TaskRunSetStateResult> {
+    return set_task_run_state(c, id, *proposed, force, now);
+  });
+  if (!result) return result.error();
+  return json_response(result->written ? 201 : 200, to_json(*result));
+}
+
+}  // namespace
+
+void register_task_run_routes(Router& router, ApiContext& ctx) {
+  router.add("POST", "/api/task_runs/", [&ctx](const Request& req, const PathParams&) { return create(ctx, req); });
+  router.add("GET", "/api/task_runs/{id:uuid}",
+             [&ctx](const Request&, const PathParams& p) { return read(ctx, p.at("id")); });
+  router.add("PATCH", "/api/task_runs/{id:uuid}",
+             [&ctx](const Request& req, const PathParams& p) { return update(ctx, req, p.at("id")); });
+  router.add("DELETE", "/api/task_runs/{id:uuid}",
+             [&ctx](const Request&, const PathParams& p) { return remove(ctx, p.at("id")); });
+  router.add("POST", "/api/task_runs/{id:uuid}/set_state",
+             [&ctx](const Request& req, const PathParams& p) { return set_state(ctx, req, p.at("id")); });
+}
+
+}  // namespace praetor::api
