@@ -288,9 +288,16 @@ def test_pause_and_resume_from_another_thread():
 
     def resumer():
         with get_client(sync_client=True) as client:
-            flow_run_id = wait_for(lambda: seen.get("flow_run_id"), timeout=30, what="the flow to start")
+            def started():
+                if seen.get("finished"):
+                    raise AssertionError("the flow finished without pausing")
+                return seen.get("flow_run_id")
+
+            flow_run_id = wait_for(started, timeout=30, what="the flow to start")
 
             def paused():
+                if seen.get("finished"):
+                    raise AssertionError("the flow finished without pausing")
                 run = client.read_flow_run(flow_run_id)
                 return run if run.state_type == StateType.PAUSED else None
 
@@ -301,8 +308,11 @@ def test_pause_and_resume_from_another_thread():
 
     helper = threading.Thread(target=resumer, daemon=True)
     helper.start()
-    state = pausing(return_state=True)
-    helper.join(timeout=30)
+    try:
+        state = pausing(return_state=True)
+    finally:
+        seen["finished"] = True
+        helper.join(timeout=30)
     assert seen.get("resumed") is True
     assert state.is_completed()
     assert state.result() == "resumed"
