@@ -9,6 +9,10 @@
 namespace praetor::core {
 
 Result<json::value> parse_body(std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    // FastAPI reports an absent required body as a missing field at ["body"].
+    return validation_error(json::array{"body"}, "missing", "Field required", nullptr);
+  }
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec) {

@@ -15,10 +15,10 @@ using core::Timestamp;
 namespace {
 
 constexpr const char* kRunColumns =
-    "r.id, r.created, r.updated, r.name, r.flow_run_id, r.task_key, r.dynamic_key, r.cache_key, "
-    "r.cache_expiration, r.task_version, r.empirical_policy, r.tags, r.labels, r.task_inputs, r.run_count, "
-    "r.flow_run_run_count, r.expected_start_time, r.next_scheduled_start_time, r.start_time, r.end_time, "
-    "r.total_run_time, r.state_id, r.state_type, r.state_name, r.state_timestamp, "
+    "task_run.id, task_run.created, task_run.updated, task_run.name, task_run.flow_run_id, task_run.task_key, task_run.dynamic_key, task_run.cache_key, "
+    "task_run.cache_expiration, task_run.task_version, task_run.empirical_policy, task_run.tags, task_run.labels, task_run.task_inputs, task_run.run_count, "
+    "task_run.flow_run_run_count, task_run.expected_start_time, task_run.next_scheduled_start_time, task_run.start_time, task_run.end_time, "
+    "task_run.total_run_time, task_run.state_id, task_run.state_type, task_run.state_name, task_run.state_timestamp, "
     "s.id, s.type, s.name, s.timestamp, s.message, s.state_details, s.data";
 
 constexpr const char* kStateColumns = "id, type, name, timestamp, message, state_details, data";
@@ -97,7 +97,7 @@ core::TaskRun run_from_row(Statement& st) {
 std::optional<core::TaskRun> read_where(Connection& c, const std::string& where,
                                         const std::function<void(Statement&)>& bind) {
   auto& st = c.prepare(std::string("SELECT ") + kRunColumns +
-                       " FROM task_run r LEFT JOIN task_run_state s ON s.id = r.state_id WHERE " + where + " LIMIT 1");
+                       " FROM task_run LEFT JOIN task_run_state s ON s.id = task_run.state_id WHERE " + where + " LIMIT 1");
   bind(st);
   if (!st.step()) return std::nullopt;
   core::TaskRun t = run_from_row(st);
@@ -108,10 +108,10 @@ std::optional<core::TaskRun> read_where(Connection& c, const std::string& where,
 std::optional<core::TaskRun> read_by_natural_key(Connection& c, const std::optional<std::string>& flow_run_id,
                                                  const std::string& task_key, const std::string& dynamic_key) {
   if (flow_run_id) {
-    return read_where(c, "r.flow_run_id = ?1 AND r.task_key = ?2 AND r.dynamic_key = ?3",
+    return read_where(c, "task_run.flow_run_id = ?1 AND task_run.task_key = ?2 AND task_run.dynamic_key = ?3",
                       [&](Statement& st) { st.bind(1, *flow_run_id).bind(2, task_key).bind(3, dynamic_key); });
   }
-  return read_where(c, "r.flow_run_id IS NULL AND r.task_key = ?1 AND r.dynamic_key = ?2",
+  return read_where(c, "task_run.flow_run_id IS NULL AND task_run.task_key = ?1 AND task_run.dynamic_key = ?2",
                     [&](Statement& st) { st.bind(1, task_key).bind(2, dynamic_key); });
 }
 
@@ -205,7 +205,29 @@ CreateResult get_or_create(Connection& c, const core::TaskRun& proposed) {
 }
 
 std::optional<core::TaskRun> read(Connection& c, const std::string& id) {
-  return read_where(c, "r.id = ?1", [&](Statement& st) { st.bind(1, id); });
+  return read_where(c, "task_run.id = ?1", [&](Statement& st) { st.bind(1, id); });
+}
+
+std::vector<core::TaskRun> list(Connection& c, const SqlCondition& where, const std::string& order_by, int64_t limit,
+                                int64_t offset) {
+  auto& st = c.prepare(std::string("SELECT ") + kRunColumns +
+                       " FROM task_run LEFT JOIN task_run_state s ON s.id = task_run.state_id WHERE " + where.sql + " " +
+                       order_by + " LIMIT ? OFFSET ?");
+  int next = bind_all(st, where.params);
+  st.bind(next, limit).bind(next + 1, offset);
+  std::vector<core::TaskRun> out;
+  while (st.step()) out.push_back(run_from_row(st));
+  st.reset();
+  return out;
+}
+
+int64_t count(Connection& c, const SqlCondition& where) {
+  auto& st = c.prepare("SELECT COUNT(*) FROM task_run WHERE " + where.sql);
+  bind_all(st, where.params);
+  st.step();
+  int64_t n = st.column_int(0);
+  st.reset();
+  return n;
 }
 
 bool update(Connection& c, const std::string& id, const std::optional<std::string>& name, Timestamp now) {

@@ -10,6 +10,7 @@
 
 #include "core/state.h"
 #include "core/task_run.h"
+#include "store/filters.h"
 #include "store/sqlite_connection.h"
 
 namespace praetor::store::task_runs {
@@ -29,6 +30,10 @@ CreateResult get_or_create(Connection& c, const core::TaskRun& proposed);
 std::optional<core::TaskRun> read(Connection& c, const std::string& id);
 
 // PATCH: sets the name when given and bumps `updated`; returns false when no such run.
+// Task runs matching a compiled filter (store/filters.h, root kTaskRun), with their states.
+std::vector<core::TaskRun> list(Connection& c, const SqlCondition& where, const std::string& order_by, int64_t limit,
+                                int64_t offset);
+int64_t count(Connection& c, const SqlCondition& where);
 bool update(Connection& c, const std::string& id, const std::optional<std::string>& name, core::Timestamp now);
 // Deletes the run and (by cascade) its states; returns false when no such run.
 bool remove(Connection& c, const std::string& id);
