@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import functools
 import json
 import random
 import warnings
@@ -36,7 +37,8 @@ def fmt(d: dt.datetime) -> str:
     return text + "Z"
 
 
-def transitions(zone: str, year: int) -> list[dt.datetime]:
+@functools.cache
+def transitions(zone: str, year: int) -> tuple[dt.datetime, ...]:
     """UTC instants (to the minute) where the zone's offset changes during `year`."""
     tz = ZoneInfo(zone)
     out = []
@@ -53,7 +55,7 @@ def transitions(zone: str, year: int) -> list[dt.datetime]:
             out.append(lo)
             prev = off
         t = nxt
-    return out
+    return tuple(out)
 
 
 def starts_for(zone: str, rng: random.Random) -> list[dt.datetime]:
