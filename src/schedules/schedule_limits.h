@@ -1,0 +1,14 @@
+// Limits shared by the schedule kinds, mirroring Prefect's server schedules.
+#pragma once
+
+#include <cstddef>
+
+namespace praetor::schedules {
+
+// Prefect's MAX_ITERATIONS: candidates examined per get_dates call beyond the ones returned.
+inline constexpr std::size_t kMaxIterations = 1000;
+
+// Prefect's MAX_RRULE_LENGTH: the longest rrule string accepted (about a year of RDATEs).
+inline constexpr std::size_t kMaxRRuleLength = 6500;
+
+}  // namespace praetor::schedules
