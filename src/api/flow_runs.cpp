@@ -61,7 +61,8 @@ core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req) {
     if (created.created) {
       // The initial state is orchestrated with force=True.
       auto outcome = apply_flow_run_transition(c, created.run, initial, true, now);
-      out.event = std::move(outcome.event);
+      if (!outcome) return outcome.take_error();
+      out.event = std::move(outcome->event);
     }
     auto stored = store::flow_runs::read(c, created.run.id);
     if (!stored) return core::Error::internal("flow run vanished during create");

@@ -51,10 +51,5 @@ std::vector<core::State> list_states(Connection& c, const std::string& flow_run_
 std::vector<core::Timestamp> state_timestamps_from(Connection& c, const std::string& flow_run_id,
                                                    core::Timestamp from);
 
-// UpdateSubflowParentTask: writes `state` (already carrying child_flow_run_id) onto the
-// parent task run: a task_run_state row plus the task run's state columns and the forced
-// task policy's bookkeeping. False (and nothing written) when the task run does not exist.
-bool mirror_state_to_parent_task_run(Connection& c, const std::string& task_run_id, const core::State& state,
-                                     core::Timestamp now);
 
 }  // namespace praetor::store::flow_runs
