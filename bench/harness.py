@@ -200,16 +200,24 @@ class Client:
         self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
     def post(self, path: str, body) -> tuple[int, object]:
-        """POST /api<path> with a JSON body; returns (status, parsed body or None)."""
+        """POST /api<path> with a JSON body; returns (status, parsed body or None). A kept-alive
+        connection the server closed while idle (uvicorn does after 5 s) is reopened once."""
         data = json.dumps(body).encode()
-        try:
-            self.conn.request("POST", f"/api{path}", body=data, headers={"Content-Type": "application/json"})
-            resp = self.conn.getresponse()
-            raw = resp.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-            raise
+        for attempt in (1, 2):
+            try:
+                self.conn.request("POST", f"/api{path}", body=data, headers={"Content-Type": "application/json"})
+                resp = self.conn.getresponse()
+                raw = resp.read()
+                break
+            except TimeoutError:
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+                raise
+            except (OSError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+                if attempt == 2:
+                    raise
         try:
             return resp.status, json.loads(raw) if raw else None
         except ValueError:

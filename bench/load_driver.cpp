@@ -57,6 +57,8 @@ void run_w1(int port, int runs, int client_index, Totals& totals) {
     try {
       if (!conn) conn = std::make_unique<Connection>(port);
       res = conn->request(method, path, body);
+      // uvicorn may close the connection after a 5xx without saying so; start a new one.
+      if (conn->peer_closing() || res.first >= 500) conn.reset();
     } catch (const std::exception& e) {
       conn.reset();
       if (++errors <= 2) std::fprintf(stderr, "client %d: %s %s: %s\n", client_index, method.c_str(), path.c_str(), e.what());

@@ -50,6 +50,9 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
   ~Connection() { ::close(fd_); }
 
+  // True when the last response said "Connection: close" (uvicorn does after an error).
+  bool peer_closing() const { return peer_closing_; }
+
   // Sends one request and returns (status, body).
   std::pair<int, std::string> request(const std::string& method, const std::string& path, const std::string& body) {
     std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
@@ -74,6 +77,7 @@ class Connection {
     std::string lower = head;
     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
     size_t body_start = header_end + 4;
+    peer_closing_ = lower.find("connection: close") != std::string::npos;
     std::string body;
     auto cl = lower.find("content-length:");
     if (cl != std::string::npos) {
@@ -100,6 +104,7 @@ class Connection {
   }
 
   int fd_;
+  bool peer_closing_ = false;
   std::string buf_;
 };
 

@@ -37,8 +37,10 @@ def targets(p: dict, q: dict) -> list[str]:
                 check(f"W4 {label} ≤ 100 ms at {m:,} runs", False, f"status {c['status']}")
             else:
                 check(f"W4 {label} ≤ 100 ms at {m:,} runs", c["p99_ms"] <= 100, f"p99 {c['p99_ms']:.1f} ms")
+        if m < p["w4"]["target_flow_runs"]:
+            out.append(f"- note: W4 loaded {m:,} flow runs, not {p['w4']['target_flow_runs']:,}: the loading budget ran out")
         if m < 1_000_000:
-            out.append(f"- note: W4 loaded {m:,} flow runs, not the target 1,000,000 (loading budget)")
+            out.append(f"- note: the W4 target is stated at 1,000,000 flow runs; this run has {m:,}")
     if "w5" in p:
         check("W5 start ≤ 100 ms", p["w5"]["ready_seconds"] <= 0.1, f"{1000 * p['w5']['ready_seconds']:.0f} ms")
         check("W5 idle RSS ≤ 30 MB", p["w5"]["idle_rss_mb"] <= 30, f"{p['w5']['idle_rss_mb']} MB")

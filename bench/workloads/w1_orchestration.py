@@ -50,8 +50,10 @@ def rows(p: dict, q: dict, cfg: Config) -> list[tuple]:
              f"{b['p50_ms']:.1f} / {b['p99_ms']:.1f}", f"{ratio(b['p99_ms'], a['p99_ms'])} lower p99"),
             (f"W1 peak server RSS (MB), {c} clients", f"{a['peak_rss_mb']}", f"{b['peak_rss_mb']}",
              f"{ratio(b['peak_rss_mb'], a['peak_rss_mb'])} smaller"),
-            (f"W1 errors / driver CPU share, {c} clients", f"{a['errors']} / {a['driver_cpu_share']:.0%}",
-             f"{b['errors']} / {b['driver_cpu_share']:.0%}", ""),
+            (f"W1 failed requests / driver CPU share, {c} clients",
+             f"{a['errors']} of {a['requests']} / {a['driver_cpu_share']:.0%}",
+             f"{b['errors']} of {b['requests']} / {b['driver_cpu_share']:.0%}",
+             "Prefect: 503 = retryable DB error (SQLite lock); the SDK retries these" if b["errors"] else ""),
         ]
     out.append(("W5 RSS after W1 (MB)", f"{p['rss_after_mb']}", f"{q['rss_after_mb']}",
                 f"{ratio(q['rss_after_mb'], p['rss_after_mb'])} smaller"))
@@ -59,5 +61,6 @@ def rows(p: dict, q: dict, cfg: Config) -> list[tuple]:
 
 
 def chart(p: dict, q: dict) -> list[tuple]:
-    return [(f"W1 {c} clients", p[str(c)]["runs_per_second"] / q[str(c)]["runs_per_second"]) for c in CLIENTS
-            if q[str(c)]["runs_per_second"]]
+    out = [(f"W1 {c} clients", p[str(c)]["runs_per_second"] / q[str(c)]["runs_per_second"]) for c in CLIENTS
+           if q[str(c)]["runs_per_second"]]
+    return out + [("W1 64 clients peak RSS", q["64"]["peak_rss_mb"] / p["64"]["peak_rss_mb"])]

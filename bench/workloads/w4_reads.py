@@ -46,11 +46,11 @@ def calls(base: float) -> list[tuple[str, str, dict]]:
 
 def time_call(server: Server, path: str, body: dict, reps: int, budget: float) -> dict:
     client = Client(server, timeout=120)
-    latencies, status, t_start = [], None, time.monotonic()
+    latencies, status, answer, t_start = [], None, None, time.monotonic()
     for _ in range(reps):
         t0 = time.monotonic()
         try:
-            status, _ = client.post(path, body)
+            status, answer = client.post(path, body)
         except (OSError, http.client.HTTPException) as e:
             client.close()
             return {"status": f"error: {type(e).__name__}", "ms": [round(x, 1) for x in latencies]}
@@ -61,7 +61,9 @@ def time_call(server: Server, path: str, body: dict, reps: int, budget: float) -
         if time.monotonic() - t_start > budget:
             break
     client.close()
-    return {"status": status, "reps": len(latencies), "p50_ms": round(percentile(latencies, 50), 2),
+    # The answer's size (rows or the count) shows both servers saw the same data.
+    size = len(answer) if isinstance(answer, list) else answer if isinstance(answer, int) else None
+    return {"status": status, "answer": size, "reps": len(latencies), "p50_ms": round(percentile(latencies, 50), 2),
             "p99_ms": round(percentile(latencies, 99), 2), "max_ms": round(max(latencies), 2)}
 
 
@@ -92,7 +94,7 @@ def run_all(cfg: Config) -> dict[str, dict]:
     reps, call_budget = cfg.pick(5, 10), cfg.pick(20.0, 30.0)
     for kind in KINDS:
         server = Server(kind, data_dir=dirs[kind])
-        entry = {"flow_runs": loaded, "task_runs": 10 * loaded, "load_seconds": round(load_seconds[kind], 1),
+        entry = {"target_flow_runs": target, "flow_runs": loaded, "task_runs": 10 * loaded, "load_seconds": round(load_seconds[kind], 1),
                  "db_mb": round(os.path.getsize(db[kind]) / 2**20, 1),
                  "ready_seconds": round(server.ready_seconds, 2), "calls": {}}
         try:
@@ -122,6 +124,8 @@ def rows(p: dict, q: dict, cfg: Config) -> list[tuple]:
         qc = q["calls"][label]
         r = ratio(qc.get("p50_ms"), pc.get("p50_ms")) + " lower p50" if "p50_ms" in pc and "p50_ms" in qc else ""
         out.append((f"W4 {label} p50 / p99 (ms)", _cell(pc), _cell(qc), r))
+    out.append(("W4 answers (rows or count) per call", " / ".join(str(c.get("answer", "–")) for c in p["calls"].values()),
+                " / ".join(str(c.get("answer", "–")) for c in q["calls"].values()), "must match"))
     out.append(("W4 start-up on the loaded DB (s) / DB size (MB)", f"{p['ready_seconds']} / {p['db_mb']}",
                 f"{q['ready_seconds']} / {q['db_mb']}", ""))
     out.append(("W4 server RSS after the reads (MB)", f"{p['rss_mb']}", f"{q['rss_mb']}",
