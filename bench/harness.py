@@ -19,7 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,9 +35,14 @@ class Config:
     """Run sizes. `quick` keeps the whole run under 3 minutes; the full run under 20."""
 
     quick: bool
+    started: float = field(default_factory=time.monotonic)
 
     def pick(self, quick, full):
         return quick if self.quick else full
+
+    def seconds_left(self) -> float:
+        """What is left of the whole run's budget (3 minutes quick, 20 minutes full, with a margin)."""
+        return self.pick(170.0, 1170.0) - (time.monotonic() - self.started)
 
 
 def free_port() -> int:

@@ -50,11 +50,13 @@ def targets(p: dict, q: dict) -> list[str]:
 def write(results: dict, workloads: list, cfg: Config, commit: str, seconds: float) -> str:
     p, q = results["praetor"], results["prefect"]
     rows = ["| Workload | Praetor | Prefect 3.9.1 | Praetor/Prefect |", "|---|---|---|---|"]
-    bars = []
+    bars, notes = [], []
     for w in workloads:
         if w.KEY in p and w.KEY in q:
             rows += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in w.rows(p[w.KEY], q[w.KEY], cfg)]
             bars += w.chart(p[w.KEY], q[w.KEY])
+            if hasattr(w, "notes"):
+                notes += w.notes(p[w.KEY], q[w.KEY])
     out_dir = ROOT / "bench/results"
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.date.today().isoformat()
@@ -69,6 +71,7 @@ def write(results: dict, workloads: list, cfg: Config, commit: str, seconds: flo
           "times lower Praetor's value is.\n\n"
           f"![Praetor/Prefect ratios]({base.name}.png)\n\n## Targets (issue: Benchmarks)\n\n"
           + "\n".join(targets(p, q))
+          + "\n\n## Where the time goes\n\n" + ("\n".join(f"- {n}" for n in notes) or "- nothing to note")
           + f"\n\n<details><summary>raw results</summary>\n\n```json\n{json.dumps(results, indent=2)}\n```\n</details>\n")
     base.with_suffix(".md").write_text(md)
     _chart(bars, commit, base.with_suffix(".png"))

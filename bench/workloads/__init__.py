@@ -7,6 +7,7 @@ A module defines:
   run(...)     -> dict of numbers for one server kind
   rows(p, q, cfg) -> list of (label, praetor, prefect, ratio) strings for the report table
   chart(p, q)  -> list of (label, factor) where factor > 1 means Praetor is better
+  notes(p, q)  -> optional: list of sentences for "Where the time goes" (misses and causes)
 A later issue adds its workload by adding a module and listing it in WORKLOADS.
 """
 

@@ -99,5 +99,16 @@ def rows(p: dict, q: dict, cfg: Config) -> list[tuple]:
     ]
 
 
+def notes(p: dict, q: dict) -> list[str]:
+    out = [f"W3: clients used {p['client_cpu_seconds']} CPU s against Praetor (server {p['server_cpu_seconds']} s), "
+           f"{q['client_cpu_seconds']} against Prefect (server {q['server_cpu_seconds']} s)."]
+    if p["flow_p50_ms"] >= 900:
+        out.append("W3: one flow takes ~1 s in the client whatever the server: prefect 3.9.1's flow engine "
+                   "(`flow_engine._send_heartbeats`) joins its heartbeat thread on exit, and that thread sleeps in "
+                   "1 s steps, so each flow run waits up to 1 s after its last task (seen with cProfile: "
+                   "`threading.join` ← `_send_heartbeats` holds most of the wall time). W3 is client-bound.")
+    return out
+
+
 def chart(p: dict, q: dict) -> list[tuple]:
     return [("W3 SDK runs/s", p["flow_runs_per_second"] / q["flow_runs_per_second"])] if q["flow_runs_per_second"] else []
