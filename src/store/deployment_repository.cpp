@@ -204,7 +204,10 @@ int64_t count(Connection& c, const SqlCondition& where) {
 
 void mark_polled(Connection& c, const std::vector<std::string>& ids, Timestamp now) {
   auto& st = c.prepare("UPDATE deployment SET last_polled = ?2, status = 'READY' WHERE id = ?1");
-  for (const auto& id : ids) st.bind(1, id).bind(2, core::to_micros(now)).run();
+  for (const auto& id : ids) {
+    st.bind(1, id).bind(2, core::to_micros(now)).run();
+    st.reset();
+  }
 }
 
 void delete_scheduled_runs(Connection& c, const std::string& deployment_id, bool auto_scheduled_only,
