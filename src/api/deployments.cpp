@@ -36,12 +36,13 @@ struct ScheduleInput {
 
 void read_schedule_fields(core::FieldReader& r, ScheduleInput& s, bool schedule_required, core::Timestamp now) {
   if (const json::value* v = r.raw("schedule"); v && !v->is_null()) {
-    json::array loc = json::array{};
     auto parsed = schedules::parse_schedule(*v, json::array{"body", "schedule"}, now);
     if (parsed) {
       s.schedule = schedules::to_json(*parsed);
     } else {
-      for (const auto& e : parsed.error().detail.is_array() ? parsed.error().detail.as_array() : json::array{}) {
+      core::Error schedule_error = parsed.error();
+      json::array entries = schedule_error.detail.is_array() ? schedule_error.detail.as_array() : json::array{};
+      for (const auto& e : entries) {
         const auto& o = e.as_object();
         r.add_error("schedule", o.at("type").as_string(), o.at("msg").as_string(),
                     o.contains("input") ? o.at("input") : json::value());
@@ -83,7 +84,8 @@ core::Result<std::vector<ScheduleInput>> read_schedule_list(const json::value& l
     }
     read_schedule_fields(r, s, schedule_required, now);
     if (!r.ok()) {
-      for (const auto& e : r.error().detail.as_array()) errors.push_back(e);
+      core::Error item_error = r.error();
+      for (const auto& e : item_error.detail.as_array()) errors.push_back(e);
       continue;
     }
     out.push_back(std::move(s));
