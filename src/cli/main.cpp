@@ -26,8 +26,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   start->add_flag("--no-services", start_options.no_services,
                   "Serve the API only; run the background services elsewhere (`praetor server services start`)");
-  start->add_flag("--scheduler,!--no-scheduler", start_options.scheduler, "Run the scheduler service");
-  start->add_flag("--late-runs,!--no-late-runs", start_options.late_runs, "Run the late-runs service");
+  start->add_flag("--no-scheduler", start_options.no_scheduler, "Do not run the scheduler service");
+  start->add_flag("--no-late-runs", start_options.no_late_runs, "Do not run the late-runs service");
   auto* services = server->add_subcommand("services", "Run the background services without the API");
   services->require_subcommand(1);
   auto* services_start = services->add_subcommand("start", "Run every enabled service until interrupted");

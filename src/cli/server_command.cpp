@@ -23,8 +23,8 @@ int run_server_start(const ServerStartOptions& options) {
   }
   if (options.host) settings->host = *options.host;
   if (options.port) settings->port = static_cast<uint16_t>(*options.port);
-  if (options.scheduler) settings->services.scheduler_enabled = *options.scheduler;
-  if (options.late_runs) settings->services.late_runs_enabled = *options.late_runs;
+  if (options.no_scheduler) settings->services.scheduler_enabled = false;
+  if (options.no_late_runs) settings->services.late_runs_enabled = false;
   spdlog::set_level(spdlog::level::from_str(settings->log_level));
 
   if (settings->database.dialect != config::DatabaseUrl::Dialect::kSqlite) {

@@ -10,8 +10,8 @@ struct ServerStartOptions {
   std::optional<std::string> host;
   std::optional<int> port;
   bool no_services = false;           // PREFECT__SERVER_WEBSERVER_ONLY: API only
-  std::optional<bool> scheduler;      // --scheduler/--no-scheduler override the setting
-  std::optional<bool> late_runs;      // --late-runs/--no-late-runs
+  bool no_scheduler = false;          // --no-scheduler overrides the setting
+  bool no_late_runs = false;          // --no-late-runs
 };
 
 int run_server_start(const ServerStartOptions& options);
