@@ -1,12 +1,14 @@
 // /api/flow_runs routes (Prefect's api/flow_runs.py): create, read, update, delete, labels,
 // filter/count/paginate, set_state and resume. Every state change goes through apply_flow_run_transition in one
 // database write; its event is published after the commit.
+#include "api/deployment_support.h"
 #include "api/flow_run_transition.h"
 #include "api/list_routes.h"
 #include "api/routes.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
 #include "store/flow_repository.h"
+#include "store/deployment_repository.h"
 #include "store/flow_run_repository.h"
 
 namespace praetor::api {
@@ -47,6 +49,12 @@ core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req) {
     initial.name = "Pending";
   }
   auto result = ctx.db.write<Created>([&](Connection& c) -> core::Result<Created> {
+    if (run.work_pool_name) {
+      auto queue = resolve_work_queue(c, *run.work_pool_name, run.work_queue_name, false, now);
+      if (!queue) return queue.error();
+      run.work_queue_id = queue->id;
+      run.work_queue_name = queue->name;
+    }
     // System labels: the flow's labels, then prefect.flow.id, then the caller's
     // (with_system_labels_for_flow_run).
     if (auto flow = store::flows::read(c, run.flow_id)) {
@@ -90,8 +98,7 @@ core::Result<Response> update_flow_run(ApiContext& ctx, const Request& req, cons
   auto now = ctx.clock.now();
   auto found = ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> {
     if (update->job_variables) {
-      // Job variables may change only on a scheduled deployment run (there are no
-      // deployments yet, so the last check always answers).
+      // Job variables may change only on a scheduled deployment run.
       auto run = store::flow_runs::read(c, id);
       if (!run) return core::Error::not_found(kNotFound);
       if (!run->state) {
@@ -101,7 +108,9 @@ core::Result<Response> update_flow_run(ApiContext& ctx, const Request& req, cons
         return core::Error::bad_request("Job variables for a flow run in state " +
                                         std::string(core::to_string(run->state->type)) + " cannot be updated");
       }
-      return core::Error::bad_request("A deployment for the flow run could not be found");
+      if (!run->deployment_id || !store::deployments::read(c, *run->deployment_id)) {
+        return core::Error::bad_request("A deployment for the flow run could not be found");
+      }
     }
     return store::flow_runs::update(c, id, *update, now);
   });

@@ -12,6 +12,8 @@ void register_routes(Router& router, ApiContext& context) {
   register_flow_run_state_routes(router, context);
   register_task_run_routes(router, context);
   register_task_run_state_routes(router, context);
+  register_work_pool_routes(router, context);
+  register_deployment_routes(router, context);
 }
 
 }  // namespace praetor::api

@@ -1,4 +1,5 @@
-// The praetor executable: `praetor server start`, `praetor version`.
+// The praetor executable: `praetor server start [--no-services]`, `praetor server services
+// start`, `praetor version`.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -23,6 +24,13 @@ int main(int argc, char** argv) {
   start->add_option("--host", start_options.host, "Address to bind (default PREFECT_SERVER_API_HOST or 127.0.0.1)");
   start->add_option("--port", start_options.port, "Port to bind (default PREFECT_SERVER_API_PORT or 4200)")
       ->check(CLI::Range(0, 65535));
+  start->add_flag("--no-services", start_options.no_services,
+                  "Serve the API only; run the background services elsewhere (`praetor server services start`)");
+  start->add_flag("--no-scheduler", start_options.no_scheduler, "Do not run the scheduler service");
+  start->add_flag("--no-late-runs", start_options.no_late_runs, "Do not run the late-runs service");
+  auto* services = server->add_subcommand("services", "Run the background services without the API");
+  services->require_subcommand(1);
+  auto* services_start = services->add_subcommand("start", "Run every enabled service until interrupted");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -31,5 +39,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (start->parsed()) return praetor::cli::run_server_start(start_options);
+  if (services_start->parsed()) return praetor::cli::run_services_start();
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "cli/server_command.h"
 
+#include <csignal>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -9,6 +10,7 @@
 #include "events/event_persister.h"
 #include "events/task_run_recorder.h"
 #include "server/http_server.h"
+#include "services/services.h"
 #include "store/database.h"
 
 namespace praetor::cli {
@@ -21,6 +23,8 @@ int run_server_start(const ServerStartOptions& options) {
   }
   if (options.host) settings->host = *options.host;
   if (options.port) settings->port = static_cast<uint16_t>(*options.port);
+  if (options.no_scheduler) settings->services.scheduler_enabled = false;
+  if (options.no_late_runs) settings->services.late_runs_enabled = false;
   spdlog::set_level(spdlog::level::from_str(settings->log_level));
 
   if (settings->database.dialect != config::DatabaseUrl::Dialect::kSqlite) {
@@ -57,9 +61,52 @@ int run_server_start(const ServerStartOptions& options) {
     spdlog::error("{}", st.error().message);
     return 1;
   }
+  services::ServiceRunner service_runner;
+  if (!options.no_services) {
+    services::add_enabled_services(service_runner, settings->services, **db, clock, &bus);
+    service_runner.start();
+  }
   spdlog::info("praetor listening on http://{}:{}/api", settings->host, server.port());
   server.run();
+  service_runner.stop();
   spdlog::info("praetor stopped");
+  return 0;
+}
+
+int run_services_start() {
+  auto settings = config::load_settings();
+  if (!settings) {
+    spdlog::error("configuration error: {}", settings.error().message);
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(settings->log_level));
+  if (settings->database.dialect != config::DatabaseUrl::Dialect::kSqlite) {
+    spdlog::error("database URL {} is PostgreSQL, which this build does not support yet", settings->database.raw);
+    return 2;
+  }
+  // Wait for the stop signal on this thread; the service threads never see it.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  auto db = store::Database::open(settings->database.sqlite_path);
+  if (!db) {
+    spdlog::error("{}", db.error().message);
+    return 1;
+  }
+  core::SystemClock clock;
+  events::EventPersister persister(**db);
+  events::EventBus bus;
+  bus.subscribe(&persister);
+  services::ServiceRunner runner;
+  services::add_enabled_services(runner, settings->services, **db, clock, &bus);
+  runner.start();
+  spdlog::info("praetor services running ({} services)", runner.size());
+  int received = 0;
+  sigwait(&stop_signals, &received);
+  spdlog::info("praetor services stopping");
+  runner.stop();
   return 0;
 }
 

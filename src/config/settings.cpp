@@ -23,7 +23,93 @@ bool parse_bool(const std::string& text) {
   return text == "1" || text == "true" || text == "True" || text == "TRUE" || text == "yes";
 }
 
+// PREFECT_SERVER_SERVICES_<name>, else the legacy PREFECT_API_SERVICES_<name>.
+std::optional<std::string> service_env(const Getenv& getenv, const std::string& name) {
+  if (auto v = getenv("PREFECT_SERVER_SERVICES_" + name)) return v;
+  return getenv("PREFECT_API_SERVICES_" + name);
+}
+
+core::Result<core::Ok> load_service_settings(const Getenv& getenv, ServiceSettings& s) {
+  auto boolean = [&](const std::string& name, bool& out) {
+    if (auto v = service_env(getenv, name)) out = parse_bool(*v);
+  };
+  std::optional<core::Error> error;
+  auto seconds = [&](const std::string& name, double& out) {
+    if (auto v = service_env(getenv, name)) {
+      auto d = parse_duration_seconds(*v);
+      if (!d || *d < 0) {
+        error = core::Error::invalid("PREFECT_SERVER_SERVICES_" + name + "=" + *v + " is not a duration");
+      } else {
+        out = *d;
+      }
+    }
+  };
+  auto integer = [&](const std::string& name, int64_t& out) {
+    if (auto v = service_env(getenv, name)) {
+      auto n = parse_int("PREFECT_SERVER_SERVICES_" + name, *v, 0, 1000000000);
+      if (!n) error = n.error(); else out = *n;
+    }
+  };
+  boolean("SCHEDULER_ENABLED", s.scheduler_enabled);
+  seconds("SCHEDULER_LOOP_SECONDS", s.scheduler_loop_seconds);
+  seconds("SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS", s.scheduler_recent_deployments_loop_seconds);
+  integer("SCHEDULER_DEPLOYMENT_BATCH_SIZE", s.scheduler_deployment_batch_size);
+  integer("SCHEDULER_MAX_RUNS", s.scheduler_max_runs);
+  integer("SCHEDULER_MIN_RUNS", s.scheduler_min_runs);
+  seconds("SCHEDULER_MAX_SCHEDULED_TIME", s.scheduler_max_scheduled_time_seconds);
+  seconds("SCHEDULER_MIN_SCHEDULED_TIME", s.scheduler_min_scheduled_time_seconds);
+  boolean("LATE_RUNS_ENABLED", s.late_runs_enabled);
+  seconds("LATE_RUNS_LOOP_SECONDS", s.late_runs_loop_seconds);
+  seconds("LATE_RUNS_AFTER_SECONDS", s.late_runs_after_seconds);
+  boolean("FOREMAN_ENABLED", s.foreman_enabled);
+  seconds("FOREMAN_LOOP_SECONDS", s.foreman_loop_seconds);
+  seconds("FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS", s.foreman_inactivity_seconds);
+  if (error) return *error;
+  return core::Ok{};
+}
+
 }  // namespace
+
+std::optional<double> parse_duration_seconds(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  if (text[0] != 'P' && text[0] != 'p') {
+    try {
+      size_t used = 0;
+      double v = std::stod(text, &used);
+      if (used != text.size()) return std::nullopt;
+      return v;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+  double total = 0;
+  bool in_time = false;
+  std::string number;
+  for (size_t i = 1; i < text.size(); ++i) {
+    char ch = text[i];
+    if (ch == 'T' || ch == 't') {
+      in_time = true;
+      continue;
+    }
+    if ((ch >= '0' && ch <= '9') || ch == '.') {
+      number += ch;
+      continue;
+    }
+    if (number.empty()) return std::nullopt;
+    double v = std::stod(number);
+    number.clear();
+    switch (ch) {
+      case 'W': total += v * 7 * 86400; break;
+      case 'D': total += v * 86400; break;
+      case 'H': total += v * 3600; break;
+      case 'M': total += in_time ? v * 60 : v * 30 * 86400; break;
+      case 'S': total += v; break;
+      default: return std::nullopt;
+    }
+  }
+  if (!number.empty()) return std::nullopt;
+  return total;
+}
 
 std::optional<std::string> process_getenv(const std::string& name) {
   const char* v = std::getenv(name.c_str());
@@ -106,6 +192,7 @@ core::Result<Settings> load_settings(const Getenv& getenv) {
         "PREFECT_SERVER_CSRF_PROTECTION_ENABLED=true is not supported by praetor yet; unset it");
   }
   if (auto v = getenv("PREFECT_SERVER_LOGGING_LEVEL")) s.log_level = *v;
+  if (auto st = load_service_settings(getenv, s.services); !st) return st.error();
   return s;
 }
 

@@ -18,6 +18,25 @@ struct DatabaseUrl {
   std::string raw;          // the URL as given
 };
 
+// The background services' settings, under Prefect's names
+// (PREFECT_SERVER_SERVICES_<SERVICE>_<FIELD>, legacy PREFECT_API_SERVICES_… accepted).
+struct ServiceSettings {
+  bool scheduler_enabled = true;
+  double scheduler_loop_seconds = 60;
+  double scheduler_recent_deployments_loop_seconds = 5;
+  int64_t scheduler_deployment_batch_size = 100;
+  int64_t scheduler_max_runs = 100;
+  int64_t scheduler_min_runs = 3;
+  double scheduler_max_scheduled_time_seconds = 100 * 86400.0;  // P100D
+  double scheduler_min_scheduled_time_seconds = 3600;            // PT1H
+  bool late_runs_enabled = true;
+  double late_runs_loop_seconds = 5;
+  double late_runs_after_seconds = 15;
+  bool foreman_enabled = true;
+  double foreman_loop_seconds = 15;
+  double foreman_inactivity_seconds = 60;  // queues/deployments not polled → NOT_READY
+};
+
 struct Settings {
   std::string host = "127.0.0.1";
   uint16_t port = 4200;
@@ -31,7 +50,11 @@ struct Settings {
   int handler_threads = 32;
   bool csrf_protection_enabled = false;  // PREFECT_SERVER_CSRF_PROTECTION_ENABLED
   std::string log_level = "info";        // PREFECT_SERVER_LOGGING_LEVEL
+  ServiceSettings services;
 };
+
+// Seconds from "90", "1.5", or an ISO-8601 duration such as "P100D", "PT1H", "P1DT2H30M".
+std::optional<double> parse_duration_seconds(const std::string& text);
 
 using Getenv = std::function<std::optional<std::string>(const std::string&)>;
 std::optional<std::string> process_getenv(const std::string& name);

@@ -147,8 +147,8 @@ Result<FlowRunCreate> parse_flow_run_create(const json::value& body, Timestamp n
   run.tags = r.string_list("tags").value_or(std::vector<std::string>{});
   if (const json::object* l = r.object("labels")) run.labels = *l;
   run.idempotency_key = r.string("idempotency_key");
-  // Work pools and queues do not exist yet: the names are validated and ignored.
-  (void)r.string("work_pool_name");
+  // Resolved to a queue by the caller (the pool's default queue without a queue name).
+  run.work_pool_name = r.string("work_pool_name");
   run.work_queue_name = r.string("work_queue_name");
   if (const json::object* jv = r.object("job_variables")) run.job_variables = *jv;
   run.deployment_id = r.uuid("deployment_id");

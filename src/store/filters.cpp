@@ -364,8 +364,11 @@ SqlCondition flow_filter(const Node& n) {
     not_any_uuid(f, "flow.id", o);
   });
   field(n, "deployment", true, c, [](const Node& f, Conditions& o) {
-    // No deployment table yet: every flow has no deployment.
-    if (auto v = f.child("is_null_").boolean()) o.add(*v ? always() : never());
+    if (auto v = f.child("is_null_").boolean()) {
+      SqlCondition has{"EXISTS (SELECT 1 FROM deployment WHERE deployment.flow_id = flow.id)", {}};
+      if (*v) has.sql = "NOT " + has.sql;
+      o.add(std::move(has));
+    }
   });
   field(n, "name", false, c, [](const Node& f, Conditions& o) {
     any_string(f, "flow.name", o);
@@ -632,10 +635,72 @@ SqlCondition log_filter(const Node& n) {
   return std::move(c).join(use_or);
 }
 
-// Filters on tables Praetor does not have yet (deployments, work pools, work queues). Prefect
-// applies them as EXISTS over those tables, which are empty here: a present filter matches
-// nothing. Only the top-level shape is validated.
-bool absent_table_filter(const Node& root, std::string_view key) { return root.child(key).model(); }
+SqlCondition deployment_filter(const Node& n) {
+  bool use_or = read_operator(n);
+  Conditions c;
+  field(n, "id", false, c, [](const Node& f, Conditions& o) {
+    any_uuid(f, "deployment.id", o);
+    not_any_uuid(f, "deployment.id", o);
+  });
+  field(n, "name", false, c, [](const Node& f, Conditions& o) {
+    any_string(f, "deployment.name", o);
+    like(f, "deployment.name", o);
+  });
+  field(n, "flow_or_deployment_name", false, c, [](const Node& f, Conditions& o) {
+    if (auto v = f.child("like_").string()) {
+      SqlCondition name = ilike("deployment.name", *v);
+      SqlCondition flow_name = ilike("flow.name", *v);
+      SqlCondition e{"(" + name.sql + " OR EXISTS (SELECT 1 FROM flow WHERE flow.id = deployment.flow_id AND " +
+                         flow_name.sql + "))",
+                     {}};
+      for (auto& p : name.params) e.params.push_back(std::move(p));
+      for (auto& p : flow_name.params) e.params.push_back(std::move(p));
+      o.add(std::move(e));
+    }
+  });
+  field(n, "paused", false, c, [](const Node& f, Conditions& o) {
+    if (auto v = f.child("eq_").boolean()) o.add(SqlCondition{*v ? "deployment.paused = 1" : "deployment.paused = 0", {}});
+  });
+  field(n, "tags", true, c, [](const Node& f, Conditions& o) { tags(f, "deployment.tags", true, o); });
+  field(n, "work_queue_name", false, c,
+        [](const Node& f, Conditions& o) { any_string(f, "deployment.work_queue_name", o); });
+  field(n, "concurrency_limit", false, c, [](const Node& f, Conditions& o) {
+    if (auto v = f.child("ge_").integer()) o.add(compare("deployment.concurrency_limit", ">=", *v));
+    if (auto v = f.child("le_").integer()) o.add(compare("deployment.concurrency_limit", "<=", *v));
+    is_null(f, "deployment.concurrency_limit", o);
+  });
+  return std::move(c).join(use_or);
+}
+
+SqlCondition work_pool_filter(const Node& n) {
+  bool use_or = read_operator(n);
+  Conditions c;
+  field(n, "id", false, c, [](const Node& f, Conditions& o) { any_uuid(f, "work_pool.id", o); });
+  field(n, "name", false, c, [](const Node& f, Conditions& o) { any_string(f, "work_pool.name", o); });
+  field(n, "type", false, c, [](const Node& f, Conditions& o) { any_string(f, "work_pool.type", o); });
+  return std::move(c).join(use_or);
+}
+
+SqlCondition work_queue_filter(const Node& n) {
+  bool use_or = read_operator(n);
+  Conditions c;
+  field(n, "id", false, c, [](const Node& f, Conditions& o) { any_uuid(f, "work_queue.id", o); });
+  field(n, "name", false, c, [](const Node& f, Conditions& o) {
+    any_string(f, "work_queue.name", o);
+    if (auto v = f.child("startswith_").string_list()) {
+      Conditions any;
+      for (const auto& prefix : *v) any.add(SqlCondition{"work_queue.name LIKE ? || '%'", {prefix}});
+      o.add(std::move(any).join(true));
+    }
+  });
+  return std::move(c).join(use_or);
+}
+
+// "EXISTS (SELECT 1 FROM <from> WHERE <link> AND (<cond>))".
+SqlCondition exists_where(const std::string& from, const std::string& link, SqlCondition cond) {
+  cond.sql = "EXISTS (SELECT 1 FROM " + from + " WHERE " + link + " AND (" + cond.sql + "))";
+  return cond;
+}
 
 bool only_filters_on_id(const Node& fr) {
   static const char* kOther[] = {"name",       "tags",        "deployment_id",       "work_queue_name",
@@ -671,19 +736,44 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
   json::value body_value(body);
   Node b(&body_value, json::array{"body"}, errors);
 
-  std::optional<SqlCondition> flows, flow_runs, task_runs, logs;
-  bool unmatched = false;
+  std::optional<SqlCondition> flows, flow_runs, task_runs, logs, deployments, work_pools, work_queues;
   if (root == FilterRoot::kLog) {
     if (Node n = b.child("logs"); n.model()) logs = log_filter(n);
   } else {
     if (Node n = b.child("flows"); n.model()) flows = flow_filter(n);
     if (Node n = b.child("flow_runs"); n.model()) flow_runs = flow_run_filter(n);
     if (Node n = b.child("task_runs"); n.model()) task_runs = task_run_filter(n);
-    unmatched = absent_table_filter(b, "deployments");
-    unmatched = absent_table_filter(b, "work_pools") || unmatched;
-    if (root != FilterRoot::kFlow) unmatched = absent_table_filter(b, "work_pool_queues") || unmatched;
+    if (Node n = b.child("deployments"); n.model()) deployments = deployment_filter(n);
+    if (Node n = b.child("work_pools"); n.model()) work_pools = work_pool_filter(n);
+    if (root != FilterRoot::kFlow && root != FilterRoot::kWorkPool) {
+      if (Node n = b.child("work_pool_queues"); n.model()) work_queues = work_queue_filter(n);
+    }
+    if (root == FilterRoot::kWorkPool || root == FilterRoot::kWorkQueue) {
+      if (Node n = b.child("work_queues"); n.model()) work_queues = work_queue_filter(n);
+    }
   }
   if (!errors->empty()) return errors_to_error(*errors);
+  // Filters on a flow run's deployment, work pool and queue, applied to the alias-free
+  // flow_run row (used for the flow-run and task-run roots).
+  auto run_relations = [&](std::optional<SqlCondition>& runs) {
+    Conditions all;
+    if (runs) all.add(std::move(*runs));
+    if (deployments) {
+      all.add(exists_where("deployment", "deployment.id = flow_run.deployment_id", std::move(*deployments)));
+    }
+    if (work_pools) {
+      all.add(exists_where("work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id",
+                           "work_queue.id = flow_run.work_queue_id", std::move(*work_pools)));
+    }
+    if (work_queues) {
+      all.add(exists_where("work_queue", "work_queue.id = flow_run.work_queue_id", std::move(*work_queues)));
+    }
+    bool any = runs || deployments || work_pools || work_queues;
+    deployments.reset();
+    work_pools.reset();
+    work_queues.reset();
+    if (any) runs = std::move(all).join();
+  };
 
   Conditions top;
   switch (root) {
@@ -692,6 +782,14 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
       break;
     case FilterRoot::kFlow:
       if (flows) top.add(std::move(*flows));
+      if (deployments) {
+        top.add(exists_where("deployment", "deployment.flow_id = flow.id", std::move(*deployments)));
+      }
+      if (work_pools) {
+        top.add(exists_where("deployment JOIN work_queue ON work_queue.id = deployment.work_queue_id JOIN work_pool "
+                             "ON work_pool.id = work_queue.work_pool_id",
+                             "deployment.flow_id = flow.id", std::move(*work_pools)));
+      }
       if (flow_runs || task_runs) {
         // models/flows.py: EXISTS (flow_run [JOIN task_run] WHERE flow_run.flow_id = flow.id …).
         SqlCondition e{"EXISTS (SELECT 1 FROM flow_run", {}};
@@ -710,6 +808,7 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
       }
       break;
     case FilterRoot::kFlowRun:
+      run_relations(flow_runs);
       if (flow_runs) top.add(std::move(*flow_runs));
       if (flows) {
         flows->sql = "EXISTS (SELECT 1 FROM flow WHERE flow.id = flow_run.flow_id AND (" + flows->sql + "))";
@@ -724,7 +823,9 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
     case FilterRoot::kTaskRun: {
       if (task_runs) top.add(std::move(*task_runs));
       Node fr = b.child("flow_runs");
-      if (flow_runs && !flows && !unmatched && only_filters_on_id(fr)) {
+      bool related = deployments || work_pools || work_queues;
+      run_relations(flow_runs);
+      if (flow_runs && !flows && !related && only_filters_on_id(fr)) {
         // models/task_runs.py's shortcut: no EXISTS when only flow run ids are given.
         auto ids = fr.child("id").child("any_").uuid_list();
         top.add(in_list("task_run.flow_run_id", *ids));
@@ -747,8 +848,43 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
       }
       break;
     }
+    case FilterRoot::kDeployment: {
+      if (deployments) top.add(std::move(*deployments));
+      if (flows) top.add(exists_where("flow", "flow.id = deployment.flow_id", std::move(*flows)));
+      if (flow_runs || task_runs) {
+        SqlCondition e{"EXISTS (SELECT 1 FROM flow_run", {}};
+        if (task_runs) e.sql += " JOIN task_run ON task_run.flow_run_id = flow_run.id";
+        e.sql += " WHERE flow_run.deployment_id = deployment.id";
+        if (flow_runs) {
+          e.sql += " AND (" + flow_runs->sql + ")";
+          append(e, std::move(*flow_runs));
+        }
+        if (task_runs) {
+          e.sql += " AND (" + task_runs->sql + ")";
+          append(e, std::move(*task_runs));
+        }
+        e.sql += ")";
+        top.add(std::move(e));
+      }
+      if (work_pools) {
+        top.add(exists_where("work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id",
+                             "work_queue.id = deployment.work_queue_id", std::move(*work_pools)));
+      }
+      if (work_queues) {
+        top.add(exists_where("work_queue", "work_queue.id = deployment.work_queue_id", std::move(*work_queues)));
+      }
+      break;
+    }
+    case FilterRoot::kWorkPool:
+      if (work_pools) top.add(std::move(*work_pools));
+      break;
+    case FilterRoot::kWorkQueue:
+      if (work_queues) top.add(std::move(*work_queues));
+      if (work_pools) {
+        top.add(exists_where("work_pool", "work_pool.id = work_queue.work_pool_id", std::move(*work_pools)));
+      }
+      break;
   }
-  if (unmatched) top.add(never());
   return std::move(top).join();
 }
 
@@ -799,11 +935,22 @@ const std::vector<SortOption>& sort_options(FilterRoot root) {
       {"TIMESTAMP_ASC", "log.timestamp ASC"},
       {"TIMESTAMP_DESC", "log.timestamp DESC"},
   };
+  static const std::vector<SortOption> kDeployment = {
+      {"CREATED_DESC", "deployment.created DESC"},
+      {"UPDATED_DESC", "deployment.updated DESC"},
+      {"NAME_ASC", "deployment.name ASC"},
+      {"NAME_DESC", "deployment.name DESC"},
+  };
+  static const std::vector<SortOption> kWorkPool = {{"NAME_ASC", "work_pool.name ASC"}};
+  static const std::vector<SortOption> kWorkQueue = {{"PRIORITY_ASC", "work_queue.priority ASC, work_queue.name ASC"}};
   switch (root) {
     case FilterRoot::kFlow: return kFlow;
     case FilterRoot::kFlowRun: return kFlowRun;
     case FilterRoot::kTaskRun: return kTaskRun;
     case FilterRoot::kLog: return kLog;
+    case FilterRoot::kDeployment: return kDeployment;
+    case FilterRoot::kWorkPool: return kWorkPool;
+    case FilterRoot::kWorkQueue: return kWorkQueue;
   }
   return kFlow;
 }
@@ -814,6 +961,9 @@ std::string_view default_sort(FilterRoot root) {
     case FilterRoot::kFlowRun: return "ID_DESC";
     case FilterRoot::kTaskRun: return "ID_DESC";
     case FilterRoot::kLog: return "TIMESTAMP_ASC";
+    case FilterRoot::kDeployment: return "NAME_ASC";
+    case FilterRoot::kWorkPool: return "NAME_ASC";
+    case FilterRoot::kWorkQueue: return "PRIORITY_ASC";
   }
   return "";
 }

@@ -12,9 +12,9 @@
 // The SQL uses anonymous '?' placeholders in order; bind `params` with bind_all.
 // Tables are referred to by their own names (flow, flow_run, task_run, log), so the caller's
 // query must select from the root table unaliased ("SELECT … FROM flow_run WHERE <sql>").
-// Filters on tables Praetor does not have yet ("deployments", "work_pools",
-// "work_pool_queues", and FlowFilter.deployment.is_null_=false) are applied as Prefect
-// applies them, as EXISTS over an empty table: present and non-null, they match nothing.
+// "deployments", "work_pools" and "work_pool_queues" (or "work_queues" for the work-pool
+// and work-queue roots) relate through flow_run.deployment_id / flow_run.work_queue_id,
+// deployment.flow_id and deployment.work_queue_id, as Prefect's models do.
 // Unknown keys are ignored (DESIGN.md §1.2); wrong types and bad values are 422s.
 #pragma once
 
@@ -37,7 +37,7 @@ struct SqlCondition {
   std::vector<SqlValue> params;
 };
 
-enum class FilterRoot { kFlow, kFlowRun, kTaskRun, kLog };
+enum class FilterRoot { kFlow, kFlowRun, kTaskRun, kLog, kDeployment, kWorkPool, kWorkQueue };
 
 // Errors are 422-shaped (loc under "body").
 core::Result<SqlCondition> compile_filter_body(const boost::json::object& body, FilterRoot root);

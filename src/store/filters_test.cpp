@@ -24,7 +24,8 @@ const std::map<std::string, std::string>& ids() {
       {"T3", "00000000-0000-4000-8000-0000000000b3"}, {"L1", "00000000-0000-4000-8000-0000000000c1"},
       {"L2", "00000000-0000-4000-8000-0000000000c2"}, {"L3", "00000000-0000-4000-8000-0000000000c3"},
       {"D1", "00000000-0000-4000-8000-0000000000d1"}, {"C1", "00000000-0000-4000-8000-0000000000e1"},
-      {"X0", "00000000-0000-4000-8000-000000000000"},
+      {"X0", "00000000-0000-4000-8000-000000000000"}, {"P1", "00000000-0000-4000-8000-0000000000f9"},
+      {"Q1", "00000000-0000-4000-8000-0000000000e9"},
   };
   return kIds;
 }
@@ -65,6 +66,15 @@ void insert_fixture(Database& db) {
     flow("F1", "etl-Marvin", R"(["a","b"])");
     flow("F2", "sad-marvin", R"(["a"])");
     flow("F3", "other", "[]");
+    // Work pool P1 ("pool-a") with queue Q1; deployment D1 of F1 on Q1.
+    c.prepare("INSERT INTO work_pool(id, created, updated, name, type) VALUES (?1, 0, 0, 'pool-a', 'process')")
+        .bind(1, ids().at("P1")).run();
+    c.prepare("INSERT INTO work_queue(id, created, updated, name, priority, work_pool_id) "
+              "VALUES (?1, 0, 0, 'q1', 1, ?2)")
+        .bind(1, ids().at("Q1")).bind(2, ids().at("P1")).run();
+    c.prepare("INSERT INTO deployment(id, created, updated, name, flow_id, work_queue_id, tags, paused) "
+              "VALUES (?1, 0, 0, 'nightly', ?2, ?3, '[\"prod\"]', 1)")
+        .bind(1, ids().at("D1")).bind(2, ids().at("F1")).bind(3, ids().at("Q1")).run();
 
     auto& fr = c.prepare(
         "INSERT INTO flow_run(id, created, updated, name, flow_id, tags, deployment_id, work_queue_name, "
@@ -83,6 +93,7 @@ void insert_fixture(Database& db) {
     fr.bind(1, ids().at("R3")).bind(2, "Gamma").bind(3, ids().at("F2")).bind(4, R"(["y"])").bind(5, nullptr)
         .bind(6, "q2").bind(7, "SCHEDULED").bind(8, "Late").bind(9, nullptr).bind(10, nullptr).bind(11, nullptr)
         .bind(12, sec(500)).bind(13, sec(500)).bind(14, nullptr).bind(15, "k3").bind(16, nullptr).run();
+    c.prepare("UPDATE flow_run SET work_queue_id = ?1 WHERE id = ?2").bind(1, ids().at("Q1")).bind(2, ids().at("R1")).run();
 
     auto& tr = c.prepare(
         "INSERT INTO task_run(id, created, updated, name, flow_run_id, task_key, dynamic_key, tags, state_type, "
@@ -119,6 +130,9 @@ const char* table_of(FilterRoot root) {
     case FilterRoot::kFlowRun: return "flow_run";
     case FilterRoot::kTaskRun: return "task_run";
     case FilterRoot::kLog: return "log";
+    case FilterRoot::kDeployment: return "deployment";
+    case FilterRoot::kWorkPool: return "work_pool";
+    case FilterRoot::kWorkQueue: return "work_queue";
   }
   return "";
 }
@@ -188,8 +202,6 @@ const Case kCases[] = {
     {"flow_tags_is_null", R::kFlow, R"({"flows":{"tags":{"is_null_":true}}})", {"F3"}},
     {"flow_tags_not_null", R::kFlow, R"({"flows":{"tags":{"is_null_":false}}})", {"F1", "F2"}},
     {"flow_tags_or", R::kFlow, R"({"flows":{"tags":{"operator":"or_","all_":["b"],"is_null_":true}}})", {"F1", "F3"}},
-    {"flow_deployment_is_null", R::kFlow, R"({"flows":{"deployment":{"is_null_":true}}})", {"F1", "F2", "F3"}},
-    {"flow_deployment_not_null", R::kFlow, R"({"flows":{"deployment":{"is_null_":false}}})", {}},
     {"flow_operator_and", R::kFlow, R"({"flows":{"name":{"like_":"marvin"},"tags":{"all_":["b"]}}})", {"F1"}},
     {"flow_operator_or", R::kFlow, R"({"flows":{"operator":"or_","name":{"any_":["other"]},"tags":{"all_":["b"]}}})",
      {"F1", "F3"}},
@@ -199,8 +211,11 @@ const Case kCases[] = {
     {"flow_by_flow_runs_empty", R::kFlow, R"({"flow_runs":{}})", {"F1", "F2"}},
     {"flow_by_flow_run_state", R::kFlow, R"({"flow_runs":{"state":{"type":{"any_":["SCHEDULED"]}}}})", {"F2"}},
     {"flow_by_task_run", R::kFlow, R"({"task_runs":{"name":{"any_":["load"]}}})", {"F1"}},
-    {"flow_by_deployments", R::kFlow, R"({"deployments":{}})", {}},
+    {"flow_by_deployments", R::kFlow, R"({"deployments":{}})", {"F1"}},
     {"flow_by_work_pools", R::kFlow, R"({"work_pools":{"name":{"any_":["p"]}}})", {}},
+    {"flow_by_work_pool_name", R::kFlow, R"({"work_pools":{"name":{"any_":["pool-a"]}}})", {"F1"}},
+    {"flow_deployment_is_null", R::kFlow, R"({"flows":{"deployment":{"is_null_":true}}})", {"F2", "F3"}},
+    {"flow_deployment_is_not_null", R::kFlow, R"({"flows":{"deployment":{"is_null_":false}}})", {"F1"}},
     // FlowRunFilter
     {"fr_id_any", R::kFlowRun, R"({"flow_runs":{"id":{"any_":["$R2"]}}})", {"R2"}},
     {"fr_id_not_any", R::kFlowRun, R"({"flow_runs":{"id":{"not_any_":["$R2"]}}})", {"R1", "R3"}},
@@ -256,8 +271,22 @@ const Case kCases[] = {
     {"fr_by_task_runs", R::kFlowRun, R"({"task_runs":{"tags":{"all_":["t2"]}}})", {"R1"}},
     {"fr_by_flows_and_task_runs", R::kFlowRun,
      R"({"flows":{"name":{"like_":"etl"}},"task_runs":{"name":{"any_":["extract"]}}})", {"R1"}},
-    {"fr_by_work_pool_queues", R::kFlowRun, R"({"work_pool_queues":{}})", {}},
-    {"fr_by_deployments", R::kFlowRun, R"({"deployments":{"id":{"any_":["$D1"]}}})", {}},
+    {"fr_by_work_pool_queues", R::kFlowRun, R"({"work_pool_queues":{}})", {"R1"}},
+    {"fr_by_work_pool_queue_name", R::kFlowRun, R"({"work_pool_queues":{"name":{"any_":["q2"]}}})", {}},
+    {"fr_by_deployments", R::kFlowRun, R"({"deployments":{"id":{"any_":["$D1"]}}})", {"R1"}},
+    {"fr_by_work_pools", R::kFlowRun, R"({"work_pools":{"type":{"any_":["process"]}}})", {"R1"}},
+    {"tr_by_deployments", R::kTaskRun, R"({"deployments":{"name":{"any_":["nightly"]}}})", {"T1", "T2"}},
+    // DeploymentFilter and the deployment root.
+    {"dep_name_like", R::kDeployment, R"({"deployments":{"name":{"like_":"NIGHT"}}})", {"D1"}},
+    {"dep_paused", R::kDeployment, R"({"deployments":{"paused":{"eq_":false}}})", {}},
+    {"dep_tags", R::kDeployment, R"({"deployments":{"tags":{"all_":["prod"]}}})", {"D1"}},
+    {"dep_flow_or_deployment_name", R::kDeployment,
+     R"({"deployments":{"flow_or_deployment_name":{"like_":"marvin"}}})", {"D1"}},
+    {"dep_by_flows", R::kDeployment, R"({"flows":{"name":{"any_":["other"]}}})", {}},
+    {"dep_by_flow_runs", R::kDeployment, R"({"flow_runs":{"name":{"any_":["run-alpha"]}}})", {"D1"}},
+    {"dep_by_work_pools", R::kDeployment, R"({"work_pools":{"name":{"any_":["pool-a"]}}})", {"D1"}},
+    {"pool_name", R::kWorkPool, R"({"work_pools":{"name":{"any_":["pool-a","x"]}}})", {"P1"}},
+    {"queue_name_startswith", R::kWorkQueue, R"({"work_queues":{"name":{"startswith_":["q"]}}})", {"Q1"}},
     // TaskRunFilter
     {"tr_id_any", R::kTaskRun, R"({"task_runs":{"id":{"any_":["$T2","$X0"]}}})", {"T2"}},
     {"tr_name_any", R::kTaskRun, R"({"task_runs":{"name":{"any_":["extract"]}}})", {"T1"}},

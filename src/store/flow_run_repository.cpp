@@ -17,7 +17,12 @@ constexpr const char* kRunColumns =
     "work_queue_id, parent_task_run_id, idempotency_key, state_id, state_type, state_name, state_timestamp, "
     "run_count, expected_start_time, next_scheduled_start_time, start_time, end_time, total_run_time, "
     "auto_scheduled, infrastructure_pid, infrastructure_document_id, parameters, context, empirical_policy, "
-    "tags, labels, job_variables, created_by";
+    "tags, labels, job_variables, created_by, "
+    // The run's work pool, through its queue.
+    "(SELECT work_pool.id FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id "
+    "WHERE work_queue.id = flow_run.work_queue_id), "
+    "(SELECT work_pool.name FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id "
+    "WHERE work_queue.id = flow_run.work_queue_id)";
 
 constexpr const char* kStateColumns = "id, type, name, timestamp, message, state_details, data";
 
@@ -78,6 +83,8 @@ FlowRun run_from_row(Statement& st) {
   r.labels = flows::object_from_text(st.column_text(29));
   r.job_variables = flows::object_from_text(st.column_text(30));
   r.created_by = value_from_text(st.column_optional_text(31));
+  r.work_pool_id = st.column_optional_text(32);
+  r.work_pool_name = st.column_optional_text(33);
   return r;
 }
 
@@ -129,8 +136,8 @@ CreateResult create(Connection& c, const FlowRun& run) {
       "INSERT INTO flow_run(id, created, updated, name, flow_id, flow_version, deployment_id, "
       "work_queue_name, work_queue_id, parent_task_run_id, idempotency_key, auto_scheduled, "
       "infrastructure_document_id, parameters, context, empirical_policy, tags, labels, job_variables, "
-      "created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-      "?19, ?20) ON CONFLICT(flow_id, idempotency_key) DO NOTHING");
+      "created_by, deployment_version, parameter_openapi_schema) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+      "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, NULL) ON CONFLICT(flow_id, idempotency_key) DO NOTHING");
   st.bind(1, run.id)
       .bind(2, core::to_micros(run.created))
       .bind(3, core::to_micros(run.updated))
@@ -151,6 +158,7 @@ CreateResult create(Connection& c, const FlowRun& run) {
       .bind(18, json::serialize(run.labels))
       .bind(19, json::serialize(run.job_variables));
   if (run.created_by.is_null()) st.bind(20, nullptr); else st.bind(20, json::serialize(run.created_by));
+  st.bind(21, run.deployment_version);
   st.run();
   if (c.changes() > 0) return {run, true};
   auto existing = read_where(c, "flow_id = ?1 AND idempotency_key = ?2", run.flow_id, run.idempotency_key);

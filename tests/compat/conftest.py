@@ -54,7 +54,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> None:
 class Server:
     """A running server process; `api_url` ends in /api."""
 
-    def __init__(self, target: str):
+    def __init__(self, target: str, extra_env: dict[str, str] | None = None):
         self.target = target
         self.workdir = Path(tempfile.mkdtemp(prefix=f"compat-{target}-"))
         self.port = _free_port()
@@ -63,6 +63,7 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         env["DO_NOT_TRACK"] = "1"
         env["PREFECT_HOME"] = str(self.workdir / "server-home")
+        env.update(extra_env or {})
         if target == "praetor":
             binary = os.environ.get("PRAETOR_BINARY", str(ROOT / "build/release/src/cli/praetor"))
             cmd = [binary, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
@@ -132,6 +133,23 @@ def server() -> Server:
 @pytest.fixture(scope="session")
 def api_url(server) -> str:
     return server.api_url
+
+
+@pytest.fixture
+def dedicated_server():
+    """Starts servers of the selected target with extra environment (per-test settings);
+    stops them when the test ends. Call it with a dict of PREFECT_* variables."""
+    started: list[Server] = []
+
+    def start(extra_env: dict[str, str]) -> Server:
+        srv = Server(TARGET, extra_env)
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        srv.stop()
+        shutil.rmtree(srv.workdir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,0 +1,429 @@
+// /api/work_pools routes (Prefect's api/workers.py): work pools, their queues, workers'
+// heartbeats, and the worker's poll POST /work_pools/{name}/get_scheduled_flow_runs.
+// The worker WebSocket channel (/work_pools/{name}/workers/connect) is not served: its
+// upgrade is answered 404, which the worker classifies as "endpoint unavailable" and then
+// uses these REST routes permanently (prefect/workers/_worker_channel/_transport.py).
+#include "api/list_request.h"
+#include "api/routes.h"
+#include "core/json_util.h"
+#include "core/uuid.h"
+#include "store/deployment_repository.h"
+#include "store/work_pool_repository.h"
+
+namespace praetor::api {
+
+namespace json = boost::json;
+using store::Connection;
+
+namespace {
+
+core::Error pool_not_found(const std::string& name) { return core::Error::not_found("Work pool \"" + name + "\" not found."); }
+
+bool reserved_name(const std::string& name) {
+  std::string lower;
+  for (char ch : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return lower.rfind("prefect", 0) == 0;
+}
+
+Response forbidden(const std::string& detail) { return json_response(403, json::object{{"detail", detail}}); }
+
+// NonNegativeInteger: a 422 for negatives.
+std::optional<int64_t> non_negative(core::FieldReader& r, std::string_view key) {
+  auto v = r.integer(key);
+  if (v && *v < 0) {
+    r.add_error(key, "greater_than_equal", "Input should be greater than or equal to 0", *v);
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<int64_t> pool_slots(Connection& c, const core::WorkPool& p) {
+  if (!p.concurrency_limit) return std::nullopt;
+  return store::work_pools::active_runs(c, p.id);
+}
+
+std::optional<int64_t> queue_slots(Connection& c, const core::WorkQueue& q) {
+  if (!q.concurrency_limit) return std::nullopt;
+  return store::work_pools::queue_active_runs(c, q.id);
+}
+
+core::Result<core::WorkPool> pool_by_name(Connection& c, const std::string& name) {
+  auto pool = store::work_pools::read_by_name(c, name);
+  if (!pool) return pool_not_found(name);
+  return std::move(*pool);
+}
+
+// ---- pools
+
+core::Result<Response> create_pool(ApiContext& ctx, const Request& req) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  core::FieldReader r(*body, json::array{"body"});
+  core::WorkPool p;
+  p.name = r.string("name", true).value_or("");
+  p.description = r.string("description");
+  p.type = r.string("type").value_or("prefect-agent");
+  if (const json::object* t = r.object("base_job_template")) p.base_job_template = *t;
+  p.is_paused = r.boolean("is_paused").value_or(false);
+  p.concurrency_limit = non_negative(r, "concurrency_limit");
+  if (const json::object* s = r.object("storage_configuration")) p.storage_configuration = *s;
+  if (r.ok() && p.name.empty()) {
+    r.add_error("name", "string_too_short", "String should have at least 1 character", json::value(p.name));
+  }
+  if (!r.ok()) return r.error();
+  if (reserved_name(p.name)) return forbidden("Work pools starting with 'Prefect' are reserved for internal use.");
+  p.id = core::new_uuid4();
+  p.created = p.updated = ctx.clock.now();
+  std::string queue_id = core::new_uuid4();
+  struct Out {
+    core::WorkPool pool;
+    std::optional<int64_t> slots;
+  };
+  auto out = ctx.db.write<Out>([&](Connection& c) -> core::Result<Out> {
+    auto created = store::work_pools::create(c, p, queue_id);
+    if (!created) return core::Error::conflict("A work pool with this name already exists.");
+    return Out{*created, created->concurrency_limit ? std::optional<int64_t>(0) : std::nullopt};
+  });
+  if (!out) return out.error();
+  return json_response(201, core::to_json(out->pool, out->slots));
+}
+
+core::Result<Response> read_pool(ApiContext& ctx, const std::string& name) {
+  auto out = ctx.db.read<json::object>([&](Connection& c) -> core::Result<json::object> {
+    auto pool = pool_by_name(c, name);
+    if (!pool) return pool.error();
+    return core::to_json(*pool, pool_slots(c, *pool));
+  });
+  if (!out) return out.error();
+  return json_response(200, *out);
+}
+
+core::Result<Response> update_pool(ApiContext& ctx, const Request& req, const std::string& name) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  core::FieldReader r(*body, json::array{"body"});
+  store::work_pools::PoolUpdate u;
+  if (r.present("description")) u.description = r.string("description").value_or("");
+  u.is_paused = r.boolean("is_paused");
+  if (const json::object* t = r.object("base_job_template")) u.base_job_template = *t;
+  u.concurrency_limit_set = r.present("concurrency_limit");
+  u.concurrency_limit = non_negative(r, "concurrency_limit");
+  if (const json::object* s = r.object("storage_configuration")) u.storage_configuration = *s;
+  if (!r.ok()) return r.error();
+  if (r.present("description") && !r.has("description")) u.description.reset();
+  if (reserved_name(name) && (u.base_job_template || u.description)) {
+    return forbidden(
+        "Work pools starting with 'Prefect' are reserved for internal use and can only be updated to set "
+        "concurrency limits or pause.");
+  }
+  auto now = ctx.clock.now();
+  auto found = ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> {
+    // An explicit null description clears it.
+    if (r.present("description") && !r.has("description")) {
+      c.prepare("UPDATE work_pool SET description = NULL WHERE name = ?1").bind(1, name).run();
+    }
+    bool ok = store::work_pools::update(c, name, u, now);
+    if (ok && u.is_paused) {
+      // Pausing marks the pool PAUSED; unpausing returns it to NOT_READY until a heartbeat.
+      auto pool = store::work_pools::read_by_name(c, name);
+      if (pool) store::work_pools::set_status(c, pool->id, *u.is_paused ? "PAUSED" : "NOT_READY", now);
+    }
+    return ok;
+  });
+  if (!found) return found.error();
+  if (!*found) return pool_not_found(name);
+  return no_content();
+}
+
+core::Result<Response> delete_pool(ApiContext& ctx, const std::string& name) {
+  if (reserved_name(name)) {
+    return forbidden("Work pools starting with 'Prefect' are reserved for internal use and can not be deleted.");
+  }
+  auto found = ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> { return store::work_pools::remove(c, name); });
+  if (!found) return found.error();
+  if (!*found) return pool_not_found(name);
+  return no_content();
+}
+
+core::Result<Response> filter_pools(ApiContext& ctx, const Request& req) {
+  auto list = parse_list_request(req, store::FilterRoot::kWorkPool, ctx.settings.default_limit);
+  if (!list) return list.error();
+  auto out = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
+    json::array a;
+    for (const auto& p : store::work_pools::list(c, list->where, list->page.limit, list->page.offset)) {
+      a.emplace_back(core::to_json(p, pool_slots(c, p)));
+    }
+    return a;
+  });
+  if (!out) return out.error();
+  return json_response(200, *out);
+}
+
+core::Result<Response> count_pools(ApiContext& ctx, const Request& req) {
+  auto where = parse_count_request(req, store::FilterRoot::kWorkPool);
+  if (!where) return where.error();
+  auto n = ctx.db.read<int64_t>([&](Connection& c) -> core::Result<int64_t> { return store::work_pools::count(c, *where); });
+  if (!n) return n.error();
+  return json_response(200, *n);
+}
+
+// ---- queues
+
+core::Result<Response> create_queue(ApiContext& ctx, const Request& req, const std::string& pool_name) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  core::FieldReader r(*body, json::array{"body"});
+  core::WorkQueue q;
+  q.name = r.string("name", true).value_or("");
+  q.description = r.string("description").value_or("");
+  q.is_paused = r.boolean("is_paused").value_or(false);
+  q.concurrency_limit = non_negative(r, "concurrency_limit");
+  auto priority = r.integer("priority");
+  if (priority && *priority < 1) {
+    r.add_error("priority", "greater_than", "Input should be greater than 0", *priority);
+  }
+  if (!r.ok()) return r.error();
+  q.priority = priority.value_or(1);
+  q.id = core::new_uuid4();
+  q.created = q.updated = ctx.clock.now();
+  auto out = ctx.db.write<json::object>([&](Connection& c) -> core::Result<json::object> {
+    auto pool = pool_by_name(c, pool_name);
+    if (!pool) return pool.error();
+    q.work_pool_id = pool->id;
+    auto created = store::work_pools::create_queue(c, q, priority.has_value());
+    // Upstream's text is a plain string with the braces left in.
+    if (!created) return core::Error::conflict("A work queue with this name already exists in work pool {work_pool_name!r}.");
+    return core::to_json(*created, created->concurrency_limit ? std::optional<int64_t>(0) : std::nullopt);
+  });
+  if (!out) return out.error();
+  return json_response(201, *out);
+}
+
+core::Result<core::WorkQueue> queue_by_name(Connection& c, const std::string& pool_name, const std::string& name) {
+  auto pool = pool_by_name(c, pool_name);
+  if (!pool) return pool.error();
+  auto q = store::work_pools::read_queue_by_name(c, pool->id, name);
+  if (!q) return core::Error::not_found("Work pool queue '" + pool_name + "/" + name + "' not found.");
+  return std::move(*q);
+}
+
+core::Result<Response> read_queue(ApiContext& ctx, const std::string& pool_name, const std::string& name) {
+  auto out = ctx.db.read<json::object>([&](Connection& c) -> core::Result<json::object> {
+    auto q = queue_by_name(c, pool_name, name);
+    if (!q) return q.error();
+    return core::to_json(*q, queue_slots(c, *q));
+  });
+  if (!out) return out.error();
+  return json_response(200, *out);
+}
+
+core::Result<Response> filter_queues(ApiContext& ctx, const Request& req, const std::string& pool_name) {
+  auto list = parse_list_request(req, store::FilterRoot::kWorkQueue, ctx.settings.default_limit);
+  if (!list) return list.error();
+  auto out = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
+    auto pool = pool_by_name(c, pool_name);
+    if (!pool) return pool.error();
+    store::SqlCondition where = list->where;
+    where.sql = "(" + where.sql + ") AND work_queue.work_pool_id = ?";
+    where.params.emplace_back(pool->id);
+    json::array a;
+    for (const auto& q : store::work_pools::list_queues_where(c, where, list->page.limit, list->page.offset)) {
+      a.emplace_back(core::to_json(q, queue_slots(c, q)));
+    }
+    return a;
+  });
+  if (!out) return out.error();
+  return json_response(200, *out);
+}
+
+// WorkQueueUpdate fields; shared with the id-based /work_queues routes.
+core::Result<store::work_pools::QueueUpdate> parse_queue_update(const json::value& body) {
+  core::FieldReader r(body, json::array{"body"});
+  store::work_pools::QueueUpdate u;
+  u.name = r.string("name");
+  u.description = r.string("description");
+  u.is_paused = r.boolean("is_paused");
+  u.concurrency_limit_set = r.present("concurrency_limit");
+  u.concurrency_limit = non_negative(r, "concurrency_limit");
+  u.priority = r.integer("priority");
+  if (u.priority && *u.priority < 1) {
+    r.add_error("priority", "greater_than", "Input should be greater than 0", *u.priority);
+  }
+  if (!r.ok()) return r.error();
+  return u;
+}
+
+core::Result<Response> update_queue(ApiContext& ctx, const Request& req, const std::string& pool_name,
+                                    const std::string& name) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  auto u = parse_queue_update(*body);
+  if (!u) return u.error();
+  auto now = ctx.clock.now();
+  auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+    auto q = queue_by_name(c, pool_name, name);
+    if (!q) return q.error();
+    store::work_pools::update_queue(c, q->id, *u, now);
+    return core::Ok{};
+  });
+  if (!st) return st.error();
+  return no_content();
+}
+
+core::Result<Response> delete_queue(ApiContext& ctx, const std::string& pool_name, const std::string& name) {
+  auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+    auto q = queue_by_name(c, pool_name, name);
+    if (!q) return q.error();
+    store::work_pools::remove_queue(c, q->id);
+    return core::Ok{};
+  });
+  if (!st) return st.error();
+  return no_content();
+}
+
+// ---- workers
+
+core::Result<Response> heartbeat(ApiContext& ctx, const Request& req, const std::string& pool_name) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  core::FieldReader r(*body, json::array{"body"});
+  auto name = r.string("name", true);
+  auto interval = r.integer("heartbeat_interval_seconds");
+  if (!r.ok()) return r.error();
+  auto now = ctx.clock.now();
+  auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+    auto pool = pool_by_name(c, pool_name);
+    if (!pool) return pool.error();
+    store::work_pools::record_heartbeat(c, pool->id, *name, interval, now);
+    return core::Ok{};
+  });
+  if (!st) return st.error();
+  return no_content();
+}
+
+core::Result<Response> filter_workers(ApiContext& ctx, const Request& req, const std::string& pool_name) {
+  auto body = parse_object_body(req);
+  if (!body) return body.error();
+  auto page = store::read_pagination(*body, ctx.settings.default_limit);
+  if (!page) return page.error();
+  auto out = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
+    auto pool = pool_by_name(c, pool_name);
+    if (!pool) return pool.error();
+    json::array a;
+    for (const auto& w : store::work_pools::list_workers(c, pool->id, page->limit, page->offset)) {
+      a.emplace_back(core::to_json(w));
+    }
+    return a;
+  });
+  if (!out) return out.error();
+  return json_response(200, *out);
+}
+
+core::Result<Response> delete_worker(ApiContext& ctx, const std::string& pool_name, const std::string& name) {
+  auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+    auto pool = pool_by_name(c, pool_name);
+    if (!pool) return pool.error();
+    if (!store::work_pools::remove_worker(c, pool->id, name)) return core::Error::not_found("Worker not found.");
+    return core::Ok{};
+  });
+  if (!st) return st.error();
+  return no_content();
+}
+
+// ---- polling
+
+core::Result<Response> get_scheduled_flow_runs(ApiContext& ctx, const Request& req, const std::string& pool_name) {
+  auto body = parse_object_body(req);
+  if (!body) return body.error();
+  json::value body_value(*body);
+  core::FieldReader r(body_value, json::array{"body"});
+  auto queue_names = r.string_list("work_queue_names");
+  auto before = r.timestamp("scheduled_before");
+  auto after = r.timestamp("scheduled_after");
+  if (!r.ok()) return r.error();
+  auto page = store::read_pagination(*body, ctx.settings.default_limit);
+  if (!page) return page.error();
+  auto now = ctx.clock.now();
+  struct Polled {
+    std::vector<store::work_pools::ScheduledRun> runs;
+    std::vector<std::string> queue_ids;
+  };
+  auto polled = ctx.db.read<Polled>([&](Connection& c) -> core::Result<Polled> {
+    auto pool = pool_by_name(c, pool_name);
+    if (!pool) return pool.error();
+    Polled p;
+    std::optional<std::vector<std::string>> ids;
+    if (queue_names && !queue_names->empty()) {
+      ids.emplace();
+      for (const auto& n : *queue_names) {
+        auto q = queue_by_name(c, pool_name, n);
+        if (!q) return q.error();
+        ids->push_back(q->id);
+      }
+      p.queue_ids = *ids;
+    } else {
+      for (const auto& q : store::work_pools::list_queues(c, pool->id)) p.queue_ids.push_back(q.id);
+    }
+    p.runs = store::work_pools::scheduled_runs(c, *pool, ids, before, after, page->limit);
+    return p;
+  });
+  if (!polled) return polled.error();
+  // mark_work_queues_ready / mark_deployments_ready: the poll itself changes no run.
+  auto marked = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+    store::work_pools::mark_queues_polled(c, polled->queue_ids, now);
+    std::vector<std::string> deployment_ids;
+    for (const auto& id : polled->queue_ids) {
+      auto& st = c.prepare("SELECT id FROM deployment WHERE work_queue_id = ?1");
+      st.bind(1, id);
+      while (st.step()) deployment_ids.push_back(st.column_text(0));
+      st.reset();
+    }
+    store::deployments::mark_polled(c, deployment_ids, now);
+    return core::Ok{};
+  });
+  if (!marked) return marked.error();
+  json::array out;
+  for (const auto& s : polled->runs) {
+    out.emplace_back(json::object{
+        {"work_pool_id", s.work_pool_id}, {"work_queue_id", s.work_queue_id}, {"flow_run", core::to_json(s.run, now)}});
+  }
+  return json_response(200, out);
+}
+
+}  // namespace
+
+void register_work_pool_routes(Router& router, ApiContext& ctx) {
+  router.add("POST", "/api/work_pools/", [&ctx](const Request& req, const PathParams&) { return create_pool(ctx, req); });
+  router.add("POST", "/api/work_pools/filter",
+             [&ctx](const Request& req, const PathParams&) { return filter_pools(ctx, req); });
+  router.add("POST", "/api/work_pools/count",
+             [&ctx](const Request& req, const PathParams&) { return count_pools(ctx, req); });
+  router.add("GET", "/api/work_pools/{name}",
+             [&ctx](const Request&, const PathParams& p) { return read_pool(ctx, p.at("name")); });
+  router.add("PATCH", "/api/work_pools/{name}",
+             [&ctx](const Request& req, const PathParams& p) { return update_pool(ctx, req, p.at("name")); });
+  router.add("DELETE", "/api/work_pools/{name}",
+             [&ctx](const Request&, const PathParams& p) { return delete_pool(ctx, p.at("name")); });
+  router.add("POST", "/api/work_pools/{name}/get_scheduled_flow_runs", [&ctx](const Request& req, const PathParams& p) {
+    return get_scheduled_flow_runs(ctx, req, p.at("name"));
+  });
+  router.add("POST", "/api/work_pools/{pool}/queues",
+             [&ctx](const Request& req, const PathParams& p) { return create_queue(ctx, req, p.at("pool")); });
+  router.add("POST", "/api/work_pools/{pool}/queues/filter",
+             [&ctx](const Request& req, const PathParams& p) { return filter_queues(ctx, req, p.at("pool")); });
+  router.add("GET", "/api/work_pools/{pool}/queues/{name}",
+             [&ctx](const Request&, const PathParams& p) { return read_queue(ctx, p.at("pool"), p.at("name")); });
+  router.add("PATCH", "/api/work_pools/{pool}/queues/{name}", [&ctx](const Request& req, const PathParams& p) {
+    return update_queue(ctx, req, p.at("pool"), p.at("name"));
+  });
+  router.add("DELETE", "/api/work_pools/{pool}/queues/{name}",
+             [&ctx](const Request&, const PathParams& p) { return delete_queue(ctx, p.at("pool"), p.at("name")); });
+  router.add("POST", "/api/work_pools/{pool}/workers/heartbeat",
+             [&ctx](const Request& req, const PathParams& p) { return heartbeat(ctx, req, p.at("pool")); });
+  router.add("POST", "/api/work_pools/{pool}/workers/filter",
+             [&ctx](const Request& req, const PathParams& p) { return filter_workers(ctx, req, p.at("pool")); });
+  router.add("DELETE", "/api/work_pools/{pool}/workers/{name}",
+             [&ctx](const Request&, const PathParams& p) { return delete_worker(ctx, p.at("pool"), p.at("name")); });
+}
+
+}  // namespace praetor::api

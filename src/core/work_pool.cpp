@@ -1,0 +1,62 @@
+#include "core/work_pool.h"
+
+#include "core/json_util.h"
+
+namespace praetor::core {
+
+namespace json = boost::json;
+
+namespace {
+json::value optional_string(const std::optional<std::string>& s) { return s ? json::value(*s) : json::value(); }
+json::value optional_int(const std::optional<int64_t>& v) { return v ? json::value(*v) : json::value(); }
+}  // namespace
+
+json::object to_json(const WorkPool& p, std::optional<int64_t> active_slots) {
+  json::object storage{{"bundle_upload_step", nullptr},
+                       {"bundle_execution_step", nullptr},
+                       {"default_result_storage_block_id", nullptr}};
+  for (const auto& kv : p.storage_configuration) storage[kv.key()] = kv.value();
+  return json::object{{"id", p.id},
+                      {"created", format_timestamp(p.created)},
+                      {"updated", format_timestamp(p.updated)},
+                      {"name", p.name},
+                      {"description", optional_string(p.description)},
+                      {"type", p.type},
+                      {"base_job_template", p.base_job_template},
+                      {"is_paused", p.is_paused},
+                      {"concurrency_limit", optional_int(p.concurrency_limit)},
+                      {"status", p.is_paused ? std::string("PAUSED") : p.status},
+                      {"default_queue_id", optional_string(p.default_queue_id)},
+                      {"storage_configuration", std::move(storage)},
+                      {"active_slots", optional_int(active_slots)}};
+}
+
+json::object to_json(const WorkQueue& q, std::optional<int64_t> active_slots) {
+  return json::object{{"id", q.id},
+                      {"created", format_timestamp(q.created)},
+                      {"updated", format_timestamp(q.updated)},
+                      {"name", q.name},
+                      {"description", q.description},
+                      {"is_paused", q.is_paused},
+                      {"concurrency_limit", optional_int(q.concurrency_limit)},
+                      {"priority", q.priority},
+                      {"work_pool_id", q.work_pool_id},
+                      {"filter", nullptr},
+                      {"last_polled", timestamp_or_null(q.last_polled)},
+                      {"work_pool_name", q.work_pool_name},
+                      {"status", q.is_paused ? std::string("PAUSED") : q.status},
+                      {"active_slots", optional_int(active_slots)}};
+}
+
+json::object to_json(const Worker& w) {
+  return json::object{{"id", w.id},
+                      {"created", format_timestamp(w.created)},
+                      {"updated", format_timestamp(w.updated)},
+                      {"name", w.name},
+                      {"work_pool_id", w.work_pool_id},
+                      {"last_heartbeat_time", format_timestamp(w.last_heartbeat_time)},
+                      {"heartbeat_interval_seconds", optional_int(w.heartbeat_interval_seconds)},
+                      {"status", w.status}};
+}
+
+}  // namespace praetor::core

@@ -1,0 +1,27 @@
+// Foreman (Prefect's services/foreman.py): workers whose last heartbeat is older than three
+// heartbeat intervals (30 s when unknown) go OFFLINE; unpaused pools without an ONLINE worker
+// go NOT_READY; work queues and deployments not polled within the timeout go NOT_READY.
+#pragma once
+
+#include "config/settings.h"
+#include "core/timestamp.h"
+#include "services/service.h"
+#include "store/database.h"
+
+namespace praetor::services {
+
+class Foreman final : public Service {
+ public:
+  Foreman(const config::ServiceSettings& settings, store::Database& db, const core::Clock& clock)
+      : settings_(settings), db_(db), clock_(clock) {}
+  std::string_view name() const override { return "foreman"; }
+  std::chrono::microseconds interval() const override { return seconds(settings_.foreman_loop_seconds); }
+  void run_once() override;
+
+ private:
+  const config::ServiceSettings& settings_;
+  store::Database& db_;
+  const core::Clock& clock_;
+};
+
+}  // namespace praetor::services

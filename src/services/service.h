@@ -1,0 +1,24 @@
+// A background service: one pass of periodic work, run by ServiceRunner every interval().
+// Passes read the time from the injected core::Clock only, so tests drive them with a
+// ManualClock and call run_once() directly.
+#pragma once
+
+#include <chrono>
+#include <string_view>
+
+namespace praetor::services {
+
+class Service {
+ public:
+  virtual ~Service() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::chrono::microseconds interval() const = 0;
+  // One pass; errors are logged by the runner and the next pass runs as usual.
+  virtual void run_once() = 0;
+};
+
+inline std::chrono::microseconds seconds(double s) {
+  return std::chrono::microseconds(static_cast<int64_t>(s * 1e6));
+}
+
+}  // namespace praetor::services

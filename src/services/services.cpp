@@ -1,0 +1,19 @@
+#include "services/services.h"
+
+#include "services/foreman.h"
+#include "services/late_runs.h"
+#include "services/scheduler.h"
+
+namespace praetor::services {
+
+void add_enabled_services(ServiceRunner& runner, const config::ServiceSettings& settings, store::Database& db,
+                          const core::Clock& clock, events::EventBus* events) {
+  if (settings.scheduler_enabled) {
+    runner.add(std::make_unique<Scheduler>(Scheduler::Pass::kAll, settings, db, clock, events));
+    runner.add(std::make_unique<Scheduler>(Scheduler::Pass::kRecent, settings, db, clock, events));
+  }
+  if (settings.late_runs_enabled) runner.add(std::make_unique<LateRuns>(settings, db, clock, events));
+  if (settings.foreman_enabled) runner.add(std::make_unique<Foreman>(settings, db, clock));
+}
+
+}  // namespace praetor::services

@@ -1,0 +1,446 @@
+#include "store/work_pool_repository.h"
+
+#include <algorithm>
+#include <map>
+
+#include "core/uuid.h"
+#include "store/flow_repository.h"
+#include "store/flow_run_repository.h"
+
+namespace praetor::store::work_pools {
+
+namespace json = boost::json;
+using core::Timestamp;
+
+namespace {
+
+constexpr const char* kPoolColumns =
+    "work_pool.id, work_pool.created, work_pool.updated, work_pool.name, work_pool.description, work_pool.type, "
+    "work_pool.base_job_template, work_pool.is_paused, work_pool.default_queue_id, work_pool.concurrency_limit, "
+    "work_pool.status, work_pool.storage_configuration";
+
+constexpr const char* kQueueColumns =
+    "work_queue.id, work_queue.created, work_queue.updated, work_queue.name, work_queue.description, "
+    "work_queue.is_paused, work_queue.concurrency_limit, work_queue.priority, work_queue.last_polled, "
+    "work_queue.status, work_queue.work_pool_id, (SELECT work_pool.name FROM work_pool WHERE work_pool.id = "
+    "work_queue.work_pool_id)";
+
+constexpr const char* kWorkerColumns =
+    "id, created, updated, name, work_pool_id, last_heartbeat_time, heartbeat_interval_seconds, status";
+
+// States that hold a pool or queue slot (Prefect's get-runs query counts RUNNING and PENDING).
+constexpr const char* kSlotStates = "('RUNNING', 'PENDING')";
+
+core::WorkPool pool_from_row(Statement& st) {
+  core::WorkPool p;
+  p.id = st.column_text(0);
+  p.created = core::from_micros(st.column_int(1));
+  p.updated = core::from_micros(st.column_int(2));
+  p.name = st.column_text(3);
+  p.description = st.column_optional_text(4);
+  p.type = st.column_text(5);
+  p.base_job_template = flows::object_from_text(st.column_text(6));
+  p.is_paused = st.column_int(7) != 0;
+  p.default_queue_id = st.column_optional_text(8);
+  p.concurrency_limit = st.column_optional_int(9);
+  p.status = st.column_text(10);
+  p.storage_configuration = flows::object_from_text(st.column_text(11));
+  return p;
+}
+
+core::WorkQueue queue_from_row(Statement& st) {
+  core::WorkQueue q;
+  q.id = st.column_text(0);
+  q.created = core::from_micros(st.column_int(1));
+  q.updated = core::from_micros(st.column_int(2));
+  q.name = st.column_text(3);
+  q.description = st.column_text(4);
+  q.is_paused = st.column_int(5) != 0;
+  q.concurrency_limit = st.column_optional_int(6);
+  q.priority = st.column_int(7);
+  if (auto t = st.column_optional_int(8)) q.last_polled = core::from_micros(*t);
+  q.status = st.column_text(9);
+  q.work_pool_id = st.column_text(10);
+  q.work_pool_name = st.column_optional_text(11).value_or("");
+  return q;
+}
+
+core::Worker worker_from_row(Statement& st) {
+  core::Worker w;
+  w.id = st.column_text(0);
+  w.created = core::from_micros(st.column_int(1));
+  w.updated = core::from_micros(st.column_int(2));
+  w.name = st.column_text(3);
+  w.work_pool_id = st.column_text(4);
+  w.last_heartbeat_time = core::from_micros(st.column_int(5));
+  w.heartbeat_interval_seconds = st.column_optional_int(6);
+  w.status = st.column_text(7);
+  return w;
+}
+
+std::optional<core::WorkPool> read_pool_where(Connection& c, const std::string& where, const std::string& arg) {
+  auto& st = c.prepare(std::string("SELECT ") + kPoolColumns + " FROM work_pool WHERE " + where);
+  st.bind(1, arg);
+  if (!st.step()) return std::nullopt;
+  auto p = pool_from_row(st);
+  st.reset();
+  return p;
+}
+
+bool exists(Connection& c, const std::string& sql, const std::string& a, const std::string& b) {
+  auto& st = c.prepare(sql);
+  st.bind(1, a).bind(2, b);
+  bool found = st.step();
+  st.reset();
+  return found;
+}
+
+int64_t count_sql(Connection& c, const std::string& sql, const std::string& arg) {
+  auto& st = c.prepare(sql);
+  st.bind(1, arg);
+  st.step();
+  int64_t n = st.column_int(0);
+  st.reset();
+  return n;
+}
+
+// The first priority not taken in the pool (a gap), else max + 1, as Prefect's
+// create_work_queue.
+int64_t free_priority(Connection& c, const std::string& pool_id) {
+  auto& st = c.prepare("SELECT priority FROM work_queue WHERE work_pool_id = ?1 ORDER BY priority");
+  st.bind(1, pool_id);
+  std::vector<int64_t> taken;
+  while (st.step()) taken.push_back(st.column_int(0));
+  st.reset();
+  for (std::size_t i = 0; i < taken.size(); ++i) {
+    if (taken[i] != static_cast<int64_t>(i) + 1) return static_cast<int64_t>(i) + 1;
+  }
+  return taken.empty() ? 1 : taken.back() + 1;
+}
+
+void insert_queue(Connection& c, const core::WorkQueue& q) {
+  auto& st = c.prepare(
+      "INSERT INTO work_queue(id, created, updated, name, description, is_paused, concurrency_limit, priority, "
+      "status, work_pool_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  st.bind(1, q.id)
+      .bind(2, core::to_micros(q.created))
+      .bind(3, core::to_micros(q.updated))
+      .bind(4, q.name)
+      .bind(5, q.description)
+      .bind(6, q.is_paused)
+      .bind(7, q.concurrency_limit)
+      .bind(8, q.priority)
+      .bind(9, q.status)
+      .bind(10, q.work_pool_id)
+      .run();
+}
+
+}  // namespace
+
+std::optional<core::WorkPool> create(Connection& c, core::WorkPool pool, const std::string& default_queue_id) {
+  if (read_by_name(c, pool.name)) return std::nullopt;
+  pool.default_queue_id = default_queue_id;
+  auto& st = c.prepare(
+      "INSERT INTO work_pool(id, created, updated, name, description, type, base_job_template, is_paused, "
+      "default_queue_id, concurrency_limit, status, storage_configuration) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  st.bind(1, pool.id)
+      .bind(2, core::to_micros(pool.created))
+      .bind(3, core::to_micros(pool.updated))
+      .bind(4, pool.name)
+      .bind(5, pool.description)
+      .bind(6, pool.type)
+      .bind(7, json::serialize(pool.base_job_template))
+      .bind(8, pool.is_paused)
+      .bind(9, pool.default_queue_id)
+      .bind(10, pool.concurrency_limit)
+      .bind(11, pool.status)
+      .bind(12, json::serialize(pool.storage_configuration))
+      .run();
+  core::WorkQueue q;
+  q.id = default_queue_id;
+  q.created = q.updated = pool.created;
+  q.name = "default";
+  q.description = "The work pool's default queue.";
+  q.priority = 1;
+  q.work_pool_id = pool.id;
+  insert_queue(c, q);
+  return read(c, pool.id);
+}
+
+std::optional<core::WorkPool> read(Connection& c, const std::string& id) {
+  return read_pool_where(c, "work_pool.id = ?1", id);
+}
+
+std::optional<core::WorkPool> read_by_name(Connection& c, const std::string& name) {
+  return read_pool_where(c, "work_pool.name = ?1", name);
+}
+
+bool update(Connection& c, const std::string& name, const PoolUpdate& u, Timestamp now) {
+  auto& st = c.prepare(
+      "UPDATE work_pool SET description = CASE WHEN ?2 THEN ?3 ELSE description END, "
+      "is_paused = COALESCE(?4, is_paused), base_job_template = COALESCE(?5, base_job_template), "
+      "concurrency_limit = CASE WHEN ?6 THEN ?7 ELSE concurrency_limit END, "
+      "storage_configuration = COALESCE(?8, storage_configuration), updated = ?9 WHERE name = ?1");
+  st.bind(1, name).bind(2, u.description.has_value()).bind(3, u.description);
+  if (u.is_paused) st.bind(4, *u.is_paused); else st.bind(4, nullptr);
+  if (u.base_job_template) st.bind(5, json::serialize(*u.base_job_template)); else st.bind(5, nullptr);
+  st.bind(6, u.concurrency_limit_set).bind(7, u.concurrency_limit);
+  if (u.storage_configuration) st.bind(8, json::serialize(*u.storage_configuration)); else st.bind(8, nullptr);
+  st.bind(9, core::to_micros(now)).run();
+  return c.changes() > 0;
+}
+
+bool remove(Connection& c, const std::string& name) {
+  auto pool = read_by_name(c, name);
+  if (!pool) return false;
+  c.prepare("UPDATE deployment SET work_queue_id = NULL WHERE work_queue_id IN "
+            "(SELECT id FROM work_queue WHERE work_pool_id = ?1)")
+      .bind(1, pool->id)
+      .run();
+  c.prepare("DELETE FROM worker WHERE work_pool_id = ?1").bind(1, pool->id).run();
+  c.prepare("DELETE FROM work_queue WHERE work_pool_id = ?1").bind(1, pool->id).run();
+  c.prepare("DELETE FROM work_pool WHERE id = ?1").bind(1, pool->id).run();
+  return c.changes() > 0;
+}
+
+std::vector<core::WorkPool> list(Connection& c, const SqlCondition& where, int64_t limit, int64_t offset) {
+  auto& st = c.prepare(std::string("SELECT ") + kPoolColumns + " FROM work_pool WHERE " + where.sql +
+                       " ORDER BY work_pool.name LIMIT ? OFFSET ?");
+  int next = bind_all(st, where.params);
+  st.bind(next, limit).bind(next + 1, offset);
+  std::vector<core::WorkPool> out;
+  while (st.step()) out.push_back(pool_from_row(st));
+  st.reset();
+  return out;
+}
+
+int64_t count(Connection& c, const SqlCondition& where) {
+  auto& st = c.prepare("SELECT COUNT(*) FROM work_pool WHERE " + where.sql);
+  bind_all(st, where.params);
+  st.step();
+  int64_t n = st.column_int(0);
+  st.reset();
+  return n;
+}
+
+void set_status(Connection& c, const std::string& pool_id, const std::string& status, Timestamp now) {
+  c.prepare("UPDATE work_pool SET status = ?2, last_transitioned_status_at = ?3 WHERE id = ?1 AND status <> ?2")
+      .bind(1, pool_id)
+      .bind(2, status)
+      .bind(3, core::to_micros(now))
+      .run();
+}
+
+int64_t active_runs(Connection& c, const std::string& pool_id) {
+  return count_sql(c,
+                   std::string("SELECT COUNT(*) FROM flow_run JOIN work_queue ON work_queue.id = flow_run.work_queue_id "
+                               "WHERE work_queue.work_pool_id = ?1 AND flow_run.state_type IN ") +
+                       kSlotStates,
+                   pool_id);
+}
+
+std::optional<core::WorkQueue> create_queue(Connection& c, core::WorkQueue q, bool priority_given) {
+  if (exists(c, "SELECT 1 FROM work_queue WHERE work_pool_id = ?1 AND name = ?2", q.work_pool_id, q.name)) {
+    return std::nullopt;
+  }
+  if (!priority_given) {
+    q.priority = free_priority(c, q.work_pool_id);
+  } else if (exists(c, "SELECT 1 FROM work_queue WHERE work_pool_id = ?1 AND priority = CAST(?2 AS INTEGER)",
+                    q.work_pool_id, std::to_string(q.priority))) {
+    // Taking a priority that is in use moves the others down (bulk_update_work_queue_priorities).
+    c.prepare("UPDATE work_queue SET priority = priority + 1 WHERE work_pool_id = ?1 AND priority >= ?2")
+        .bind(1, q.work_pool_id)
+        .bind(2, q.priority)
+        .run();
+  }
+  insert_queue(c, q);
+  return read_queue(c, q.id);
+}
+
+std::optional<core::WorkQueue> read_queue(Connection& c, const std::string& id) {
+  auto& st = c.prepare(std::string("SELECT ") + kQueueColumns + " FROM work_queue WHERE work_queue.id = ?1");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  auto q = queue_from_row(st);
+  st.reset();
+  return q;
+}
+
+std::optional<core::WorkQueue> read_queue_by_name(Connection& c, const std::string& pool_id, const std::string& name) {
+  auto& st = c.prepare(std::string("SELECT ") + kQueueColumns +
+                       " FROM work_queue WHERE work_queue.work_pool_id = ?1 AND work_queue.name = ?2");
+  st.bind(1, pool_id).bind(2, name);
+  if (!st.step()) return std::nullopt;
+  auto q = queue_from_row(st);
+  st.reset();
+  return q;
+}
+
+std::vector<core::WorkQueue> list_queues(Connection& c, const std::string& pool_id) {
+  auto& st = c.prepare(std::string("SELECT ") + kQueueColumns +
+                       " FROM work_queue WHERE work_queue.work_pool_id = ?1 ORDER BY work_queue.priority, "
+                       "work_queue.name");
+  st.bind(1, pool_id);
+  std::vector<core::WorkQueue> out;
+  while (st.step()) out.push_back(queue_from_row(st));
+  st.reset();
+  return out;
+}
+
+std::vector<core::WorkQueue> list_queues_where(Connection& c, const SqlCondition& where, int64_t limit,
+                                               int64_t offset) {
+  auto& st = c.prepare(std::string("SELECT ") + kQueueColumns + " FROM work_queue WHERE " + where.sql +
+                       " ORDER BY work_queue.priority, work_queue.name LIMIT ? OFFSET ?");
+  int next = bind_all(st, where.params);
+  st.bind(next, limit).bind(next + 1, offset);
+  std::vector<core::WorkQueue> out;
+  while (st.step()) out.push_back(queue_from_row(st));
+  st.reset();
+  return out;
+}
+
+bool update_queue(Connection& c, const std::string& id, const QueueUpdate& u, Timestamp now) {
+  auto& st = c.prepare(
+      "UPDATE work_queue SET name = COALESCE(?2, name), description = COALESCE(?3, description), "
+      "is_paused = COALESCE(?4, is_paused), concurrency_limit = CASE WHEN ?5 THEN ?6 ELSE concurrency_limit END, "
+      "priority = COALESCE(?7, priority), updated = ?8 WHERE id = ?1");
+  st.bind(1, id).bind(2, u.name).bind(3, u.description);
+  if (u.is_paused) st.bind(4, *u.is_paused); else st.bind(4, nullptr);
+  st.bind(5, u.concurrency_limit_set).bind(6, u.concurrency_limit).bind(7, u.priority);
+  st.bind(8, core::to_micros(now)).run();
+  return c.changes() > 0;
+}
+
+bool remove_queue(Connection& c, const std::string& id) {
+  c.prepare("UPDATE deployment SET work_queue_id = NULL WHERE work_queue_id = ?1").bind(1, id).run();
+  auto& st = c.prepare("DELETE FROM work_queue WHERE id = ?1");
+  st.bind(1, id).run();
+  return c.changes() > 0;
+}
+
+int64_t queue_active_runs(Connection& c, const std::string& queue_id) {
+  return count_sql(c, std::string("SELECT COUNT(*) FROM flow_run WHERE work_queue_id = ?1 AND state_type IN ") +
+                          kSlotStates,
+                   queue_id);
+}
+
+void mark_queues_polled(Connection& c, const std::vector<std::string>& queue_ids, Timestamp now) {
+  auto& st = c.prepare("UPDATE work_queue SET last_polled = ?2, status = 'READY' WHERE id = ?1");
+  for (const auto& id : queue_ids) {
+    st.bind(1, id).bind(2, core::to_micros(now)).run();
+    st.reset();
+  }
+}
+
+void record_heartbeat(Connection& c, const std::string& pool_id, const std::string& name,
+                      std::optional<int64_t> heartbeat_interval_seconds, Timestamp now) {
+  auto& st = c.prepare(
+      "INSERT INTO worker(id, created, updated, name, work_pool_id, last_heartbeat_time, "
+      "heartbeat_interval_seconds, status) VALUES (?1, ?2, ?2, ?3, ?4, ?2, ?5, 'ONLINE') "
+      "ON CONFLICT(work_pool_id, name) DO UPDATE SET last_heartbeat_time = excluded.last_heartbeat_time, "
+      "heartbeat_interval_seconds = COALESCE(excluded.heartbeat_interval_seconds, heartbeat_interval_seconds), "
+      "status = 'ONLINE', updated = excluded.updated");
+  st.bind(1, core::new_uuid4())
+      .bind(2, core::to_micros(now))
+      .bind(3, name)
+      .bind(4, pool_id)
+      .bind(5, heartbeat_interval_seconds)
+      .run();
+  c.prepare("UPDATE work_pool SET status = 'READY', last_transitioned_status_at = ?2 "
+            "WHERE id = ?1 AND status <> 'READY'")
+      .bind(1, pool_id)
+      .bind(2, core::to_micros(now))
+      .run();
+}
+
+std::vector<core::Worker> list_workers(Connection& c, const std::string& pool_id, int64_t limit, int64_t offset) {
+  auto& st = c.prepare(std::string("SELECT ") + kWorkerColumns +
+                       " FROM worker WHERE work_pool_id = ?1 ORDER BY last_heartbeat_time DESC LIMIT ?2 OFFSET ?3");
+  st.bind(1, pool_id).bind(2, limit).bind(3, offset);
+  std::vector<core::Worker> out;
+  while (st.step()) out.push_back(worker_from_row(st));
+  st.reset();
+  return out;
+}
+
+bool remove_worker(Connection& c, const std::string& pool_id, const std::string& name) {
+  auto& st = c.prepare("DELETE FROM worker WHERE work_pool_id = ?1 AND name = ?2");
+  st.bind(1, pool_id).bind(2, name).run();
+  return c.changes() > 0;
+}
+
+std::vector<ScheduledRun> scheduled_runs(Connection& c, const core::WorkPool& pool,
+                                         const std::optional<std::vector<std::string>>& queue_ids,
+                                         std::optional<Timestamp> before, std::optional<Timestamp> after,
+                                         int64_t limit) {
+  std::vector<ScheduledRun> out;
+  if (pool.is_paused || limit <= 0) return out;
+  int64_t pool_slots = limit;
+  if (pool.concurrency_limit) pool_slots = std::max<int64_t>(0, *pool.concurrency_limit - active_runs(c, pool.id));
+  struct Candidate {
+    int64_t priority;
+    int64_t next_start;
+    std::string queue_id;
+    std::string run_id;
+  };
+  std::vector<Candidate> candidates;
+  auto& st = c.prepare(
+      "SELECT id, COALESCE(next_scheduled_start_time, 0) FROM flow_run WHERE work_queue_id = ?1 AND state_type = "
+      "'SCHEDULED' AND (json_extract(empirical_policy, '$.retry_type') IS NULL OR "
+      "json_extract(empirical_policy, '$.retry_type') <> 'in_process') AND (?2 IS NULL OR "
+      "next_scheduled_start_time <= ?2) AND (?3 IS NULL OR next_scheduled_start_time >= ?3) "
+      "ORDER BY next_scheduled_start_time LIMIT ?4");
+  for (const auto& q : list_queues(c, pool.id)) {
+    if (q.is_paused) continue;
+    if (queue_ids && std::find(queue_ids->begin(), queue_ids->end(), q.id) == queue_ids->end()) continue;
+    int64_t slots = limit;
+    if (q.concurrency_limit) slots = std::min(slots, std::max<int64_t>(0, *q.concurrency_limit - queue_active_runs(c, q.id)));
+    if (slots == 0) continue;
+    st.bind(1, q.id);
+    if (before) st.bind(2, core::to_micros(*before)); else st.bind(2, nullptr);
+    if (after) st.bind(3, core::to_micros(*after)); else st.bind(3, nullptr);
+    st.bind(4, slots);
+    while (st.step()) candidates.push_back({q.priority, st.column_int(1), q.id, st.column_text(0)});
+    st.reset();
+  }
+  std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    return a.priority != b.priority ? a.priority < b.priority : a.next_start < b.next_start;
+  });
+  int64_t take = std::min<int64_t>(std::min(pool_slots, limit), static_cast<int64_t>(candidates.size()));
+  for (int64_t i = 0; i < take; ++i) {
+    auto run = flow_runs::read(c, candidates[i].run_id);
+    if (!run) continue;
+    out.push_back({pool.id, candidates[i].queue_id, std::move(*run)});
+  }
+  return out;
+}
+
+int64_t mark_stale(Connection& c, Timestamp now, std::chrono::microseconds stale_after) {
+  int64_t changed = 0;
+  int64_t now_us = core::to_micros(now);
+  c.prepare("UPDATE worker SET status = 'OFFLINE' WHERE status = 'ONLINE' AND last_heartbeat_time < "
+            "?1 - COALESCE(heartbeat_interval_seconds, 30) * 3 * 1000000")
+      .bind(1, now_us)
+      .run();
+  changed += c.changes();
+  c.prepare("UPDATE work_pool SET status = 'NOT_READY', last_transitioned_status_at = ?1 WHERE status = 'READY' "
+            "AND is_paused = 0 AND NOT EXISTS (SELECT 1 FROM worker WHERE worker.work_pool_id = work_pool.id "
+            "AND worker.status = 'ONLINE')")
+      .bind(1, now_us)
+      .run();
+  changed += c.changes();
+  c.prepare("UPDATE work_queue SET status = 'NOT_READY' WHERE status = 'READY' AND (last_polled IS NULL OR "
+            "last_polled < ?1)")
+      .bind(1, now_us - stale_after.count())
+      .run();
+  changed += c.changes();
+  c.prepare("UPDATE deployment SET status = 'NOT_READY' WHERE status = 'READY' AND (last_polled IS NULL OR "
+            "last_polled < ?1)")
+      .bind(1, now_us - stale_after.count())
+      .run();
+  changed += c.changes();
+  return changed;
+}
+
+}  // namespace praetor::store::work_pools

@@ -1,0 +1,98 @@
+// Work pools (`work_pool`), their queues (`work_queue`) and workers (`worker`). Functions
+// take the Connection of a Database::read/write call and throw SqliteError on database
+// failure. Creating a pool also creates its "default" queue, as Prefect does.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/flow_run.h"
+#include "core/work_pool.h"
+#include "store/filters.h"
+#include "store/sqlite_connection.h"
+
+namespace praetor::store::work_pools {
+
+// ---- pools
+// Inserts `pool` and its default queue (id `default_queue_id`); nullopt when the name is
+// taken.
+std::optional<core::WorkPool> create(Connection& c, core::WorkPool pool, const std::string& default_queue_id);
+std::optional<core::WorkPool> read(Connection& c, const std::string& id);
+std::optional<core::WorkPool> read_by_name(Connection& c, const std::string& name);
+
+// Only the set fields change; `concurrency_limit_set` distinguishes "null" from "absent".
+struct PoolUpdate {
+  std::optional<std::string> description;
+  std::optional<bool> is_paused;
+  std::optional<boost::json::object> base_job_template;
+  bool concurrency_limit_set = false;
+  std::optional<int64_t> concurrency_limit;
+  std::optional<boost::json::object> storage_configuration;
+};
+bool update(Connection& c, const std::string& name, const PoolUpdate& u, core::Timestamp now);
+// Deletes the pool, its queues and workers; deployments keep no queue.
+bool remove(Connection& c, const std::string& name);
+// Pools matching a compiled filter over the unaliased work_pool table, by name.
+std::vector<core::WorkPool> list(Connection& c, const SqlCondition& where, int64_t limit, int64_t offset);
+int64_t count(Connection& c, const SqlCondition& where);
+// Sets the pool's status (READY / NOT_READY), remembering when it changed.
+void set_status(Connection& c, const std::string& pool_id, const std::string& status, core::Timestamp now);
+// Runs in PENDING/RUNNING/CANCELLING in the pool's queues (the pool's active slots).
+int64_t active_runs(Connection& c, const std::string& pool_id);
+
+// ---- queues
+// Inserts `queue` (priority: the given one, or the first free one); nullopt when the pool
+// already has a queue of that name.
+std::optional<core::WorkQueue> create_queue(Connection& c, core::WorkQueue queue, bool priority_given);
+std::optional<core::WorkQueue> read_queue(Connection& c, const std::string& id);
+std::optional<core::WorkQueue> read_queue_by_name(Connection& c, const std::string& pool_id, const std::string& name);
+// Every queue of the pool, by priority then name.
+std::vector<core::WorkQueue> list_queues(Connection& c, const std::string& pool_id);
+// Queues matching a compiled filter over the unaliased work_queue table (any pool).
+std::vector<core::WorkQueue> list_queues_where(Connection& c, const SqlCondition& where, int64_t limit,
+                                               int64_t offset);
+struct QueueUpdate {
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  std::optional<bool> is_paused;
+  bool concurrency_limit_set = false;
+  std::optional<int64_t> concurrency_limit;
+  std::optional<int64_t> priority;
+};
+bool update_queue(Connection& c, const std::string& id, const QueueUpdate& u, core::Timestamp now);
+bool remove_queue(Connection& c, const std::string& id);
+int64_t queue_active_runs(Connection& c, const std::string& queue_id);
+// last_polled = now and status READY for these queues (mark_work_queues_ready).
+void mark_queues_polled(Connection& c, const std::vector<std::string>& queue_ids, core::Timestamp now);
+
+// ---- workers
+// Upserts the worker by (pool, name): last heartbeat now, ONLINE; the pool becomes READY.
+void record_heartbeat(Connection& c, const std::string& pool_id, const std::string& name,
+                      std::optional<int64_t> heartbeat_interval_seconds, core::Timestamp now);
+// The pool's workers, most recent heartbeat first.
+std::vector<core::Worker> list_workers(Connection& c, const std::string& pool_id, int64_t limit, int64_t offset);
+bool remove_worker(Connection& c, const std::string& pool_id, const std::string& name);
+
+// ---- polling
+struct ScheduledRun {
+  std::string work_pool_id;
+  std::string work_queue_id;
+  core::FlowRun run;
+};
+// Prefect's get-runs-from-worker-queues: SCHEDULED runs (not in-process retries) of the
+// pool's unpaused queues (all, or `queue_ids`), in a window, each queue's and the pool's
+// concurrency limit respected (slots = limit − runs PENDING/RUNNING), ordered by queue
+// priority then next_scheduled_start_time. Nothing when the pool is paused.
+std::vector<ScheduledRun> scheduled_runs(Connection& c, const core::WorkPool& pool,
+                                         const std::optional<std::vector<std::string>>& queue_ids,
+                                         std::optional<core::Timestamp> before, std::optional<core::Timestamp> after,
+                                         int64_t limit);
+
+// ---- foreman
+// Workers whose last heartbeat is older than 3 × their interval (30 s when unset) become
+// OFFLINE; pools (not paused) without an ONLINE worker become NOT_READY; queues not polled
+// for `stale_after` become NOT_READY. Returns the number of rows changed.
+int64_t mark_stale(Connection& c, core::Timestamp now, std::chrono::microseconds stale_after);
+
+}  // namespace praetor::store::work_pools

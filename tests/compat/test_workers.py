@@ -1,0 +1,122 @@
+"""Work pools, queues and a real process worker against the server."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+
+import httpx
+
+from prefect.client.orchestration import get_client
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def test_work_pool_crud_and_default_queue(api_url):
+    name = f"pool-{uuid.uuid4().hex[:6]}"
+    with httpx.Client(base_url=api_url, timeout=10) as c:
+        template = {
+            "job_configuration": {"command": "{{ command }}"},
+            "variables": {"type": "object", "properties": {"command": {"type": "string", "default": "echo"}}},
+        }
+        r = c.post("/work_pools/", json={"name": name, "type": "process", "base_job_template": template})
+        assert r.status_code == 201
+        pool = r.json()
+        assert pool["status"] == "NOT_READY" and pool["active_slots"] is None
+        assert pool["base_job_template"] == template
+        assert c.post("/work_pools/", json={"name": name, "type": "process"}).status_code == 409
+        q = c.get(f"/work_pools/{name}/queues/default").json()
+        assert q["id"] == pool["default_queue_id"] and q["priority"] == 1
+        q2 = c.post(f"/work_pools/{name}/queues", json={"name": "high", "concurrency_limit": 1})
+        assert q2.status_code == 201 and q2.json()["priority"] == 2 and q2.json()["active_slots"] == 0
+        assert c.post(f"/work_pools/{name}/workers/heartbeat", json={"name": "w1", "heartbeat_interval_seconds": 30}).status_code == 204
+        workers = c.post(f"/work_pools/{name}/workers/filter", json={}).json()
+        assert [w["name"] for w in workers] == ["w1"] and workers[0]["status"] == "ONLINE"
+        assert c.get(f"/work_pools/{name}").json()["status"] == "READY"
+        assert c.patch(f"/work_pools/{name}", json={"concurrency_limit": 3}).status_code == 204
+        assert c.get(f"/work_pools/{name}").json()["active_slots"] == 0
+        missing = c.get("/work_pools/no-such-pool")
+        assert missing.status_code == 404 and missing.json() == {"detail": 'Work pool "no-such-pool" not found.'}
+        assert c.delete(f"/work_pools/{name}").status_code == 204
+        assert c.get(f"/work_pools/{name}").status_code == 404
+
+
+def test_worker_poll_respects_queue_priority_and_limits(api_url):
+    name = f"prio-{uuid.uuid4().hex[:6]}"
+    with httpx.Client(base_url=api_url, timeout=10) as c:
+        c.post("/work_pools/", json={"name": name, "type": "process"})
+        c.post(f"/work_pools/{name}/queues", json={"name": "urgent", "priority": 1})
+        c.post(f"/work_pools/{name}/queues", json={"name": "limited", "concurrency_limit": 0})
+        flow_id = c.post("/flows/", json={"name": f"prio-flow"}).json()["id"]
+        made = {}
+        for queue in ["default", "urgent", "limited"]:
+            fr = c.post(
+                "/flow_runs/",
+                json={"flow_id": flow_id, "work_pool_name": name, "work_queue_name": queue,
+                      "state": {"type": "SCHEDULED", "name": "Scheduled"}},
+            ).json()
+            assert fr["work_pool_name"] == name and fr["work_queue_name"] == queue
+            made[fr["id"]] = queue
+        polled = c.post(f"/work_pools/{name}/get_scheduled_flow_runs", json={}).json()
+        order = [made[p["flow_run"]["id"]] for p in polled]
+        # urgent (priority 1) first; the limited queue (limit 0) yields nothing.
+        assert order == ["urgent", "default"]
+
+
+def test_process_worker_executes_deployment_run(tmp_path, prefect_cli):
+    pool = f"proc-{uuid.uuid4().hex[:6]}"
+    prefect_cli("work-pool", "create", pool, "--type", "process")
+    (tmp_path / "flows.py").write_text(textwrap.dedent(
+        """
+        from prefect import flow
+
+        @flow
+        def work(n: int = 1):
+            return n * 2
+        """
+    ))
+    deploy_script = tmp_path / "deploy.py"
+    deploy_script.write_text(textwrap.dedent(
+        f"""
+        from prefect import flow
+        flow.from_source(source={str(tmp_path)!r}, entrypoint="flows.py:work").deploy(
+            name="by-worker", work_pool_name={pool!r}, print_next_steps=False)
+        """
+    ))
+    env = dict(os.environ)
+    subprocess.run([sys.executable, str(deploy_script)], cwd=tmp_path, env=env, check=True, capture_output=True, timeout=120)
+    out = prefect_cli("deployment", "run", "work/by-worker", "--param", "n=21")
+    assert "Created flow run" in out.stdout
+
+    async def the_run():
+        async with get_client() as client:
+            d = await client.read_deployment_by_name("work/by-worker")
+            runs = await client.read_flow_runs()
+            return next((r for r in runs if r.deployment_id == d.id), None)
+
+    fr = run(the_run())
+    assert fr is not None and fr.work_pool_name == pool
+    prefect_cli("worker", "start", "--pool", pool, "--type", "process", "--run-once", timeout=180)
+
+    async def state():
+        async with get_client() as client:
+            return (await client.read_flow_run(fr.id)).state
+
+    final = wait_for(lambda: (s := run(state())) and s.is_final() and s, 60, "a final state")
+    assert final.type.value == "COMPLETED", final
