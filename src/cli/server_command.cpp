@@ -23,16 +23,13 @@ int run_server_start(const ServerStartOptions& options) {
   if (options.port) settings->port = static_cast<uint16_t>(*options.port);
   spdlog::set_level(spdlog::level::from_str(settings->log_level));
 
-  if (settings->database.dialect != config::DatabaseUrl::Dialect::kSqlite) {
-    spdlog::error("database URL {} is PostgreSQL, which this build does not support yet", settings->database.raw);
-    return 2;
-  }
-  auto db = store::Database::open(settings->database.sqlite_path);
+  spdlog::info("opening database {}", settings->database.redacted());
+  auto db = store::open_database(settings->database, settings->database_tuning);
   if (!db) {
     spdlog::error("{}", db.error().message);
     return 1;
   }
-  spdlog::info("database {} at schema version {}", settings->database.sqlite_path, (*db)->schema_version());
+  spdlog::info("database {} at schema version {}", (*db)->describe(), (*db)->schema_version());
 
   core::SystemClock clock;
   // Declared before the bus: the bus's destructor delivers what is queued to the persister,

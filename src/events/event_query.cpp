@@ -78,7 +78,7 @@ core::Result<json::array> count_by_time(store::Connection& c, const EventFilter&
   int64_t first = floor_div(since - kPivotMicros, delta);
 
   std::map<int64_t, int64_t> counts;
-  auto& st = c.prepare("SELECT (e.occurred - ?) / ? - ((e.occurred - ?) % ? < 0) AS bucket, count(*) FROM event e WHERE " +
+  auto& st = c.prepare("SELECT (e.occurred - ?) / ? - (CASE WHEN (e.occurred - ?) % ? < 0 THEN 1 ELSE 0 END) AS bucket, count(*) FROM event e WHERE " +
                        where.sql + " GROUP BY bucket");
   std::vector<SqlValue> params{kPivotMicros, delta, kPivotMicros, delta};
   params.insert(params.end(), where.params.begin(), where.params.end());

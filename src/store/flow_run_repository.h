@@ -25,6 +25,10 @@ struct CreateResult {
 CreateResult create(Connection& c, const core::FlowRun& run);
 // The run with its current state joined in, or nullopt.
 std::optional<core::FlowRun> read(Connection& c, const std::string& id);
+// Locks the run's row until the write transaction ends, so concurrent transitions of one
+// run are serialised (PostgreSQL: SELECT … FOR UPDATE; a no-op on SQLite, whose single
+// writer serialises every write). Call before reading the run in a transition.
+void lock_for_update(Connection& c, const std::string& id);
 // Runs matching `where` (compiled by store/filters.h over the unaliased flow_run table), in
 // `order_by` order, each with its current state joined in.
 std::vector<core::FlowRun> list(Connection& c, const SqlCondition& where, const std::string& order_by, int64_t limit,

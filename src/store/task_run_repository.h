@@ -28,6 +28,8 @@ CreateResult get_or_create(Connection& c, const core::TaskRun& proposed);
 
 // The run with its current state, or nullopt.
 std::optional<core::TaskRun> read(Connection& c, const std::string& id);
+// Locks the run's row until the write transaction ends (see flow_runs::lock_for_update).
+void lock_for_update(Connection& c, const std::string& id);
 
 // PATCH: sets the name when given and bumps `updated`; returns false when no such run.
 // Task runs matching a compiled filter (store/filters.h, root kTaskRun), with their states.
