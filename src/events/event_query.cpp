@@ -162,7 +162,7 @@ core::Result<json::array> count_events_by(store::Connection& c, const EventFilte
   auto& st = c.prepare("SELECT value, label, count(*) AS n, min(occurred), max(occurred) FROM (SELECT " + value +
                        " AS value, first_value(" + label + ") OVER (PARTITION BY " + value +
                        " ORDER BY e.occurred DESC) AS label, e.occurred AS occurred FROM event e WHERE " + where.sql +
-                       ") GROUP BY value ORDER BY n DESC, label ASC");
+                       ") AS labelled GROUP BY value, label ORDER BY n DESC, label ASC");
   bind_params(st, where.params);
   json::array out;
   while (st.step()) {

@@ -13,6 +13,7 @@ namespace {
 
 constexpr Oid kInt8Oid = 20;
 constexpr Oid kFloat8Oid = 701;
+constexpr Oid kTextOid = 25;
 
 DatabaseError::Kind kind_of_sqlstate(std::string_view state) {
   if (state.substr(0, 2) == "23") return DatabaseError::Kind::kConstraint;
@@ -79,17 +80,27 @@ TranslatedSql translate_placeholders(std::string_view sql) {
       n = largest + 1;
     }
     largest = std::max(largest, n);
+    if (n > 0) {
+      if (out.referenced.size() < static_cast<size_t>(n)) out.referenced.resize(n, false);
+      out.referenced[n - 1] = true;
+    }
     out.sql += "$" + std::to_string(n);
     i = j - 1;
   }
   out.params = largest;
+  out.referenced.resize(largest, false);
   return out;
 }
 
 // ---------------------------------------------------------------------------------------
 
-PostgresStatement::PostgresStatement(PostgresConnection& conn, std::string sql, int params)
-    : conn_(conn), sql_(std::move(sql)), param_count_(params), types_(params, ParamType::kNull), values_(params) {}
+PostgresStatement::PostgresStatement(PostgresConnection& conn, TranslatedSql sql)
+    : conn_(conn),
+      sql_(std::move(sql.sql)),
+      param_count_(sql.params),
+      referenced_(std::move(sql.referenced)),
+      types_(param_count_, ParamType::kNull),
+      values_(param_count_) {}
 
 PostgresStatement::~PostgresStatement() { PQclear(result_); }
 
@@ -128,6 +139,7 @@ void PostgresStatement::execute() {
     for (size_t i = 0; i < types_.size(); ++i) {
       if (types_[i] == ParamType::kInt) oids[i] = kInt8Oid;
       if (types_[i] == ParamType::kDouble) oids[i] = kFloat8Oid;
+      if (!referenced_[i]) oids[i] = kTextOid;  // bound but unused: any type will do
     }
     std::string name = conn_.next_statement_name();
     PGresult* r = PQprepare(conn_.conn_, name.c_str(), sql_.c_str(), param_count_, oids.data());
@@ -241,8 +253,7 @@ Statement& PostgresConnection::prepare(const std::string& sql) {
     it->second->reset();
     return *it->second;
   }
-  TranslatedSql t = translate_placeholders(sql);
-  auto [pos, _] = cache_.emplace(sql, std::make_unique<PostgresStatement>(*this, std::move(t.sql), t.params));
+  auto [pos, _] = cache_.emplace(sql, std::make_unique<PostgresStatement>(*this, translate_placeholders(sql)));
   return *pos->second;
 }
 

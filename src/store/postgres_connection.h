@@ -23,6 +23,7 @@ namespace praetor::store {
 struct TranslatedSql {
   std::string sql;
   int params = 0;
+  std::vector<bool> referenced;  // [n-1]: whether $n occurs (an unused $n needs a type)
 };
 TranslatedSql translate_placeholders(std::string_view sql);
 
@@ -30,7 +31,7 @@ class PostgresConnection;
 
 class PostgresStatement final : public Statement {
  public:
-  PostgresStatement(PostgresConnection& conn, std::string sql, int params);
+  PostgresStatement(PostgresConnection& conn, TranslatedSql sql);
   ~PostgresStatement() override;
 
   bool step() override;
@@ -55,6 +56,7 @@ class PostgresStatement final : public Statement {
   PostgresConnection& conn_;
   std::string sql_;  // translated
   int param_count_;
+  std::vector<bool> referenced_;
   std::vector<ParamType> types_;
   std::vector<std::string> values_;
   std::map<std::string, std::string> prepared_;  // type signature → server-side name

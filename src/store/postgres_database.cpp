@@ -107,8 +107,10 @@ core::Status PostgresDatabase::run_transaction(const char* begin,
   for (int attempt = 1;; ++attempt) {
     std::unique_ptr<PostgresConnection> conn;
     bool committing = false;
+    bool acquired = false;  // a pool timeout or a refused connection is not retried
     try {
       conn = acquire();
+      acquired = true;
       conn->exec(begin);
       core::Status st = fn(*conn);
       if (!st.ok()) {
@@ -131,9 +133,10 @@ core::Status PostgresDatabase::run_transaction(const char* begin,
         release(std::move(conn));
       }
       auto* de = dynamic_cast<const DatabaseError*>(&e);
-      // Before COMMIT nothing was written, so a transient failure is retried; after it the
-      // outcome is unknown and the client decides (503 is retried by Prefect's client).
-      if (de && de->is_busy() && !committing && attempt < kAttempts) {
+      // Before COMMIT nothing was written, so a transient failure (a stale pooled connection,
+      // a deadlock) is retried; after it the outcome is unknown and the client decides
+      // (503 is retried by Prefect's client).
+      if (de && de->is_busy() && acquired && !committing && attempt < kAttempts) {
         spdlog::warn("database transaction failed (attempt {}), retrying: {}", attempt, e.what());
         std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
         continue;
