@@ -1,5 +1,9 @@
 #include "cli/server_command.h"
 
+#include <atomic>
+#include <csignal>
+#include <chrono>
+#include <memory>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -10,6 +14,7 @@
 #include "events/task_run_recorder.h"
 #include "server/http_server.h"
 #include "store/database.h"
+#include "store/deferred_database.h"
 
 namespace praetor::cli {
 
@@ -23,23 +28,23 @@ int run_server_start(const ServerStartOptions& options) {
   if (options.port) settings->port = static_cast<uint16_t>(*options.port);
   spdlog::set_level(spdlog::level::from_str(settings->log_level));
 
+  // The server listens at once (/api/health answers) while the database is opened and
+  // migrated in the background; until then /api/ready and every data route answer 503.
+  auto db = std::make_shared<store::DeferredDatabase>(
+      settings->database.dialect == config::DatabaseUrl::Dialect::kPostgres ? store::Dialect::kPostgres
+                                                                             : store::Dialect::kSqlite,
+      settings->database.redacted());
   spdlog::info("opening database {}", settings->database.redacted());
-  auto db = store::open_database(settings->database, settings->database_tuning);
-  if (!db) {
-    spdlog::error("{}", db.error().message);
-    return 1;
-  }
-  spdlog::info("database {} at schema version {}", (*db)->describe(), (*db)->schema_version());
 
   core::SystemClock clock;
   // Declared before the bus: the bus's destructor delivers what is queued to the persister,
   // whose destructor writes it while the database is still open.
-  events::EventPersister persister(**db);
-  events::TaskRunRecorder task_run_recorder(**db, clock);
+  events::EventPersister persister(*db);
+  events::TaskRunRecorder task_run_recorder(*db, clock);
   events::EventBus bus;
   bus.subscribe(&persister);
   bus.subscribe(&task_run_recorder);
-  api::ApiContext context{*settings, **db, clock, bus};
+  api::ApiContext context{*settings, *db, clock, bus};
   api::Router router;
   api::register_routes(router, context);
 
@@ -55,7 +60,42 @@ int run_server_start(const ServerStartOptions& options) {
     return 1;
   }
   spdlog::info("praetor listening on http://{}:{}/api", settings->host, server.port());
+
+  // Opens the database: transient failures (PostgreSQL down, another replica migrating, a
+  // schema behind with migrate-on-start off) are retried; a schema newer than this binary
+  // or a broken configuration stops the server (through SIGTERM, so it never touches a
+  // server that is gone). Detached: it may be blocked on the migration lock when the server
+  // stops, and holds the database by shared_ptr.
+  auto fatal = std::make_shared<std::atomic<bool>>(false);
+  std::thread([db, fatal, url = settings->database, tuning = settings->database_tuning] {
+    std::string last_error;
+    for (;;) {
+      auto opened = store::open_database(url, tuning);
+      if (opened) {
+        spdlog::info("database {} at schema version {}; ready", (*opened)->describe(), (*opened)->schema_version());
+        db->set(std::move(*opened));
+        return;
+      }
+      if (opened.error().kind != core::ErrorKind::kUnavailable) {
+        spdlog::error("{}", opened.error().message);
+        *fatal = true;
+        std::raise(SIGTERM);  // stops the server as a signal would
+        return;
+      }
+      if (opened.error().message != last_error) {
+        spdlog::warn("database not ready, retrying: {}", opened.error().message);
+        last_error = opened.error().message;
+      }
+      db->set_status(opened.error().message);
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }).detach();
+
   server.run();
+  if (*fatal) {
+    spdlog::error("praetor stopped: the database cannot be used");
+    return 1;
+  }
   spdlog::info("praetor stopped");
   return 0;
 }
