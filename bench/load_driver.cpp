@@ -7,12 +7,7 @@
 // w1: per run, POST /api/flows/ + POST /api/flow_runs/ + set_state RUNNING + set_state
 //     COMPLETED. Prints one JSON object: runs, requests, errors, seconds, latency
 //     percentiles (ms, per request), driver_cpu_seconds.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -27,83 +22,13 @@
 #include <thread>
 #include <vector>
 
+#include "loopback_http.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class Connection {
- public:
-  explicit Connection(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect");
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
-  ~Connection() { ::close(fd_); }
-
-  // Sends one request and returns (status, body).
-  std::pair<int, std::string> request(const std::string& method, const std::string& path, const std::string& body) {
-    std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
-                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    send_all(req);
-    return read_response();
-  }
-
- private:
-  void send_all(const std::string& data) {
-    size_t off = 0;
-    while (off < data.size()) {
-      ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) throw std::runtime_error("send");
-      off += static_cast<size_t>(n);
-    }
-  }
-  void fill() {
-    char tmp[65536];
-    ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-    if (n <= 0) throw std::runtime_error("recv");
-    buf_.append(tmp, static_cast<size_t>(n));
-  }
-  std::pair<int, std::string> read_response() {
-    size_t header_end;
-    while ((header_end = buf_.find("\r\n\r\n")) == std::string::npos) fill();
-    std::string head = buf_.substr(0, header_end);
-    int status = std::atoi(head.c_str() + 9);
-    std::string lower = head;
-    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-    size_t body_start = header_end + 4;
-    std::string body;
-    auto cl = lower.find("content-length:");
-    if (cl != std::string::npos) {
-      size_t len = std::strtoul(head.c_str() + cl + 15, nullptr, 10);
-      while (buf_.size() < body_start + len) fill();
-      body = buf_.substr(body_start, len);
-      buf_.erase(0, body_start + len);
-    } else if (lower.find("transfer-encoding: chunked") != std::string::npos) {
-      size_t pos = body_start;
-      for (;;) {
-        size_t line_end;
-        while ((line_end = buf_.find("\r\n", pos)) == std::string::npos) fill();
-        size_t len = std::strtoul(buf_.c_str() + pos, nullptr, 16);
-        while (buf_.size() < line_end + 2 + len + 2) fill();
-        body.append(buf_, line_end + 2, len);
-        pos = line_end + 2 + len + 2;
-        if (len == 0) break;
-      }
-      buf_.erase(0, pos);
-    } else {
-      buf_.erase(0, body_start);
-    }
-    return {status, body};
-  }
-
-  int fd_;
-  std::string buf_;
-};
+using bench::Connection;
 
 std::string extract_id(const std::string& body) {
   auto p = body.find("\"id\":\"");
@@ -132,6 +57,8 @@ void run_w1(int port, int runs, int client_index, Totals& totals) {
     try {
       if (!conn) conn = std::make_unique<Connection>(port);
       res = conn->request(method, path, body);
+      // uvicorn may close the connection after a 5xx without saying so; start a new one.
+      if (conn->peer_closing() || res.first >= 500) conn.reset();
     } catch (const std::exception& e) {
       conn.reset();
       if (++errors <= 2) std::fprintf(stderr, "client %d: %s %s: %s\n", client_index, method.c_str(), path.c_str(), e.what());

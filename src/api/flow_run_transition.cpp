@@ -1,5 +1,7 @@
 #include "api/flow_run_transition.h"
 
+#include "api/task_run_orchestration.h"
+
 #include <algorithm>
 #include <set>
 
@@ -85,7 +87,7 @@ events::Event state_change_event(store::Connection& c, const core::FlowRun& run,
 
 }  // namespace
 
-TransitionOutcome apply_flow_run_transition(store::Connection& c, const core::FlowRun& run, State proposed,
+core::Result<TransitionOutcome> apply_flow_run_transition(store::Connection& c, const core::FlowRun& run, State proposed,
                                             bool force, core::Timestamp now) {
   proposed.id = core::new_uuid7();
   proposed.timestamp = now;
@@ -104,8 +106,11 @@ TransitionOutcome apply_flow_run_transition(store::Connection& c, const core::Fl
   if (d.written) {
     store::flow_runs::write_state(c, d.run, *d.written, now);
     if (d.parent_task_run_state && d.run.parent_task_run_id) {
-      d.parent_task_run_state->id = core::new_uuid7();
-      store::flow_runs::mirror_state_to_parent_task_run(c, *d.run.parent_task_run_id, *d.parent_task_run_state, now);
+      // Prefect's UpdateSubflowParentTask: the subflow's state, forced onto its parent task
+      // run through the task-run path. A parent task run this server has not recorded yet
+      // (its events may still be in flight) is skipped rather than failing the subflow.
+      auto mirrored = set_task_run_state(c, *d.run.parent_task_run_id, *d.parent_task_run_state, true, now);
+      if (!mirrored && mirrored.error().kind != core::ErrorKind::kObjectNotFound) return mirrored.take_error();
     }
     out.event = state_change_event(c, d.run, run.state, *d.written, now);
   } else if (d.run_changed) {

@@ -10,7 +10,7 @@
 #include "core/state.h"
 #include "events/event.h"
 #include "orchestration/flow_run_policy.h"
-#include "store/sqlite_connection.h"
+#include "store/connection.h"
 
 namespace praetor::api {
 
@@ -20,8 +20,9 @@ struct TransitionOutcome {
 };
 
 // `run` is the stored run with its current state joined in. `proposed` has no id or
-// timestamp yet: they are minted here (uuid7, `now`).
-TransitionOutcome apply_flow_run_transition(store::Connection& c, const core::FlowRun& run, core::State proposed,
+// timestamp yet: they are minted here (uuid7, `now`). Fails only when mirroring a subflow's
+// state onto its parent task run fails.
+core::Result<TransitionOutcome> apply_flow_run_transition(store::Connection& c, const core::FlowRun& run, core::State proposed,
                                             bool force, core::Timestamp now);
 
 // OrchestrationResult JSON {state, status, details}.

@@ -2,7 +2,7 @@
 // filter/count/paginate, set_state and resume. Every state change goes through apply_flow_run_transition in one
 // database write; its event is published after the commit.
 #include "api/flow_run_transition.h"
-#include "api/list_request.h"
+#include "api/list_routes.h"
 #include "api/routes.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
@@ -61,7 +61,8 @@ core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req) {
     if (created.created) {
       // The initial state is orchestrated with force=True.
       auto outcome = apply_flow_run_transition(c, created.run, initial, true, now);
-      out.event = std::move(outcome.event);
+      if (!outcome) return outcome.take_error();
+      out.event = std::move(outcome->event);
     }
     auto stored = store::flow_runs::read(c, created.run.id);
     if (!stored) return core::Error::internal("flow run vanished during create");
@@ -221,54 +222,18 @@ core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::st
   return orchestration_response(outcome->decision);
 }
 
-json::array runs_json(const std::vector<core::FlowRun>& runs, core::Timestamp now) {
-  json::array out;
-  for (const auto& run : runs) out.emplace_back(core::to_json(run, now));
-  return out;
-}
-
-core::Result<Response> filter_flow_runs(ApiContext& ctx, const Request& req) {
-  auto list = parse_list_request(req, store::FilterRoot::kFlowRun, ctx.settings.default_limit);
-  if (!list) return list.error();
-  auto runs = ctx.db.read<std::vector<core::FlowRun>>([&](Connection& c) -> core::Result<std::vector<core::FlowRun>> {
-    return store::flow_runs::list(c, list->where, list->order_by, list->page.limit, list->page.offset);
-  });
-  if (!runs) return runs.error();
-  return json_response(200, runs_json(*runs, ctx.clock.now()));
-}
-
-core::Result<Response> count_flow_runs(ApiContext& ctx, const Request& req) {
-  auto where = parse_count_request(req, store::FilterRoot::kFlowRun);
-  if (!where) return where.error();
-  auto n = ctx.db.read<int64_t>(
-      [&](Connection& c) -> core::Result<int64_t> { return store::flow_runs::count(c, *where); });
-  if (!n) return n.error();
-  return json_response(200, *n);
-}
-
-struct RunPage {
-  std::vector<core::FlowRun> runs;
-  int64_t count = 0;
-};
-
-core::Result<Response> paginate_flow_runs(ApiContext& ctx, const Request& req) {
-  auto list = parse_list_request(req, store::FilterRoot::kFlowRun, ctx.settings.default_limit);
-  if (!list) return list.error();
-  // One snapshot for the page and the count, so they agree.
-  auto page = ctx.db.read<RunPage>([&](Connection& c) -> core::Result<RunPage> {
-    RunPage p;
-    p.runs = store::flow_runs::list(c, list->where, list->order_by, list->page.limit, list->page.offset);
-    p.count = store::flow_runs::count(c, list->where);
-    return p;
-  });
-  if (!page) return page.error();
-  int64_t limit = list->page.limit;
-  int64_t pages = limit > 0 ? (page->count + limit - 1) / limit : 0;
-  return json_response(200, json::object{{"results", runs_json(page->runs, ctx.clock.now())},
-                                         {"count", page->count},
-                                         {"limit", limit},
-                                         {"pages", pages},
-                                         {"page", list->page.page}});
+ListSource flow_run_list_source(ApiContext& ctx) {
+  return {store::FilterRoot::kFlowRun,
+          [&ctx](Connection& c, const store::SqlCondition& where, const std::string& order_by,
+                 const store::Pagination& page) {
+            json::array out;
+            auto now = ctx.clock.now();
+            for (const auto& run : store::flow_runs::list(c, where, order_by, page.limit, page.offset)) {
+              out.emplace_back(core::to_json(run, now));
+            }
+            return out;
+          },
+          [](Connection& c, const store::SqlCondition& where) { return store::flow_runs::count(c, where); }};
 }
 
 }  // namespace
@@ -276,12 +241,7 @@ core::Result<Response> paginate_flow_runs(ApiContext& ctx, const Request& req) {
 void register_flow_run_routes(Router& router, ApiContext& ctx) {
   router.add("POST", "/api/flow_runs/",
              [&ctx](const Request& req, const PathParams&) { return create_flow_run(ctx, req); });
-  router.add("POST", "/api/flow_runs/filter",
-             [&ctx](const Request& req, const PathParams&) { return filter_flow_runs(ctx, req); });
-  router.add("POST", "/api/flow_runs/count",
-             [&ctx](const Request& req, const PathParams&) { return count_flow_runs(ctx, req); });
-  router.add("POST", "/api/flow_runs/paginate",
-             [&ctx](const Request& req, const PathParams&) { return paginate_flow_runs(ctx, req); });
+  add_list_routes(router, ctx, "/api/flow_runs", flow_run_list_source(ctx));
   router.add("GET", "/api/flow_runs/{id:uuid}",
              [&ctx](const Request&, const PathParams& p) { return read_flow_run(ctx, p.at("id")); });
   router.add("PATCH", "/api/flow_runs/{id:uuid}",

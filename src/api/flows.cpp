@@ -1,5 +1,6 @@
 // /api/flows routes (Prefect's api/flows.py).
 #include "api/list_request.h"
+#include "api/list_routes.h"
 #include "api/routes.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
@@ -21,6 +22,13 @@ core::Result<Response> create_flow(ApiContext& ctx, const Request& req) {
   f.tags = r.string_list("tags").value_or(std::vector<std::string>{});
   if (const json::object* labels = r.object("labels")) f.labels = *labels;
   if (!r.ok()) return r.error();
+  // Every SDK flow run starts with this call for a flow that usually exists: answer those
+  // from a read and keep them off the single writer. A flow created meanwhile by another
+  // request is still found by get_or_create below.
+  auto existing = ctx.db.read<std::optional<core::Flow>>(
+      [&](Connection& c) -> core::Result<std::optional<core::Flow>> { return store::flows::read_by_name(c, f.name); });
+  if (!existing) return existing.error();
+  if (*existing) return json_response(200, core::to_json(**existing));
   f.id = core::new_uuid4();
   f.created = f.updated = ctx.clock.now();
   auto result = ctx.db.write<store::flows::CreateResult>(
@@ -68,53 +76,16 @@ core::Result<Response> delete_flow(ApiContext& ctx, const std::string& id) {
   return no_content();
 }
 
-json::array flows_json(const std::vector<core::Flow>& flows) {
-  json::array out;
-  for (const auto& f : flows) out.emplace_back(core::to_json(f));
-  return out;
-}
-
-struct FlowPage {
-  std::vector<core::Flow> flows;
-  int64_t count = 0;
-};
-
-core::Result<Response> filter_flows(ApiContext& ctx, const Request& req) {
-  auto list = parse_list_request(req, store::FilterRoot::kFlow, ctx.settings.default_limit);
-  if (!list) return list.error();
-  auto flows = ctx.db.read<std::vector<core::Flow>>([&](Connection& c) -> core::Result<std::vector<core::Flow>> {
-    return store::flows::list(c, list->where, list->order_by, list->page.limit, list->page.offset);
-  });
-  if (!flows) return flows.error();
-  return json_response(200, flows_json(*flows));
-}
-
-core::Result<Response> count_flows(ApiContext& ctx, const Request& req) {
-  auto where = parse_count_request(req, store::FilterRoot::kFlow);
-  if (!where) return where.error();
-  auto n = ctx.db.read<int64_t>([&](Connection& c) -> core::Result<int64_t> { return store::flows::count(c, *where); });
-  if (!n) return n.error();
-  return json_response(200, *n);
-}
-
-core::Result<Response> paginate_flows(ApiContext& ctx, const Request& req) {
-  auto list = parse_list_request(req, store::FilterRoot::kFlow, ctx.settings.default_limit);
-  if (!list) return list.error();
-  // One snapshot for the page and the count, so they agree.
-  auto page = ctx.db.read<FlowPage>([&](Connection& c) -> core::Result<FlowPage> {
-    FlowPage p;
-    p.flows = store::flows::list(c, list->where, list->order_by, list->page.limit, list->page.offset);
-    p.count = store::flows::count(c, list->where);
-    return p;
-  });
-  if (!page) return page.error();
-  int64_t limit = list->page.limit;
-  int64_t pages = limit > 0 ? (page->count + limit - 1) / limit : 0;
-  return json_response(200, json::object{{"results", flows_json(page->flows)},
-                                         {"count", page->count},
-                                         {"limit", limit},
-                                         {"pages", pages},
-                                         {"page", list->page.page}});
+ListSource flow_list_source() {
+  return {store::FilterRoot::kFlow,
+          [](Connection& c, const store::SqlCondition& where, const std::string& order_by, const store::Pagination& page) {
+            json::array out;
+            for (const auto& f : store::flows::list(c, where, order_by, page.limit, page.offset)) {
+              out.emplace_back(core::to_json(f));
+            }
+            return out;
+          },
+          [](Connection& c, const store::SqlCondition& where) { return store::flows::count(c, where); }};
 }
 
 // Prefect's BULK_OPERATION_LIMIT.
@@ -162,10 +133,7 @@ void register_flow_routes(Router& router, ApiContext& ctx) {
              [&ctx](const Request& req, const PathParams& p) { return update_flow(ctx, req, p.at("id")); });
   router.add("DELETE", "/api/flows/{id:uuid}",
              [&ctx](const Request&, const PathParams& p) { return delete_flow(ctx, p.at("id")); });
-  router.add("POST", "/api/flows/filter", [&ctx](const Request& req, const PathParams&) { return filter_flows(ctx, req); });
-  router.add("POST", "/api/flows/count", [&ctx](const Request& req, const PathParams&) { return count_flows(ctx, req); });
-  router.add("POST", "/api/flows/paginate",
-             [&ctx](const Request& req, const PathParams&) { return paginate_flows(ctx, req); });
+  add_list_routes(router, ctx, "/api/flows", flow_list_source());
   router.add("POST", "/api/flows/bulk_delete",
              [&ctx](const Request& req, const PathParams&) { return bulk_delete_flows(ctx, req); });
 }

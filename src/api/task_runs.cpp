@@ -1,6 +1,6 @@
 // /api/task_runs routes (Prefect's api/task_runs.py): create (get-or-create), read, rename,
 // delete and set_state. Filter, count and paginate wait for store/filters.
-#include "api/list_request.h"
+#include "api/list_routes.h"
 #include "api/routes.h"
 #include "api/task_run_orchestration.h"
 #include "core/json_util.h"
@@ -81,64 +81,25 @@ core::Result<Response> set_state(ApiContext& ctx, const Request& req, const std:
   return json_response(result->written ? 201 : 200, to_json(*result));
 }
 
-json::array runs_json(const std::vector<core::TaskRun>& runs, core::Timestamp now) {
-  json::array out;
-  for (const auto& run : runs) out.emplace_back(core::to_json(run, now));
-  return out;
-}
-
-core::Result<Response> filter(ApiContext& ctx, const Request& req) {
-  auto list = parse_list_request(req, store::FilterRoot::kTaskRun, ctx.settings.default_limit);
-  if (!list) return list.error();
-  auto runs = ctx.db.read<std::vector<core::TaskRun>>([&](store::Connection& c) -> core::Result<std::vector<core::TaskRun>> {
-    return store::task_runs::list(c, list->where, list->order_by, list->page.limit, list->page.offset);
-  });
-  if (!runs) return runs.error();
-  return json_response(200, runs_json(*runs, ctx.clock.now()));
-}
-
-core::Result<Response> count(ApiContext& ctx, const Request& req) {
-  auto where = parse_count_request(req, store::FilterRoot::kTaskRun);
-  if (!where) return where.error();
-  auto n = ctx.db.read<int64_t>(
-      [&](store::Connection& c) -> core::Result<int64_t> { return store::task_runs::count(c, *where); });
-  if (!n) return n.error();
-  return json_response(200, *n);
-}
-
-struct RunPage {
-  std::vector<core::TaskRun> runs;
-  int64_t count = 0;
-};
-
-core::Result<Response> paginate(ApiContext& ctx, const Request& req) {
-  auto list = parse_list_request(req, store::FilterRoot::kTaskRun, ctx.settings.default_limit);
-  if (!list) return list.error();
-  // One snapshot for the page and the count, so they agree.
-  auto page = ctx.db.read<RunPage>([&](store::Connection& c) -> core::Result<RunPage> {
-    RunPage p;
-    p.runs = store::task_runs::list(c, list->where, list->order_by, list->page.limit, list->page.offset);
-    p.count = store::task_runs::count(c, list->where);
-    return p;
-  });
-  if (!page) return page.error();
-  int64_t limit = list->page.limit;
-  int64_t pages = limit > 0 ? (page->count + limit - 1) / limit : 0;
-  return json_response(200, json::object{{"results", runs_json(page->runs, ctx.clock.now())},
-                                         {"count", page->count},
-                                         {"limit", limit},
-                                         {"pages", pages},
-                                         {"page", list->page.page}});
+ListSource task_run_list_source(ApiContext& ctx) {
+  return {store::FilterRoot::kTaskRun,
+          [&ctx](store::Connection& c, const store::SqlCondition& where, const std::string& order_by,
+                 const store::Pagination& page) {
+            json::array out;
+            auto now = ctx.clock.now();
+            for (const auto& run : store::task_runs::list(c, where, order_by, page.limit, page.offset)) {
+              out.emplace_back(core::to_json(run, now));
+            }
+            return out;
+          },
+          [](store::Connection& c, const store::SqlCondition& where) { return store::task_runs::count(c, where); }};
 }
 
 }  // namespace
 
 void register_task_run_routes(Router& router, ApiContext& ctx) {
   router.add("POST", "/api/task_runs/", [&ctx](const Request& req, const PathParams&) { return create(ctx, req); });
-  router.add("POST", "/api/task_runs/filter", [&ctx](const Request& req, const PathParams&) { return filter(ctx, req); });
-  router.add("POST", "/api/task_runs/count", [&ctx](const Request& req, const PathParams&) { return count(ctx, req); });
-  router.add("POST", "/api/task_runs/paginate",
-             [&ctx](const Request& req, const PathParams&) { return paginate(ctx, req); });
+  add_list_routes(router, ctx, "/api/task_runs", task_run_list_source(ctx));
   router.add("GET", "/api/task_runs/{id:uuid}",
              [&ctx](const Request&, const PathParams& p) { return read(ctx, p.at("id")); });
   router.add("PATCH", "/api/task_runs/{id:uuid}",

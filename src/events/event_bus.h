@@ -1,6 +1,7 @@
 // The in-process event bus. Producers (the /events/in socket, set_state) publish batches;
-// a dispatcher thread hands each batch, in publish order, to every subscriber (the
-// persister, the task-run recorder, /events/out). publish() never blocks on consumers.
+// a dispatcher thread hands the events, in publish order, to every subscriber (the
+// persister, the task-run recorder, /events/out), coalescing whatever queued up meanwhile
+// into one delivery. publish() never blocks on consumers.
 //
 // Thread-safety: all methods are thread-safe. Subscribers are called on the dispatcher
 // thread, one batch at a time, and must not call back into the bus synchronously.

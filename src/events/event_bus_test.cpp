@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 namespace praetor::events {
 namespace {
@@ -43,6 +45,42 @@ TEST(EventBus, DeliversInOrderToAll) {
   bus.unsubscribe(&a);
   bus.unsubscribe(&b);
   bus.unsubscribe(&t);
+}
+
+}  // namespace
+}  // namespace praetor::events
+
+namespace praetor::events {
+namespace {
+
+class SlowCounter : public EventSubscriber {
+ public:
+  void on_events(const std::vector<Event>& batch) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::lock_guard lock(mu);
+    ++deliveries;
+    events += batch.size();
+  }
+  std::mutex mu;
+  int deliveries = 0;
+  size_t events = 0;
+};
+
+// Verifies single-event publishes that queue up behind a busy subscriber are delivered
+// together, in far fewer deliveries than publishes, and none is lost.
+TEST(EventBus, CoalescesQueuedBatches) {
+  SlowCounter slow;
+  EventBus bus;
+  bus.subscribe(&slow);
+  for (int i = 0; i < 500; ++i) {
+    Event e;
+    e.id = std::to_string(i);
+    bus.publish({e});
+  }
+  bus.flush();
+  EXPECT_EQ(slow.events, 500u);
+  EXPECT_LT(slow.deliveries, 50);
+  bus.unsubscribe(&slow);
 }
 
 }  // namespace

@@ -59,6 +59,9 @@ struct Case {
   std::string reason;                     // exact; empty: no reason expected
 };
 
+// Names the case in test output instead of dumping its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class FlowRunPolicyRules : public ::testing::TestWithParam<Case> {};
 
 // Verifies each rule's decision: status, the state written (type and name), the reason.

@@ -1,5 +1,5 @@
 // Flow-run rows (`flow_run`) and their state history (`flow_run_state`). Functions take
-// the Connection of a Database::read/write call and throw SqliteError on database failure
+// the Connection of a Database::read/write call and throw DatabaseError on database failure
 // (Database turns that into a Result error). Callers group the writes of one transition
 // into one Database::write.
 #pragma once
@@ -11,7 +11,7 @@
 #include "core/flow_run.h"
 #include "core/state.h"
 #include "store/filters.h"
-#include "store/sqlite_connection.h"
+#include "store/connection.h"
 
 namespace praetor::store::flow_runs {
 
@@ -55,10 +55,5 @@ std::vector<core::State> list_states(Connection& c, const std::string& flow_run_
 std::vector<core::Timestamp> state_timestamps_from(Connection& c, const std::string& flow_run_id,
                                                    core::Timestamp from);
 
-// UpdateSubflowParentTask: writes `state` (already carrying child_flow_run_id) onto the
-// parent task run: a task_run_state row plus the task run's state columns and the forced
-// task policy's bookkeeping. False (and nothing written) when the task run does not exist.
-bool mirror_state_to_parent_task_run(Connection& c, const std::string& task_run_id, const core::State& state,
-                                     core::Timestamp now);
 
 }  // namespace praetor::store::flow_runs

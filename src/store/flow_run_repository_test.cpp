@@ -203,36 +203,5 @@ TEST_F(FlowRunRepositoryTest, UpdateLabelsDelete) {
   EXPECT_EQ(count, 0);
 }
 
-// Verifies subflow mirroring writes the state and bookkeeping onto the parent task run.
-TEST_F(FlowRunRepositoryTest, MirrorStateToParentTaskRun) {
-  auto w = [&](auto fn) { return *t_.db().write<bool>([&](Connection& c) -> core::Result<bool> { return fn(c); }); };
-  w([&](Connection& c) {
-    c.exec("INSERT INTO task_run(id, created, updated, name, flow_run_id, task_key, dynamic_key) VALUES "
-           "('t1', 0, 0, 'task', 'parent-run', 'k', '0')");
-    return true;
-  });
-  auto running = make_state(core::StateType::kRunning, "2026-01-01T00:00:02Z");
-  running.state_details["child_flow_run_id"] = "child";
-  auto done = make_state(core::StateType::kCompleted, "2026-01-01T00:00:05Z");
-  EXPECT_TRUE(w([&](Connection& c) { return flow_runs::mirror_state_to_parent_task_run(c, "t1", running, {}); }));
-  EXPECT_TRUE(w([&](Connection& c) { return flow_runs::mirror_state_to_parent_task_run(c, "t1", done, {}); }));
-  EXPECT_FALSE(w([&](Connection& c) { return flow_runs::mirror_state_to_parent_task_run(c, "nope", done, {}); }));
-  // Read column by column: the text form of a REAL or a comparison differs between backends.
-  auto row = *t_.db().read<std::string>([&](Connection& c) -> core::Result<std::string> {
-    auto& st = c.prepare(
-        "SELECT state_type, run_count, total_run_time, end_time IS NOT NULL, "
-        "(SELECT count(*) FROM task_run_state WHERE task_run_id = 't1'), "
-        "(SELECT json_extract(state_details, '$.child_flow_run_id') || json_extract(state_details, '$.task_run_id') "
-        " FROM task_run_state WHERE id = ?1) FROM task_run WHERE id = 't1'");
-    st.bind(1, running.id);
-    st.step();
-    auto s = st.column_text(0) + " " + std::to_string(st.column_int(1)) + " " + std::to_string(st.column_double(2)) +
-             " " + std::to_string(st.column_int(3)) + " " + std::to_string(st.column_int(4)) + " " + st.column_text(5);
-    st.reset();
-    return s;
-  });
-  EXPECT_EQ(row, "COMPLETED 1 3.000000 1 2 childt1");
-}
-
 }  // namespace
 }  // namespace praetor::store

@@ -1,5 +1,5 @@
 // Task-run rows and their state history (tables task_run, task_run_state). Functions take
-// the Connection of a Database::read/write call and throw SqliteError on database failure
+// the Connection of a Database::read/write call and throw DatabaseError on database failure
 // (turned into Result errors by Database). Callers compose them inside one write so a state
 // and the run's bookkeeping commit together.
 #pragma once
@@ -11,7 +11,7 @@
 #include "core/state.h"
 #include "core/task_run.h"
 #include "store/filters.h"
-#include "store/sqlite_connection.h"
+#include "store/connection.h"
 
 namespace praetor::store::task_runs {
 

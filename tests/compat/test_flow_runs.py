@@ -151,6 +151,7 @@ def test_nested_subflows_three_deep(api_url):
             assert run.state.state_details.task_run_id == run.parent_task_run_id
             parent_task = client.read_task_run(run.parent_task_run_id)
             assert parent_task.state.state_details.child_flow_run_id == run.id
+            assert parent_task.state.type == StateType.COMPLETED  # mirrored from the subflow
         middle_task = client.read_task_run(runs["leaf"].parent_task_run_id)
         assert middle_task.flow_run_id == runs["middle"].id
 

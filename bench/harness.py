@@ -1,0 +1,245 @@
+"""Shared pieces of the benchmark: server processes, /proc sampling, a keep-alive JSON client.
+
+A workload module (bench/workloads/wN_*.py) receives a running `Server` (or starts its own,
+see `Server(kind, data_dir=...)`) and returns a flat dict of numbers; bench.py puts them in
+the report.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PRAETOR = ROOT / "build/release/src/cli/praetor"
+BENCH_BIN = ROOT / "build/release/bench"
+PYTHON = Path(sys.executable)
+PREFECT = PYTHON.parent / "prefect"
+KINDS = ("praetor", "prefect")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Run sizes. `quick` keeps the whole run under 3 minutes; the full run under 20."""
+
+    quick: bool
+    started: float = field(default_factory=time.monotonic)
+
+    def pick(self, quick, full):
+        return quick if self.quick else full
+
+    def seconds_left(self) -> float:
+        """What is left of the whole run's budget (3 minutes quick, 20 minutes full, with a margin)."""
+        return self.pick(170.0, 1170.0) - (time.monotonic() - self.started)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tree_pids(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        except OSError:
+            continue
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def tree_rss_mb(root: int) -> float:
+    total = 0
+    for pid in tree_pids(root):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def tree_cpu_seconds(root: int) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in tree_pids(root):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / ticks
+
+
+class Server:
+    """One server process on its own loopback port and SQLite file under `data_dir`.
+
+    A fresh temporary directory unless `data_dir` is given (W4 starts a server on a database
+    it filled itself); `stop(keep=True)` leaves the directory in place.
+    """
+
+    def __init__(self, kind: str, data_dir: Path | None = None):
+        self.kind = kind
+        self.dir = data_dir or Path(tempfile.mkdtemp(prefix=f"bench-{kind}-"))
+        self.db_path = self.dir / ("praetor.db" if kind == "praetor" else "prefect.db")
+        self.port = free_port()
+        self.api = f"http://127.0.0.1:{self.port}/api"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env["PREFECT_HOME"] = str(self.dir / "home")
+        if kind == "praetor":
+            env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = f"sqlite:///{self.db_path}"
+            cmd = [str(PRAETOR), "server", "start", "--port", str(self.port)]
+        else:
+            env.update(PREFECT_UI_ENABLED="false", PREFECT_SERVER_ANALYTICS_ENABLED="false",
+                       PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{self.db_path}")
+            cmd = [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.log = open(self.dir / "server.log", "ab")
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        while True:
+            self._check_alive()
+            try:
+                with urllib.request.urlopen(f"{self.api}/health", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.005)
+            if time.monotonic() - t0 > 180:
+                raise RuntimeError(f"{kind} did not start")
+        self.startup_seconds = time.monotonic() - t0
+        # Prefect answers /health before its migrations have run; a read that touches a
+        # table tells when the server can really serve (404 = the table exists).
+        while True:
+            self._check_alive()
+            try:
+                urllib.request.urlopen(f"{self.api}/flows/name/bench-probe", timeout=5)
+                break
+            except urllib.error.HTTPError as e:
+                if e.code == 404:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.005)
+        self.ready_seconds = time.monotonic() - t0
+
+    def _check_alive(self) -> None:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"{self.kind} exited: {(self.dir / 'server.log').read_text()[-2000:]}")
+
+    def rss_mb(self) -> float:
+        return tree_rss_mb(self.proc.pid)
+
+    def cpu_seconds(self) -> float:
+        return tree_cpu_seconds(self.proc.pid)
+
+    def stop(self, keep: bool = False) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        if not keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Sampler:
+    """Samples a server's process tree every 100 ms while in a `with` block: peak RSS and the
+    CPU seconds the tree used inside the block."""
+
+    def __init__(self, server: Server):
+        self.server = server
+        self.peak_rss_mb = 0.0
+        self.cpu_seconds = 0.0
+        self._stop = threading.Event()
+
+    def __enter__(self) -> "Sampler":
+        self.peak_rss_mb = self.server.rss_mb()
+        self._cpu0 = self.server.cpu_seconds()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak_rss_mb = max(self.peak_rss_mb, self.server.rss_mb())
+
+    def __exit__(self, *exc) -> None:
+        self.cpu_seconds = self.server.cpu_seconds() - self._cpu0
+        self._stop.set()
+        self._thread.join()
+        self.peak_rss_mb = max(self.peak_rss_mb, self.server.rss_mb())
+
+
+class Client:
+    """A keep-alive JSON client for set-up calls and the read workloads."""
+
+    def __init__(self, server: Server, timeout: float = 60):
+        self.port = server.port
+        self.timeout = timeout
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def post(self, path: str, body) -> tuple[int, object]:
+        """POST /api<path> with a JSON body; returns (status, parsed body or None). A kept-alive
+        connection the server closed while idle (uvicorn does after 5 s) is reopened once."""
+        data = json.dumps(body).encode()
+        for attempt in (1, 2):
+            try:
+                self.conn.request("POST", f"/api{path}", body=data, headers={"Content-Type": "application/json"})
+                resp = self.conn.getresponse()
+                raw = resp.read()
+                break
+            except TimeoutError:
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+                raise
+            except (OSError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+                if attempt == 2:
+                    raise
+        try:
+            return resp.status, json.loads(raw) if raw else None
+        except ValueError:
+            return resp.status, None
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    v = sorted(values)
+    return v[min(len(v) - 1, int(p / 100 * (len(v) - 1)))]
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    if not a or not b:
+        return "n/a"
+    return f"{a / b:.1f}×"

@@ -1,0 +1,38 @@
+// The three list routes every run-like resource has — /filter, /count and /paginate —
+// written once. A resource supplies how to read one page of rows as JSON and how to count.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <boost/json.hpp>
+
+#include "api/context.h"
+#include "api/http.h"
+#include "api/router.h"
+#include "core/result.h"
+#include "store/filters.h"
+
+namespace praetor::api {
+
+struct ListSource {
+  store::FilterRoot root;
+  // One page of rows matching `where`, in `order_by` order, as response JSON.
+  std::function<boost::json::array(store::Connection&, const store::SqlCondition& where, const std::string& order_by,
+                                   const store::Pagination& page)>
+      rows;
+  std::function<int64_t(store::Connection&, const store::SqlCondition& where)> count;
+};
+
+// POST …/filter: a JSON array of rows.
+core::Result<Response> filter_response(ApiContext& ctx, const Request& req, const ListSource& source);
+// POST …/count: an integer.
+core::Result<Response> count_response(ApiContext& ctx, const Request& req, const ListSource& source);
+// POST …/paginate: {results, count, limit, pages, page}, page and count from one snapshot.
+core::Result<Response> paginate_response(ApiContext& ctx, const Request& req, const ListSource& source);
+
+// Registers POST {base}/filter, {base}/count and {base}/paginate for `source`.
+void add_list_routes(Router& router, ApiContext& ctx, const std::string& base, ListSource source);
+
+}  // namespace praetor::api
