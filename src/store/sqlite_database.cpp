@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "store/migrations.h"
+#include "store/sqlite_backup.h"
 
 namespace praetor::store {
 
@@ -27,8 +28,18 @@ core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::st
       if (!parent.empty()) std::filesystem::create_directories(parent);
     }
     db->writer_conn_ = std::make_unique<SqliteConnection>(path, true);
-    auto version = migrate ? apply_migrations(*db->writer_conn_, embedded_migrations(Dialect::kSqlite))
-                           : check_schema_current(*db->writer_conn_, embedded_migrations(Dialect::kSqlite));
+    const auto& migrations = embedded_migrations(Dialect::kSqlite);
+    if (migrate && path != ":memory:") {
+      // A backup before any migration that changes an existing schema (DESIGN.md §5).
+      int current = current_schema_version(*db->writer_conn_);
+      if (current > 0 && !migrations.empty() && current < migrations.back().version) {
+        auto backup = backup_sqlite(*db->writer_conn_, sqlite_backup_path(path, current));
+        if (!backup) return backup.error();
+        spdlog::info("backed up the database (schema version {}) to {} before migrating", current, *backup);
+      }
+    }
+    auto version = migrate ? apply_migrations(*db->writer_conn_, migrations)
+                           : check_schema_current(*db->writer_conn_, migrations);
     if (!version) return version.error();
     db->schema_version_ = *version;
   } catch (const std::exception& e) {

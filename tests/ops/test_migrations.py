@@ -3,14 +3,15 @@
 a binary refuses a schema newer than it knows, and kill -9 during start-up (migrations
 included) leaves a database the next start completes."""
 
+import os
 import re
 import sqlite3
 import subprocess
-import threading
 import time
 
 import httpx
 import pytest
+from conftest import BINARY
 
 MIGRATION_LOCK_KEY = 0x7072616574_6f72  # store/migrations.h kMigrationLockKey
 
@@ -114,3 +115,55 @@ def test_kill9_during_startup_then_restart_completes(praetor_factory, tmp_path, 
         with sqlite3.connect(tmp_path / "praetor.db") as c:
             versions = [v for (v,) in c.execute("SELECT version FROM praetor_schema_version ORDER BY version")]
         assert versions == list(range(1, len(versions) + 1))
+
+
+def test_sqlite_backup_before_a_migration_that_changes_something(praetor_factory, tmp_path):
+    first = praetor_factory().start()
+    assert httpx.post(f"{first.api_url}/flows/", json={"name": "kept"}).status_code == 201
+    first.terminate()
+    assert not list(tmp_path.glob("praetor.db.*.backup")), "no backup for a fresh database"
+    # Step the schema back one version, as the previous release left it.
+    with sqlite3.connect(tmp_path / "praetor.db") as c:
+        newest = c.execute("SELECT max(version) FROM praetor_schema_version").fetchone()[0]
+    dump = subprocess.run([BINARY, "server", "database", "upgrade", "--dry-run"], capture_output=True, text=True,
+                          env=_env(tmp_path))
+    assert "nothing to upgrade" in dump.stdout
+    with sqlite3.connect(tmp_path / "praetor.db") as c:
+        c.execute("DROP TABLE concurrency_lease")
+        c.execute("DROP TABLE concurrency_limit_v2")
+        c.execute("DELETE FROM praetor_schema_version WHERE version = ?", (newest,))
+    second = praetor_factory().start()
+    backups = list(tmp_path.glob(f"praetor.db.v{newest - 1}-*.backup"))
+    assert len(backups) == 1, list(tmp_path.iterdir())
+    assert str(backups[0]) in second.log_text()
+    with sqlite3.connect(backups[0]) as b:
+        assert b.execute("SELECT max(version) FROM praetor_schema_version").fetchone()[0] == newest - 1
+        assert b.execute("SELECT count(*) FROM flow WHERE name = 'kept'").fetchone()[0] == 1
+    assert httpx.get(f"{second.api_url}/flows/name/kept").status_code == 200
+
+
+def _env(home) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(home)
+    return env
+
+
+def test_database_cli_current_history_upgrade_backup(tmp_path):
+    env = _env(tmp_path)
+
+    def run(*args):
+        return subprocess.run([BINARY, "server", "database", *args], capture_output=True, text=True, env=env)
+
+    assert "current schema version: 0" in run("current").stdout
+    dry = run("upgrade", "--dry-run", "-r", "1")
+    assert "-- migration 1" in dry.stdout and "CREATE TABLE flow" in dry.stdout
+    assert run("upgrade", "-y", "-r", "2").returncode == 0
+    history = run("history").stdout
+    assert "0002_flow_runs                   applied" in history and "pending" in history
+    up = run("upgrade", "-y")
+    assert up.returncode == 0 and "backed up the database (schema version 2) to" in up.stdout
+    assert "up to date" in run("current").stdout
+    backup = run("backup")
+    assert backup.returncode == 0 and backup.stdout.strip().endswith(".backup")
+    with sqlite3.connect(backup.stdout.strip()) as b:
+        assert b.execute("SELECT count(*) FROM praetor_schema_version").fetchone()[0] >= 3
