@@ -57,5 +57,17 @@ TEST(Migrations, EmbeddedAreDense) {
   for (size_t i = 0; i < ms.size(); ++i) EXPECT_EQ(ms[i].version, static_cast<int>(i + 1)) << ms[i].name;
 }
 
+// Verifies every SQLite migration has its PostgreSQL mirror under the same number and name
+// (a new migrations/sqlite/NNNN_x.sql needs migrations/postgres/NNNN_x.sql).
+TEST(Migrations, PostgresMirrorsSqlite) {
+  const auto& lite = embedded_migrations(Dialect::kSqlite);
+  const auto& pg = embedded_migrations(Dialect::kPostgres);
+  ASSERT_EQ(pg.size(), lite.size());
+  for (size_t i = 0; i < lite.size(); ++i) {
+    EXPECT_EQ(pg[i].version, lite[i].version);
+    EXPECT_EQ(pg[i].name, lite[i].name);
+  }
+}
+
 }  // namespace
 }  // namespace praetor::store
