@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PREFECT_VERSION=3.9.1
 DEBIAN_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev sqlite3 libpq-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libyaml-cpp-dev libgtest-dev libhowardhinnant-date-dev python3-venv curl)
 
 missing=()

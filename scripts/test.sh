@@ -2,14 +2,27 @@
 # Runs every test: unit tests (release and ASan/UBSan builds) and the compatibility suite
 # that drives the pinned prefect package against a real praetor process.
 # PRAETOR_COMPAT_TARGET=prefect runs the compatibility suite against Prefect's own server.
+# Unit tests with a database and the compatibility suite run a second time on PostgreSQL,
+# on a private cluster this script starts (scripts/pg.sh) and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+
+if ! PG_URL=$(scripts/pg.sh url 2>/dev/null); then
+  PG_URL=$(scripts/pg.sh start)
+  trap 'scripts/pg.sh stop' EXIT  # only a cluster this run started
+fi
+export PRAETOR_TEST_POSTGRES_URL="$PG_URL"
 
 echo "== build (release)"
 scripts/build.sh release
 echo "== unit tests (release)"
 ctest --preset release -j2
+
+echo "== unit tests on PostgreSQL (release)"
+for t in build/release/src/store/praetor_store_test build/release/src/events/praetor_events_test; do
+  PRAETOR_TEST_DB=postgres "$t" --gtest_brief=1
+done
 
 echo "== build (asan+ubsan)"
 scripts/build.sh asan
@@ -19,5 +32,11 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan
 echo "== compatibility tests (target: ${PRAETOR_COMPAT_TARGET:-praetor})"
 PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest tests/compat -q -p no:cacheprovider --timeout=300 "$@"
 
+if [ "${PRAETOR_COMPAT_TARGET:-praetor}" = praetor ]; then
+  echo "== compatibility tests (target: praetor on PostgreSQL)"
+  PRAETOR_COMPAT_DB=postgres PRAETOR_PG_URL="$PG_URL" PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" \
+    .venv/bin/python -m pytest tests/compat -q -p no:cacheprovider --timeout=300 "$@"
+fi
+
 echo "== operations tests"
-PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest tests/ops -q -p no:cacheprovider
+PRAETOR_PG_URL="$PG_URL" PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest tests/ops -q -p no:cacheprovider

@@ -10,7 +10,7 @@
 #include "core/state.h"
 #include "events/event.h"
 #include "orchestration/flow_run_policy.h"
-#include "store/sqlite_connection.h"
+#include "store/connection.h"
 
 namespace praetor::api {
 

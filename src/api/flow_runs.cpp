@@ -164,6 +164,7 @@ core::Result<Response> set_state(ApiContext& ctx, const Request& req, const std:
   }
   if (!r.ok()) return r.error();
   auto outcome = ctx.db.write<TransitionOutcome>([&](Connection& c) -> core::Result<TransitionOutcome> {
+    store::flow_runs::lock_for_update(c, id);
     auto run = store::flow_runs::read(c, id);
     if (!run) return core::Error::object_not_found(object_not_found(id));
     return apply_flow_run_transition(c, *run, *proposed, force, now);
@@ -189,6 +190,7 @@ core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::st
   }
   auto now = ctx.clock.now();
   auto outcome = ctx.db.write<TransitionOutcome>([&](Connection& c) -> core::Result<TransitionOutcome> {
+    store::flow_runs::lock_for_update(c, id);
     auto run = store::flow_runs::read(c, id);
     if (!run) return core::Error::not_found(kNotFound);
     TransitionOutcome out;

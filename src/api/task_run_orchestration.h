@@ -13,7 +13,7 @@
 #include "core/state.h"
 #include "core/task_run.h"
 #include "orchestration/set_state_status.h"
-#include "store/sqlite_connection.h"
+#include "store/connection.h"
 
 namespace praetor::api {
 

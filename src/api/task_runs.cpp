@@ -74,6 +74,7 @@ core::Result<Response> set_state(ApiContext& ctx, const Request& req, const std:
   auto proposed = core::parse_state_create(*state_body, json::array{"body", "state"}, now);
   if (!proposed) return proposed.error();
   auto result = ctx.db.write<TaskRunSetStateResult>([&](Connection& c) -> core::Result<TaskRunSetStateResult> {
+    store::task_runs::lock_for_update(c, id);
     return set_task_run_state(c, id, *proposed, force, now);
   });
   if (!result) return result.error();

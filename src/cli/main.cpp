@@ -1,10 +1,11 @@
 // The praetor executable: `praetor server start [--no-services]`, `praetor server services
-// start`, `praetor version`.
+// start`, `praetor server database …`, `praetor version`.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/database_command.h"
 #include "cli/server_command.h"
 
 int main(int argc, char** argv) {
@@ -32,7 +33,23 @@ int main(int argc, char** argv) {
   services->require_subcommand(1);
   auto* services_start = services->add_subcommand("start", "Run every enabled service until interrupted");
 
+  auto* database = server->add_subcommand("database", "Inspect and migrate the database schema");
+  database->require_subcommand(1);
+  auto* db_current = database->add_subcommand("current", "Show the schema version of the database and of this binary");
+  auto* db_history = database->add_subcommand("history", "List the migrations and when each was applied");
+  praetor::cli::DatabaseCommandOptions upgrade_options;
+  auto* db_upgrade = database->add_subcommand("upgrade", "Apply pending migrations (a SQLite backup is taken first)");
+  db_upgrade->add_flag("-y,--yes", upgrade_options.yes, "Do not ask for confirmation");
+  db_upgrade->add_flag("--dry-run", upgrade_options.dry_run, "Print the SQL of the pending migrations instead");
+  db_upgrade->add_option("-r,--revision", upgrade_options.revision, "Upgrade only up to this schema version");
+  auto* db_backup = database->add_subcommand("backup", "Write a backup of the SQLite database next to it");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (db_current->parsed()) return praetor::cli::run_database_current();
+  if (db_history->parsed()) return praetor::cli::run_database_history();
+  if (db_upgrade->parsed()) return praetor::cli::run_database_upgrade(upgrade_options);
+  if (db_backup->parsed()) return praetor::cli::run_database_backup();
 
   if (version->parsed()) {
     std::printf("praetor %s\nPrefect API version: 0.8.4\nPrefect server version reported: 3.9.1\n", PRAETOR_VERSION);

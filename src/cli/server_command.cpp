@@ -1,6 +1,9 @@
 #include "cli/server_command.h"
 
+#include <atomic>
 #include <csignal>
+#include <chrono>
+#include <memory>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -12,6 +15,7 @@
 #include "server/http_server.h"
 #include "services/services.h"
 #include "store/database.h"
+#include "store/deferred_database.h"
 
 namespace praetor::cli {
 
@@ -27,26 +31,23 @@ int run_server_start(const ServerStartOptions& options) {
   if (options.no_late_runs) settings->services.late_runs_enabled = false;
   spdlog::set_level(spdlog::level::from_str(settings->log_level));
 
-  if (settings->database.dialect != config::DatabaseUrl::Dialect::kSqlite) {
-    spdlog::error("database URL {} is PostgreSQL, which this build does not support yet", settings->database.raw);
-    return 2;
-  }
-  auto db = store::Database::open(settings->database.sqlite_path);
-  if (!db) {
-    spdlog::error("{}", db.error().message);
-    return 1;
-  }
-  spdlog::info("database {} at schema version {}", settings->database.sqlite_path, (*db)->schema_version());
+  // The server listens at once (/api/health answers) while the database is opened and
+  // migrated in the background; until then /api/ready and every data route answer 503.
+  auto db = std::make_shared<store::DeferredDatabase>(
+      settings->database.dialect == config::DatabaseUrl::Dialect::kPostgres ? store::Dialect::kPostgres
+                                                                             : store::Dialect::kSqlite,
+      settings->database.redacted());
+  spdlog::info("opening database {}", settings->database.redacted());
 
   core::SystemClock clock;
   // Declared before the bus: the bus's destructor delivers what is queued to the persister,
   // whose destructor writes it while the database is still open.
-  events::EventPersister persister(**db);
-  events::TaskRunRecorder task_run_recorder(**db, clock);
+  events::EventPersister persister(*db);
+  events::TaskRunRecorder task_run_recorder(*db, clock);
   events::EventBus bus;
   bus.subscribe(&persister);
   bus.subscribe(&task_run_recorder);
-  api::ApiContext context{*settings, **db, clock, bus};
+  api::ApiContext context{*settings, *db, clock, bus};
   api::Router router;
   api::register_routes(router, context);
 
@@ -63,12 +64,47 @@ int run_server_start(const ServerStartOptions& options) {
   }
   services::ServiceRunner service_runner;
   if (!options.no_services) {
-    services::add_enabled_services(service_runner, settings->services, **db, clock, &bus);
+    services::add_enabled_services(service_runner, settings->services, *db, clock, &bus);
     service_runner.start();
   }
   spdlog::info("praetor listening on http://{}:{}/api", settings->host, server.port());
+
+  // Opens the database: transient failures (PostgreSQL down, another replica migrating, a
+  // schema behind with migrate-on-start off) are retried; a schema newer than this binary
+  // or a broken configuration stops the server (through SIGTERM, so it never touches a
+  // server that is gone). Detached: it may be blocked on the migration lock when the server
+  // stops, and holds the database by shared_ptr.
+  auto fatal = std::make_shared<std::atomic<bool>>(false);
+  std::thread([db, fatal, url = settings->database, tuning = settings->database_tuning] {
+    std::string last_error;
+    for (;;) {
+      auto opened = store::open_database(url, tuning);
+      if (opened) {
+        spdlog::info("database {} at schema version {}; ready", (*opened)->describe(), (*opened)->schema_version());
+        db->set(std::move(*opened));
+        return;
+      }
+      if (opened.error().kind != core::ErrorKind::kUnavailable) {
+        spdlog::error("{}", opened.error().message);
+        *fatal = true;
+        std::raise(SIGTERM);  // stops the server as a signal would
+        return;
+      }
+      if (opened.error().message != last_error) {
+        spdlog::warn("database not ready, retrying: {}", opened.error().message);
+        last_error = opened.error().message;
+      }
+      db->set_status(opened.error().message);
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }).detach();
+
   server.run();
   service_runner.stop();
+  if (*fatal) {
+    spdlog::error("praetor stopped: the database cannot be used");
+    return 1;
+  }
   spdlog::info("praetor stopped");
   return 0;
 }
@@ -80,17 +116,13 @@ int run_services_start() {
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(settings->log_level));
-  if (settings->database.dialect != config::DatabaseUrl::Dialect::kSqlite) {
-    spdlog::error("database URL {} is PostgreSQL, which this build does not support yet", settings->database.raw);
-    return 2;
-  }
   // Wait for the stop signal on this thread; the service threads never see it.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  auto db = store::Database::open(settings->database.sqlite_path);
+  auto db = store::open_database(settings->database, settings->database_tuning);
   if (!db) {
     spdlog::error("{}", db.error().message);
     return 1;

@@ -1,6 +1,8 @@
 #include "config/settings.h"
 
+#include <cctype>
 #include <cstdlib>
+#include <initializer_list>
 
 namespace praetor::config {
 namespace {
@@ -17,6 +19,64 @@ core::Result<int64_t> parse_int(const std::string& name, const std::string& text
     return core::Error::invalid(name + "=" + text + " is not an integer between " + std::to_string(lo) +
                                 " and " + std::to_string(hi));
   }
+}
+
+core::Result<double> parse_seconds(const std::string& name, const std::string& text) {
+  try {
+    size_t used = 0;
+    double v = std::stod(text, &used);
+    if (used != text.size() || v < 0) throw std::out_of_range("range");
+    return v;
+  } catch (const std::exception&) {
+    return core::Error::invalid(name + "=" + text + " is not a non-negative number of seconds");
+  }
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// user:pass@host:port/name?query
+void parse_postgres_authority(std::string rest, DatabaseUrl& out) {
+  if (auto q = rest.find('?'); q != std::string::npos) rest = rest.substr(0, q);
+  std::string authority = rest, path;
+  if (auto slash = rest.find('/'); slash != std::string::npos) {
+    authority = rest.substr(0, slash);
+    path = rest.substr(slash + 1);
+  }
+  if (auto at = authority.rfind('@'); at != std::string::npos) {
+    std::string userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    if (auto colon = userinfo.find(':'); colon != std::string::npos) {
+      out.user = percent_decode(userinfo.substr(0, colon));
+      out.password = percent_decode(userinfo.substr(colon + 1));
+    } else {
+      out.user = percent_decode(userinfo);
+    }
+  }
+  if (!authority.empty() && authority[0] == '[') {  // [ipv6]:port
+    auto close = authority.find(']');
+    out.host = authority.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+    if (close != std::string::npos && close + 1 < authority.size() && authority[close + 1] == ':') {
+      out.port = authority.substr(close + 2);
+    }
+  } else if (auto colon = authority.rfind(':'); colon != std::string::npos) {
+    out.host = percent_decode(authority.substr(0, colon));
+    out.port = authority.substr(colon + 1);
+  } else {
+    out.host = percent_decode(authority);
+  }
+  out.name = percent_decode(path);
 }
 
 bool parse_bool(const std::string& text) {
@@ -141,9 +201,20 @@ core::Result<DatabaseUrl> parse_database_url(const std::string& url) {
   }
   if (scheme == "postgresql" || scheme == "postgres" || starts_with(scheme, "postgresql+")) {
     out.dialect = DatabaseUrl::Dialect::kPostgres;
+    parse_postgres_authority(rest, out);
     return out;
   }
   return core::Error::invalid("unsupported database URL scheme '" + scheme + "'");
+}
+
+std::string DatabaseUrl::redacted() const {
+  if (dialect == Dialect::kSqlite || password.empty()) return raw;
+  auto scheme_end = raw.find("://");
+  auto at = raw.rfind('@');
+  if (scheme_end == std::string::npos || at == std::string::npos || at < scheme_end) return raw;
+  auto colon = raw.find(':', scheme_end + 3);
+  if (colon == std::string::npos || colon > at) return raw;
+  return raw.substr(0, colon + 1) + "***" + raw.substr(at);
 }
 
 core::Result<Settings> load_settings(const Getenv& getenv) {
@@ -164,16 +235,84 @@ core::Result<Settings> load_settings(const Getenv& getenv) {
     auto home = getenv("HOME");
     s.home = (home ? *home : std::string(".")) + s.home.substr(1);
   }
-  std::optional<std::string> url = getenv("PREFECT_SERVER_DATABASE_CONNECTION_URL");
-  if (!url) url = getenv("PREFECT_API_DATABASE_CONNECTION_URL");
+  auto db_setting = [&](const char* suffix) -> std::optional<std::string> {
+    if (auto v = getenv(std::string("PREFECT_SERVER_DATABASE_") + suffix)) return v;
+    return getenv(std::string("PREFECT_API_DATABASE_") + suffix);
+  };
+  std::optional<std::string> url = db_setting("CONNECTION_URL");
+  auto password = db_setting("PASSWORD");
+  if (url && password) {
+    // Prefect substitutes the password setting into a templated URL.
+    for (const char* placeholder : {"${PREFECT_SERVER_DATABASE_PASSWORD}", "${PREFECT_API_DATABASE_PASSWORD}"}) {
+      for (auto pos = url->find(placeholder); pos != std::string::npos; pos = url->find(placeholder)) {
+        url->replace(pos, std::string_view(placeholder).size(), *password);
+      }
+    }
+  }
+  auto driver = db_setting("DRIVER");
+  auto db_host = db_setting("HOST");
   if (url && !url->empty()) {
     auto parsed = parse_database_url(*url);
     if (!parsed) return parsed.error();
     s.database = std::move(*parsed);
+  } else if ((driver && starts_with(*driver, "postgresql")) || (db_host && !driver)) {
+    // Prefect builds postgresql+asyncpg://user:password@host:port/name from the parts.
+    DatabaseUrl& d = s.database;
+    d.dialect = DatabaseUrl::Dialect::kPostgres;
+    d.host = db_host.value_or("localhost");
+    d.port = db_setting("PORT").value_or("5432");
+    d.user = db_setting("USER").value_or("");
+    d.password = password.value_or("");
+    d.name = db_setting("NAME").value_or("");
+    d.raw = "postgresql+asyncpg://" + d.user + (d.password.empty() ? "" : ":" + d.password) +
+            (d.user.empty() && d.password.empty() ? "" : "@") + d.host + ":" + d.port + "/" + d.name;
   } else {
     s.database.dialect = DatabaseUrl::Dialect::kSqlite;
     s.database.sqlite_path = s.home + "/praetor.db";
     s.database.raw = "sqlite:///" + s.database.sqlite_path;
+  }
+  {
+    DatabaseTuning& t = s.database_tuning;
+    auto int_setting = [&](const char* name, int lo, int hi, int& field) -> core::Status {
+      if (auto v = getenv(name)) {
+        auto n = parse_int(name, *v, lo, hi);
+        if (!n) return n.error();
+        field = static_cast<int>(*n);
+      }
+      return core::Ok{};
+    };
+    auto seconds_setting = [&](std::initializer_list<const char*> names, double& field) -> core::Status {
+      for (const char* name : names) {
+        if (auto v = getenv(name); v && !v->empty() && *v != "None") {
+          auto n = parse_seconds(name, *v);
+          if (!n) return n.error();
+          field = *n;
+          return core::Ok{};
+        }
+      }
+      return core::Ok{};
+    };
+    if (auto st = int_setting("PREFECT_SQLALCHEMY_POOL_SIZE", 1, 10000, t.pool_size); !st) return st.error();
+    if (auto st = int_setting("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE", 1, 10000, t.pool_size); !st) return st.error();
+    if (auto st = int_setting("PREFECT_SQLALCHEMY_MAX_OVERFLOW", -1, 10000, t.max_overflow); !st) return st.error();
+    if (auto st = int_setting("PREFECT_SERVER_DATABASE_SQLALCHEMY_MAX_OVERFLOW", -1, 10000, t.max_overflow); !st) {
+      return st.error();
+    }
+    if (t.max_overflow < 0) t.max_overflow = 0;
+    if (auto st = seconds_setting({"PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_TIMEOUT"}, t.pool_timeout_seconds); !st) {
+      return st.error();
+    }
+    if (auto st = seconds_setting({"PREFECT_SERVER_DATABASE_TIMEOUT", "PREFECT_API_DATABASE_TIMEOUT"},
+                                  t.statement_timeout_seconds);
+        !st) {
+      return st.error();
+    }
+    if (auto st = seconds_setting({"PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT", "PREFECT_API_DATABASE_CONNECTION_TIMEOUT"},
+                                  t.connect_timeout_seconds);
+        !st) {
+      return st.error();
+    }
+    if (auto v = db_setting("MIGRATE_ON_START")) t.migrate_on_start = parse_bool(*v);
   }
   if (auto v = getenv("PRAETOR_PREFECT_VERSION")) s.prefect_version = *v;
   if (auto v = getenv("PREFECT_SERVER_API_DEFAULT_LIMIT")) {

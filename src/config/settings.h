@@ -16,6 +16,20 @@ struct DatabaseUrl {
   Dialect dialect = Dialect::kSqlite;
   std::string sqlite_path;  // for kSqlite; ":memory:" allowed
   std::string raw;          // the URL as given
+  // For kPostgres: the URL's parts, percent-decoded (empty when absent).
+  std::string host, port, user, password, name;
+  // The URL without its password, for logs.
+  std::string redacted() const;
+};
+
+// Database pool and timeouts, under Prefect's setting names.
+struct DatabaseTuning {
+  int pool_size = 5;                        // PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE
+  int max_overflow = 10;                    // PREFECT_SERVER_DATABASE_SQLALCHEMY_MAX_OVERFLOW
+  double pool_timeout_seconds = 30;         // PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_TIMEOUT
+  double statement_timeout_seconds = 10;    // PREFECT_SERVER_DATABASE_TIMEOUT
+  double connect_timeout_seconds = 5;       // PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT
+  bool migrate_on_start = true;             // PREFECT_SERVER_DATABASE_MIGRATE_ON_START
 };
 
 // The background services' settings, under Prefect's names
@@ -42,6 +56,7 @@ struct Settings {
   uint16_t port = 4200;
   std::string home;  // PREFECT_HOME, expanded
   DatabaseUrl database;
+  DatabaseTuning database_tuning;
   // The Prefect server version reported by /api/admin/version. The client warns when it is
   // older than itself and refuses another major version.
   std::string prefect_version = "3.9.1";
@@ -63,7 +78,8 @@ std::optional<std::string> process_getenv(const std::string& name);
 core::Result<Settings> load_settings(const Getenv& getenv = process_getenv);
 
 // Accepts Prefect's forms: "sqlite+aiosqlite:///abs/path.db", "sqlite:///rel.db",
-// "sqlite+aiosqlite:///:memory:", "postgresql+asyncpg://user:pass@host:5432/db".
+// "sqlite+aiosqlite:///:memory:", "postgresql+asyncpg://user:pass@host:5432/db" (also
+// "postgresql://" and "postgres://"; user, password, port and database optional).
 core::Result<DatabaseUrl> parse_database_url(const std::string& url);
 
 }  // namespace praetor::config

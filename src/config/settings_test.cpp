@@ -54,5 +54,52 @@ TEST(DatabaseUrl, Forms) {
   EXPECT_FALSE(parse_database_url("nonsense"));
 }
 
+// Verifies a PostgreSQL URL is split into percent-decoded parts and redacted for logs.
+TEST(DatabaseUrl, PostgresParts) {
+  auto u = parse_database_url("postgresql+asyncpg://prefect:p%40ss@db.example:6543/orion?ssl=off");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->user, "prefect");
+  EXPECT_EQ(u->password, "p@ss");
+  EXPECT_EQ(u->host, "db.example");
+  EXPECT_EQ(u->port, "6543");
+  EXPECT_EQ(u->name, "orion");
+  EXPECT_EQ(u->redacted().find("p%40ss"), std::string::npos);
+  auto bare = parse_database_url("postgres://localhost/x");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->host, "localhost");
+  EXPECT_EQ(bare->port, "");
+  EXPECT_EQ(bare->name, "x");
+}
+
+// Verifies Prefect's PREFECT_SERVER_DATABASE_{HOST,PORT,USER,NAME,PASSWORD} parts, the
+// password template in a URL, and the pool settings.
+TEST(Settings, PostgresFromParts) {
+  auto s = load_settings(env_of({{"PREFECT_SERVER_DATABASE_HOST", "pg"},
+                                 {"PREFECT_SERVER_DATABASE_PORT", "5433"},
+                                 {"PREFECT_SERVER_DATABASE_USER", "u"},
+                                 {"PREFECT_SERVER_DATABASE_NAME", "n"},
+                                 {"PREFECT_SERVER_DATABASE_PASSWORD", "pw"},
+                                 {"PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE", "7"},
+                                 {"PREFECT_SERVER_DATABASE_SQLALCHEMY_MAX_OVERFLOW", "3"},
+                                 {"PREFECT_SERVER_DATABASE_TIMEOUT", "2.5"},
+                                 {"PREFECT_SERVER_DATABASE_MIGRATE_ON_START", "false"}}));
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->database.dialect, DatabaseUrl::Dialect::kPostgres);
+  EXPECT_EQ(s->database.host, "pg");
+  EXPECT_EQ(s->database.port, "5433");
+  EXPECT_EQ(s->database.password, "pw");
+  EXPECT_EQ(s->database.name, "n");
+  EXPECT_EQ(s->database_tuning.pool_size, 7);
+  EXPECT_EQ(s->database_tuning.max_overflow, 3);
+  EXPECT_DOUBLE_EQ(s->database_tuning.statement_timeout_seconds, 2.5);
+  EXPECT_FALSE(s->database_tuning.migrate_on_start);
+
+  auto t = load_settings(env_of({{"PREFECT_SERVER_DATABASE_CONNECTION_URL",
+                                  "postgresql+asyncpg://u:${PREFECT_SERVER_DATABASE_PASSWORD}@h/db"},
+                                 {"PREFECT_SERVER_DATABASE_PASSWORD", "secret"}}));
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->database.password, "secret");
+}
+
 }  // namespace
 }  // namespace praetor::config

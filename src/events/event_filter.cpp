@@ -268,7 +268,7 @@ class SqlBuilder {
     return out;
   }
   std::string joined() const {
-    if (clauses_.empty()) return "1";
+    if (clauses_.empty()) return "1=1";
     std::string out;
     for (const auto& c : clauses_) {
       if (!out.empty()) out += " AND ";
@@ -296,12 +296,12 @@ std::string glob_pattern(std::string_view pattern) {
 
 // (column matches any pattern), each pattern possibly negated.
 std::string glob_any(const std::string& column, const StringList& patterns, std::vector<SqlValue>& params) {
-  if (patterns.empty()) return "0";
+  if (patterns.empty()) return "1=0";
   std::string out;
   for (const auto& p : patterns) {
     if (!out.empty()) out += " OR ";
     bool negated = starts_with(p, "!");
-    out += negated ? "NOT (" + column + " GLOB ?)" : column + " GLOB ?";
+    out += negated ? "NOT glob(?, " + column + ")" : "glob(?, " + column + ")";
     params.emplace_back(glob_pattern(negated ? std::string_view(p).substr(1) : std::string_view(p)));
   }
   return out;
@@ -334,7 +334,7 @@ void label_clauses(const LabelSpec& spec, bool role_from_labels, std::vector<std
       }
       out.push_back("r.resource_role IN (" + in + ")");
     } else if (patterns.empty()) {
-      out.push_back("0");
+      out.push_back("1=0");
     } else {
       params.emplace_back(label);
       std::string any = glob_any("j.value", patterns, params);

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "store/dialect.h"
+
 namespace praetor::events {
 
 namespace json = boost::json;
@@ -28,11 +30,13 @@ std::string label(const json::object& resource, std::string_view key) {
 
 int64_t write_events(store::Connection& c, const std::vector<Event>& events) {
   auto& ins_event = c.prepare(
-      "INSERT OR IGNORE INTO event(id, occurred, received, event, resource_id, follows, doc) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      std::string(store::sql::insert_or_ignore(c.dialect())) +
+      " INTO event(id, occurred, received, event, resource_id, follows, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" +
+      store::sql::on_conflict_ignore(c.dialect()));
   auto& ins_resource = c.prepare(
-      "INSERT OR IGNORE INTO event_resource(event_id, occurred, resource_id, resource_role, resource) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)");
+      std::string(store::sql::insert_or_ignore(c.dialect())) +
+      " INTO event_resource(event_id, occurred, resource_id, resource_role, resource) VALUES (?1, ?2, ?3, ?4, ?5)" +
+      store::sql::on_conflict_ignore(c.dialect()));
   int64_t inserted = 0;
   for (const Event& e : events) {
     const int64_t occurred = core::to_micros(e.occurred);

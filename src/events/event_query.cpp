@@ -78,7 +78,7 @@ core::Result<json::array> count_by_time(store::Connection& c, const EventFilter&
   int64_t first = floor_div(since - kPivotMicros, delta);
 
   std::map<int64_t, int64_t> counts;
-  auto& st = c.prepare("SELECT (e.occurred - ?) / ? - ((e.occurred - ?) % ? < 0) AS bucket, count(*) FROM event e WHERE " +
+  auto& st = c.prepare("SELECT (e.occurred - ?) / ? - (CASE WHEN (e.occurred - ?) % ? < 0 THEN 1 ELSE 0 END) AS bucket, count(*) FROM event e WHERE " +
                        where.sql + " GROUP BY bucket");
   std::vector<SqlValue> params{kPivotMicros, delta, kPivotMicros, delta};
   params.insert(params.end(), where.params.begin(), where.params.end());
@@ -162,7 +162,7 @@ core::Result<json::array> count_events_by(store::Connection& c, const EventFilte
   auto& st = c.prepare("SELECT value, label, count(*) AS n, min(occurred), max(occurred) FROM (SELECT " + value +
                        " AS value, first_value(" + label + ") OVER (PARTITION BY " + value +
                        " ORDER BY e.occurred DESC) AS label, e.occurred AS occurred FROM event e WHERE " + where.sql +
-                       ") GROUP BY value ORDER BY n DESC, label ASC");
+                       ") AS labelled GROUP BY value, label ORDER BY n DESC, label ASC");
   bind_params(st, where.params);
   json::array out;
   while (st.step()) {

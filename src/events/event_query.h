@@ -11,7 +11,7 @@
 
 #include "core/result.h"
 #include "events/event_filter.h"
-#include "store/sqlite_connection.h"
+#include "store/connection.h"
 
 namespace praetor::events {
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/uuid.h"
+#include "store/dialect.h"
 
 namespace praetor::store::concurrency {
 
@@ -18,23 +19,22 @@ constexpr double kMaxSlotWaitSeconds = 30.0;
 constexpr double kMinOccupancySecondsPerSlot = 0.1;
 
 // ?1 is always `now` in microseconds.
-constexpr const char* kElapsedSeconds = "MAX(0.0, (?1 - updated) / 1e6)";
+std::string elapsed_seconds(Dialect d) { return sql::greatest(d, "0.0", "(?1 - updated) / 1e6"); }
 
-std::string decayed_active_sql() {
-  return std::string("MAX(0, active_slots - CAST(slot_decay_per_second * ") + kElapsedSeconds + " AS INTEGER))";
+std::string decayed_active_sql(Dialect d) {
+  return sql::greatest(d, "0", "active_slots - " + sql::truncate_to_integer(d, "slot_decay_per_second * " + elapsed_seconds(d)));
 }
 
-std::string decayed_denied_sql() {
-  return std::string(
-             "MAX(0, denied_slots - CAST((CASE WHEN slot_decay_per_second > 0 THEN slot_decay_per_second ELSE 1.0 / "
-             "MAX(0.1, MIN(avg_slot_occupancy_seconds, 30.0)) END) * ") +
-         kElapsedSeconds + " AS INTEGER))";
+std::string decayed_denied_sql(Dialect d) {
+  std::string rate = "(CASE WHEN slot_decay_per_second > 0 THEN slot_decay_per_second ELSE 1.0 / " +
+                     sql::greatest(d, "0.1", sql::least(d, "avg_slot_occupancy_seconds", "30.0")) + " END)";
+  return sql::greatest(d, "0", "denied_slots - " + sql::truncate_to_integer(d, rate + " * " + elapsed_seconds(d)));
 }
 
-std::string columns() {
+std::string columns(Dialect d) {
   return "id, created, updated, active, name, \"limit\", active_slots, denied_slots, slot_decay_per_second, "
          "avg_slot_occupancy_seconds, " +
-         decayed_active_sql();
+         decayed_active_sql(d);
 }
 
 Limit limit_from_row(Statement& st) {
@@ -60,8 +60,9 @@ std::string json_list(const std::vector<std::string>& values) {
 }
 
 std::vector<Limit> read_by_names(Connection& c, const std::vector<std::string>& names, core::Timestamp now) {
-  auto& st = c.prepare("SELECT " + columns() +
-                       " FROM concurrency_limit_v2 WHERE name IN (SELECT value FROM json_each(?2)) ORDER BY name");
+  auto& st = c.prepare("SELECT " + columns(c.dialect()) +
+                       " FROM concurrency_limit_v2 WHERE name IN (SELECT value FROM json_each(?2)) ORDER BY name" +
+                       sql::for_update(c.dialect()));
   st.bind(1, core::to_micros(now)).bind(2, json_list(names));
   std::vector<Limit> out;
   while (st.step()) out.push_back(limit_from_row(st));
@@ -76,8 +77,8 @@ void decrement(Connection& c, const std::vector<std::string>& ids, int64_t slots
     per_slot = std::max(*occupancy_seconds / static_cast<double>(slots), kMinOccupancySecondsPerSlot);
   }
   auto& st = c.prepare(
-      "UPDATE concurrency_limit_v2 SET active_slots = MAX(0, " + decayed_active_sql() +
-      " - ?2), denied_slots = " + decayed_denied_sql() +
+      "UPDATE concurrency_limit_v2 SET active_slots = " + sql::greatest(c.dialect(), "0", decayed_active_sql(c.dialect()) + " - ?2") +
+      ", denied_slots = " + decayed_denied_sql(c.dialect()) +
       ", avg_slot_occupancy_seconds = CASE WHEN ?3 IS NULL OR \"limit\" <= 0 THEN avg_slot_occupancy_seconds "
       "ELSE avg_slot_occupancy_seconds + ?3 / (\"limit\" * 2.0) - avg_slot_occupancy_seconds / (\"limit\" * 2.0) END, "
       "updated = ?1 WHERE id IN (SELECT value FROM json_each(?4)) AND active = 1");
@@ -111,7 +112,7 @@ void create(Connection& c, const Limit& l) {
 }
 
 std::optional<Limit> read(Connection& c, const std::string& id_or_name, bool is_id, core::Timestamp now) {
-  auto& st = c.prepare("SELECT " + columns() + " FROM concurrency_limit_v2 WHERE " + where_id_or_name(is_id));
+  auto& st = c.prepare("SELECT " + columns(c.dialect()) + " FROM concurrency_limit_v2 WHERE " + where_id_or_name(is_id));
   st.bind(1, core::to_micros(now)).bind(2, id_or_name);
   if (!st.step()) return std::nullopt;
   Limit l = limit_from_row(st);
@@ -120,7 +121,7 @@ std::optional<Limit> read(Connection& c, const std::string& id_or_name, bool is_
 }
 
 std::vector<Limit> list(Connection& c, int64_t limit, int64_t offset, core::Timestamp now) {
-  auto& st = c.prepare("SELECT " + columns() + " FROM concurrency_limit_v2 ORDER BY name LIMIT ?2 OFFSET ?3");
+  auto& st = c.prepare("SELECT " + columns(c.dialect()) + " FROM concurrency_limit_v2 ORDER BY name LIMIT ?2 OFFSET ?3");
   st.bind(1, core::to_micros(now)).bind(2, limit).bind(3, offset);
   std::vector<Limit> out;
   while (st.step()) out.push_back(limit_from_row(st));
@@ -180,7 +181,7 @@ AcquireOutcome acquire(Connection& c, const AcquireRequest& request, core::Times
   if (!fits) {
     // bulk_update_denied_slots, then the Retry-After of the most blocking limit
     // (_generate_concurrency_locked_response), from the values read before the update.
-    auto& st = c.prepare("UPDATE concurrency_limit_v2 SET denied_slots = " + decayed_denied_sql() +
+    auto& st = c.prepare("UPDATE concurrency_limit_v2 SET denied_slots = " + decayed_denied_sql(c.dialect()) +
                          " + ?2, updated = ?1 WHERE id IN (SELECT value FROM json_each(?3)) AND active = 1");
     st.bind(1, now_us).bind(2, request.slots).bind(3, json_list(active_ids)).run();
     auto blocking_slots = [&](const Limit* l) {
@@ -201,8 +202,8 @@ AcquireOutcome acquire(Connection& c, const AcquireRequest& request, core::Times
   }
 
   if (!active_ids.empty()) {
-    auto& st = c.prepare("UPDATE concurrency_limit_v2 SET active_slots = " + decayed_active_sql() +
-                         " + ?2, denied_slots = " + decayed_denied_sql() +
+    auto& st = c.prepare("UPDATE concurrency_limit_v2 SET active_slots = " + decayed_active_sql(c.dialect()) +
+                         " + ?2, denied_slots = " + decayed_denied_sql(c.dialect()) +
                          ", updated = ?1 WHERE id IN (SELECT value FROM json_each(?3)) AND active = 1");
     st.bind(1, now_us).bind(2, request.slots).bind(3, json_list(active_ids)).run();
   }

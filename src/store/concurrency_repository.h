@@ -1,6 +1,6 @@
 // Global (v2) concurrency limits and their slot leases (Prefect's
 // models/concurrency_limits_v2.py and concurrency/lease_storage). Functions take the
-// Connection of a Database::read/write call and throw SqliteError on database failure; a
+// Connection of a Database::read/write call and throw DatabaseError on database failure; a
 // duplicate name surfaces as a constraint error (409).
 //
 // Slots decay: a limit with slot_decay_per_second > 0 (a rate limit) frees that many slots
@@ -17,7 +17,7 @@
 #include <boost/json.hpp>
 
 #include "core/timestamp.h"
-#include "store/sqlite_connection.h"
+#include "store/connection.h"
 
 namespace praetor::store::concurrency {
 

@@ -1,28 +1,14 @@
 #include "store/database.h"
 
-#include <filesystem>
-#include <future>
-
-#include <spdlog/spdlog.h>
-
-#include "store/migrations.h"
+#include "store/postgres_database.h"
+#include "store/sqlite_database.h"
 
 namespace praetor::store {
 
-struct Database::WriteJob {
-  const std::function<core::Status(Connection&)>* fn;
-  std::promise<core::Status> done;
-};
-
-namespace {
-// Bounds how long one group holds the write lock.
-constexpr size_t kMaxGroup = 512;
-}  // namespace
-
 core::Error error_from_exception(const std::exception& e) {
-  if (auto* se = dynamic_cast<const SqliteError*>(&e)) {
-    if (se->is_busy()) return core::Error::unavailable(se->what());
-    if (se->is_constraint()) {
+  if (auto* de = dynamic_cast<const DatabaseError*>(&e)) {
+    if (de->is_busy()) return core::Error::unavailable(de->what());
+    if (de->is_constraint()) {
       return core::Error::conflict(
           "Data integrity conflict. This usually means a unique or foreign key constraint was violated. "
           "See server logs for details.");
@@ -31,129 +17,22 @@ core::Error error_from_exception(const std::exception& e) {
   return core::Error::internal(e.what());
 }
 
-core::Result<std::unique_ptr<Database>> Database::open(const std::string& path) {
-  std::unique_ptr<Database> db(new Database(path));
-  try {
-    if (path != ":memory:") {
-      auto parent = std::filesystem::path(path).parent_path();
-      if (!parent.empty()) std::filesystem::create_directories(parent);
-    }
-    db->writer_conn_ = std::make_unique<Connection>(path, true);
-    auto version = apply_migrations(*db->writer_conn_, embedded_sqlite_migrations());
-    if (!version) return version.error();
-    db->schema_version_ = *version;
-  } catch (const std::exception& e) {
-    return core::Error::internal(std::string("cannot open database: ") + e.what());
-  }
-  db->writer_ = std::thread([raw = db.get()] { raw->writer_loop(); });
-  return db;
+core::Result<std::unique_ptr<Database>> Database::open(const std::string& sqlite_path) {
+  auto db = SqliteDatabase::open(sqlite_path);
+  if (!db) return db.error();
+  return std::unique_ptr<Database>(std::move(*db));
 }
 
-Database::Database(std::string path) : path_(std::move(path)) {}
-
-Database::~Database() {
-  {
-    std::lock_guard lock(queue_mu_);
-    stopping_ = true;
+core::Result<std::unique_ptr<Database>> open_database(const config::DatabaseUrl& url,
+                                                      const config::DatabaseTuning& tuning) {
+  if (url.dialect == config::DatabaseUrl::Dialect::kPostgres) {
+    auto db = PostgresDatabase::open(url, tuning);
+    if (!db) return db.error();
+    return std::unique_ptr<Database>(std::move(*db));
   }
-  queue_cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
-}
-
-std::unique_ptr<Connection> Database::acquire_reader() {
-  {
-    std::lock_guard lock(readers_mu_);
-    if (!readers_.empty()) {
-      auto c = std::move(readers_.back());
-      readers_.pop_back();
-      return c;
-    }
-  }
-  return std::make_unique<Connection>(path_, false);
-}
-
-void Database::release_reader(std::unique_ptr<Connection> c) {
-  std::lock_guard lock(readers_mu_);
-  readers_.push_back(std::move(c));
-}
-
-core::Status Database::read_impl(const std::function<core::Status(Connection&)>& fn) {
-  std::unique_ptr<Connection> conn;
-  try {
-    conn = acquire_reader();
-    conn->exec("BEGIN");
-    core::Status st = fn(*conn);
-    conn->exec("COMMIT");
-    release_reader(std::move(conn));
-    return st;
-  } catch (const std::exception& e) {
-    if (conn) {
-      try {
-        conn->exec("ROLLBACK");
-        release_reader(std::move(conn));
-      } catch (const std::exception&) {
-        // A connection that cannot roll back is dropped rather than reused.
-      }
-    }
-    spdlog::error("read failed: {}", e.what());
-    return error_from_exception(e);
-  }
-}
-
-core::Status Database::write_impl(const std::function<core::Status(Connection&)>& fn) {
-  WriteJob job{&fn, {}};
-  auto fut = job.done.get_future();
-  {
-    std::lock_guard lock(queue_mu_);
-    if (stopping_) return core::Error::unavailable("database is shutting down");
-    queue_.push_back(&job);
-  }
-  queue_cv_.notify_one();
-  return fut.get();
-}
-
-void Database::writer_loop() {
-  std::vector<WriteJob*> group;
-  std::vector<core::Status> results;
-  for (;;) {
-    {
-      std::unique_lock lock(queue_mu_);
-      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) return;
-      while (!queue_.empty() && group.size() < kMaxGroup) {
-        group.push_back(queue_.front());
-        queue_.pop_front();
-      }
-    }
-    results.clear();
-    Connection& c = *writer_conn_;
-    try {
-      c.exec("BEGIN IMMEDIATE");
-      for (WriteJob* job : group) {
-        c.exec("SAVEPOINT job");
-        core::Status st = core::Ok{};
-        try {
-          st = (*job->fn)(c);
-        } catch (const std::exception& e) {
-          st = error_from_exception(e);
-          if (st.error().kind == core::ErrorKind::kInternal) spdlog::error("write failed: {}", e.what());
-        }
-        if (!st.ok()) c.exec("ROLLBACK TO job");
-        c.exec("RELEASE job");
-        results.push_back(std::move(st));
-      }
-      c.exec("COMMIT");
-    } catch (const std::exception& e) {
-      spdlog::error("group commit of {} writes failed: {}", group.size(), e.what());
-      try {
-        c.exec("ROLLBACK");
-      } catch (const std::exception&) {
-      }
-      results.assign(group.size(), error_from_exception(e));
-    }
-    for (size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move(results[i]));
-    group.clear();
-  }
+  auto db = SqliteDatabase::open(url.sqlite_path, tuning.migrate_on_start);
+  if (!db) return db.error();
+  return std::unique_ptr<Database>(std::move(*db));
 }
 
 }  // namespace praetor::store

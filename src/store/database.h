@@ -1,30 +1,34 @@
-// The SQLite database: WAL mode, a pool of reader connections, and one writer thread that
-// commits queued write transactions in groups so one fsync serves many requests
-// (DESIGN.md §3). Thread-safe. A write returns only after its group has committed durably.
+// The database a server runs on: an interface with one implementation per backend
+// (sqlite_database.h: WAL, readers and one group-committing writer; postgres_database.h: a
+// connection pool, one transaction per write). Thread-safe.
+//
+// Contract shared by both:
+//   read(fn)  runs fn in a read transaction (a consistent snapshot).
+//   write(fn) runs fn in its own unit of work; it returns only after the work is durably
+//             committed. An error result (or exception) rolls back only that fn's changes.
+//   Database failures become Result errors: transient ones (busy, serialization, deadlock,
+//   lost connection) kUnavailable (503, retried by clients), constraint ones kConflict.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
-#include <vector>
 
+#include "config/settings.h"
 #include "core/result.h"
-#include "store/sqlite_connection.h"
+#include "store/connection.h"
 
 namespace praetor::store {
 
 class Database {
  public:
-  // Opens or creates the database file (and its folder) and applies pending migrations.
-  static core::Result<std::unique_ptr<Database>> open(const std::string& path);
-  ~Database();  // drains queued writes, then stops the writer
+  virtual ~Database() = default;
 
-  // Runs `fn` inside a read transaction on a pooled connection: a consistent snapshot.
+  // Opens or creates the SQLite database file (and its folder) and applies pending
+  // migrations. Shorthand for open_database with a SQLite URL.
+  static core::Result<std::unique_ptr<Database>> open(const std::string& sqlite_path);
+
   template <class T>
   core::Result<T> read(const std::function<core::Result<T>(Connection&)>& fn) {
     std::optional<core::Result<T>> out;
@@ -37,9 +41,6 @@ class Database {
     return std::move(*out);
   }
 
-  // Queues `fn` for the writer. It runs in a savepoint inside a group transaction: if it
-  // returns an error or throws, only its own changes roll back. Returns after the group's
-  // COMMIT, so a success is durable.
   template <class T>
   core::Result<T> write(const std::function<core::Result<T>(Connection&)>& fn) {
     std::optional<core::Result<T>> out;
@@ -52,33 +53,25 @@ class Database {
     return std::move(*out);
   }
 
-  const std::string& path() const { return path_; }
-  int schema_version() const { return schema_version_; }
+  virtual Dialect dialect() const = 0;
+  // The schema version the database was at once opened (after migrating).
+  virtual int schema_version() const = 0;
+  // Where the data lives, for logs: a file path, or a URL without its password.
+  virtual std::string describe() const = 0;
 
- private:
-  struct WriteJob;
-  explicit Database(std::string path);
-  core::Status read_impl(const std::function<core::Status(Connection&)>& fn);
-  core::Status write_impl(const std::function<core::Status(Connection&)>& fn);
-  void writer_loop();
-  std::unique_ptr<Connection> acquire_reader();
-  void release_reader(std::unique_ptr<Connection> c);
-
-  std::string path_;
-  int schema_version_ = 0;
-
-  std::mutex readers_mu_;
-  std::vector<std::unique_ptr<Connection>> readers_;
-
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<WriteJob*> queue_;
-  bool stopping_ = false;
-  std::unique_ptr<Connection> writer_conn_;
-  std::thread writer_;
+ protected:
+  Database() = default;
+  virtual core::Status read_impl(const std::function<core::Status(Connection&)>& fn) = 0;
+  virtual core::Status write_impl(const std::function<core::Status(Connection&)>& fn) = 0;
 };
 
-// Maps a store exception to the error kind the API reports (busy → 503, constraint → 409).
+// Opens the database a URL names and brings its schema up to date (with
+// tuning.migrate_on_start false, a schema that is behind is refused instead, naming the
+// command that migrates it). A schema newer than this binary knows is always refused.
+core::Result<std::unique_ptr<Database>> open_database(const config::DatabaseUrl& url,
+                                                      const config::DatabaseTuning& tuning = {});
+
+// Maps a store exception to the error kind the API reports (transient → 503, constraint → 409).
 core::Error error_from_exception(const std::exception& e);
 
 }  // namespace praetor::store

@@ -214,7 +214,7 @@ void delete_scheduled_runs(Connection& c, const std::string& deployment_id, bool
                            std::optional<Timestamp> future_after) {
   std::string where =
       "deployment_id = ?1 AND state_type = 'SCHEDULED' AND state_name <> 'AwaitingConcurrencySlot' AND "
-      "run_count = 0 AND (?2 = 0 OR auto_scheduled = 1) AND (?3 IS NULL OR next_scheduled_start_time > ?3)";
+      "run_count = 0 AND (?2 = 0 OR auto_scheduled = 1) AND (CAST(?3 AS BIGINT) IS NULL OR next_scheduled_start_time > ?3)";
   auto bind = [&](Statement& st) {
     st.bind(1, deployment_id).bind(2, auto_scheduled_only);
     if (future_after) st.bind(3, core::to_micros(*future_after)); else st.bind(3, nullptr);
@@ -294,7 +294,7 @@ std::vector<ScheduleWork> schedules_to_run(Connection& c, const std::string& aft
                                            std::optional<Timestamp> updated_since) {
   auto& ids = c.prepare(
       "SELECT deployment.id FROM deployment WHERE deployment.id > ?1 AND deployment.paused = 0 AND "
-      "(?2 IS NULL OR deployment.updated >= ?2) AND EXISTS (SELECT 1 FROM deployment_schedule s WHERE "
+      "(CAST(?2 AS BIGINT) IS NULL OR deployment.updated >= ?2) AND EXISTS (SELECT 1 FROM deployment_schedule s WHERE "
       "s.deployment_id = deployment.id AND s.active = 1) ORDER BY deployment.id LIMIT ?3");
   ids.bind(1, after_id);
   if (updated_since) ids.bind(2, core::to_micros(*updated_since)); else ids.bind(2, nullptr);

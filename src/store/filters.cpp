@@ -2,7 +2,7 @@
 // (server/schemas/sorting.py) turned into SQLite WHERE and ORDER BY text.
 //
 // Each Prefect sub-filter contributes a list of conditions; a filter with none is TRUE
-// ("1"), and an operator filter joins its list with AND or OR. A parent keeps a TRUE
+// ("1=1"), and an operator filter joins its list with AND or OR. A parent keeps a TRUE
 // child in its list, as Prefect does, so `{"operator":"or_","id":{}}` matches everything.
 // Lists are bound as one JSON text parameter and expanded with json_each, so the SQL text
 // (and its cached prepared statement) does not depend on how many values were sent.
@@ -235,8 +235,8 @@ class Node {
 // ---------------------------------------------------------------------------------------
 // SQL building.
 
-SqlCondition always() { return SqlCondition{"1", {}}; }
-SqlCondition never() { return SqlCondition{"0", {}}; }
+SqlCondition always() { return SqlCondition{"1=1", {}}; }
+SqlCondition never() { return SqlCondition{"1=0", {}}; }
 
 std::string json_list(const std::vector<std::string>& values) {
   json::array a;
@@ -413,7 +413,7 @@ SqlCondition flow_run_filter(const Node& n) {
     });
     for (Conditions* part : {&type_c, &name_c}) {
       SqlCondition s = std::move(*part).join();
-      if (s.sql != "1") o.add(std::move(s));
+      if (s.sql != "1=1") o.add(std::move(s));
     }
   });
   field(n, "flow_version", false, c,
@@ -473,7 +473,7 @@ SqlCondition task_run_filter(const Node& n) {
           [](const Node& t, Conditions& to) { any_string(t, "task_run.state_name", to); });
     for (Conditions* part : {&type_c, &name_c}) {
       SqlCondition s = std::move(*part).join();
-      if (s.sql != "1") o.add(std::move(s));
+      if (s.sql != "1=1") o.add(std::move(s));
     }
   });
   field(n, "start_time", false, c, [](const Node& f, Conditions& o) {
@@ -917,8 +917,8 @@ const std::vector<SortOption>& sort_options(FilterRoot root) {
   // state began.
 #define PRAETOR_TASK_RUN_ESTIMATED_RUN_TIME                                                        \
   "(task_run.total_run_time + CASE WHEN task_run.state_type = 'RUNNING' AND task_run.state_timestamp " \
-  "IS NOT NULL THEN MAX(0, (julianday('now') - 2440587.5) * 86400.0 - task_run.state_timestamp / 1e6) " \
-  "ELSE 0 END)"
+  "IS NOT NULL AND (julianday('now') - 2440587.5) * 86400.0 > task_run.state_timestamp / 1e6 "           \
+  "THEN (julianday('now') - 2440587.5) * 86400.0 - task_run.state_timestamp / 1e6 ELSE 0 END)"
   static const std::vector<SortOption> kTaskRun = {
       {"ID_DESC", "task_run.id DESC"},
       {"EXPECTED_START_TIME_ASC", "task_run.expected_start_time ASC"},

@@ -26,14 +26,14 @@
 #include <boost/json.hpp>
 
 #include "core/result.h"
-#include "store/sqlite_connection.h"
+#include "store/connection.h"
 
 namespace praetor::store {
 
 using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string>;
 
 struct SqlCondition {
-  std::string sql = "1";  // a boolean expression; "1" when nothing filters
+  std::string sql = "1=1";  // a boolean expression; "1=1" when nothing filters
   std::vector<SqlValue> params;
 };
 

@@ -1,5 +1,5 @@
 // Flow rows. Functions take the Connection of a Database::read/write call; they throw
-// SqliteError on database failure (turned into Result errors by Database).
+// DatabaseError on database failure (turned into Result errors by Database).
 #pragma once
 
 #include <optional>
@@ -8,7 +8,7 @@
 
 #include "core/flow.h"
 #include "store/filters.h"
-#include "store/sqlite_connection.h"
+#include "store/connection.h"
 
 namespace praetor::store::flows {
 

@@ -1,6 +1,7 @@
 #include "store/flow_run_repository.h"
 
 #include "core/uuid.h"
+#include "store/dialect.h"
 #include "store/flow_repository.h"
 
 namespace praetor::store::flow_runs {
@@ -130,6 +131,12 @@ void insert_state(Connection& c, const std::string& table, const std::string& ru
 }
 
 }  // namespace
+
+void lock_for_update(Connection& c, const std::string& id) {
+  if (c.dialect() != Dialect::kPostgres) return;
+  auto& st = c.prepare(std::string("SELECT id FROM flow_run WHERE id = ?1") + sql::for_update(c.dialect()));
+  st.bind(1, id).run();
+}
 
 CreateResult create(Connection& c, const FlowRun& run) {
   auto& st = c.prepare(

@@ -1,5 +1,5 @@
 // Flow-run rows (`flow_run`) and their state history (`flow_run_state`). Functions take
-// the Connection of a Database::read/write call and throw SqliteError on database failure
+// the Connection of a Database::read/write call and throw DatabaseError on database failure
 // (Database turns that into a Result error). Callers group the writes of one transition
 // into one Database::write.
 #pragma once
@@ -11,7 +11,7 @@
 #include "core/flow_run.h"
 #include "core/state.h"
 #include "store/filters.h"
-#include "store/sqlite_connection.h"
+#include "store/connection.h"
 
 namespace praetor::store::flow_runs {
 
@@ -25,6 +25,10 @@ struct CreateResult {
 CreateResult create(Connection& c, const core::FlowRun& run);
 // The run with its current state joined in, or nullopt.
 std::optional<core::FlowRun> read(Connection& c, const std::string& id);
+// Locks the run's row until the write transaction ends, so concurrent transitions of one
+// run are serialised (PostgreSQL: SELECT … FOR UPDATE; a no-op on SQLite, whose single
+// writer serialises every write). Call before reading the run in a transition.
+void lock_for_update(Connection& c, const std::string& id);
 // Runs matching `where` (compiled by store/filters.h over the unaliased flow_run table), in
 // `order_by` order, each with its current state joined in.
 std::vector<core::FlowRun> list(Connection& c, const SqlCondition& where, const std::string& order_by, int64_t limit,

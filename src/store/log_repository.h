@@ -1,5 +1,5 @@
 // Log rows (Prefect's `log` table). Functions take the Connection of a Database::read/write
-// call and throw SqliteError on database failure.
+// call and throw DatabaseError on database failure.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,7 @@
 
 #include "core/timestamp.h"
 #include "store/filters.h"
-#include "store/sqlite_connection.h"
+#include "store/connection.h"
 
 namespace praetor::store::logs {
 

@@ -1,4 +1,5 @@
 #include "store/migrations.h"
+#include "store/sqlite_connection.h"
 
 #include <gtest/gtest.h>
 
@@ -17,7 +18,7 @@ std::string temp_db(const char* name) {
 
 // Verifies migrations apply in order once, and a second run is a no-op.
 TEST(Migrations, AppliesOnceInOrder) {
-  Connection c(temp_db("once"), true);
+  SqliteConnection c(temp_db("once"), true);
   std::vector<Migration> ms = {{1, "0001_a", "CREATE TABLE a(x)"}, {2, "0002_b", "CREATE TABLE b(y)"}};
   auto v = apply_migrations(c, ms);
   ASSERT_TRUE(v);
@@ -29,7 +30,7 @@ TEST(Migrations, AppliesOnceInOrder) {
 
 // Verifies a failing migration leaves the schema at the last good version, unchanged.
 TEST(Migrations, FailureIsAtomic) {
-  Connection c(temp_db("atomic"), true);
+  SqliteConnection c(temp_db("atomic"), true);
   std::vector<Migration> ms = {{1, "0001_a", "CREATE TABLE a(x)"},
                                {2, "0002_bad", "CREATE TABLE b(y); THIS IS NOT SQL"}};
   auto v = apply_migrations(c, ms);
@@ -41,7 +42,7 @@ TEST(Migrations, FailureIsAtomic) {
 
 // Verifies a schema newer than the binary is refused with both versions named.
 TEST(Migrations, RefusesNewerSchema) {
-  Connection c(temp_db("newer"), true);
+  SqliteConnection c(temp_db("newer"), true);
   ASSERT_TRUE(apply_migrations(c, {{1, "0001_a", "CREATE TABLE a(x)"}, {2, "0002_b", "CREATE TABLE b(x)"}}));
   auto v = apply_migrations(c, {{1, "0001_a", "CREATE TABLE a(x)"}});
   ASSERT_FALSE(v);
@@ -54,6 +55,18 @@ TEST(Migrations, EmbeddedAreDense) {
   const auto& ms = embedded_sqlite_migrations();
   ASSERT_FALSE(ms.empty());
   for (size_t i = 0; i < ms.size(); ++i) EXPECT_EQ(ms[i].version, static_cast<int>(i + 1)) << ms[i].name;
+}
+
+// Verifies every SQLite migration has its PostgreSQL mirror under the same number and name
+// (a new migrations/sqlite/NNNN_x.sql needs migrations/postgres/NNNN_x.sql).
+TEST(Migrations, PostgresMirrorsSqlite) {
+  const auto& lite = embedded_migrations(Dialect::kSqlite);
+  const auto& pg = embedded_migrations(Dialect::kPostgres);
+  ASSERT_EQ(pg.size(), lite.size());
+  for (size_t i = 0; i < lite.size(); ++i) {
+    EXPECT_EQ(pg[i].version, lite[i].version);
+    EXPECT_EQ(pg[i].name, lite[i].name);
+  }
 }
 
 }  // namespace

@@ -4,40 +4,44 @@
 
 namespace praetor::store {
 
-bool SqliteError::is_busy() const {
-  int primary = code_ & 0xFF;
-  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+namespace {
+DatabaseError::Kind kind_of(int code) {
+  int primary = code & 0xFF;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return DatabaseError::Kind::kTransient;
+  if (primary == SQLITE_CONSTRAINT) return DatabaseError::Kind::kConstraint;
+  return DatabaseError::Kind::kOther;
 }
+}  // namespace
 
-bool SqliteError::is_constraint() const { return (code_ & 0xFF) == SQLITE_CONSTRAINT; }
+SqliteError::SqliteError(int code, const std::string& what) : DatabaseError(kind_of(code), what), code_(code) {}
 
-void Statement::check(int rc, int index) {
+void SqliteStatement::check(int rc, int index) {
   if (rc != SQLITE_OK) {
     throw SqliteError(rc, "bind parameter " + std::to_string(index) + ": " +
                               sqlite3_errmsg(sqlite3_db_handle(stmt_)));
   }
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
 
-Statement& Statement::bind(int index, std::nullptr_t) {
+Statement& SqliteStatement::bind_null(int index) {
   check(sqlite3_bind_null(stmt_, index), index);
   return *this;
 }
-Statement& Statement::bind(int index, int64_t v) {
+Statement& SqliteStatement::bind_int(int index, int64_t v) {
   check(sqlite3_bind_int64(stmt_, index, v), index);
   return *this;
 }
-Statement& Statement::bind(int index, double v) {
+Statement& SqliteStatement::bind_double(int index, double v) {
   check(sqlite3_bind_double(stmt_, index, v), index);
   return *this;
 }
-Statement& Statement::bind(int index, std::string_view v) {
+Statement& SqliteStatement::bind_text(int index, std::string_view v) {
   check(sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT), index);
   return *this;
 }
 
-bool Statement::step() {
+bool SqliteStatement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -47,38 +51,21 @@ bool Statement::step() {
   throw SqliteError(ext, msg);
 }
 
-void Statement::run() {
-  while (step()) {
-  }
-}
-
-void Statement::reset() {
+void SqliteStatement::reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
 
-bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-int64_t Statement::column_int(int col) const { return sqlite3_column_int64(stmt_, col); }
-double Statement::column_double(int col) const { return sqlite3_column_double(stmt_, col); }
-std::string Statement::column_text(int col) const {
+bool SqliteStatement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+int64_t SqliteStatement::column_int(int col) const { return sqlite3_column_int64(stmt_, col); }
+double SqliteStatement::column_double(int col) const { return sqlite3_column_double(stmt_, col); }
+std::string SqliteStatement::column_text(int col) const {
   const unsigned char* p = sqlite3_column_text(stmt_, col);
   if (!p) return {};
   return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
 }
-std::optional<std::string> Statement::column_optional_text(int col) const {
-  if (is_null(col)) return std::nullopt;
-  return column_text(col);
-}
-std::optional<int64_t> Statement::column_optional_int(int col) const {
-  if (is_null(col)) return std::nullopt;
-  return column_int(col);
-}
-std::optional<double> Statement::column_optional_double(int col) const {
-  if (is_null(col)) return std::nullopt;
-  return column_double(col);
-}
 
-Connection::Connection(const std::string& path, bool create) {
+SqliteConnection::SqliteConnection(const std::string& path, bool create) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -98,13 +85,13 @@ Connection::Connection(const std::string& path, bool create) {
   exec("PRAGMA cache_size=-65536");
 }
 
-Connection::~Connection() {
+SqliteConnection::~SqliteConnection() {
   cache_.clear();
   // sqlite3_close_v2 defers the close until statements are finalised; ours are by now.
   sqlite3_close_v2(db_);
 }
 
-void Connection::exec(const std::string& sql) {
+void SqliteConnection::exec(const std::string& sql) {
   char* err = nullptr;
   int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
@@ -114,7 +101,7 @@ void Connection::exec(const std::string& sql) {
   }
 }
 
-Statement& Connection::prepare(const std::string& sql) {
+Statement& SqliteConnection::prepare(const std::string& sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) {
     it->second->reset();
@@ -125,10 +112,10 @@ Statement& Connection::prepare(const std::string& sql) {
   if (rc != SQLITE_OK) {
     throw SqliteError(rc, std::string("prepare failed: ") + sqlite3_errmsg(db_) + " in: " + sql);
   }
-  auto [pos, _] = cache_.emplace(sql, std::make_unique<Statement>(raw));
+  auto [pos, _] = cache_.emplace(sql, std::make_unique<SqliteStatement>(raw));
   return *pos->second;
 }
 
-int64_t Connection::changes() const { return sqlite3_changes64(db_); }
+int64_t SqliteConnection::changes() const { return sqlite3_changes64(db_); }
 
 }  // namespace praetor::store

@@ -5,6 +5,7 @@
 
 #include "core/json_util.h"
 #include "core/slug.h"
+#include "store/dialect.h"
 #include "store/flow_repository.h"
 
 namespace praetor::store::task_runs {
@@ -117,9 +118,10 @@ std::optional<core::TaskRun> read_by_natural_key(Connection& c, const std::optio
 
 void insert_state_row(Connection& c, const std::string& task_run_id, const core::State& s, Timestamp now,
                       bool ignore_existing) {
-  auto& st = c.prepare(std::string(ignore_existing ? "INSERT OR IGNORE" : "INSERT") +
+  auto& st = c.prepare(std::string(ignore_existing ? sql::insert_or_ignore(c.dialect()) : "INSERT") +
                        " INTO task_run_state(id, task_run_id, created, type, name, timestamp, message, "
-                       "state_details, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                       "state_details, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" +
+                       (ignore_existing ? sql::on_conflict_ignore(c.dialect()) : ""));
   st.bind(1, s.id)
       .bind(2, task_run_id)
       .bind(3, core::to_micros(now))
@@ -164,6 +166,12 @@ const std::vector<std::string>& recordable_columns() {
 }
 
 }  // namespace
+
+void lock_for_update(Connection& c, const std::string& id) {
+  if (c.dialect() != Dialect::kPostgres) return;
+  auto& st = c.prepare(std::string("SELECT id FROM task_run WHERE id = ?1") + sql::for_update(c.dialect()));
+  st.bind(1, id).run();
+}
 
 CreateResult get_or_create(Connection& c, const core::TaskRun& proposed) {
   if (!proposed.flow_run_id) {

@@ -1,5 +1,5 @@
 // Task-run rows and their state history (tables task_run, task_run_state). Functions take
-// the Connection of a Database::read/write call and throw SqliteError on database failure
+// the Connection of a Database::read/write call and throw DatabaseError on database failure
 // (turned into Result errors by Database). Callers compose them inside one write so a state
 // and the run's bookkeeping commit together.
 #pragma once
@@ -11,7 +11,7 @@
 #include "core/state.h"
 #include "core/task_run.h"
 #include "store/filters.h"
-#include "store/sqlite_connection.h"
+#include "store/connection.h"
 
 namespace praetor::store::task_runs {
 
@@ -28,6 +28,8 @@ CreateResult get_or_create(Connection& c, const core::TaskRun& proposed);
 
 // The run with its current state, or nullopt.
 std::optional<core::TaskRun> read(Connection& c, const std::string& id);
+// Locks the run's row until the write transaction ends (see flow_runs::lock_for_update).
+void lock_for_update(Connection& c, const std::string& id);
 
 // PATCH: sets the name when given and bumps `updated`; returns false when no such run.
 // Task runs matching a compiled filter (store/filters.h, root kTaskRun), with their states.

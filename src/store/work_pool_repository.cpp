@@ -178,9 +178,9 @@ std::optional<core::WorkPool> read_by_name(Connection& c, const std::string& nam
 
 bool update(Connection& c, const std::string& name, const PoolUpdate& u, Timestamp now) {
   auto& st = c.prepare(
-      "UPDATE work_pool SET description = CASE WHEN ?2 THEN ?3 ELSE description END, "
+      "UPDATE work_pool SET description = CASE WHEN ?2 = 1 THEN ?3 ELSE description END, "
       "is_paused = COALESCE(?4, is_paused), base_job_template = COALESCE(?5, base_job_template), "
-      "concurrency_limit = CASE WHEN ?6 THEN ?7 ELSE concurrency_limit END, "
+      "concurrency_limit = CASE WHEN ?6 = 1 THEN ?7 ELSE concurrency_limit END, "
       "storage_configuration = COALESCE(?8, storage_configuration), updated = ?9 WHERE name = ?1");
   st.bind(1, name).bind(2, u.description.has_value()).bind(3, u.description);
   if (u.is_paused) st.bind(4, *u.is_paused); else st.bind(4, nullptr);
@@ -303,7 +303,7 @@ std::vector<core::WorkQueue> list_queues_where(Connection& c, const SqlCondition
 bool update_queue(Connection& c, const std::string& id, const QueueUpdate& u, Timestamp now) {
   auto& st = c.prepare(
       "UPDATE work_queue SET name = COALESCE(?2, name), description = COALESCE(?3, description), "
-      "is_paused = COALESCE(?4, is_paused), concurrency_limit = CASE WHEN ?5 THEN ?6 ELSE concurrency_limit END, "
+      "is_paused = COALESCE(?4, is_paused), concurrency_limit = CASE WHEN ?5 = 1 THEN ?6 ELSE concurrency_limit END, "
       "priority = COALESCE(?7, priority), updated = ?8 WHERE id = ?1");
   st.bind(1, id).bind(2, u.name).bind(3, u.description);
   if (u.is_paused) st.bind(4, *u.is_paused); else st.bind(4, nullptr);
@@ -339,7 +339,7 @@ void record_heartbeat(Connection& c, const std::string& pool_id, const std::stri
       "INSERT INTO worker(id, created, updated, name, work_pool_id, last_heartbeat_time, "
       "heartbeat_interval_seconds, status) VALUES (?1, ?2, ?2, ?3, ?4, ?2, ?5, 'ONLINE') "
       "ON CONFLICT(work_pool_id, name) DO UPDATE SET last_heartbeat_time = excluded.last_heartbeat_time, "
-      "heartbeat_interval_seconds = COALESCE(excluded.heartbeat_interval_seconds, heartbeat_interval_seconds), "
+      "heartbeat_interval_seconds = COALESCE(excluded.heartbeat_interval_seconds, worker.heartbeat_interval_seconds), "
       "status = 'ONLINE', updated = excluded.updated");
   st.bind(1, core::new_uuid4())
       .bind(2, core::to_micros(now))
@@ -388,8 +388,8 @@ std::vector<ScheduledRun> scheduled_runs(Connection& c, const core::WorkPool& po
   auto& st = c.prepare(
       "SELECT id, COALESCE(next_scheduled_start_time, 0) FROM flow_run WHERE work_queue_id = ?1 AND state_type = "
       "'SCHEDULED' AND (json_extract(empirical_policy, '$.retry_type') IS NULL OR "
-      "json_extract(empirical_policy, '$.retry_type') <> 'in_process') AND (?2 IS NULL OR "
-      "next_scheduled_start_time <= ?2) AND (?3 IS NULL OR next_scheduled_start_time >= ?3) "
+      "json_extract(empirical_policy, '$.retry_type') <> 'in_process') AND (CAST(?2 AS BIGINT) IS NULL OR "
+      "next_scheduled_start_time <= ?2) AND (CAST(?3 AS BIGINT) IS NULL OR next_scheduled_start_time >= ?3) "
       "ORDER BY next_scheduled_start_time LIMIT ?4");
   for (const auto& q : list_queues(c, pool.id)) {
     if (q.is_paused) continue;

@@ -7,6 +7,10 @@ PRAETOR_COMPAT_TARGET selects the server:
   praetor (default)  the binary at PRAETOR_BINARY (build/release/src/cli/praetor)
   prefect            Prefect's own server from the same virtualenv, proving that the
                      tests test Prefect's behaviour rather than our quirks.
+
+PRAETOR_COMPAT_DB selects praetor's database: sqlite (default) or postgres. With postgres
+each session gets a fresh database on the cluster PRAETOR_PG_URL names (default: the one
+`scripts/pg.sh start` runs), dropped afterwards.
 """
 
 import os
@@ -24,6 +28,38 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = os.environ.get("PRAETOR_COMPAT_TARGET", "praetor")
+DB = os.environ.get("PRAETOR_COMPAT_DB", "sqlite")
+
+
+def _postgres_cluster_url() -> str:
+    url = os.environ.get("PRAETOR_PG_URL")
+    if url:
+        return url
+    out = subprocess.run([str(ROOT / "scripts/pg.sh"), "url"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError("PRAETOR_COMPAT_DB=postgres needs a cluster: run scripts/pg.sh start or set PRAETOR_PG_URL")
+    return out.stdout.strip()
+
+
+class PostgresDatabase:
+    """A fresh database on the test cluster, dropped by drop()."""
+
+    def __init__(self):
+        self.cluster = _postgres_cluster_url()
+        self.name = f"compat_{os.getpid()}_{int(time.time() * 1000)}"
+        self._psql(f'CREATE DATABASE "{self.name}"')
+        base = self.cluster.rsplit("/", 1)[0]
+        self.url = f"{base}/{self.name}"
+
+    def _psql(self, sql: str) -> None:
+        subprocess.run(["psql", self.cluster, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
+                       capture_output=True)
+
+    def drop(self) -> None:
+        try:
+            self._psql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        except subprocess.CalledProcessError:
+            pass
 
 
 def _free_port() -> int:
@@ -60,6 +96,7 @@ class Server:
         self.port = _free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.log_path = self.workdir / "server.log"
+        self.database: PostgresDatabase | None = None
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         env["DO_NOT_TRACK"] = "1"
         env["PREFECT_HOME"] = str(self.workdir / "server-home")
@@ -68,6 +105,12 @@ class Server:
             binary = os.environ.get("PRAETOR_BINARY", str(ROOT / "build/release/src/cli/praetor"))
             cmd = [binary, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
             startup = 15
+            if DB == "postgres":
+                self.database = PostgresDatabase()
+                env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = self.database.url.replace(
+                    "postgresql://", "postgresql+asyncpg://", 1)
+            elif DB != "sqlite":
+                raise ValueError(f"unknown PRAETOR_COMPAT_DB {DB!r}")
         elif target == "prefect":
             env.update(
                 PREFECT_SERVER_ANALYTICS_ENABLED="false",
@@ -92,6 +135,8 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        if self.database is not None:
+            self.database.drop()
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -1,0 +1,55 @@
+// The SQLite database: WAL mode, a pool of reader connections, and one writer thread that
+// commits queued write transactions in groups so one fsync serves many requests
+// (DESIGN.md §3). Each write runs in a savepoint of its group's transaction.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/database.h"
+#include "store/sqlite_connection.h"
+
+namespace praetor::store {
+
+class SqliteDatabase final : public Database {
+ public:
+  // Opens or creates the file (and its folder) and migrates it (or, with migrate false,
+  // refuses a schema that is behind).
+  static core::Result<std::unique_ptr<SqliteDatabase>> open(const std::string& path, bool migrate = true);
+  ~SqliteDatabase() override;  // drains queued writes, then stops the writer
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  int schema_version() const override { return schema_version_; }
+  std::string describe() const override { return path_; }
+
+ protected:
+  core::Status read_impl(const std::function<core::Status(Connection&)>& fn) override;
+  core::Status write_impl(const std::function<core::Status(Connection&)>& fn) override;
+
+ private:
+  struct WriteJob;
+  explicit SqliteDatabase(std::string path);
+  void writer_loop();
+  std::unique_ptr<SqliteConnection> acquire_reader();
+  void release_reader(std::unique_ptr<SqliteConnection> c);
+
+  std::string path_;
+  int schema_version_ = 0;
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<SqliteConnection>> readers_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<WriteJob*> queue_;
+  bool stopping_ = false;
+  std::unique_ptr<SqliteConnection> writer_conn_;
+  std::thread writer_;
+};
+
+}  // namespace praetor::store
