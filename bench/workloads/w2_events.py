@@ -99,11 +99,9 @@ def notes(p: dict, q: dict) -> list[str]:
     if p["seconds"] < p["end_to_end_seconds"] / 3:
         out.append(f"W2: Praetor read all frames in {p['seconds']:.2f} s but needed {p['end_to_end_seconds']:.1f} s "
                    f"until the task runs were visible (peak RSS {p['peak_rss_mb']} MB: the backlog waits in memory). "
-                   "Diagnosed at the time of writing: /events/in publishes each frame as a batch of one event and "
-                   "the event bus hands batches to the recorder and persister one at a time, so every event costs "
-                   "its own durable commit (synchronous=FULL, fsync); `perf record -e cpu-clock` shows half the "
-                   "server's time in the kernel (fsync, page writes) and a quarter in SQLite. Coalescing the "
-                   "queued batches in EventBus::run into one delivery would make it one commit per backlog.")
+                   "The event bus already coalesces queued events into one delivery (one commit per backlog); "
+                   "what remains is the in-memory backlog itself: /events/in has no back-pressure, so a sender "
+                   "faster than the recorder grows RSS until the recorder catches up.")
     return out
 
 
