@@ -2,7 +2,7 @@
 // flow/deployment name), update, delete, filter/count/paginate, schedules, pause/resume,
 // create_flow_run, and the runner's poll /deployments/get_scheduled_flow_runs.
 #include "api/deployment_support.h"
-#include "api/flow_run_transition.h"
+#include "runs/flow_run_transition.h"
 #include "api/list_request.h"
 #include "api/routes.h"
 #include "core/json_util.h"
@@ -14,6 +14,8 @@
 #include "store/work_pool_repository.h"
 
 namespace praetor::api {
+
+using runs::apply_flow_run_transition;
 
 namespace json = boost::json;
 using store::Connection;

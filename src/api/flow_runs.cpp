@@ -2,7 +2,7 @@
 // filter/count/paginate, set_state and resume. Every state change goes through apply_flow_run_transition in one
 // database write; its event is published after the commit.
 #include "api/deployment_support.h"
-#include "api/flow_run_transition.h"
+#include "runs/flow_run_transition.h"
 #include "api/list_routes.h"
 #include "api/routes.h"
 #include "core/json_util.h"
@@ -12,6 +12,10 @@
 #include "store/flow_run_repository.h"
 
 namespace praetor::api {
+
+using runs::apply_flow_run_transition;
+using runs::orchestration_result_json;
+using runs::TransitionOutcome;
 
 namespace json = boost::json;
 using store::Connection;

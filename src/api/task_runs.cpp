@@ -2,12 +2,17 @@
 // delete and set_state. Filter, count and paginate wait for store/filters.
 #include "api/list_routes.h"
 #include "api/routes.h"
-#include "api/task_run_orchestration.h"
+#include "runs/task_run_transition.h"
 #include "core/json_util.h"
 #include "core/slug.h"
 #include "store/task_run_repository.h"
 
 namespace praetor::api {
+
+using runs::create_task_run;
+using runs::set_task_run_state;
+using runs::TaskRunCreateResult;
+using runs::TaskRunSetStateResult;
 
 namespace json = boost::json;
 using store::Connection;

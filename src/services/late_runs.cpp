@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "api/flow_run_transition.h"
+#include "runs/flow_run_transition.h"
 #include "store/flow_run_repository.h"
 
 namespace praetor::services {
@@ -34,18 +34,18 @@ void LateRuns::run_once() {
     return;
   }
   for (const auto& id : *ids) {
-    auto outcome = db_.write<api::TransitionOutcome>([&](store::Connection& c) -> core::Result<api::TransitionOutcome> {
+    auto outcome = db_.write<runs::TransitionOutcome>([&](store::Connection& c) -> core::Result<runs::TransitionOutcome> {
       auto run = store::flow_runs::read(c, id);
       // EnsureOnlyScheduledFlowsMarkedLate: only a run that is still Scheduled.
       if (!run || !run->state || run->state->type != core::StateType::kScheduled || run->state->name != "Scheduled" ||
           !run->next_scheduled_start_time) {
-        return api::TransitionOutcome{};
+        return runs::TransitionOutcome{};
       }
       core::State late;
       late.type = core::StateType::kScheduled;
       late.name = "Late";
       late.state_details["scheduled_time"] = core::format_timestamp(*run->next_scheduled_start_time);
-      return api::apply_flow_run_transition(c, *run, std::move(late), false, clock_.now());
+      return runs::apply_flow_run_transition(c, *run, std::move(late), false, clock_.now());
     });
     if (!outcome) {
       spdlog::error("late-runs: {}", outcome.error().message);

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "api/flow_run_transition.h"
+#include "runs/flow_run_transition.h"
 #include "core/slug.h"
 #include "core/uuid.h"
 #include "schedules/schedule_json.h"
@@ -139,7 +139,7 @@ void Scheduler::run_once() {
           state.type = core::StateType::kScheduled;
           state.name = "Scheduled";
           state.state_details["scheduled_time"] = core::format_timestamp(date);
-          auto outcome = api::apply_flow_run_transition(c, created.run, state, true, now);
+          auto outcome = runs::apply_flow_run_transition(c, created.run, state, true, now);
           if (!outcome) return outcome.take_error();
           if (outcome->event) published.push_back(std::move(*outcome->event));
           ++n;

@@ -12,7 +12,7 @@
 #include "orchestration/flow_run_policy.h"
 #include "store/connection.h"
 
-namespace praetor::api {
+namespace praetor::runs {
 
 struct TransitionOutcome {
   orchestration::FlowRunDecision decision;
@@ -28,4 +28,4 @@ core::Result<TransitionOutcome> apply_flow_run_transition(store::Connection& c, 
 // OrchestrationResult JSON {state, status, details}.
 boost::json::object orchestration_result_json(const orchestration::FlowRunDecision& decision);
 
-}  // namespace praetor::api
+}  // namespace praetor::runs

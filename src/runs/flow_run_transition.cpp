@@ -1,6 +1,6 @@
-#include "api/flow_run_transition.h"
+#include "runs/flow_run_transition.h"
 
-#include "api/task_run_orchestration.h"
+#include "runs/task_run_transition.h"
 
 #include <algorithm>
 #include <set>
@@ -9,7 +9,7 @@
 #include "store/flow_repository.h"
 #include "store/flow_run_repository.h"
 
-namespace praetor::api {
+namespace praetor::runs {
 
 namespace json = boost::json;
 using core::State;
@@ -125,4 +125,4 @@ json::object orchestration_result_json(const orchestration::FlowRunDecision& d) 
           {"details", orchestration::details_to_json(d)}};
 }
 
-}  // namespace praetor::api
+}  // namespace praetor::runs

@@ -1,4 +1,4 @@
-#include "api/task_run_orchestration.h"
+#include "runs/task_run_transition.h"
 
 #include <random>
 
@@ -6,7 +6,7 @@
 #include "orchestration/task_policy.h"
 #include "store/task_run_repository.h"
 
-namespace praetor::api {
+namespace praetor::runs {
 
 namespace json = boost::json;
 using store::Connection;
@@ -100,4 +100,4 @@ core::Result<TaskRunCreateResult> create_task_run(Connection& c, core::TaskRunCr
   return TaskRunCreateResult{std::move(*updated), true};
 }
 
-}  // namespace praetor::api
+}  // namespace praetor::runs

@@ -1,7 +1,7 @@
 // Creating task runs and setting their states: loads what the pure task policy needs, runs
 // it, and writes its decision, all on the caller's write Connection (one transaction).
-// Shared by the task-run routes and by flow-run code that mirrors a subflow's state onto its
-// parent task run (Prefect's UpdateSubflowParentTask calls set_task_run_state with force).
+// Shared by the task-run routes and by the flow-run transition, which mirrors a subflow's
+// state onto its parent task run (Prefect's UpdateSubflowParentTask calls set_task_run_state with force).
 #pragma once
 
 #include <optional>
@@ -15,7 +15,7 @@
 #include "orchestration/set_state_status.h"
 #include "store/connection.h"
 
-namespace praetor::api {
+namespace praetor::runs {
 
 struct TaskRunSetStateResult {
   orchestration::SetStateStatus status;
@@ -43,4 +43,4 @@ struct TaskRunCreateResult {
 core::Result<TaskRunCreateResult> create_task_run(store::Connection& c, core::TaskRunCreate request,
                                                   core::Timestamp now);
 
-}  // namespace praetor::api
+}  // namespace praetor::runs
