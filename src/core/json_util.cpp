@@ -68,7 +68,7 @@ void append_double(std::string& out, double d) {
     out.push_back('.');
     out.append(digits, 1, std::string::npos);
   }
-  char exp_buf[8];
+  char exp_buf[16];
   std::snprintf(exp_buf, sizeof exp_buf, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
   out += exp_buf;
 }
@@ -113,6 +113,12 @@ std::string to_json_text(const json::value& v) {
   std::string out;
   append_json_text(out, v);
   return out;
+}
+
+Error invalid_request(json::array detail) {
+  Error e = Error::invalid("Invalid request received.");
+  e.detail = std::move(detail);
+  return e;
 }
 
 Error validation_error(json::array loc, std::string_view type, std::string_view msg,
@@ -164,10 +170,6 @@ void FieldReader::add_error(std::string_view key, std::string_view type, std::st
   self_.errors()->push_back(json::object{{"type", type}, {"loc", std::move(loc)}, {"msg", msg}, {"input", input}});
 }
 
-Error FieldReader::error() const {
-  Error e = Error::invalid("Invalid request received.");
-  e.detail = *self_.errors();
-  return e;
-}
+Error FieldReader::error() const { return invalid_request(*self_.errors()); }
 
 }  // namespace praetor::core

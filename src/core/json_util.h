@@ -26,6 +26,10 @@ namespace json = boost::json;
 // pydantic "json_invalid" error list.
 Result<json::value> parse_body(std::string_view body);
 
+// The 422 Error FastAPI answers for a request that failed validation: `detail` is the
+// list of pydantic-shaped entries.
+Error invalid_request(json::array detail);
+
 // A 422 Error with one pydantic-shaped entry.
 Error validation_error(json::array loc, std::string_view type, std::string_view msg,
                        const json::value& input);

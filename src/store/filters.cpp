@@ -34,7 +34,6 @@ using Node = core::JsonField;
 // SQL building.
 
 SqlCondition always() { return SqlCondition{"1=1", {}}; }
-SqlCondition never() { return SqlCondition{"1=0", {}}; }
 
 std::string json_list(const std::vector<std::string>& values) {
   json::array a;
@@ -517,11 +516,7 @@ bool only_filters_on_id(const Node& fr) {
   return has_any && !has_not_any;
 }
 
-core::Error errors_to_error(const json::array& errors) {
-  core::Error e = core::Error::invalid("Invalid request received.");
-  e.detail = errors;
-  return e;
-}
+core::Error errors_to_error(const json::array& errors) { return core::invalid_request(errors); }
 
 void append(SqlCondition& to, SqlCondition&& from) {
   for (auto& p : from.params) to.params.push_back(std::move(p));
