@@ -493,6 +493,8 @@ SqlCondition work_queue_filter(const Node& n) {
   return std::move(c).join(use_or);
 }
 
+constexpr const char* kFlowRunWithTaskRuns = "flow_run JOIN task_run ON task_run.flow_run_id = flow_run.id";
+
 // "EXISTS (SELECT 1 FROM <from> WHERE <link> AND (<cond>))".
 SqlCondition exists_where(const std::string& from, const std::string& link, SqlCondition cond) {
   cond.sql = "EXISTS (SELECT 1 FROM " + from + " WHERE " + link + " AND (" + cond.sql + "))";
@@ -518,8 +520,15 @@ bool only_filters_on_id(const Node& fr) {
 
 core::Error errors_to_error(const json::array& errors) { return core::invalid_request(errors); }
 
-void append(SqlCondition& to, SqlCondition&& from) {
-  for (auto& p : from.params) to.params.push_back(std::move(p));
+// EXISTS over `from` where `link` holds and every one of `conds` that is set holds; the
+// set ones are moved out.
+SqlCondition exists_all(const std::string& from, const std::string& link,
+                        std::initializer_list<std::optional<SqlCondition>*> conds) {
+  Conditions all;
+  for (auto* c : conds) {
+    if (*c) all.add(std::move(**c));
+  }
+  return exists_where(from, link, std::move(all).join());
 }
 
 }  // namespace
@@ -585,32 +594,16 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
       }
       if (flow_runs || task_runs) {
         // models/flows.py: EXISTS (flow_run [JOIN task_run] WHERE flow_run.flow_id = flow.id …).
-        SqlCondition e{"EXISTS (SELECT 1 FROM flow_run", {}};
-        if (task_runs) e.sql += " JOIN task_run ON task_run.flow_run_id = flow_run.id";
-        e.sql += " WHERE flow_run.flow_id = flow.id";
-        if (flow_runs) {
-          e.sql += " AND (" + flow_runs->sql + ")";
-          append(e, std::move(*flow_runs));
-        }
-        if (task_runs) {
-          e.sql += " AND (" + task_runs->sql + ")";
-          append(e, std::move(*task_runs));
-        }
-        e.sql += ")";
-        top.add(std::move(e));
+        top.add(exists_all(task_runs ? kFlowRunWithTaskRuns : "flow_run", "flow_run.flow_id = flow.id",
+                           {&flow_runs, &task_runs}));
       }
       break;
     case FilterRoot::kFlowRun:
       run_relations(flow_runs);
       if (flow_runs) top.add(std::move(*flow_runs));
-      if (flows) {
-        flows->sql = "EXISTS (SELECT 1 FROM flow WHERE flow.id = flow_run.flow_id AND (" + flows->sql + "))";
-        top.add(std::move(*flows));
-      }
+      if (flows) top.add(exists_where("flow", "flow.id = flow_run.flow_id", std::move(*flows)));
       if (task_runs) {
-        task_runs->sql =
-            "EXISTS (SELECT 1 FROM task_run WHERE task_run.flow_run_id = flow_run.id AND (" + task_runs->sql + "))";
-        top.add(std::move(*task_runs));
+        top.add(exists_where("task_run", "task_run.flow_run_id = flow_run.id", std::move(*task_runs)));
       }
       break;
     case FilterRoot::kTaskRun: {
@@ -625,19 +618,8 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
         break;
       }
       if (flow_runs || flows) {
-        SqlCondition e{"EXISTS (SELECT 1 FROM flow_run", {}};
-        if (flows) e.sql += " JOIN flow ON flow.id = flow_run.flow_id";
-        e.sql += " WHERE flow_run.id = task_run.flow_run_id";
-        if (flow_runs) {
-          e.sql += " AND (" + flow_runs->sql + ")";
-          append(e, std::move(*flow_runs));
-        }
-        if (flows) {
-          e.sql += " AND (" + flows->sql + ")";
-          append(e, std::move(*flows));
-        }
-        e.sql += ")";
-        top.add(std::move(e));
+        top.add(exists_all(flows ? "flow_run JOIN flow ON flow.id = flow_run.flow_id" : "flow_run",
+                           "flow_run.id = task_run.flow_run_id", {&flow_runs, &flows}));
       }
       break;
     }
@@ -645,19 +627,8 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
       if (deployments) top.add(std::move(*deployments));
       if (flows) top.add(exists_where("flow", "flow.id = deployment.flow_id", std::move(*flows)));
       if (flow_runs || task_runs) {
-        SqlCondition e{"EXISTS (SELECT 1 FROM flow_run", {}};
-        if (task_runs) e.sql += " JOIN task_run ON task_run.flow_run_id = flow_run.id";
-        e.sql += " WHERE flow_run.deployment_id = deployment.id";
-        if (flow_runs) {
-          e.sql += " AND (" + flow_runs->sql + ")";
-          append(e, std::move(*flow_runs));
-        }
-        if (task_runs) {
-          e.sql += " AND (" + task_runs->sql + ")";
-          append(e, std::move(*task_runs));
-        }
-        e.sql += ")";
-        top.add(std::move(e));
+        top.add(exists_all(task_runs ? kFlowRunWithTaskRuns : "flow_run", "flow_run.deployment_id = deployment.id",
+                           {&flow_runs, &task_runs}));
       }
       if (work_pools) {
         top.add(exists_where("work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id",
