@@ -97,8 +97,10 @@ core::Result<std::string> dump_postgres(const config::DatabaseUrl& url, const co
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return core::Error::internal("cannot create the backup folder " + dir + ": " + ec.message() + "; " + kSkipHint);
-  std::string target = dir + "/" + (url.name.empty() ? "praetor" : url.name) + "-v" + std::to_string(version) + "-" +
-                       utc_stamp() + ".dump";
+  std::string base = dir + "/" + (url.name.empty() ? "praetor" : url.name) + "-v" + std::to_string(version) + "-" +
+                     utc_stamp();
+  std::string target = base + ".dump";
+  for (int n = 2; std::filesystem::exists(target, ec); ++n) target = base + "-" + std::to_string(n) + ".dump";
   std::string errors = target + ".stderr";
 
   // Environment: the process's own, with the connection's parts overriding any PG* there.
@@ -170,7 +172,8 @@ core::Result<std::string> backup_database(Connection& c, const config::DatabaseU
   if (tuning.backup_dir_configured) {
     std::error_code ec;
     std::filesystem::create_directories(tuning.backup_dir, ec);
-    path = tuning.backup_dir + "/" + std::filesystem::path(path).filename().string();
+    path = sqlite_backup_path(tuning.backup_dir + "/" + std::filesystem::path(url.sqlite_path).filename().string(),
+                              version);
   }
   auto out = backup_sqlite(*lite, path);
   if (!out) return core::Error::internal(out.error().message + "; the schema was not changed; " + kSkipHint);
