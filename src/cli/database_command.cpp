@@ -118,7 +118,9 @@ void print_down_steps(const std::vector<store::Migration>& ms, int from, int to)
 
 void print_up_steps(const std::vector<store::Migration>& ms, int from, int to) {
   for (const auto& m : ms) {
-    if (m.version > from && m.version <= to) std::printf("-- migration %d (%s)\n%s\n", m.version, m.name.c_str(), m.sql.c_str());
+    if (m.version > from && m.version <= to) {
+      std::printf("-- migration %d (%s)\n%s\n", m.version, m.name.c_str(), m.sql.c_str());
+    }
   }
 }
 
@@ -226,7 +228,8 @@ int run_database_downgrade(const DatabaseCommandOptions& options) {
     int current = store::current_schema_version(*c);
     auto target = resolve_revision(*options.revision, current, store::newest_version(ms));
     if (!target || *target < 0) {
-      spdlog::error("--revision {}: not a version to downgrade to (N, base, -k; here 0..{})", *options.revision, current);
+      spdlog::error("--revision {}: not a version to downgrade to (N, base, -k; here 0..{})", *options.revision,
+                    current);
       return 2;
     }
     if (*target >= current) {

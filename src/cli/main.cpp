@@ -38,10 +38,12 @@ int main(int argc, char** argv) {
   auto* db_current = database->add_subcommand("current", "Show the schema version of the database and of this binary");
   auto* db_history = database->add_subcommand("history", "List the migrations and when each was applied");
   praetor::cli::DatabaseCommandOptions upgrade_options, downgrade_options, reset_options, stamp_options;
-  auto* db_upgrade = database->add_subcommand("upgrade", "Apply pending migrations (after a backup of a non-empty database)");
+  auto* db_upgrade =
+      database->add_subcommand("upgrade", "Apply pending migrations (after a backup of a non-empty database)");
   db_upgrade->add_flag("-y,--yes", upgrade_options.yes, "Do not ask for confirmation");
   db_upgrade->add_flag("--dry-run", upgrade_options.dry_run, "Print the SQL of the pending migrations instead");
-  db_upgrade->add_option("-r,--revision", upgrade_options.revision, "Upgrade only up to this version (N, +k; default head)");
+  db_upgrade->add_option("-r,--revision", upgrade_options.revision,
+                         "Upgrade only up to this version (N, +k; default head)");
   auto* db_downgrade =
       database->add_subcommand("downgrade", "Run down steps to an older schema version (after a backup)");
   db_downgrade->add_flag("-y,--yes", downgrade_options.yes, "Do not ask for confirmation");

@@ -101,5 +101,25 @@ TEST(Settings, PostgresFromParts) {
   EXPECT_EQ(t->database.password, "secret");
 }
 
+// Verifies the backup settings: on by default, dumps under PREFECT_HOME/backups, and the
+// command, folder and off switch from their PRAETOR_SERVER_DATABASE_BACKUP_* variables.
+TEST(Settings, BackupSettings) {
+  auto d = load_settings(env_of({{"PREFECT_HOME", "/data"}}));
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->database_tuning.backup_enabled);
+  EXPECT_EQ(d->database_tuning.backup_command, "");
+  EXPECT_EQ(d->database_tuning.backup_dir, "/data/backups");
+  EXPECT_FALSE(d->database_tuning.backup_dir_configured);
+  auto s = load_settings(env_of({{"PREFECT_HOME", "/data"},
+                                 {"PRAETOR_SERVER_DATABASE_BACKUP_ENABLED", "false"},
+                                 {"PRAETOR_SERVER_DATABASE_BACKUP_COMMAND", "pg_dump -Fp"},
+                                 {"PRAETOR_SERVER_DATABASE_BACKUP_DIR", "/backups"}}));
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->database_tuning.backup_enabled);
+  EXPECT_EQ(s->database_tuning.backup_command, "pg_dump -Fp");
+  EXPECT_EQ(s->database_tuning.backup_dir, "/backups");
+  EXPECT_TRUE(s->database_tuning.backup_dir_configured);
+}
+
 }  // namespace
 }  // namespace praetor::config

@@ -96,7 +96,9 @@ core::Result<std::string> dump_postgres(const config::DatabaseUrl& url, const co
   std::string dir = tuning.backup_dir.empty() ? "backups" : tuning.backup_dir;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return core::Error::internal("cannot create the backup folder " + dir + ": " + ec.message() + "; " + kSkipHint);
+  if (ec) {
+    return core::Error::internal("cannot create the backup folder " + dir + ": " + ec.message() + "; " + kSkipHint);
+  }
   std::string base = dir + "/" + (url.name.empty() ? "praetor" : url.name) + "-v" + std::to_string(version) + "-" +
                      utc_stamp();
   std::string target = base + ".dump";
@@ -140,7 +142,8 @@ core::Result<std::string> dump_postgres(const config::DatabaseUrl& url, const co
   if (rc != 0) {
     std::filesystem::remove(target, ec);
     std::filesystem::remove(errors, ec);
-    return core::Error::internal("cannot run the backup command `" + command + "`: " + std::strerror(rc) + "; " + kSkipHint);
+    return core::Error::internal("cannot run the backup command `" + command + "`: " + std::strerror(rc) + "; " +
+                                 kSkipHint);
   }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -156,8 +159,8 @@ core::Result<std::string> dump_postgres(const config::DatabaseUrl& url, const co
                                           : std::string("wrote nothing");
     return core::Error::internal("the backup command `" + command + "` " + how +
                                  (stderr_text.empty() ? "" : ": " + stderr_text) +
-                                 "; the schema was not changed. Fix the command (PRAETOR_SERVER_DATABASE_BACKUP_COMMAND) "
-                                 "or " + kSkipHint);
+                                 "; the schema was not changed. Fix the command "
+                                 "(PRAETOR_SERVER_DATABASE_BACKUP_COMMAND) or " + kSkipHint);
   }
   return target;
 }
@@ -184,7 +187,8 @@ BeforeMigrating backup_before_migrating(const config::DatabaseUrl& url, const co
   return [url, tuning](Connection& c, int from, int to) -> core::Status {
     if (from == 0) return core::Ok{};  // an empty database has nothing to lose
     if (!tuning.backup_enabled) {
-      spdlog::warn("changing the schema from version {} to {} without a backup (PRAETOR_SERVER_DATABASE_BACKUP_ENABLED=false)",
+      spdlog::warn("changing the schema from version {} to {} without a backup "
+                   "(PRAETOR_SERVER_DATABASE_BACKUP_ENABLED=false)",
                    from, to);
       return core::Ok{};
     }

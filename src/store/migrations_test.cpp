@@ -167,7 +167,9 @@ std::vector<std::string> expand_only_violations(const std::string& sql) {
     if (std::regex_search(stmt, std::regex(R"(\bDROP\b)"))) reasons.push_back("drops: " + stmt);
     if (std::regex_search(stmt, std::regex(R"(\bRENAME\b)"))) reasons.push_back("renames: " + stmt);
     if (std::regex_search(stmt, std::regex(R"(\bALTER\s+COLUMN\b)"))) reasons.push_back("alters a column: " + stmt);
-    if (std::regex_search(stmt, std::regex(R"(\bTRUNCATE\b|\bDELETE\s+FROM\b)"))) reasons.push_back("deletes rows: " + stmt);
+    if (std::regex_search(stmt, std::regex(R"(\bTRUNCATE\b|\bDELETE\s+FROM\b)"))) {
+      reasons.push_back("deletes rows: " + stmt);
+    }
     if (std::regex_search(stmt, std::regex(R"(\bCREATE\s+OR\s+REPLACE\b)"))) reasons.push_back("replaces: " + stmt);
     if (std::regex_search(stmt, std::regex(R"(^\s*ALTER\s+TABLE\b.*\bADD\b)"))) {
       bool not_null = std::regex_search(stmt, std::regex(R"(\bNOT\s+NULL\b)"));
@@ -183,7 +185,8 @@ TEST(Migrations, ExpandOnlyLintRecognisesContractSteps) {
   EXPECT_TRUE(expand_only_violations("CREATE TABLE t(a TEXT NOT NULL); CREATE INDEX i ON t(a);").empty());
   EXPECT_TRUE(expand_only_violations("ALTER TABLE t ADD COLUMN b TEXT;").empty());
   EXPECT_TRUE(expand_only_violations("ALTER TABLE t ADD COLUMN b INTEGER NOT NULL DEFAULT 0;").empty());
-  EXPECT_TRUE(expand_only_violations("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$; -- drop later").empty());
+  EXPECT_TRUE(
+      expand_only_violations("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$; -- drop later").empty());
   EXPECT_EQ(expand_only_violations("ALTER TABLE t ADD COLUMN b TEXT NOT NULL;").size(), 1u);
   EXPECT_EQ(expand_only_violations("DROP TABLE t;").size(), 1u);
   EXPECT_EQ(expand_only_violations("ALTER TABLE t RENAME COLUMN a TO b;").size(), 1u);
@@ -252,8 +255,9 @@ TEST(Migrations, RefusesANewerSchemaBehindAContractMigration) {
 // their floor, and an unknown newer row without one is refused (strict by default).
 TEST(Migrations, OlderVersionTableGainsFloors) {
   SqliteConnection c(temp_db("old_table"), true);
-  c.exec("CREATE TABLE praetor_schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL "
-         "DEFAULT 'x'); CREATE TABLE a(x); INSERT INTO praetor_schema_version(version, name) VALUES (1, '0001_a')");
+  c.exec("CREATE TABLE praetor_schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+         "applied_at TEXT NOT NULL DEFAULT 'x'); CREATE TABLE a(x); "
+         "INSERT INTO praetor_schema_version(version, name) VALUES (1, '0001_a')");
   std::vector<Migration> ms = {{1, "0001_a", "CREATE TABLE a(x)", "DROP TABLE a"},
                                {2, "0002_b", "CREATE TABLE b(x)", "DROP TABLE b"}};
   ASSERT_TRUE(apply_migrations(c, ms));
@@ -270,7 +274,8 @@ TEST(Migrations, OlderVersionTableGainsFloors) {
 // that stamp records a version without running anything.
 TEST(Migrations, RevertAndStamp) {
   SqliteConnection c(temp_db("revert_stamp"), true);
-  std::vector<Migration> ms = {{1, "0001_a", "CREATE TABLE a(x)", ""}, {2, "0002_b", "CREATE TABLE b(x)", "DROP TABLE b"}};
+  std::vector<Migration> ms = {{1, "0001_a", "CREATE TABLE a(x)", ""},
+                               {2, "0002_b", "CREATE TABLE b(x)", "DROP TABLE b"}};
   ASSERT_TRUE(apply_migrations(c, ms));
   auto to1 = revert_migrations(c, ms, 1);
   ASSERT_TRUE(to1);
