@@ -233,7 +233,7 @@ struct RunFixture : Fixture {
 // Verifies the cancellation cleanup as upstream: the open task runs of a cancelled flow run
 // are cancelled (a finished one is left alone); its subflows become Cancelled (no
 // deployment) or Cancelling (deployment: the worker tears it down); a second pass changes
-// nothing; the runs of a flow run that is still running are untouched.
+// nothing new; the runs of a flow run that is still running are untouched.
 TEST(CancellationCleanup, CancelsChildTaskRunsAndSubflows) {
   RunFixture fx;
   auto parent = fx.flow_run(RunFixture::state(core::StateType::kRunning));
@@ -261,9 +261,15 @@ TEST(CancellationCleanup, CancelsChildTaskRunsAndSubflows) {
   EXPECT_EQ(fx.read_flow_run(dep_subflow).state->type, core::StateType::kCancelling);
   EXPECT_EQ(fx.read_flow_run(other).state->type, core::StateType::kRunning);
 
+  // The Cancelling subflow's state was mirrored onto its parent task run (as upstream), so
+  // the next pass cancels that task run again; the subflow itself is left to its worker.
+  EXPECT_EQ(fx.task_state(dep_task), "CANCELLING");
+  cleanup.run_once();
+  EXPECT_EQ(cleanup.last_pass().task_runs, 1);
+  EXPECT_EQ(cleanup.last_pass().subflow_runs, 0);
+  EXPECT_EQ(fx.task_state(dep_task), "CANCELLED");
   cleanup.run_once();
   EXPECT_EQ(cleanup.last_pass().task_runs, 0);
-  EXPECT_EQ(cleanup.last_pass().subflow_runs, 0);
 }
 
 // Verifies that task runs of a flow run cancelled more than a day ago are not revisited.
