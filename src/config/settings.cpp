@@ -124,6 +124,14 @@ core::Result<core::Ok> load_service_settings(const Getenv& getenv, ServiceSettin
   boolean("FOREMAN_ENABLED", s.foreman_enabled);
   seconds("FOREMAN_LOOP_SECONDS", s.foreman_loop_seconds);
   seconds("FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS", s.foreman_inactivity_seconds);
+  boolean("CANCELLATION_CLEANUP_ENABLED", s.cancellation_cleanup_enabled);
+  seconds("CANCELLATION_CLEANUP_LOOP_SECONDS", s.cancellation_cleanup_loop_seconds);
+  seconds("CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS", s.cancellation_cleanup_cancelling_timeout_seconds);
+  boolean("PAUSE_EXPIRATIONS_ENABLED", s.pause_expirations_enabled);
+  seconds("PAUSE_EXPIRATIONS_LOOP_SECONDS", s.pause_expirations_loop_seconds);
+  if (!error && s.cancellation_cleanup_cancelling_timeout_seconds <= 0) {
+    error = core::Error::invalid("PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS must be > 0");
+  }
   if (error) return *error;
   return core::Ok{};
 }

@@ -59,6 +59,11 @@ struct ServiceSettings {
   bool foreman_enabled = true;
   double foreman_loop_seconds = 15;
   double foreman_inactivity_seconds = 60;  // queues/deployments not polled → NOT_READY
+  bool cancellation_cleanup_enabled = true;
+  double cancellation_cleanup_loop_seconds = 20;
+  double cancellation_cleanup_cancelling_timeout_seconds = 300;  // Cancelling longer → Cancelled
+  bool pause_expirations_enabled = true;
+  double pause_expirations_loop_seconds = 5;
 };
 
 struct Settings {

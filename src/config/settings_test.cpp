@@ -37,6 +37,30 @@ TEST(Settings, PrefectNames) {
   EXPECT_EQ(s->database.sqlite_path, "/data/x.db");
 }
 
+// Verifies the cancellation-cleanup and pause-expiration services read Prefect's names
+// (and the legacy PREFECT_API_SERVICES_ ones), with Prefect's defaults otherwise.
+TEST(Settings, CancellationCleanupAndPauseExpirationNames) {
+  auto d = load_settings(env_of({}));
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->services.cancellation_cleanup_enabled);
+  EXPECT_EQ(d->services.cancellation_cleanup_loop_seconds, 20);
+  EXPECT_EQ(d->services.cancellation_cleanup_cancelling_timeout_seconds, 300);
+  EXPECT_TRUE(d->services.pause_expirations_enabled);
+  EXPECT_EQ(d->services.pause_expirations_loop_seconds, 5);
+  auto s = load_settings(env_of({{"PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_ENABLED", "false"},
+                                 {"PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_LOOP_SECONDS", "2.5"},
+                                 {"PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS", "60"},
+                                 {"PREFECT_API_SERVICES_PAUSE_EXPIRATIONS_ENABLED", "false"},
+                                 {"PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_LOOP_SECONDS", "1"}}));
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->services.cancellation_cleanup_enabled);
+  EXPECT_EQ(s->services.cancellation_cleanup_loop_seconds, 2.5);
+  EXPECT_EQ(s->services.cancellation_cleanup_cancelling_timeout_seconds, 60);
+  EXPECT_FALSE(s->services.pause_expirations_enabled);
+  EXPECT_EQ(s->services.pause_expirations_loop_seconds, 1);
+  EXPECT_FALSE(load_settings(env_of({{"PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS", "0"}})));
+}
+
 // Verifies a bad value is refused with the variable's name in the message.
 TEST(Settings, BadPortNamesVariable) {
   auto s = load_settings(env_of({{"PREFECT_SERVER_API_PORT", "http"}}));

@@ -1,7 +1,9 @@
 #include "services/services.h"
 
+#include "services/cancellation_cleanup.h"
 #include "services/foreman.h"
 #include "services/late_runs.h"
+#include "services/pause_expirations.h"
 #include "services/scheduler.h"
 
 namespace praetor::services {
@@ -14,6 +16,10 @@ void add_enabled_services(ServiceRunner& runner, const config::ServiceSettings& 
   }
   if (settings.late_runs_enabled) runner.add(std::make_unique<LateRuns>(settings, db, clock, events));
   if (settings.foreman_enabled) runner.add(std::make_unique<Foreman>(settings, db, clock));
+  if (settings.cancellation_cleanup_enabled) {
+    runner.add(std::make_unique<CancellationCleanup>(settings, db, clock, events));
+  }
+  if (settings.pause_expirations_enabled) runner.add(std::make_unique<PauseExpirations>(settings, db, clock, events));
 }
 
 }  // namespace praetor::services

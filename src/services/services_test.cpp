@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
 #include "core/uuid.h"
+#include "runs/flow_run_transition.h"
+#include "runs/task_run_transition.h"
+#include "services/cancellation_cleanup.h"
 #include "services/foreman.h"
 #include "services/late_runs.h"
+#include "services/pause_expirations.h"
 #include "services/scheduler.h"
 #include "store/deployment_repository.h"
 #include "store/flow_repository.h"
@@ -137,6 +141,193 @@ TEST(LateRuns, MarksOnlyOverdueScheduledRuns) {
   EXPECT_EQ(*runs[1].state_name, "Scheduled");
   late.run_once();
   EXPECT_EQ(late.last_marked(), 0);
+}
+
+// Flow runs and task runs in given states, for the cancellation and pause services.
+struct RunFixture : Fixture {
+  std::string flow_id;
+
+  RunFixture() {
+    auto r = tmp.db().write<std::string>([&](Connection& c) -> core::Result<std::string> {
+      core::Flow f;
+      f.id = core::new_uuid4();
+      f.created = f.updated = clock.now();
+      f.name = "runs";
+      return store::flows::get_or_create(c, f).flow.id;
+    });
+    flow_id = *r;
+  }
+
+  static core::State state(core::StateType type, json::object details = {}) {
+    core::State s;
+    s.type = type;
+    s.name = core::default_state_name(type);
+    s.state_details = std::move(details);
+    return s;
+  }
+
+  // A flow run (a subflow of `parent_task_run_id` when given) forced into `initial`.
+  std::string flow_run(core::State initial, std::optional<std::string> parent_task_run_id = std::nullopt,
+                       std::optional<std::string> deployment_id = std::nullopt) {
+    auto r = tmp.db().write<std::string>([&](Connection& c) -> core::Result<std::string> {
+      core::FlowRun run;
+      run.id = core::new_uuid4();
+      run.created = run.updated = clock.now();
+      run.name = "run-" + run.id.substr(0, 6);
+      run.flow_id = flow_id;
+      run.parent_task_run_id = parent_task_run_id;
+      run.deployment_id = deployment_id;
+      store::flow_runs::create(c, run);
+      auto stored = store::flow_runs::read(c, run.id);
+      auto out = runs::apply_flow_run_transition(c, *stored, std::move(initial), true, clock.now());
+      if (!out) return out.error();
+      return run.id;
+    });
+    EXPECT_TRUE(r) << r.error().message;
+    return *r;
+  }
+
+  void force_flow_state(const std::string& id, core::State s) {
+    auto r = tmp.db().write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+      auto stored = store::flow_runs::read(c, id);
+      auto out = runs::apply_flow_run_transition(c, *stored, std::move(s), true, clock.now());
+      if (!out) return out.error();
+      return core::Ok{};
+    });
+    ASSERT_TRUE(r);
+  }
+
+  // A task run of `flow_run_id` in `initial`.
+  std::string task_run(const std::string& flow_run_id, const std::string& key, core::State initial) {
+    auto r = tmp.db().write<std::string>([&](Connection& c) -> core::Result<std::string> {
+      auto create = core::parse_task_run_create(
+          json::object{{"flow_run_id", flow_run_id}, {"task_key", key}, {"dynamic_key", "0"}, {"name", key}},
+          clock.now());
+      if (!create) return create.error();
+      auto made = runs::create_task_run(c, std::move(*create), clock.now());
+      if (!made) return made.error();
+      auto set = runs::set_task_run_state(c, made->run.id, std::move(initial), true, clock.now());
+      if (!set) return set.error();
+      return made->run.id;
+    });
+    EXPECT_TRUE(r) << r.error().message;
+    return *r;
+  }
+
+  core::FlowRun read_flow_run(const std::string& id) {
+    return **tmp.db().read<std::optional<core::FlowRun>>(
+        [&](Connection& c) -> core::Result<std::optional<core::FlowRun>> { return store::flow_runs::read(c, id); });
+  }
+
+  std::string task_state(const std::string& id) {
+    return *tmp.db().read<std::string>([&](Connection& c) -> core::Result<std::string> {
+      auto& st = c.prepare("SELECT state_type FROM task_run WHERE id = ?1");
+      st.bind(1, id);
+      std::string out = st.step() ? st.column_text(0) : "";
+      st.reset();
+      return out;
+    });
+  }
+};
+
+// Verifies the cancellation cleanup as upstream: the open task runs of a cancelled flow run
+// are cancelled (a finished one is left alone); its subflows become Cancelled (no
+// deployment) or Cancelling (deployment: the worker tears it down); a second pass changes
+// nothing new; the runs of a flow run that is still running are untouched.
+TEST(CancellationCleanup, CancelsChildTaskRunsAndSubflows) {
+  RunFixture fx;
+  auto parent = fx.flow_run(RunFixture::state(core::StateType::kRunning));
+  auto open_task = fx.task_run(parent, "open", RunFixture::state(core::StateType::kRunning));
+  auto done_task = fx.task_run(parent, "done", RunFixture::state(core::StateType::kCompleted));
+  auto sub_task = fx.task_run(parent, "sub", RunFixture::state(core::StateType::kRunning));
+  auto dep_task = fx.task_run(parent, "dep", RunFixture::state(core::StateType::kRunning));
+  auto subflow = fx.flow_run(RunFixture::state(core::StateType::kRunning), sub_task);
+  auto dep_subflow = fx.flow_run(RunFixture::state(core::StateType::kRunning), dep_task, core::new_uuid4());
+  auto other = fx.flow_run(RunFixture::state(core::StateType::kRunning));
+  auto other_task = fx.task_run(other, "t", RunFixture::state(core::StateType::kRunning));
+  fx.clock.advance(std::chrono::seconds(5));
+  fx.force_flow_state(parent, RunFixture::state(core::StateType::kCancelled));
+
+  CancellationCleanup cleanup(fx.settings, fx.tmp.db(), fx.clock, nullptr);
+  cleanup.run_once();
+  EXPECT_EQ(cleanup.last_pass().task_runs, 3);
+  EXPECT_EQ(cleanup.last_pass().subflow_runs, 2);
+  EXPECT_EQ(fx.task_state(open_task), "CANCELLED");
+  EXPECT_EQ(fx.task_state(done_task), "COMPLETED");
+  EXPECT_EQ(fx.task_state(other_task), "RUNNING");
+  auto sub = fx.read_flow_run(subflow);
+  EXPECT_EQ(sub.state->type, core::StateType::kCancelled);
+  EXPECT_EQ(*sub.state->message, "The parent flow run was cancelled.");
+  EXPECT_EQ(fx.read_flow_run(dep_subflow).state->type, core::StateType::kCancelling);
+  EXPECT_EQ(fx.read_flow_run(other).state->type, core::StateType::kRunning);
+
+  // The Cancelling subflow's state was mirrored onto its parent task run (as upstream), so
+  // the next pass cancels that task run again; the subflow itself is left to its worker.
+  EXPECT_EQ(fx.task_state(dep_task), "CANCELLING");
+  cleanup.run_once();
+  EXPECT_EQ(cleanup.last_pass().task_runs, 1);
+  EXPECT_EQ(cleanup.last_pass().subflow_runs, 0);
+  EXPECT_EQ(fx.task_state(dep_task), "CANCELLED");
+  cleanup.run_once();
+  EXPECT_EQ(cleanup.last_pass().task_runs, 0);
+}
+
+// Verifies that task runs of a flow run cancelled more than a day ago are not revisited.
+TEST(CancellationCleanup, IgnoresFlowRunsCancelledOverADayAgo) {
+  RunFixture fx;
+  auto parent = fx.flow_run(RunFixture::state(core::StateType::kRunning));
+  auto task = fx.task_run(parent, "t", RunFixture::state(core::StateType::kRunning));
+  fx.force_flow_state(parent, RunFixture::state(core::StateType::kCancelled));
+  fx.clock.advance(std::chrono::hours(25));
+  CancellationCleanup cleanup(fx.settings, fx.tmp.db(), fx.clock, nullptr);
+  cleanup.run_once();
+  EXPECT_EQ(cleanup.last_pass().task_runs, 0);
+  EXPECT_EQ(fx.task_state(task), "RUNNING");
+}
+
+// Verifies the Cancelling timeout: a run Cancelling for longer than
+// cancelling_timeout_seconds is proposed Cancelled; a younger one is left to its worker.
+TEST(CancellationCleanup, TimesOutLongCancellingRuns) {
+  RunFixture fx;
+  fx.settings.cancellation_cleanup_cancelling_timeout_seconds = 300;
+  auto old_run = fx.flow_run(RunFixture::state(core::StateType::kRunning));
+  fx.force_flow_state(old_run, RunFixture::state(core::StateType::kCancelling));
+  fx.clock.advance(std::chrono::seconds(200));
+  auto young_run = fx.flow_run(RunFixture::state(core::StateType::kRunning));
+  fx.force_flow_state(young_run, RunFixture::state(core::StateType::kCancelling));
+  fx.clock.advance(std::chrono::seconds(101));
+  CancellationCleanup cleanup(fx.settings, fx.tmp.db(), fx.clock, nullptr);
+  cleanup.run_once();
+  EXPECT_EQ(cleanup.last_pass().timed_out, 1);
+  auto old_state = *fx.read_flow_run(old_run).state;
+  EXPECT_EQ(old_state.type, core::StateType::kCancelled);
+  EXPECT_EQ(*old_state.message, "Flow run cancellation timed out; marked this flow run as Cancelled.");
+  EXPECT_EQ(fx.read_flow_run(young_run).state->type, core::StateType::kCancelling);
+}
+
+// Verifies pause expiration: a Paused run past its pause_timeout is forced to Failed with
+// upstream's message; a run paused until later, and a Paused run without a timeout, stay.
+TEST(PauseExpirations, FailsOnlyExpiredPauses) {
+  RunFixture fx;
+  auto expired = fx.flow_run(RunFixture::state(core::StateType::kRunning));
+  fx.force_flow_state(expired, RunFixture::state(core::StateType::kPaused,
+                                                 json::object{{"pause_timeout", "2026-03-01T00:00:30Z"}}));
+  auto later = fx.flow_run(RunFixture::state(core::StateType::kRunning));
+  fx.force_flow_state(later, RunFixture::state(core::StateType::kPaused,
+                                               json::object{{"pause_timeout", "2026-03-01T01:00:00Z"}}));
+  auto no_timeout = fx.flow_run(RunFixture::state(core::StateType::kRunning));
+  fx.force_flow_state(no_timeout, RunFixture::state(core::StateType::kPaused));
+  PauseExpirations pauses(fx.settings, fx.tmp.db(), fx.clock, nullptr);
+  pauses.run_once();
+  EXPECT_EQ(pauses.last_failed(), 0);
+  fx.clock.set(at("2026-03-01T00:00:31Z"));
+  pauses.run_once();
+  EXPECT_EQ(pauses.last_failed(), 1);
+  auto failed = *fx.read_flow_run(expired).state;
+  EXPECT_EQ(failed.type, core::StateType::kFailed);
+  EXPECT_EQ(*failed.message, "The flow was paused and never resumed.");
+  EXPECT_EQ(fx.read_flow_run(later).state->type, core::StateType::kPaused);
+  EXPECT_EQ(fx.read_flow_run(no_timeout).state->type, core::StateType::kPaused);
 }
 
 // Verifies that the foreman turns a silent worker OFFLINE and its pool NOT_READY.
