@@ -2,7 +2,7 @@
 // flow/deployment name), update, delete, filter/count/paginate, schedules, pause/resume,
 // create_flow_run, and the runner's poll /deployments/get_scheduled_flow_runs.
 #include "api/deployment_support.h"
-#include "runs/flow_run_transition.h"
+#include "runs/flow_run_creation.h"
 #include "api/list_request.h"
 #include "api/routes.h"
 #include "core/json_util.h"
@@ -14,8 +14,6 @@
 #include "store/work_pool_repository.h"
 
 namespace praetor::api {
-
-using runs::apply_flow_run_transition;
 
 namespace json = boost::json;
 using store::Connection;
@@ -431,12 +429,6 @@ core::Result<Response> set_paused(ApiContext& ctx, const std::string& id, bool p
   return json_response(200, nullptr);
 }
 
-struct CreatedRun {
-  core::FlowRun run;
-  bool created = false;
-  std::optional<events::Event> event;
-};
-
 core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req, const std::string& id) {
   json::value body = json::object{};
   if (!req.body.empty()) {
@@ -455,7 +447,7 @@ core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req, cons
   auto parsed = core::parse_flow_run_create(with_flow, now);
   if (!parsed) return parsed.error();
   const json::object& b = body.as_object();
-  auto result = ctx.db.write<CreatedRun>([&](Connection& c) -> core::Result<CreatedRun> {
+  auto result = ctx.db.write<runs::CreatedFlowRun>([&](Connection& c) -> core::Result<runs::CreatedFlowRun> {
     auto d = store::deployments::read(c, id);
     if (!d) return core::Error::not_found(kNotFound);
     core::FlowRun run = parsed->run;
@@ -506,18 +498,7 @@ core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req, cons
       initial.name = "Scheduled";
       initial.state_details["scheduled_time"] = core::format_timestamp(now);
     }
-    auto created = store::flow_runs::create(c, run);
-    CreatedRun out;
-    out.created = created.created;
-    if (created.created) {
-      auto outcome = apply_flow_run_transition(c, created.run, initial, true, now);
-      if (!outcome) return outcome.take_error();
-      out.event = std::move(outcome->event);
-    }
-    auto stored = store::flow_runs::read(c, created.run.id);
-    if (!stored) return core::Error::internal("flow run vanished during create");
-    out.run = std::move(*stored);
-    return out;
+    return runs::create_flow_run(c, run, std::move(initial), now);
   });
   if (!result) return result.error();
   if (result->event) ctx.events.publish(std::vector<events::Event>{std::move(*result->event)});

@@ -1,7 +1,9 @@
 // /api/flow_runs routes (Prefect's api/flow_runs.py): create, read, update, delete, labels,
-// filter/count/paginate, set_state and resume. Every state change goes through apply_flow_run_transition in one
-// database write; its event is published after the commit.
+// filter/count/paginate, set_state and resume. Creation goes through runs::create_flow_run,
+// every later state change through apply_flow_run_transition, each in one database write;
+// the event is published after the commit.
 #include "api/deployment_support.h"
+#include "runs/flow_run_creation.h"
 #include "runs/flow_run_transition.h"
 #include "api/list_routes.h"
 #include "api/routes.h"
@@ -30,12 +32,6 @@ void publish(ApiContext& ctx, std::optional<events::Event> event) {
   if (event) ctx.events.publish(std::vector<events::Event>{std::move(*event)});
 }
 
-struct Created {
-  core::FlowRun run;
-  bool created = false;
-  std::optional<events::Event> event;
-};
-
 core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req) {
   auto body = core::parse_body(req.body);
   if (!body) return body.error();
@@ -52,7 +48,7 @@ core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req) {
     initial.type = core::StateType::kPending;
     initial.name = "Pending";
   }
-  auto result = ctx.db.write<Created>([&](Connection& c) -> core::Result<Created> {
+  auto result = ctx.db.write<runs::CreatedFlowRun>([&](Connection& c) -> core::Result<runs::CreatedFlowRun> {
     if (run.work_pool_name) {
       auto queue = resolve_work_queue(c, *run.work_pool_name, run.work_queue_name, false, now);
       if (!queue) return queue.error();
@@ -67,19 +63,7 @@ core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req) {
       for (const auto& kv : run.labels) labels[kv.key()] = kv.value();
       run.labels = std::move(labels);
     }
-    auto created = store::flow_runs::create(c, run);
-    Created out;
-    out.created = created.created;
-    if (created.created) {
-      // The initial state is orchestrated with force=True.
-      auto outcome = apply_flow_run_transition(c, created.run, initial, true, now);
-      if (!outcome) return outcome.take_error();
-      out.event = std::move(outcome->event);
-    }
-    auto stored = store::flow_runs::read(c, created.run.id);
-    if (!stored) return core::Error::internal("flow run vanished during create");
-    out.run = std::move(*stored);
-    return out;
+    return runs::create_flow_run(c, run, initial, now);
   });
   if (!result) return result.error();
   publish(ctx, std::move(result->event));
