@@ -2,6 +2,8 @@
 // filter/count/paginate, set_state and resume. Creation goes through runs::create_flow_run,
 // every later state change through apply_flow_run_transition, each in one database write;
 // the event is published after the commit.
+#include <regex>
+
 #include "api/deployment_support.h"
 #include "runs/flow_run_creation.h"
 #include "runs/flow_run_transition.h"
@@ -27,6 +29,20 @@ namespace {
 constexpr const char* kNotFound = "Flow run not found";
 
 std::string object_not_found(const std::string& id) { return "Flow run with id " + id + " not found"; }
+
+// The transition's request-level inputs: the client's version as Prefect's server parses it
+// from the User-Agent ("prefect/3.9.1 (API 0.8.4)"), and the concurrency settings.
+runs::TransitionContext transition_context(const ApiContext& ctx, const Request& req) {
+  static const std::regex kUserAgent(R"(^prefect/(\d+\.\d+\.\d+(?:[a-z.+0-9]+)?) \(API \S+\)$)");
+  runs::TransitionContext out;
+  if (auto agent = req.header("user-agent")) {
+    std::smatch m;
+    if (std::regex_match(*agent, m, kUserAgent)) out.client_version = m[1].str();
+  }
+  out.concurrency.slot_wait_seconds = ctx.settings.deployment_concurrency_slot_wait_seconds;
+  out.concurrency.initial_lease_seconds = ctx.settings.initial_deployment_lease_seconds;
+  return out;
+}
 
 void publish(ApiContext& ctx, std::optional<events::Event> event) {
   if (event) ctx.events.publish(std::vector<events::Event>{std::move(*event)});
@@ -151,11 +167,12 @@ core::Result<Response> set_state(ApiContext& ctx, const Request& req, const std:
     }
   }
   if (!r.ok()) return r.error();
+  const runs::TransitionContext context = transition_context(ctx, req);
   auto outcome = ctx.db.write<TransitionOutcome>([&](Connection& c) -> core::Result<TransitionOutcome> {
     store::flow_runs::lock_for_update(c, id);
     auto run = store::flow_runs::read(c, id);
     if (!run) return core::Error::object_not_found(object_not_found(id));
-    return apply_flow_run_transition(c, *run, *proposed, force, now);
+    return apply_flow_run_transition(c, *run, *proposed, force, now, context);
   });
   if (!outcome) return outcome.error();
   publish(ctx, std::move(outcome->event));
@@ -177,6 +194,7 @@ core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::st
     if (!r.ok()) return r.error();
   }
   auto now = ctx.clock.now();
+  const runs::TransitionContext context = transition_context(ctx, req);
   auto outcome = ctx.db.write<TransitionOutcome>([&](Connection& c) -> core::Result<TransitionOutcome> {
     store::flow_runs::lock_for_update(c, id);
     auto run = store::flow_runs::read(c, id);
@@ -205,7 +223,7 @@ core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::st
       proposed.type = core::StateType::kRunning;
       proposed.name = "Running";
     }
-    return apply_flow_run_transition(c, *run, std::move(proposed), false, now);
+    return apply_flow_run_transition(c, *run, std::move(proposed), false, now, context);
   });
   if (!outcome) return outcome.error();
   publish(ctx, std::move(outcome->event));

@@ -278,4 +278,52 @@ int reclaim_expired_leases(Connection& c, core::Timestamp now, int max_leases) {
   return static_cast<int>(expired.size());
 }
 
+std::optional<Limit> read_for_update(Connection& c, const std::string& id, core::Timestamp now) {
+  auto& st = c.prepare("SELECT " + columns(c.dialect()) + " FROM concurrency_limit_v2 WHERE id = ?2" +
+                       sql::for_update(c.dialect()));
+  st.bind(1, core::to_micros(now)).bind(2, id);
+  if (!st.step()) return std::nullopt;
+  Limit l = limit_from_row(st);
+  st.reset();
+  return l;
+}
+
+void take_slot_with_lease(Connection& c, const std::string& limit_id, const std::string& lease_id,
+                          double lease_seconds, const json::value& holder, core::Timestamp now) {
+  const int64_t now_us = core::to_micros(now);
+  auto& st = c.prepare("UPDATE concurrency_limit_v2 SET active_slots = " + decayed_active_sql(c.dialect()) +
+                       " + 1, denied_slots = " + decayed_denied_sql(c.dialect()) +
+                       ", updated = ?1 WHERE id = ?2 AND active = 1");
+  st.bind(1, now_us).bind(2, limit_id).run();
+  json::object metadata{{"slots", 1}};
+  if (!holder.is_null()) metadata["holder"] = holder;
+  auto& ins = c.prepare(
+      "INSERT INTO concurrency_lease(id, created, expiration, resource_ids, slots, metadata) "
+      "VALUES (?1, ?2, ?3, ?4, 1, ?5)");
+  ins.bind(1, lease_id)
+      .bind(2, now_us)
+      .bind(3, now_us + static_cast<int64_t>(lease_seconds * 1e6))
+      .bind(4, json_list({limit_id}))
+      .bind(5, json::serialize(metadata))
+      .run();
+}
+
+void free_slots(Connection& c, const std::vector<std::string>& ids, int64_t slots, core::Timestamp now) {
+  decrement(c, ids, slots, std::nullopt, now);
+}
+
+bool revoke_lease(Connection& c, const std::string& lease_id) {
+  auto& del = c.prepare("DELETE FROM concurrency_lease WHERE id = ?1");
+  del.bind(1, lease_id).run();
+  return c.changes() > 0;
+}
+
+bool lease_is_live(Connection& c, const std::string& lease_id, core::Timestamp now) {
+  auto& st = c.prepare("SELECT 1 FROM concurrency_lease WHERE id = ?1 AND expiration > ?2");
+  st.bind(1, lease_id).bind(2, core::to_micros(now));
+  bool live = st.step();
+  st.reset();
+  return live;
+}
+
 }  // namespace praetor::store::concurrency
