@@ -76,13 +76,19 @@ void decrement(Connection& c, const std::vector<std::string>& ids, int64_t slots
   if (occupancy_seconds && *occupancy_seconds > 0 && slots > 0) {
     per_slot = std::max(*occupancy_seconds / static_cast<double>(slots), kMinOccupancySecondsPerSlot);
   }
+  // Without an occupancy sample the average stays (a NULL parameter would also leave its
+  // type undeterminable for PostgreSQL).
+  std::string average = per_slot ? ", avg_slot_occupancy_seconds = CASE WHEN \"limit\" <= 0 THEN avg_slot_occupancy_seconds "
+                                   "ELSE avg_slot_occupancy_seconds + ?4 / (\"limit\" * 2.0) - avg_slot_occupancy_seconds / "
+                                   "(\"limit\" * 2.0) END"
+                                 : "";
   auto& st = c.prepare(
       "UPDATE concurrency_limit_v2 SET active_slots = " + sql::greatest(c.dialect(), "0", decayed_active_sql(c.dialect()) + " - ?2") +
-      ", denied_slots = " + decayed_denied_sql(c.dialect()) +
-      ", avg_slot_occupancy_seconds = CASE WHEN ?3 IS NULL OR \"limit\" <= 0 THEN avg_slot_occupancy_seconds "
-      "ELSE avg_slot_occupancy_seconds + ?3 / (\"limit\" * 2.0) - avg_slot_occupancy_seconds / (\"limit\" * 2.0) END, "
-      "updated = ?1 WHERE id IN (SELECT value FROM json_each(?4)) AND active = 1");
-  st.bind(1, core::to_micros(now)).bind(2, slots).bind(3, per_slot).bind(4, json_list(ids)).run();
+      ", denied_slots = " + decayed_denied_sql(c.dialect()) + average +
+      ", updated = ?1 WHERE id IN (SELECT value FROM json_each(?3)) AND active = 1");
+  st.bind(1, core::to_micros(now)).bind(2, slots).bind(3, json_list(ids));
+  if (per_slot) st.bind(4, *per_slot);
+  st.run();
 }
 
 const char* where_id_or_name(bool is_id) { return is_id ? "id = ?2" : "name = ?2"; }

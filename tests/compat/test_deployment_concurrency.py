@@ -121,6 +121,35 @@ def test_pending_takes_the_slot_and_the_next_run_is_enqueued_or_cancelled():
     run(scenario("CANCEL_NEW"))
 
 
+def test_client_without_a_prefect_version_keeps_the_slot_until_the_run_ends(api_url):
+    # No Prefect User-Agent: the client is taken as too old to renew leases, so the lease is
+    # revoked at RUNNING and the slot is freed from the limit when the run finishes.
+    with httpx.Client(base_url=api_url, timeout=10) as c:
+        flow_id = c.post("/flows/", json={"name": f"dconc-{uuid.uuid4().hex[:6]}"}).json()["id"]
+        d = c.post("/deployments/", json={"name": "old-client", "flow_id": flow_id, "concurrency_limit": 1}).json()
+        run_id = c.post(f"/deployments/{d['id']}/create_flow_run", json={}).json()["id"]
+
+        def slots():
+            return c.get(f"/deployments/{d['id']}").json()["global_concurrency_limit"]["active_slots"]
+
+        def propose(type_, name):
+            r = c.post(f"/flow_runs/{run_id}/set_state", json={"state": {"type": type_, "name": name}})
+            assert r.status_code in (200, 201), r.text
+            return r.json()
+
+        pending = propose("PENDING", "Pending")
+        assert pending["status"] == "ACCEPT"
+        lease = pending["state"]["state_details"]["deployment_concurrency_lease_id"]
+        assert lease is not None and slots() == 1
+        running = propose("RUNNING", "Running")
+        assert running["status"] == "ACCEPT"
+        assert running["state"]["state_details"]["deployment_concurrency_lease_id"] == lease
+        assert c.post(f"/v2/concurrency_limits/leases/{lease}/renew", json={"lease_duration": 60}).status_code == 410
+        assert slots() == 1
+        assert propose("COMPLETED", "Completed")["status"] == "ACCEPT"
+        assert slots() == 0
+
+
 def test_concurrency_limit_of_one_holds_the_second_run_back(tmp_path, dedicated_server):
     # A short AwaitingConcurrencySlot delay so the held run is retried quickly.
     srv = dedicated_server({"PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "1"})
