@@ -2,20 +2,19 @@
 // flow/deployment name), update, delete, filter/count/paginate, schedules, pause/resume,
 // create_flow_run, and the runner's poll /deployments/get_scheduled_flow_runs.
 #include "api/deployment_support.h"
-#include "runs/flow_run_transition.h"
+#include "runs/flow_run_creation.h"
 #include "api/list_request.h"
 #include "api/routes.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
 #include "schedules/schedule_json.h"
+#include "store/concurrency_repository.h"
 #include "store/deployment_repository.h"
 #include "store/flow_repository.h"
 #include "store/flow_run_repository.h"
 #include "store/work_pool_repository.h"
 
 namespace praetor::api {
-
-using runs::apply_flow_run_transition;
 
 namespace json = boost::json;
 using store::Connection;
@@ -118,7 +117,31 @@ core::DeploymentSchedule new_schedule(const std::string& deployment_id, const Sc
 struct Placement {
   std::optional<std::string> work_pool_name;
   std::optional<std::string> work_queue_name;
+  bool limit_set = false;                                // `concurrency_limit` was sent
+  bool global_limit_set = false;                         // `global_concurrency_limit_id` was sent
+  std::optional<std::string> global_concurrency_limit_id;
 };
+
+// ConcurrencyOptions: {"collision_strategy": ENQUEUE|CANCEL_NEW, "grace_period_seconds":
+// 60..86400 or null}, answered with both keys; null stays null.
+json::value read_concurrency_options(core::FieldReader& r) {
+  const json::value* raw = r.raw("concurrency_options");
+  if (!raw || raw->is_null()) return nullptr;
+  if (!r.object("concurrency_options")) return nullptr;
+  core::FieldReader o = r.nested("concurrency_options");
+  auto strategy = o.string("collision_strategy", true);
+  if (strategy && *strategy != "ENQUEUE" && *strategy != "CANCEL_NEW") {
+    o.add_error("collision_strategy", "enum", "Input should be 'ENQUEUE' or 'CANCEL_NEW'", json::value(*strategy));
+  }
+  auto grace = o.integer("grace_period_seconds");
+  if (grace && *grace < 60) {
+    o.add_error("grace_period_seconds", "greater_than_equal", "Input should be greater than or equal to 60", *grace);
+  } else if (grace && *grace > 86400) {
+    o.add_error("grace_period_seconds", "less_than_equal", "Input should be less than or equal to 86400", *grace);
+  }
+  return json::object{{"collision_strategy", strategy ? json::value(*strategy) : json::value()},
+                      {"grace_period_seconds", grace ? json::value(*grace) : json::value()}};
+}
 
 Placement apply_fields(core::FieldReader& r, core::Deployment& d) {
   auto opt_string = [&](std::string_view key, std::optional<std::string>& field) {
@@ -135,12 +158,11 @@ Placement apply_fields(core::FieldReader& r, core::Deployment& d) {
   if (r.present("paused")) d.paused = r.boolean("paused").value_or(false);
   if (r.present("concurrency_limit")) {
     d.concurrency_limit = r.integer("concurrency_limit");
-    if (d.concurrency_limit && *d.concurrency_limit < 0) {
-      r.add_error("concurrency_limit", "greater_than_equal", "Input should be greater than or equal to 0",
-                  *d.concurrency_limit);
+    if (d.concurrency_limit && *d.concurrency_limit <= 0) {
+      r.add_error("concurrency_limit", "greater_than", "Input should be greater than 0", *d.concurrency_limit);
     }
   }
-  opt_value("concurrency_options", d.concurrency_options);
+  if (r.present("concurrency_options")) d.concurrency_options = read_concurrency_options(r);
   if (const json::object* o = r.object("job_variables")) d.job_variables = *o;
   if (const json::object* o = r.object("parameters")) d.parameters = *o;
   opt_value("pull_steps", d.pull_steps);
@@ -158,6 +180,9 @@ Placement apply_fields(core::FieldReader& r, core::Deployment& d) {
   Placement p;
   p.work_pool_name = r.string("work_pool_name");
   p.work_queue_name = r.string("work_queue_name");
+  p.limit_set = r.present("concurrency_limit");
+  p.global_limit_set = r.present("global_concurrency_limit_id");
+  p.global_concurrency_limit_id = r.uuid("global_concurrency_limit_id");
   return p;
 }
 
@@ -174,6 +199,34 @@ core::Result<core::Ok> place(Connection& c, core::Deployment& d, const Placement
     d.work_queue_id = q.id;
     d.work_queue_name = q.name;
   }
+  return core::Ok{};
+}
+
+// DeploymentCreate/DeploymentUpdate._validate_concurrency_limits, a model validator run
+// before the field checks: a truthy concurrency_limit and a global_concurrency_limit_id.
+std::optional<core::Error> both_limits_error(const json::value& body) {
+  const json::object* o = body.if_object();
+  if (!o) return std::nullopt;
+  auto limit = o->find("concurrency_limit");
+  auto global = o->find("global_concurrency_limit_id");
+  bool limit_truthy = limit != o->end() && !limit->value().is_null() && limit->value() != json::value(0) &&
+                      limit->value() != json::value(false);
+  bool global_truthy = global != o->end() && !global->value().is_null() && global->value() != json::value("");
+  if (!limit_truthy || !global_truthy) return std::nullopt;
+  return core::validation_error(
+      json::array{"body"}, "value_error",
+      "Value error, A deployment cannot have both a concurrency limit and a global concurrency limit.", body);
+}
+
+// `global_concurrency_limit_id` links an existing limit (404 when missing); then a sent
+// `concurrency_limit` is applied to the linked row (_create_or_update_deployment_concurrency_limit).
+core::Result<core::Ok> link_concurrency_limit(Connection& c, core::Deployment& d, const Placement& p) {
+  if (!p.global_limit_set) return core::Ok{};
+  if (p.global_concurrency_limit_id &&
+      !store::concurrency::read(c, *p.global_concurrency_limit_id, true, core::Timestamp{})) {
+    return core::Error::not_found("Concurrency limit not found");
+  }
+  d.concurrency_limit_id = p.global_concurrency_limit_id;
   return core::Ok{};
 }
 
@@ -196,6 +249,7 @@ core::Result<Response> create_deployment(ApiContext& ctx, const Request& req) {
   auto body = core::parse_body(req.body);
   if (!body) return body.error();
   auto now = ctx.clock.now();
+  if (auto both = both_limits_error(*body)) return *both;
   core::FieldReader r(*body, json::array{"body"});
   auto name = r.string("name", true);
   auto flow_id = r.uuid("flow_id", true);
@@ -231,12 +285,15 @@ core::Result<Response> create_deployment(ApiContext& ctx, const Request& req) {
     if (!again.present("parameters")) d.parameters = json::object{};
     auto placed = place(c, d, p, now);
     if (!placed) return placed.error();
+    auto linked = link_concurrency_limit(c, d, p);
+    if (!linked) return linked.error();
     add_system_labels(c, d);
     if (out.created) {
       store::deployments::insert(c, d);
     } else {
       store::deployments::replace(c, d);
     }
+    if (p.limit_set) store::deployments::set_concurrency_limit(c, d.id, d.concurrency_limit, now);
     store::deployments::delete_scheduled_runs(c, d.id, true, now);
     store::deployments::remove_schedules(c, d.id);
     for (const auto& s : schedules.value_or(std::vector<ScheduleInput>{})) {
@@ -326,6 +383,7 @@ core::Result<Response> update_deployment(ApiContext& ctx, const Request& req, co
   auto body = core::parse_body(req.body);
   if (!body) return body.error();
   auto now = ctx.clock.now();
+  if (auto both = both_limits_error(*body)) return *both;
   core::FieldReader check(*body, json::array{"body"});
   core::Deployment scratch;
   (void)apply_fields(check, scratch);
@@ -344,8 +402,11 @@ core::Result<Response> update_deployment(ApiContext& ctx, const Request& req, co
     Placement p = apply_fields(r, *d);
     auto placed = place(c, *d, p, now);
     if (!placed) return placed.error();
+    auto linked = link_concurrency_limit(c, *d, p);
+    if (!linked) return linked.error();
     d->updated = now;
     store::deployments::replace(c, *d);
+    if (p.limit_set) store::deployments::set_concurrency_limit(c, d->id, d->concurrency_limit, now);
     if (schedules) {
       auto updated = update_schedules(c, *d, *schedules, now);
       if (!updated) return updated.error();
@@ -431,12 +492,6 @@ core::Result<Response> set_paused(ApiContext& ctx, const std::string& id, bool p
   return json_response(200, nullptr);
 }
 
-struct CreatedRun {
-  core::FlowRun run;
-  bool created = false;
-  std::optional<events::Event> event;
-};
-
 core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req, const std::string& id) {
   json::value body = json::object{};
   if (!req.body.empty()) {
@@ -455,7 +510,7 @@ core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req, cons
   auto parsed = core::parse_flow_run_create(with_flow, now);
   if (!parsed) return parsed.error();
   const json::object& b = body.as_object();
-  auto result = ctx.db.write<CreatedRun>([&](Connection& c) -> core::Result<CreatedRun> {
+  auto result = ctx.db.write<runs::CreatedFlowRun>([&](Connection& c) -> core::Result<runs::CreatedFlowRun> {
     auto d = store::deployments::read(c, id);
     if (!d) return core::Error::not_found(kNotFound);
     core::FlowRun run = parsed->run;
@@ -506,18 +561,7 @@ core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req, cons
       initial.name = "Scheduled";
       initial.state_details["scheduled_time"] = core::format_timestamp(now);
     }
-    auto created = store::flow_runs::create(c, run);
-    CreatedRun out;
-    out.created = created.created;
-    if (created.created) {
-      auto outcome = apply_flow_run_transition(c, created.run, initial, true, now);
-      if (!outcome) return outcome.take_error();
-      out.event = std::move(outcome->event);
-    }
-    auto stored = store::flow_runs::read(c, created.run.id);
-    if (!stored) return core::Error::internal("flow run vanished during create");
-    out.run = std::move(*stored);
-    return out;
+    return runs::create_flow_run(c, run, std::move(initial), now);
   });
   if (!result) return result.error();
   if (result->event) ctx.events.publish(std::vector<events::Event>{std::move(*result->event)});

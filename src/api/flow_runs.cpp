@@ -1,7 +1,11 @@
 // /api/flow_runs routes (Prefect's api/flow_runs.py): create, read, update, delete, labels,
-// filter/count/paginate, set_state and resume. Every state change goes through apply_flow_run_transition in one
-// database write; its event is published after the commit.
+// filter/count/paginate, set_state and resume. Creation goes through runs::create_flow_run,
+// every later state change through apply_flow_run_transition, each in one database write;
+// the event is published after the commit.
+#include <regex>
+
 #include "api/deployment_support.h"
+#include "runs/flow_run_creation.h"
 #include "runs/flow_run_transition.h"
 #include "api/list_routes.h"
 #include "api/routes.h"
@@ -26,15 +30,23 @@ constexpr const char* kNotFound = "Flow run not found";
 
 std::string object_not_found(const std::string& id) { return "Flow run with id " + id + " not found"; }
 
+// The transition's request-level inputs: the client's version as Prefect's server parses it
+// from the User-Agent ("prefect/3.9.1 (API 0.8.4)"), and the concurrency settings.
+runs::TransitionContext transition_context(const ApiContext& ctx, const Request& req) {
+  static const std::regex kUserAgent(R"(^prefect/(\d+\.\d+\.\d+(?:[a-z.+0-9]+)?) \(API \S+\)$)");
+  runs::TransitionContext out;
+  if (auto agent = req.header("user-agent")) {
+    std::smatch m;
+    if (std::regex_match(*agent, m, kUserAgent)) out.client_version = m[1].str();
+  }
+  out.concurrency.slot_wait_seconds = ctx.settings.deployment_concurrency_slot_wait_seconds;
+  out.concurrency.initial_lease_seconds = ctx.settings.initial_deployment_lease_seconds;
+  return out;
+}
+
 void publish(ApiContext& ctx, std::optional<events::Event> event) {
   if (event) ctx.events.publish(std::vector<events::Event>{std::move(*event)});
 }
-
-struct Created {
-  core::FlowRun run;
-  bool created = false;
-  std::optional<events::Event> event;
-};
 
 core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req) {
   auto body = core::parse_body(req.body);
@@ -52,7 +64,7 @@ core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req) {
     initial.type = core::StateType::kPending;
     initial.name = "Pending";
   }
-  auto result = ctx.db.write<Created>([&](Connection& c) -> core::Result<Created> {
+  auto result = ctx.db.write<runs::CreatedFlowRun>([&](Connection& c) -> core::Result<runs::CreatedFlowRun> {
     if (run.work_pool_name) {
       auto queue = resolve_work_queue(c, *run.work_pool_name, run.work_queue_name, false, now);
       if (!queue) return queue.error();
@@ -67,19 +79,7 @@ core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req) {
       for (const auto& kv : run.labels) labels[kv.key()] = kv.value();
       run.labels = std::move(labels);
     }
-    auto created = store::flow_runs::create(c, run);
-    Created out;
-    out.created = created.created;
-    if (created.created) {
-      // The initial state is orchestrated with force=True.
-      auto outcome = apply_flow_run_transition(c, created.run, initial, true, now);
-      if (!outcome) return outcome.take_error();
-      out.event = std::move(outcome->event);
-    }
-    auto stored = store::flow_runs::read(c, created.run.id);
-    if (!stored) return core::Error::internal("flow run vanished during create");
-    out.run = std::move(*stored);
-    return out;
+    return runs::create_flow_run(c, run, initial, now);
   });
   if (!result) return result.error();
   publish(ctx, std::move(result->event));
@@ -167,11 +167,12 @@ core::Result<Response> set_state(ApiContext& ctx, const Request& req, const std:
     }
   }
   if (!r.ok()) return r.error();
+  const runs::TransitionContext context = transition_context(ctx, req);
   auto outcome = ctx.db.write<TransitionOutcome>([&](Connection& c) -> core::Result<TransitionOutcome> {
     store::flow_runs::lock_for_update(c, id);
     auto run = store::flow_runs::read(c, id);
     if (!run) return core::Error::object_not_found(object_not_found(id));
-    return apply_flow_run_transition(c, *run, *proposed, force, now);
+    return apply_flow_run_transition(c, *run, *proposed, force, now, context);
   });
   if (!outcome) return outcome.error();
   publish(ctx, std::move(outcome->event));
@@ -193,6 +194,7 @@ core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::st
     if (!r.ok()) return r.error();
   }
   auto now = ctx.clock.now();
+  const runs::TransitionContext context = transition_context(ctx, req);
   auto outcome = ctx.db.write<TransitionOutcome>([&](Connection& c) -> core::Result<TransitionOutcome> {
     store::flow_runs::lock_for_update(c, id);
     auto run = store::flow_runs::read(c, id);
@@ -221,7 +223,7 @@ core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::st
       proposed.type = core::StateType::kRunning;
       proposed.name = "Running";
     }
-    return apply_flow_run_transition(c, *run, std::move(proposed), false, now);
+    return apply_flow_run_transition(c, *run, std::move(proposed), false, now, context);
   });
   if (!outcome) return outcome.error();
   publish(ctx, std::move(outcome->event));

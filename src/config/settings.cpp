@@ -347,6 +347,24 @@ core::Result<Settings> load_settings(const Getenv& getenv) {
   }
   if (auto v = getenv("PREFECT_SERVER_LOGGING_LEVEL")) s.log_level = *v;
   if (auto st = load_service_settings(getenv, s.services); !st) return st.error();
+  // Deployment concurrency: the AwaitingConcurrencySlot delay and the first lease's length.
+  for (const char* name : {"PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS",
+                           "PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS"}) {
+    if (auto v = getenv(name)) {
+      auto d = parse_duration_seconds(*v);
+      if (!d || *d < 0) return core::Error::invalid(std::string(name) + "=" + *v + " is not a duration");
+      s.deployment_concurrency_slot_wait_seconds = *d;
+      break;
+    }
+  }
+  if (auto v = getenv("PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION")) {
+    auto d = parse_duration_seconds(*v);
+    if (!d || *d < 30 || *d > 3600) {
+      return core::Error::invalid("PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION=" + *v +
+                                  " must be between 30 and 3600 seconds");
+    }
+    s.initial_deployment_lease_seconds = *d;
+  }
   return s;
 }
 

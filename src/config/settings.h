@@ -81,6 +81,11 @@ struct Settings {
   bool csrf_protection_enabled = false;  // PREFECT_SERVER_CSRF_PROTECTION_ENABLED
   std::string log_level = "info";        // PREFECT_SERVER_LOGGING_LEVEL
   ServiceSettings services;
+  // PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS: how far ahead a run refused a
+  // deployment concurrency slot is rescheduled (AwaitingConcurrencySlot).
+  double deployment_concurrency_slot_wait_seconds = 30;
+  // PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION (30..3600).
+  double initial_deployment_lease_seconds = 300;
 };
 
 // Seconds from "90", "1.5", or an ISO-8601 duration such as "P100D", "PT1H", "P1DT2H30M".

@@ -68,6 +68,26 @@ TEST(Settings, BadPortNamesVariable) {
   EXPECT_NE(s.error().message.find("PREFECT_SERVER_API_PORT"), std::string::npos);
 }
 
+// Verifies the deployment-concurrency settings: defaults, Prefect's names (the legacy
+// alias too), and the lease duration's 30..3600 range.
+TEST(Settings, DeploymentConcurrency) {
+  auto defaults = load_settings(env_of({}));
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->deployment_concurrency_slot_wait_seconds, 30);
+  EXPECT_EQ(defaults->initial_deployment_lease_seconds, 300);
+  auto set = load_settings(env_of({{"PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS", "2.5"},
+                                   {"PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION", "60"}}));
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->deployment_concurrency_slot_wait_seconds, 2.5);
+  EXPECT_EQ(set->initial_deployment_lease_seconds, 60);
+  auto legacy = load_settings(env_of({{"PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS", "7"}}));
+  ASSERT_TRUE(legacy);
+  EXPECT_EQ(legacy->deployment_concurrency_slot_wait_seconds, 7);
+  auto short_lease = load_settings(env_of({{"PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION", "10"}}));
+  ASSERT_FALSE(short_lease);
+  EXPECT_NE(short_lease.error().message.find("INITIAL_DEPLOYMENT_LEASE_DURATION"), std::string::npos);
+}
+
 // Verifies each database URL form Prefect documents.
 TEST(DatabaseUrl, Forms) {
   EXPECT_EQ(parse_database_url("sqlite+aiosqlite:///rel.db")->sqlite_path, "rel.db");

@@ -23,6 +23,17 @@ json::object to_json(const DeploymentSchedule& s) {
                       {"slug", optional_string(s.slug)}};
 }
 
+json::object to_json(const DeploymentConcurrencyLimit& l) {
+  return json::object{{"id", l.id},
+                      {"created", format_timestamp(l.created)},
+                      {"updated", format_timestamp(l.updated)},
+                      {"active", l.active},
+                      {"name", l.name},
+                      {"limit", l.limit},
+                      {"active_slots", l.active_slots},
+                      {"slot_decay_per_second", l.slot_decay_per_second}};
+}
+
 json::object to_json(const Deployment& d) {
   json::array schedules;
   for (const auto& s : d.schedules) schedules.emplace_back(to_json(s));
@@ -37,8 +48,11 @@ json::object to_json(const Deployment& d) {
                       {"flow_id", d.flow_id},
                       {"paused", d.paused},
                       {"schedules", std::move(schedules)},
-                      {"concurrency_limit", optional_int(d.concurrency_limit)},
-                      {"global_concurrency_limit", nullptr},
+                      // DeploymentResponse.concurrency_limit is deprecated and always null;
+                      // the limit is answered as global_concurrency_limit.
+                      {"concurrency_limit", nullptr},
+                      {"global_concurrency_limit",
+                       d.global_concurrency_limit ? json::value(to_json(*d.global_concurrency_limit)) : json::value()},
                       {"concurrency_options", d.concurrency_options},
                       {"job_variables", d.job_variables},
                       {"parameters", d.parameters},

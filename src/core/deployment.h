@@ -29,6 +29,20 @@ struct DeploymentSchedule {
 
 boost::json::object to_json(const DeploymentSchedule& s);
 
+// The concurrency_limit_v2 row a deployment points at (GlobalConcurrencyLimitResponse).
+struct DeploymentConcurrencyLimit {
+  std::string id;
+  Timestamp created;
+  Timestamp updated;
+  bool active = true;
+  std::string name;
+  int64_t limit = 0;
+  int64_t active_slots = 0;
+  double slot_decay_per_second = 0;
+};
+
+boost::json::object to_json(const DeploymentConcurrencyLimit& l);
+
 struct Deployment {
   std::string id;
   Timestamp created;
@@ -38,8 +52,9 @@ struct Deployment {
   std::optional<std::string> description;
   std::string flow_id;
   bool paused = false;
-  std::optional<int64_t> concurrency_limit;
-  boost::json::value concurrency_options;  // null or {"collision_strategy": …}
+  std::optional<int64_t> concurrency_limit;  // stored as requested; answered as null (deprecated upstream)
+  std::optional<std::string> concurrency_limit_id;  // the enforcing concurrency_limit_v2 row
+  boost::json::value concurrency_options;  // null or {"collision_strategy", "grace_period_seconds"}
   boost::json::object job_variables;
   boost::json::object parameters;
   boost::json::value pull_steps;  // null or array
@@ -60,6 +75,7 @@ struct Deployment {
   boost::json::value version_info;
   // Joined in on read.
   std::optional<std::string> work_pool_name;
+  std::optional<DeploymentConcurrencyLimit> global_concurrency_limit;
   std::vector<DeploymentSchedule> schedules;  // newest update first
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bitset>
+#include <cctype>
 #include <memory>
 
 #include "core/uuid.h"
@@ -85,6 +86,8 @@ bool is_running(const std::optional<State>& s) { return s && s->type == StateTyp
 bool is_scheduled(const std::optional<State>& s) { return s && s->type == StateType::kScheduled; }
 
 struct Context {
+  const FlowRunTransition* in = nullptr;
+  std::vector<LeaseAction> actions;
   Timestamp now;
   core::FlowRun run;
   std::optional<State> initial;
@@ -448,6 +451,189 @@ class RetryFailedFlows : public SimpleRule<RetryFailedFlows> {
   }
 };
 
+
+// --- Deployment concurrency --------------------------------------------------------------
+
+constexpr const char* kLeaseKey = "deployment_concurrency_lease_id";
+
+bool is_active_type(StateType t) {
+  return t == StateType::kPending || t == StateType::kRunning || t == StateType::kCancelling;
+}
+
+// Prefect's client versions: "3.4.11", "3.5.0rc1", "3.9.1+12.gabc". True when `version` is
+// at least major.minor.patch (a pre-release suffix sorts before its release, a local one
+// after); false when it is unknown or does not parse.
+bool version_at_least(const std::optional<std::string>& version, int major, int minor, int patch) {
+  if (!version) return false;
+  int parts[3] = {0, 0, 0};
+  std::size_t pos = 0;
+  for (int i = 0; i < 3; ++i) {
+    std::size_t start = pos;
+    while (pos < version->size() && std::isdigit(static_cast<unsigned char>((*version)[pos]))) ++pos;
+    if (pos == start) return false;
+    parts[i] = std::stoi(version->substr(start, pos - start));
+    if (i < 2) {
+      if (pos >= version->size() || (*version)[pos] != '.') return false;
+      ++pos;
+    }
+  }
+  int want[3] = {major, minor, patch};
+  for (int i = 0; i < 3; ++i) {
+    if (parts[i] != want[i]) return parts[i] > want[i];
+  }
+  bool pre_release = pos < version->size() && (*version)[pos] != '+' && (*version)[pos] != '.';
+  return !pre_release;
+}
+
+// dependencies.py MIN_CLIENT_VERSION_FOR_CONCURRENCY_LIMIT_LEASING.
+bool client_renews_leases(const Context& c) { return version_at_least(c.in->client_version, 3, 4, 11); }
+
+// dependencies.py WORKER_VERSIONS_THAT_MANAGE_DEPLOYMENT_CONCURRENCY.
+bool worker_manages_deployment_concurrency(const std::optional<std::string>& version) {
+  if (!version) return false;
+  for (const char* v : {"3.0.0rc20", "3.0.0", "3.0.1", "3.0.2", "3.0.3"}) {
+    if (*version == v) return true;
+  }
+  return false;
+}
+
+bool slot_available(const DeploymentConcurrency::Limit& l) { return l.active && l.active_slots + 1 <= l.limit; }
+
+double lease_seconds(const Context& c) {
+  const auto& dc = c.in->deployment_concurrency;
+  return dc.grace_period_seconds.value_or(c.in->concurrency_settings.initial_lease_seconds);
+}
+
+// PreserveDeploymentConcurrencyLeaseId (universal, before): workers send the lease id as
+// null on PENDING sub-states; the current state's lease id carries forward.
+void preserve_lease_id(Context& c) {
+  if (!c.initial || !c.proposed) return;
+  const json::value* lease = detail(*c.initial, kLeaseKey);
+  if (lease && !detail(*c.proposed, kLeaseKey)) c.proposed->state_details[kLeaseKey] = *lease;
+}
+
+// ValidateDeploymentConcurrencyAtRunning: a run keeps its lease into RUNNING. A client that
+// renews leases has it renewed; when it lapsed, a free slot is taken again, else the run is
+// cancelled (its infrastructure is already up, it cannot be rescheduled).
+class ValidateDeploymentConcurrencyAtRunning : public SimpleRule<ValidateDeploymentConcurrencyAtRunning> {
+ public:
+  static TypeSet from() { return types({StateType::kPending}); }
+  static TypeSet to() { return types({StateType::kRunning}); }
+  void before(Context& c) override {
+    if (!c.initial || !c.proposed) return;
+    const json::value* lease = detail(*c.initial, kLeaseKey);
+    c.proposed->state_details[kLeaseKey] = lease ? *lease : json::value(nullptr);
+    if (!lease || !lease->is_string()) return;
+    if (!client_renews_leases(c) || !c.run.deployment_id) return;
+    const auto& dc = c.in->deployment_concurrency;
+    if (!dc.deployment_found || !dc.limit) return;
+    if (dc.current_lease_live) {
+      c.actions.push_back({LeaseAction::Kind::kRenew, std::string(lease->get_string()), "", lease_seconds(c), false});
+      return;
+    }
+    if (slot_available(*dc.limit)) {
+      c.actions.push_back({LeaseAction::Kind::kTake, c.in->new_lease_id, dc.limit->id, lease_seconds(c), true});
+      c.proposed->state_details[kLeaseKey] = c.in->new_lease_id;
+      return;
+    }
+    State cancelled = new_state(*c.proposed, c.now, StateType::kCancelled, "Cancelled");
+    cancelled.message = "Deployment concurrency slot lost during provisioning - no slots available to continue execution";
+    reject(c, std::move(cancelled), "Deployment concurrency limit reached after lease expiry.");
+  }
+};
+
+// SecureFlowConcurrencySlots: entering PENDING takes a slot of the deployment's limit under
+// a lease; when the limit is full the run waits in AwaitingConcurrencySlot (ENQUEUE, the
+// default) or is cancelled (CANCEL_NEW).
+class SecureFlowConcurrencySlots : public SimpleRule<SecureFlowConcurrencySlots> {
+ public:
+  static TypeSet from() {
+    return all_states()
+        .reset(static_cast<int>(StateType::kPending))
+        .reset(static_cast<int>(StateType::kRunning))
+        .reset(static_cast<int>(StateType::kCancelling));
+  }
+  static TypeSet to() { return types({StateType::kPending}); }
+  void before(Context& c) override {
+    if (!c.run.deployment_id || !c.proposed || worker_manages_deployment_concurrency(c.in->client_version)) return;
+    const auto& dc = c.in->deployment_concurrency;
+    if (!dc.deployment_found) {
+      abort(c, "Deployment not found.");
+      return;
+    }
+    if (!dc.limit) return;
+    if (dc.limit->limit == 0) {
+      abort(c, "The deployment concurrency limit is 0. The flow will deadlock if submitted again.");
+      return;
+    }
+    if (slot_available(*dc.limit)) {
+      taken_ = LeaseAction{LeaseAction::Kind::kTake, c.in->new_lease_id, dc.limit->id, lease_seconds(c), false};
+      c.actions.push_back(*taken_);
+      c.proposed->state_details[kLeaseKey] = c.in->new_lease_id;
+      return;
+    }
+    if (dc.options_set && dc.collision_strategy == CollisionStrategy::kCancelNew) {
+      State cancelled = new_state(*c.proposed, c.now, StateType::kCancelled, "Cancelled");
+      cancelled.message = "Deployment concurrency limit reached.";
+      reject(c, std::move(cancelled), "Deployment concurrency limit reached.");
+      return;
+    }
+    State waiting = new_state(*c.proposed, c.now, StateType::kScheduled, "AwaitingConcurrencySlot");
+    auto wait = std::chrono::microseconds(static_cast<int64_t>(c.in->concurrency_settings.slot_wait_seconds * 1e6));
+    waiting.state_details["scheduled_time"] = core::format_timestamp(c.now + wait);
+    reject(c, std::move(waiting), "Deployment concurrency limit reached.");
+  }
+  // The transition changed after the slot was taken: give it back.
+  void cleanup(Context& c) override {
+    if (!taken_) return;
+    std::erase(c.actions, *taken_);
+    if (c.validated) {
+      const json::value* lease = detail(*c.validated, kLeaseKey);
+      if (lease && *lease == json::value(taken_->lease_id)) c.validated->state_details[kLeaseKey] = nullptr;
+    }
+  }
+
+ private:
+  std::optional<LeaseAction> taken_;
+};
+
+// RemoveDeploymentConcurrencyLeaseForOldClientVersions: a client too old to renew its lease
+// would lose the slot when the lease lapses, so the lease goes and the slot stays until the
+// run leaves the active states.
+class RemoveDeploymentConcurrencyLeaseForOldClientVersions
+    : public SimpleRule<RemoveDeploymentConcurrencyLeaseForOldClientVersions> {
+ public:
+  static TypeSet from() { return types({StateType::kPending}); }
+  static TypeSet to() { return types({StateType::kRunning, StateType::kCancelling}); }
+  void after(Context& c) override {
+    if (!c.initial || client_renews_leases(c)) return;
+    if (auto lease = detail_string(*c.initial, kLeaseKey)) {
+      c.actions.push_back({LeaseAction::Kind::kRevoke, *lease, "", 0, false});
+    }
+  }
+};
+
+// ReleaseFlowConcurrencySlots (universal, after): leaving PENDING/RUNNING/CANCELLING for
+// another state type frees the run's slot: its lease when the state names one, else one
+// slot of the deployment's limit. An in-process retry (RetryFailedFlows' AwaitingRetry
+// rejection) keeps its slot: the engine still renews the lease.
+void release_slots(Context& c) {
+  if (c.nullified() || !c.initial) return;
+  if (!is_active_type(c.initial->type) || is_active_type(c.proposed->type)) return;
+  if (c.proposed->type == StateType::kScheduled && c.proposed->name == "AwaitingRetry" &&
+      c.status == SetStateStatus::kReject) {
+    return;
+  }
+  if (!c.run.deployment_id) return;
+  const auto& dc = c.in->deployment_concurrency;
+  std::string limit_id = dc.deployment_found && dc.limit ? dc.limit->id : "";
+  if (auto lease = detail_string(*c.initial, kLeaseKey)) {
+    c.actions.push_back({LeaseAction::Kind::kRelease, *lease, limit_id, 0, false});
+    return;
+  }
+  if (!limit_id.empty()) c.actions.push_back({LeaseAction::Kind::kFreeSlot, "", limit_id, 0, false});
+}
+
 std::vector<std::unique_ptr<Rule>> core_flow_policy() {
   std::vector<std::unique_ptr<Rule>> rules;
   rules.push_back(std::make_unique<PreventDuplicateTransitions>());
@@ -455,6 +641,9 @@ std::vector<std::unique_ptr<Rule>> core_flow_policy() {
   rules.push_back(std::make_unique<EnforceCancellingToCancelledTransition>());
   rules.push_back(std::make_unique<BypassCancellingFlowRunsWithNoInfra>());
   rules.push_back(std::make_unique<PreventPendingTransitions>());
+  rules.push_back(std::make_unique<ValidateDeploymentConcurrencyAtRunning>());
+  rules.push_back(std::make_unique<SecureFlowConcurrencySlots>());
+  rules.push_back(std::make_unique<RemoveDeploymentConcurrencyLeaseForOldClientVersions>());
   rules.push_back(std::make_unique<EnsureOnlyScheduledFlowsMarkedLate>());
   rules.push_back(std::make_unique<HandlePausingFlows>());
   rules.push_back(std::make_unique<HandleResumingPausedFlows>());
@@ -520,6 +709,7 @@ void apply_global_bookkeeping(Context& c) {
 
 FlowRunDecision orchestrate_flow_run(const FlowRunTransition& t) {
   Context c;
+  c.in = &t;
   c.now = t.now;
   c.run = t.run;
   c.initial = t.initial;
@@ -537,6 +727,7 @@ FlowRunDecision orchestrate_flow_run(const FlowRunTransition& t) {
       selected.push_back(rule.get());
     }
   }
+  if (!c.nullified()) preserve_lease_id(c);
   for (Rule* rule : selected) {
     rule->invalid_on_entry = rule->transition_changed(c);
     if (!rule->invalid_on_entry) rule->before(c);
@@ -561,6 +752,8 @@ FlowRunDecision orchestrate_flow_run(const FlowRunTransition& t) {
     mirrored.state_details["child_flow_run_id"] = c.run.id;
     d.parent_task_run_state = std::move(mirrored);
   }
+  // The universal after-transforms are last in the policy, so they exit first.
+  release_slots(c);
   for (auto it = selected.rbegin(); it != selected.rend(); ++it) {
     Rule* rule = *it;
     if (rule->invalid_on_entry) continue;
@@ -571,11 +764,13 @@ FlowRunDecision orchestrate_flow_run(const FlowRunTransition& t) {
     }
   }
 
+  if (d.written) d.written = c.validated;  // cleanups may have amended the validated state
   d.status = c.status;
   d.response_state = c.validated;
   d.reason = c.reason;
   d.delay_seconds = c.delay_seconds;
   d.run_changed = d.written.has_value() || !(c.run.empirical_policy == t.run.empirical_policy);
+  d.lease_actions = std::move(c.actions);
   d.run = std::move(c.run);
   return d;
 }

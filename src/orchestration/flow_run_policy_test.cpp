@@ -444,5 +444,224 @@ TEST(FlowRunPolicy, DetailsJson) {
   EXPECT_EQ(details_to_json(d), (json::object{{"type", "abort_details"}, {"reason", "r"}}));
 }
 
+
+// --- Deployment concurrency ------------------------------------------------------------
+
+using Kind = LeaseAction::Kind;
+
+// A transition of a deployment run whose deployment has a limit of `limit` with `active`
+// slots taken, from a 3.9.1 client.
+FlowRunTransition deployment_transition(std::optional<State> initial, State proposed, int64_t limit = 1,
+                                        int64_t active = 0) {
+  FlowRunTransition t = transition(std::move(initial), std::move(proposed));
+  t.run.deployment_id = "deployment-1";
+  t.client_version = "3.9.1";
+  t.deployment_concurrency.limit = DeploymentConcurrency::Limit{"limit-1", limit, active, true};
+  t.new_lease_id = "new-lease";
+  return t;
+}
+
+std::optional<std::string> lease_of(const std::optional<State>& s) {
+  if (!s) return std::nullopt;
+  auto it = s->state_details.find("deployment_concurrency_lease_id");
+  if (it == s->state_details.end() || !it->value().is_string()) return std::nullopt;
+  return std::string(it->value().get_string());
+}
+
+// Verifies SCHEDULED → PENDING with a free slot takes it under a new lease of the default
+// length, and the PENDING state names the lease.
+TEST(DeploymentConcurrency, PendingTakesAFreeSlot) {
+  auto d = orchestrate_flow_run(deployment_transition(state(StateType::kScheduled), state(StateType::kPending)));
+  EXPECT_EQ(d.status, SetStateStatus::kAccept);
+  ASSERT_EQ(d.lease_actions.size(), 1u);
+  EXPECT_EQ(d.lease_actions[0], (LeaseAction{Kind::kTake, "new-lease", "limit-1", 300, false}));
+  EXPECT_EQ(lease_of(d.written), "new-lease");
+}
+
+// Verifies the lease length follows concurrency_options.grace_period_seconds when set.
+TEST(DeploymentConcurrency, GracePeriodSetsTheLeaseLength) {
+  auto t = deployment_transition(std::nullopt, state(StateType::kPending));
+  t.deployment_concurrency.options_set = true;
+  t.deployment_concurrency.grace_period_seconds = 120;
+  auto d = orchestrate_flow_run(t);
+  ASSERT_EQ(d.lease_actions.size(), 1u);
+  EXPECT_EQ(d.lease_actions[0].lease_seconds, 120);
+}
+
+// Verifies a full limit (ENQUEUE, the default) rejects PENDING into an AwaitingConcurrencySlot
+// SCHEDULED state slot_wait_seconds ahead, taking nothing.
+TEST(DeploymentConcurrency, FullLimitEnqueues) {
+  auto t = deployment_transition(state(StateType::kScheduled), state(StateType::kPending), 1, 1);
+  t.concurrency_settings.slot_wait_seconds = 5;
+  auto d = orchestrate_flow_run(t);
+  EXPECT_EQ(d.status, SetStateStatus::kReject);
+  ASSERT_TRUE(d.written);
+  EXPECT_EQ(d.written->type, StateType::kScheduled);
+  EXPECT_EQ(d.written->name, "AwaitingConcurrencySlot");
+  EXPECT_EQ(d.written->state_details.at("scheduled_time"), "2026-01-01T00:01:05Z");
+  EXPECT_EQ(d.reason, "Deployment concurrency limit reached.");
+  EXPECT_TRUE(d.lease_actions.empty());
+  EXPECT_EQ(d.run.next_scheduled_start_time, at("2026-01-01T00:01:05Z"));
+}
+
+// Verifies CANCEL_NEW cancels the run when the limit is full.
+TEST(DeploymentConcurrency, FullLimitCancelsNew) {
+  auto t = deployment_transition(state(StateType::kScheduled), state(StateType::kPending), 2, 2);
+  t.deployment_concurrency.options_set = true;
+  t.deployment_concurrency.collision_strategy = CollisionStrategy::kCancelNew;
+  auto d = orchestrate_flow_run(t);
+  EXPECT_EQ(d.status, SetStateStatus::kReject);
+  ASSERT_TRUE(d.written);
+  EXPECT_EQ(d.written->type, StateType::kCancelled);
+  EXPECT_EQ(d.written->message, "Deployment concurrency limit reached.");
+  EXPECT_TRUE(d.lease_actions.empty());
+}
+
+// Verifies an inactive limit counts as full, as upstream's conditional increment does.
+TEST(DeploymentConcurrency, InactiveLimitIsFull) {
+  auto t = deployment_transition(state(StateType::kScheduled), state(StateType::kPending), 3, 0);
+  t.deployment_concurrency.limit->active = false;
+  auto d = orchestrate_flow_run(t);
+  ASSERT_TRUE(d.written);
+  EXPECT_EQ(d.written->name, "AwaitingConcurrencySlot");
+}
+
+// Verifies the aborts: a limit of 0, and a run whose deployment is gone.
+TEST(DeploymentConcurrency, Aborts) {
+  auto zero = orchestrate_flow_run(deployment_transition(state(StateType::kScheduled), state(StateType::kPending), 0));
+  EXPECT_EQ(zero.status, SetStateStatus::kAbort);
+  EXPECT_EQ(zero.reason, "The deployment concurrency limit is 0. The flow will deadlock if submitted again.");
+  auto t = deployment_transition(state(StateType::kScheduled), state(StateType::kPending));
+  t.deployment_concurrency = DeploymentConcurrency{};
+  t.deployment_concurrency.deployment_found = false;
+  auto gone = orchestrate_flow_run(t);
+  EXPECT_EQ(gone.status, SetStateStatus::kAbort);
+  EXPECT_EQ(gone.reason, "Deployment not found.");
+}
+
+// Verifies runs without a deployment, deployments without a limit, forced transitions and
+// the worker versions that manage concurrency themselves take nothing.
+TEST(DeploymentConcurrency, NothingToEnforce) {
+  auto no_deployment = transition(state(StateType::kScheduled), state(StateType::kPending));
+  EXPECT_TRUE(orchestrate_flow_run(no_deployment).lease_actions.empty());
+  auto no_limit = deployment_transition(state(StateType::kScheduled), state(StateType::kPending));
+  no_limit.deployment_concurrency.limit.reset();
+  auto d = orchestrate_flow_run(no_limit);
+  EXPECT_EQ(d.status, SetStateStatus::kAccept);
+  EXPECT_TRUE(d.lease_actions.empty());
+  auto forced = deployment_transition(state(StateType::kScheduled), state(StateType::kPending), 1, 1);
+  forced.force = true;
+  EXPECT_EQ(orchestrate_flow_run(forced).status, SetStateStatus::kAccept);
+  auto old_worker = deployment_transition(state(StateType::kScheduled), state(StateType::kPending), 1, 1);
+  old_worker.client_version = "3.0.2";
+  EXPECT_EQ(orchestrate_flow_run(old_worker).status, SetStateStatus::kAccept);
+}
+
+// Verifies PENDING → PENDING sub-states keep the lease without taking another slot.
+TEST(DeploymentConcurrency, PendingSubStateKeepsTheLease) {
+  auto d = orchestrate_flow_run(deployment_transition(
+      state(StateType::kPending, "Pending", {{"deployment_concurrency_lease_id", "lease-1"}}),
+      state(StateType::kPending, "Submitting", {{"deployment_concurrency_lease_id", nullptr}}), 1, 1));
+  EXPECT_EQ(d.status, SetStateStatus::kAccept);
+  EXPECT_TRUE(d.lease_actions.empty());
+  EXPECT_EQ(lease_of(d.written), "lease-1");
+}
+
+// Verifies PENDING → RUNNING carries the lease: renewed for a client that renews leases,
+// retaken when it lapsed and a slot is free, else the run is cancelled.
+TEST(DeploymentConcurrency, RunningValidatesTheLease) {
+  State pending = state(StateType::kPending, "Pending", {{"deployment_concurrency_lease_id", "lease-1"}});
+  auto live = deployment_transition(pending, state(StateType::kRunning), 1, 1);
+  live.deployment_concurrency.current_lease_live = true;
+  auto renewed = orchestrate_flow_run(live);
+  EXPECT_EQ(renewed.status, SetStateStatus::kAccept);
+  EXPECT_EQ(lease_of(renewed.written), "lease-1");
+  ASSERT_EQ(renewed.lease_actions.size(), 1u);
+  EXPECT_EQ(renewed.lease_actions[0], (LeaseAction{Kind::kRenew, "lease-1", "", 300, false}));
+
+  auto lapsed = orchestrate_flow_run(deployment_transition(pending, state(StateType::kRunning), 1, 0));
+  EXPECT_EQ(lapsed.status, SetStateStatus::kAccept);
+  EXPECT_EQ(lease_of(lapsed.written), "new-lease");
+  ASSERT_EQ(lapsed.lease_actions.size(), 1u);
+  EXPECT_EQ(lapsed.lease_actions[0], (LeaseAction{Kind::kTake, "new-lease", "limit-1", 300, true}));
+
+  auto lost = orchestrate_flow_run(deployment_transition(pending, state(StateType::kRunning), 1, 1));
+  EXPECT_EQ(lost.status, SetStateStatus::kReject);
+  ASSERT_TRUE(lost.written);
+  EXPECT_EQ(lost.written->type, StateType::kCancelled);
+  EXPECT_EQ(lost.reason, "Deployment concurrency limit reached after lease expiry.");
+}
+
+// Verifies a client older than 3.4.11 (or none) has its lease revoked at RUNNING, keeping
+// the slot; the lease id stays on the RUNNING state.
+TEST(DeploymentConcurrency, OldClientsLoseTheLeaseAtRunning) {
+  for (std::optional<std::string> version : {std::optional<std::string>("3.4.10"), std::optional<std::string>()}) {
+    auto t = deployment_transition(
+        state(StateType::kPending, "Pending", {{"deployment_concurrency_lease_id", "lease-1"}}),
+        state(StateType::kRunning), 1, 1);
+    t.client_version = version;
+    auto d = orchestrate_flow_run(t);
+    EXPECT_EQ(d.status, SetStateStatus::kAccept);
+    EXPECT_EQ(lease_of(d.written), "lease-1");
+    ASSERT_EQ(d.lease_actions.size(), 1u);
+    EXPECT_EQ(d.lease_actions[0], (LeaseAction{Kind::kRevoke, "lease-1", "", 0, false}));
+  }
+}
+
+// Verifies leaving the active states releases the slot: the lease when the state names one
+// (the limit as fallback), else one slot of the limit; forced transitions too.
+TEST(DeploymentConcurrency, LeavingActiveStatesReleases) {
+  auto with_lease = orchestrate_flow_run(deployment_transition(
+      state(StateType::kRunning, "Running", {{"deployment_concurrency_lease_id", "lease-1"}}),
+      state(StateType::kCompleted), 1, 1));
+  ASSERT_EQ(with_lease.lease_actions.size(), 1u);
+  EXPECT_EQ(with_lease.lease_actions[0], (LeaseAction{Kind::kRelease, "lease-1", "limit-1", 0, false}));
+
+  auto forced = deployment_transition(state(StateType::kPending, "Pending", {{"deployment_concurrency_lease_id", "lease-1"}}),
+                                      state(StateType::kCancelled), 1, 1);
+  forced.force = true;
+  auto f = orchestrate_flow_run(forced);
+  ASSERT_EQ(f.lease_actions.size(), 1u);
+  EXPECT_EQ(f.lease_actions[0].kind, Kind::kRelease);
+
+  auto no_lease = orchestrate_flow_run(
+      deployment_transition(state(StateType::kRunning), state(StateType::kFailed), 1, 1));
+  ASSERT_EQ(no_lease.lease_actions.size(), 1u);
+  EXPECT_EQ(no_lease.lease_actions[0], (LeaseAction{Kind::kFreeSlot, "", "limit-1", 0, false}));
+
+  // Not from SCHEDULED, nor between active states.
+  EXPECT_TRUE(orchestrate_flow_run(deployment_transition(state(StateType::kScheduled), state(StateType::kCancelled)))
+                  .lease_actions.empty());
+  EXPECT_TRUE(orchestrate_flow_run(deployment_transition(state(StateType::kRunning), state(StateType::kCancelling)))
+                  .lease_actions.empty());
+}
+
+// Verifies an in-process retry (RetryFailedFlows' AwaitingRetry rejection) keeps its slot
+// and lease, while the final failure releases it.
+TEST(DeploymentConcurrency, InProcessRetryKeepsTheSlot) {
+  State running = state(StateType::kRunning, "Running", {{"deployment_concurrency_lease_id", "lease-1"}});
+  auto t = deployment_transition(running, state(StateType::kFailed), 1, 1);
+  t.run.run_count = 1;
+  t.run.empirical_policy.retries = 1;
+  auto retry = orchestrate_flow_run(t);
+  EXPECT_EQ(retry.status, SetStateStatus::kReject);
+  EXPECT_EQ(retry.written->name, "AwaitingRetry");
+  EXPECT_EQ(lease_of(retry.written), "lease-1");
+  EXPECT_TRUE(retry.lease_actions.empty());
+  t.run.run_count = 2;
+  auto failed = orchestrate_flow_run(t);
+  EXPECT_EQ(failed.written->type, StateType::kFailed);
+  ASSERT_EQ(failed.lease_actions.size(), 1u);
+  EXPECT_EQ(failed.lease_actions[0].kind, Kind::kRelease);
+}
+
+// Verifies a slot taken by a transition that a later rule changes is given back: a PAUSED
+// run may not go PENDING (HandleResumingPausedFlows), so SecureFlowConcurrencySlots fizzles.
+TEST(DeploymentConcurrency, FizzledTakeIsUndone) {
+  auto d = orchestrate_flow_run(deployment_transition(state(StateType::kPaused), state(StateType::kPending)));
+  EXPECT_EQ(d.status, SetStateStatus::kReject);
+  EXPECT_TRUE(d.lease_actions.empty());
+}
+
 }  // namespace
 }  // namespace praetor::orchestration

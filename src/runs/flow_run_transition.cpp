@@ -1,5 +1,6 @@
 #include "runs/flow_run_transition.h"
 
+#include "runs/deployment_concurrency.h"
 #include "runs/task_run_transition.h"
 
 #include <algorithm>
@@ -87,8 +88,9 @@ events::Event state_change_event(store::Connection& c, const core::FlowRun& run,
 
 }  // namespace
 
-core::Result<TransitionOutcome> apply_flow_run_transition(store::Connection& c, const core::FlowRun& run, State proposed,
-                                            bool force, core::Timestamp now) {
+core::Result<TransitionOutcome> apply_flow_run_transition(store::Connection& c, const core::FlowRun& run,
+                                                          State proposed, bool force, core::Timestamp now,
+                                                          const TransitionContext& context) {
   proposed.id = core::new_uuid7();
   proposed.timestamp = now;
   orchestration::FlowRunTransition t;
@@ -99,6 +101,12 @@ core::Result<TransitionOutcome> apply_flow_run_transition(store::Connection& c, 
   t.proposed = std::move(proposed);
   t.force = force;
   t.taken_timestamps = store::flow_runs::state_timestamps_from(c, run.id, now);
+  t.client_version = context.client_version;
+  t.concurrency_settings = context.concurrency;
+  if (run.deployment_id && concurrency_may_apply(run.state, t.proposed)) {
+    t.deployment_concurrency = read_deployment_concurrency(c, *run.deployment_id, run.state, now);
+    t.new_lease_id = core::new_uuid4();
+  }
 
   TransitionOutcome out;
   out.decision = orchestration::orchestrate_flow_run(t);
@@ -116,6 +124,7 @@ core::Result<TransitionOutcome> apply_flow_run_transition(store::Connection& c, 
   } else if (d.run_changed) {
     store::flow_runs::write_bookkeeping(c, d.run, now);
   }
+  perform_lease_actions(c, run.id, d.lease_actions, now);
   return out;
 }
 

@@ -19,11 +19,20 @@ struct TransitionOutcome {
   std::optional<events::Event> event;  // set when a state was written
 };
 
+// Request-level inputs of a transition.
+struct TransitionContext {
+  std::optional<std::string> client_version;      // the Prefect client's, from its User-Agent
+  orchestration::ConcurrencySettings concurrency;  // server settings (Prefect's defaults)
+};
+
 // `run` is the stored run with its current state joined in. `proposed` has no id or
-// timestamp yet: they are minted here (uuid7, `now`). Fails only when mirroring a subflow's
-// state onto its parent task run fails.
-core::Result<TransitionOutcome> apply_flow_run_transition(store::Connection& c, const core::FlowRun& run, core::State proposed,
-                                            bool force, core::Timestamp now);
+// timestamp yet: they are minted here (uuid7, `now`). For a deployment's run the
+// deployment's concurrency limit is read before and its slots taken or freed after the
+// policy, in the same transaction. Fails only when mirroring a subflow's state onto its
+// parent task run fails.
+core::Result<TransitionOutcome> apply_flow_run_transition(store::Connection& c, const core::FlowRun& run,
+                                                          core::State proposed, bool force, core::Timestamp now,
+                                                          const TransitionContext& context = {});
 
 // OrchestrationResult JSON {state, status, details}.
 boost::json::object orchestration_result_json(const orchestration::FlowRunDecision& decision);

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "runs/flow_run_transition.h"
+#include "runs/flow_run_creation.h"
 #include "core/slug.h"
 #include "core/uuid.h"
 #include "schedules/schedule_json.h"
@@ -133,15 +133,15 @@ void Scheduler::run_once() {
         json::object flow_labels;
         if (auto flow = store::flows::read(c, work.deployment.flow_id)) flow_labels = flow->labels;
         for (auto date : dates_for(*schedule, settings_, now)) {
-          auto created = store::flow_runs::create(c, scheduled_run(work.deployment, work.schedule, date, now, flow_labels));
-          if (!created.created) continue;
           core::State state;
           state.type = core::StateType::kScheduled;
           state.name = "Scheduled";
           state.state_details["scheduled_time"] = core::format_timestamp(date);
-          auto outcome = runs::apply_flow_run_transition(c, created.run, state, true, now);
-          if (!outcome) return outcome.take_error();
-          if (outcome->event) published.push_back(std::move(*outcome->event));
+          auto created = runs::create_flow_run(
+              c, scheduled_run(work.deployment, work.schedule, date, now, flow_labels), std::move(state), now);
+          if (!created) return created.take_error();
+          if (!created->created) continue;
+          if (created->event) published.push_back(std::move(*created->event));
           ++n;
         }
       }

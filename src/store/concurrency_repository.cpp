@@ -76,13 +76,19 @@ void decrement(Connection& c, const std::vector<std::string>& ids, int64_t slots
   if (occupancy_seconds && *occupancy_seconds > 0 && slots > 0) {
     per_slot = std::max(*occupancy_seconds / static_cast<double>(slots), kMinOccupancySecondsPerSlot);
   }
+  // Without an occupancy sample the average stays (a NULL parameter would also leave its
+  // type undeterminable for PostgreSQL).
+  std::string average = per_slot ? ", avg_slot_occupancy_seconds = CASE WHEN \"limit\" <= 0 THEN avg_slot_occupancy_seconds "
+                                   "ELSE avg_slot_occupancy_seconds + ?4 / (\"limit\" * 2.0) - avg_slot_occupancy_seconds / "
+                                   "(\"limit\" * 2.0) END"
+                                 : "";
   auto& st = c.prepare(
       "UPDATE concurrency_limit_v2 SET active_slots = " + sql::greatest(c.dialect(), "0", decayed_active_sql(c.dialect()) + " - ?2") +
-      ", denied_slots = " + decayed_denied_sql(c.dialect()) +
-      ", avg_slot_occupancy_seconds = CASE WHEN ?3 IS NULL OR \"limit\" <= 0 THEN avg_slot_occupancy_seconds "
-      "ELSE avg_slot_occupancy_seconds + ?3 / (\"limit\" * 2.0) - avg_slot_occupancy_seconds / (\"limit\" * 2.0) END, "
-      "updated = ?1 WHERE id IN (SELECT value FROM json_each(?4)) AND active = 1");
-  st.bind(1, core::to_micros(now)).bind(2, slots).bind(3, per_slot).bind(4, json_list(ids)).run();
+      ", denied_slots = " + decayed_denied_sql(c.dialect()) + average +
+      ", updated = ?1 WHERE id IN (SELECT value FROM json_each(?3)) AND active = 1");
+  st.bind(1, core::to_micros(now)).bind(2, slots).bind(3, json_list(ids));
+  if (per_slot) st.bind(4, *per_slot);
+  st.run();
 }
 
 const char* where_id_or_name(bool is_id) { return is_id ? "id = ?2" : "name = ?2"; }
@@ -276,6 +282,54 @@ int reclaim_expired_leases(Connection& c, core::Timestamp now, int max_leases) {
   while (st.step()) expired.push_back(st.column_text(0));
   for (const auto& id : expired) release_lease(c, id, now);
   return static_cast<int>(expired.size());
+}
+
+std::optional<Limit> read_for_update(Connection& c, const std::string& id, core::Timestamp now) {
+  auto& st = c.prepare("SELECT " + columns(c.dialect()) + " FROM concurrency_limit_v2 WHERE id = ?2" +
+                       sql::for_update(c.dialect()));
+  st.bind(1, core::to_micros(now)).bind(2, id);
+  if (!st.step()) return std::nullopt;
+  Limit l = limit_from_row(st);
+  st.reset();
+  return l;
+}
+
+void take_slot_with_lease(Connection& c, const std::string& limit_id, const std::string& lease_id,
+                          double lease_seconds, const json::value& holder, core::Timestamp now) {
+  const int64_t now_us = core::to_micros(now);
+  auto& st = c.prepare("UPDATE concurrency_limit_v2 SET active_slots = " + decayed_active_sql(c.dialect()) +
+                       " + 1, denied_slots = " + decayed_denied_sql(c.dialect()) +
+                       ", updated = ?1 WHERE id = ?2 AND active = 1");
+  st.bind(1, now_us).bind(2, limit_id).run();
+  json::object metadata{{"slots", 1}};
+  if (!holder.is_null()) metadata["holder"] = holder;
+  auto& ins = c.prepare(
+      "INSERT INTO concurrency_lease(id, created, expiration, resource_ids, slots, metadata) "
+      "VALUES (?1, ?2, ?3, ?4, 1, ?5)");
+  ins.bind(1, lease_id)
+      .bind(2, now_us)
+      .bind(3, now_us + static_cast<int64_t>(lease_seconds * 1e6))
+      .bind(4, json_list({limit_id}))
+      .bind(5, json::serialize(metadata))
+      .run();
+}
+
+void free_slots(Connection& c, const std::vector<std::string>& ids, int64_t slots, core::Timestamp now) {
+  decrement(c, ids, slots, std::nullopt, now);
+}
+
+bool revoke_lease(Connection& c, const std::string& lease_id) {
+  auto& del = c.prepare("DELETE FROM concurrency_lease WHERE id = ?1");
+  del.bind(1, lease_id).run();
+  return c.changes() > 0;
+}
+
+bool lease_is_live(Connection& c, const std::string& lease_id, core::Timestamp now) {
+  auto& st = c.prepare("SELECT 1 FROM concurrency_lease WHERE id = ?1 AND expiration > ?2");
+  st.bind(1, lease_id).bind(2, core::to_micros(now));
+  bool live = st.step();
+  st.reset();
+  return live;
 }
 
 }  // namespace praetor::store::concurrency

@@ -89,4 +89,20 @@ bool renew_lease(Connection& c, const std::string& lease_id, double seconds, cor
 // Frees the slots of leases that expired by `now` (at most `max_leases`); returns how many.
 int reclaim_expired_leases(Connection& c, core::Timestamp now, int max_leases = 100);
 
+// ---- single-limit slot operations (deployment concurrency, driven by the flow-run policy)
+
+// The limit `id` with its decayed active slots, its row locked until the write ends
+// (PostgreSQL FOR UPDATE; SQLite's single writer serialises anyway); nullopt when missing.
+std::optional<Limit> read_for_update(Connection& c, const std::string& id, core::Timestamp now);
+// bulk_increment_active_slots on one active limit, as decided by the caller (no capacity
+// check here), then a lease over it of `lease_seconds` with the caller's id and holder.
+void take_slot_with_lease(Connection& c, const std::string& limit_id, const std::string& lease_id,
+                          double lease_seconds, const boost::json::value& holder, core::Timestamp now);
+// bulk_decrement_active_slots: `slots` off the active limits among `ids` (never below 0).
+void free_slots(Connection& c, const std::vector<std::string>& ids, int64_t slots, core::Timestamp now);
+// Deletes the lease without freeing its slots (revoke_lease); false when missing.
+bool revoke_lease(Connection& c, const std::string& lease_id);
+// True when the lease exists and has not expired by `now`.
+bool lease_is_live(Connection& c, const std::string& lease_id, core::Timestamp now);
+
 }  // namespace praetor::store::concurrency

@@ -116,5 +116,44 @@ TEST(ConcurrencyRepository, ActiveSlotsDecay) {
   EXPECT_TRUE(std::holds_alternative<cl::Acquired>(acquire(t, {"r"}, 2, kT0 + 1s, std::nullopt)));
 }
 
+
+// Verifies the single-limit operations the deployment-concurrency policy drives: a taken
+// slot with its lease, liveness until expiry, revoke keeping the slot, release freeing it,
+// and free_slots never going below zero.
+TEST(ConcurrencyRepository, SingleLimitSlotOperations) {
+  testing::TempDatabase t;
+  cl::Limit limit = make_limit("deployment:d1", 2);
+  write<core::Ok>(t, [&](Connection& c) {
+    cl::create(c, limit);
+    cl::take_slot_with_lease(c, limit.id, "11111111-1111-4111-8111-111111111111", 60,
+                             boost::json::object{{"type", "flow_run"}, {"id", "r1"}}, kT0);
+    cl::take_slot_with_lease(c, limit.id, "22222222-2222-4222-8222-222222222222", 60, nullptr, kT0);
+    return core::Ok{};
+  });
+  EXPECT_EQ(active_slots(t, "deployment:d1", kT0), 2);
+  auto locked = t.db().write<int64_t>([&](Connection& c) -> core::Result<int64_t> {
+    return cl::read_for_update(c, limit.id, kT0)->decayed_active_slots;
+  });
+  EXPECT_EQ(*locked, 2);
+  auto live = [&](const std::string& lease, core::Timestamp at) {
+    return *t.db().read<bool>([&](Connection& c) -> core::Result<bool> { return cl::lease_is_live(c, lease, at); });
+  };
+  EXPECT_TRUE(live("11111111-1111-4111-8111-111111111111", kT0 + 59s));
+  EXPECT_FALSE(live("11111111-1111-4111-8111-111111111111", kT0 + 60s));
+  EXPECT_TRUE(write<bool>(t, [](Connection& c) { return cl::revoke_lease(c, "11111111-1111-4111-8111-111111111111"); }));
+  EXPECT_FALSE(live("11111111-1111-4111-8111-111111111111", kT0));
+  EXPECT_EQ(active_slots(t, "deployment:d1", kT0), 2);
+  EXPECT_TRUE(write<bool>(t, [](Connection& c) {
+    return cl::release_lease(c, "22222222-2222-4222-8222-222222222222", kT0 + 1s);
+  }));
+  EXPECT_EQ(active_slots(t, "deployment:d1", kT0 + 1s), 1);
+  write<core::Ok>(t, [&](Connection& c) {
+    cl::free_slots(c, {limit.id}, 1, kT0 + 2s);
+    cl::free_slots(c, {limit.id}, 1, kT0 + 2s);
+    return core::Ok{};
+  });
+  EXPECT_EQ(active_slots(t, "deployment:d1", kT0 + 2s), 0);
+}
+
 }  // namespace
 }  // namespace praetor::store

@@ -1,5 +1,7 @@
 #include "store/deployment_repository.h"
 
+#include "core/uuid.h"
+#include "store/concurrency_repository.h"
 #include "store/flow_repository.h"
 
 namespace praetor::store::deployments {
@@ -17,6 +19,7 @@ constexpr const char* kColumns =
     "deployment.last_polled, deployment.status, deployment.parameter_openapi_schema, deployment.path, "
     "deployment.entrypoint, deployment.storage_document_id, deployment.infrastructure_document_id, "
     "deployment.created_by, deployment.updated_by, deployment.enforce_parameter_schema, deployment.version_info, "
+    "deployment.concurrency_limit_id, "
     "(SELECT work_pool.name FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id "
     "WHERE work_queue.id = deployment.work_queue_id)";
 
@@ -66,7 +69,8 @@ core::Deployment from_row(Statement& st) {
   d.updated_by = value_from_text(st.column_optional_text(25));
   d.enforce_parameter_schema = st.column_int(26) != 0;
   d.version_info = value_from_text(st.column_optional_text(27));
-  d.work_pool_name = st.column_optional_text(28);
+  d.concurrency_limit_id = st.column_optional_text(28);
+  d.work_pool_name = st.column_optional_text(29);
   return d;
 }
 
@@ -84,11 +88,34 @@ core::DeploymentSchedule schedule_from_row(Statement& st, int first = 0) {
   return s;
 }
 
+// The linked concurrency_limit_v2 row, its active_slots as stored (as upstream answers it).
+std::optional<core::DeploymentConcurrencyLimit> read_limit(Connection& c, const std::string& id) {
+  auto& st = c.prepare(
+      "SELECT id, created, updated, active, name, \"limit\", active_slots, slot_decay_per_second "
+      "FROM concurrency_limit_v2 WHERE id = ?1");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  core::DeploymentConcurrencyLimit l;
+  l.id = st.column_text(0);
+  l.created = core::from_micros(st.column_int(1));
+  l.updated = core::from_micros(st.column_int(2));
+  l.active = st.column_int(3) != 0;
+  l.name = st.column_text(4);
+  l.limit = st.column_int(5);
+  l.active_slots = st.column_int(6);
+  l.slot_decay_per_second = st.column_double(7);
+  st.reset();
+  return l;
+}
+
 std::vector<core::Deployment> read_many(Connection& c, Statement& st) {
   std::vector<core::Deployment> out;
   while (st.step()) out.push_back(from_row(st));
   st.reset();
-  for (auto& d : out) d.schedules = read_schedules(c, d.id);
+  for (auto& d : out) {
+    d.schedules = read_schedules(c, d.id);
+    if (d.concurrency_limit_id) d.global_concurrency_limit = read_limit(c, *d.concurrency_limit_id);
+  }
   return out;
 }
 
@@ -97,7 +124,7 @@ std::optional<core::Deployment> first(std::vector<core::Deployment> v) {
   return std::move(v.front());
 }
 
-// Binds every column of `d` in kColumns order (1..28).
+// Binds every column of `d` in kColumns order (1..29).
 void bind_row(Statement& st, const core::Deployment& d) {
   st.bind(1, d.id)
       .bind(2, core::to_micros(d.created))
@@ -126,7 +153,8 @@ void bind_row(Statement& st, const core::Deployment& d) {
       .bind(25, text_or_null(d.created_by))
       .bind(26, text_or_null(d.updated_by))
       .bind(27, d.enforce_parameter_schema)
-      .bind(28, text_or_null(d.version_info));
+      .bind(28, text_or_null(d.version_info))
+      .bind(29, d.concurrency_limit_id);
 }
 
 }  // namespace
@@ -159,8 +187,8 @@ void insert(Connection& c, const core::Deployment& d) {
       "concurrency_limit, concurrency_options, job_variables, parameters, pull_steps, tags, labels, "
       "work_queue_name, work_queue_id, last_polled, status, parameter_openapi_schema, path, entrypoint, "
       "storage_document_id, infrastructure_document_id, created_by, updated_by, enforce_parameter_schema, "
-      "version_info) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-      "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)");
+      "version_info, concurrency_limit_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+      "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)");
   bind_row(st, d);
   st.run();
 }
@@ -172,13 +200,56 @@ bool replace(Connection& c, const core::Deployment& d) {
       "parameters = ?12, pull_steps = ?13, tags = ?14, labels = ?15, work_queue_name = ?16, work_queue_id = ?17, "
       "last_polled = ?18, status = ?19, parameter_openapi_schema = ?20, path = ?21, entrypoint = ?22, "
       "storage_document_id = ?23, infrastructure_document_id = ?24, created_by = ?25, updated_by = ?26, "
-      "enforce_parameter_schema = ?27, version_info = ?28 WHERE id = ?1");
+      "enforce_parameter_schema = ?27, version_info = ?28, concurrency_limit_id = ?29 WHERE id = ?1");
   bind_row(st, d);
   st.run();
   return c.changes() > 0;
 }
 
+void set_concurrency_limit(Connection& c, const std::string& deployment_id, std::optional<int64_t> limit,
+                           Timestamp now) {
+  auto d = read(c, deployment_id);
+  if (!d) return;
+  auto& remember = c.prepare("UPDATE deployment SET concurrency_limit = ?2 WHERE id = ?1");
+  remember.bind(1, deployment_id).bind(2, limit).run();
+  const auto& linked = d->global_concurrency_limit;
+  if ((linked && limit && linked->limit == *limit) || (!linked && !limit)) return;
+  if (!limit) {
+    auto& del = c.prepare("DELETE FROM concurrency_limit_v2 WHERE id = ?1");
+    del.bind(1, linked->id).run();
+    return;
+  }
+  if (linked) {
+    auto& upd = c.prepare("UPDATE concurrency_limit_v2 SET \"limit\" = ?2, updated = ?3 WHERE id = ?1");
+    upd.bind(1, linked->id).bind(2, *limit).bind(3, core::to_micros(now)).run();
+    return;
+  }
+  concurrency::Limit created;
+  created.id = core::new_uuid4();
+  created.created = created.updated = now;
+  created.name = "deployment:" + deployment_id;
+  created.limit = *limit;
+  concurrency::create(c, created);
+  auto& link = c.prepare("UPDATE deployment SET concurrency_limit_id = ?2 WHERE id = ?1");
+  link.bind(1, deployment_id).bind(2, created.id).run();
+}
+
+std::optional<ConcurrencySettings> read_concurrency_settings(Connection& c, const std::string& deployment_id) {
+  auto& st = c.prepare("SELECT concurrency_limit_id, concurrency_options FROM deployment WHERE id = ?1");
+  st.bind(1, deployment_id);
+  if (!st.step()) return std::nullopt;
+  ConcurrencySettings out;
+  out.limit_id = st.column_optional_text(0);
+  out.options = value_from_text(st.column_optional_text(1));
+  st.reset();
+  return out;
+}
+
 bool remove(Connection& c, const std::string& id) {
+  // _delete_related_concurrency_limit: the deployment's limit row goes with it.
+  auto& limit = c.prepare(
+      "DELETE FROM concurrency_limit_v2 WHERE id = (SELECT concurrency_limit_id FROM deployment WHERE id = ?1)");
+  limit.bind(1, id).run();
   auto& st = c.prepare("DELETE FROM deployment WHERE id = ?1");
   st.bind(1, id).run();
   return c.changes() > 0;

@@ -22,7 +22,21 @@ std::optional<core::Deployment> read_by_name(Connection& c, const std::string& f
 void insert(Connection& c, const core::Deployment& d);
 // Rewrites every column of the row `d.id` from `d` (schedules not included).
 bool replace(Connection& c, const core::Deployment& d);
+// Deletes the deployment and the concurrency_limit_v2 row it points at.
 bool remove(Connection& c, const std::string& id);
+// Prefect's _create_or_update_deployment_concurrency_limit, for a request that set
+// `concurrency_limit`: a value updates the linked concurrency_limit_v2 row, or creates one
+// named "deployment:<id>" and links it; nullopt deletes the linked row (the link is nulled
+// by the foreign key). No row change when the limit is unchanged.
+void set_concurrency_limit(Connection& c, const std::string& deployment_id, std::optional<int64_t> limit,
+                           core::Timestamp now);
+// The deployment's concurrency settings for the flow-run policy: nullopt when there is no
+// such deployment.
+struct ConcurrencySettings {
+  std::optional<std::string> limit_id;  // concurrency_limit_id
+  boost::json::value options;           // concurrency_options: null or an object
+};
+std::optional<ConcurrencySettings> read_concurrency_settings(Connection& c, const std::string& deployment_id);
 // Deployments matching a compiled filter over the unaliased deployment table.
 std::vector<core::Deployment> list(Connection& c, const SqlCondition& where, const std::string& order_by,
                                    int64_t limit, int64_t offset);

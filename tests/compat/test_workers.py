@@ -120,3 +120,54 @@ def test_process_worker_executes_deployment_run(tmp_path, prefect_cli):
 
     final = wait_for(lambda: (s := run(state())) and s.is_final() and s, 60, "a final state")
     assert final.type.value == "COMPLETED", final
+
+
+def test_process_worker_takes_the_higher_priority_queue_first(tmp_path, prefect_cli):
+    # Two queues of one pool; the priority-2 queue's run is due earlier, yet a worker with
+    # room for one run submits the priority-1 queue's run.
+    pool = f"prio-w-{uuid.uuid4().hex[:6]}"
+    prefect_cli("work-pool", "create", pool, "--type", "process")
+    (tmp_path / "flows.py").write_text(textwrap.dedent(
+        """
+        from prefect import flow
+
+        @flow
+        def ranked():
+            return 1
+        """
+    ))
+    (tmp_path / "deploy.py").write_text(textwrap.dedent(
+        f"""
+        from prefect import flow
+        flow.from_source(source={str(tmp_path)!r}, entrypoint="flows.py:ranked").deploy(
+            name="ranked", work_pool_name={pool!r}, print_next_steps=False)
+        """
+    ))
+    subprocess.run([sys.executable, str(tmp_path / "deploy.py")], cwd=tmp_path, env=dict(os.environ), check=True,
+                   capture_output=True, timeout=120)
+    api_url = os.environ["PREFECT_API_URL"]
+    with httpx.Client(base_url=api_url, timeout=10) as c:
+        assert c.post(f"/work_pools/{pool}/queues", json={"name": "first", "priority": 1}).status_code == 201
+        assert c.post(f"/work_pools/{pool}/queues", json={"name": "second", "priority": 2}).status_code == 201
+        d = c.get("/deployments/name/ranked/ranked").json()
+        now = time.time()
+
+        def due(seconds_ago):
+            from datetime import datetime, timezone
+            return datetime.fromtimestamp(now - seconds_ago, timezone.utc).isoformat()
+
+        ids = {}
+        for queue, ago in (("second", 120), ("first", 10)):
+            r = c.post(f"/deployments/{d['id']}/create_flow_run",
+                       json={"work_queue_name": queue,
+                             "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": due(ago)}}})
+            assert r.status_code == 201, r.text
+            assert r.json()["work_queue_name"] == queue
+            ids[queue] = r.json()["id"]
+        prefect_cli("worker", "start", "--pool", pool, "--type", "process", "--run-once", "--limit", "1", timeout=180)
+
+        def state_type(queue):
+            return c.get(f"/flow_runs/{ids[queue]}").json()["state_type"]
+
+        wait_for(lambda: state_type("first") == "COMPLETED", 60, "the priority-1 run to complete")
+        assert state_type("second") == "SCHEDULED"
