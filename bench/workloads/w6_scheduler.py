@@ -50,7 +50,11 @@ def _create(server: Server, n: int) -> float:
         for i in range(part, n, CREATORS):
             body = {"name": f"w6-{i}", "flow_id": flow_id,
                     "schedules": [{"schedule": SCHEDULES[i % len(SCHEDULES)], "active": True}]}
-            status, resp = client.post("/deployments/", body)
+            for attempt in range(20):  # 503 = retryable database contention; the SDK retries it too
+                status, resp = client.post("/deployments/", body)
+                if status != 503:
+                    break
+                time.sleep(0.05 * (attempt + 1))
             if status not in (200, 201):
                 raise RuntimeError(f"deployment create: {status} {resp}")
         client.close()
