@@ -108,7 +108,9 @@ core::Result<Response> schedule(ApiContext& ctx, const Request& req, const std::
 core::Result<Response> bulk_create_flow_runs(ApiContext& ctx, const Request& req, const std::string& id) {
   auto body = core::parse_body(req.body);
   if (!body) return body.error();
-  if (!body->is_array()) return core::validation_error(json::array{"body"}, "list_type", "Input should be a valid list", *body);
+  if (!body->is_array()) {
+    return core::validation_error(json::array{"body"}, "list_type", "Input should be a valid list", *body);
+  }
   const json::array& items = body->as_array();
   auto now = ctx.clock.now();
   std::vector<core::FlowRunCreate> parsed;
@@ -140,7 +142,8 @@ core::Result<Response> bulk_create_flow_runs(ApiContext& ctx, const Request& req
       }
       auto created = create_run_from_deployment(c, *d, parsed[i], item, now);
       if (!created) {
-        out.emplace_back(json::object{{"flow_run_id", nullptr}, {"status", "FAILED"}, {"error", created.error().message}});
+        out.emplace_back(
+            json::object{{"flow_run_id", nullptr}, {"status", "FAILED"}, {"error", created.error().message}});
         continue;
       }
       if (created->event) published.push_back(std::move(*created->event));

@@ -197,7 +197,8 @@ core::Result<Response> status(ApiContext& ctx, const std::string& id) {
         {"late_runs_count", late},
         {"last_polled", q->last_polled ? json::value(core::format_timestamp(*q->last_polled)) : json::value(nullptr)},
         {"health_check_policy",
-         json::object{{"maximum_late_runs", kMaxLateRuns}, {"maximum_seconds_since_last_polled", kMaxSecondsSinceLastPolled}}}};
+         json::object{{"maximum_late_runs", kMaxLateRuns},
+                      {"maximum_seconds_since_last_polled", kMaxSecondsSinceLastPolled}}}};
   });
   if (!out) return out.error();
   return json_response(200, *out);
@@ -226,14 +227,18 @@ core::Result<Response> concurrency_status(ApiContext& ctx, const Request& req, c
     if (!q) return q.error();
     int64_t total = store::work_queues::count_slot_holders(c, *q);
     json::array runs;
+    auto time_or_null = [](const std::optional<core::Timestamp>& t) {
+      return t ? json::value(core::format_timestamp(*t)) : json::value(nullptr);
+    };
     for (const auto& run : store::work_queues::slot_holders(c, *q, (page_no - 1) * limit, limit)) {
+      json::value state_type = nullptr;
+      if (run.state_type) state_type = std::string(core::to_string(*run.state_type));
       json::object summary{{"id", run.id},
                            {"name", run.name},
-                           {"state_type", run.state_type ? json::value(std::string(core::to_string(*run.state_type))) : nullptr},
+                           {"state_type", state_type},
                            {"state_name", run.state_name ? json::value(*run.state_name) : nullptr},
-                           {"start_time", run.start_time ? json::value(core::format_timestamp(*run.start_time)) : nullptr},
-                           {"state_timestamp",
-                            run.state_timestamp ? json::value(core::format_timestamp(*run.state_timestamp)) : nullptr},
+                           {"start_time", time_or_null(run.start_time)},
+                           {"state_timestamp", time_or_null(run.state_timestamp)},
                            {"time_in_current_state",
                             run.state_timestamp ? json::value(core::to_seconds(now - *run.state_timestamp)) : nullptr}};
       runs.emplace_back(std::move(summary));
@@ -254,10 +259,12 @@ core::Result<Response> concurrency_status(ApiContext& ctx, const Request& req, c
 
 void register_work_queue_routes(Router& router, ApiContext& ctx) {
   router.add("POST", "/api/work_queues/", [&ctx](const Request& req, const PathParams&) { return create(ctx, req); });
-  router.add("POST", "/api/work_queues/filter", [&ctx](const Request& req, const PathParams&) { return filter(ctx, req); });
+  router.add("POST", "/api/work_queues/filter",
+             [&ctx](const Request& req, const PathParams&) { return filter(ctx, req); });
   router.add("GET", "/api/work_queues/name/{name}",
              [&ctx](const Request&, const PathParams& p) { return read_by_name(ctx, p.at("name")); });
-  router.add("GET", "/api/work_queues/{id:uuid}", [&ctx](const Request&, const PathParams& p) { return read(ctx, p.at("id")); });
+  router.add("GET", "/api/work_queues/{id:uuid}",
+             [&ctx](const Request&, const PathParams& p) { return read(ctx, p.at("id")); });
   router.add("PATCH", "/api/work_queues/{id:uuid}",
              [&ctx](const Request& req, const PathParams& p) { return update(ctx, req, p.at("id")); });
   router.add("DELETE", "/api/work_queues/{id:uuid}",

@@ -63,9 +63,8 @@ core::FlowRun scheduled_run(const core::Deployment& d, const core::DeploymentSch
   }
   run.auto_scheduled = true;
   run.idempotency_key = "scheduled " + d.id + " " + s.id + " " + python_utc_str(date);
-  run.created_by = json::object{{"id", s.id},
-                                {"type", "SCHEDULE"},
-                                {"display_value", s.slug ? json::value(*s.slug) : json::value(schedule_class(s.schedule))}};
+  json::value display = s.slug ? json::value(*s.slug) : json::value(schedule_class(s.schedule));
+  run.created_by = json::object{{"id", s.id}, {"type", "SCHEDULE"}, {"display_value", display}};
   run.infrastructure_document_id = d.infrastructure_document_id;
   json::object labels = flow_labels;
   labels["prefect.flow.id"] = d.flow_id;

@@ -22,8 +22,8 @@ int64_t count_where(Connection& c, const std::string& sql, const std::vector<Sql
 
 SqlCondition slot_holder_condition(const core::WorkQueue& q) {
   SqlCondition where;
-  where.sql = std::string("(flow_run.work_queue_id = ? OR (flow_run.work_queue_id IS NULL AND flow_run.work_queue_name = ?)) "
-                          "AND flow_run.state_type IN ") +
+  where.sql = std::string("(flow_run.work_queue_id = ? OR (flow_run.work_queue_id IS NULL AND "
+                          "flow_run.work_queue_name = ?)) AND flow_run.state_type IN ") +
               kSlotStates;
   where.params = {q.id, q.name};
   return where;

@@ -40,10 +40,11 @@ class WorkQueueRepositoryTest : public ::testing::Test {
   }
 
   std::optional<core::WorkQueue> by_name(const std::string& name) {
-    return t_.db()
-        .read<std::optional<core::WorkQueue>>(
-            [&](Connection& c) -> core::Result<std::optional<core::WorkQueue>> { return work_queues::read_by_name(c, name); })
-        .value();
+    using Found = std::optional<core::WorkQueue>;
+    auto found = t_.db().read<Found>([&](Connection& c) -> core::Result<Found> {
+      return work_queues::read_by_name(c, name);
+    });
+    return found.value();
   }
 
   testing::TempDatabase t_;
