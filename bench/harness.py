@@ -100,10 +100,11 @@ class Server:
     """One server process on its own loopback port and SQLite file under `data_dir`.
 
     A fresh temporary directory unless `data_dir` is given (W4 starts a server on a database
-    it filled itself); `stop(keep=True)` leaves the directory in place.
+    it filled itself); `stop(keep=True)` leaves the directory in place. `extra_env` adds
+    PREFECT_* settings (W6 sets the scheduler's).
     """
 
-    def __init__(self, kind: str, data_dir: Path | None = None):
+    def __init__(self, kind: str, data_dir: Path | None = None, extra_env: dict[str, str] | None = None):
         self.kind = kind
         self.dir = data_dir or Path(tempfile.mkdtemp(prefix=f"bench-{kind}-"))
         self.db_path = self.dir / ("praetor.db" if kind == "praetor" else "prefect.db")
@@ -111,6 +112,7 @@ class Server:
         self.api = f"http://127.0.0.1:{self.port}/api"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         env["PREFECT_HOME"] = str(self.dir / "home")
+        env.update(extra_env or {})
         if kind == "praetor":
             env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = f"sqlite:///{self.db_path}"
             cmd = [str(PRAETOR), "server", "start", "--port", str(self.port)]

@@ -5,6 +5,7 @@
 // uses these REST routes permanently (prefect/workers/_worker_channel/_transport.py).
 #include "api/list_request.h"
 #include "api/routes.h"
+#include "api/work_queue_update.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
 #include "store/deployment_repository.h"
@@ -236,7 +237,8 @@ core::Result<Response> filter_queues(ApiContext& ctx, const Request& req, const 
   return json_response(200, *out);
 }
 
-// WorkQueueUpdate fields; shared with the id-based /work_queues routes.
+}  // namespace
+
 core::Result<store::work_pools::QueueUpdate> parse_queue_update(const json::value& body) {
   core::FieldReader r(body, json::array{"body"});
   store::work_pools::QueueUpdate u;
@@ -252,6 +254,8 @@ core::Result<store::work_pools::QueueUpdate> parse_queue_update(const json::valu
   if (!r.ok()) return r.error();
   return u;
 }
+
+namespace {
 
 core::Result<Response> update_queue(ApiContext& ctx, const Request& req, const std::string& pool_name,
                                     const std::string& name) {

@@ -65,7 +65,7 @@ int run_server_start(const ServerStartOptions& options) {
   services::ServiceRunner service_runner;
   if (!options.no_services) {
     services::add_enabled_services(service_runner, settings->services, *db, clock, &bus);
-    service_runner.start();
+    service_runner.start([db] { return db->ready(); });
   }
   spdlog::info("praetor listening on http://{}:{}/api", settings->host, server.port());
 

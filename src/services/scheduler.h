@@ -13,6 +13,7 @@
 #include "config/settings.h"
 #include "core/timestamp.h"
 #include "events/event_bus.h"
+#include "runs/scheduled_runs.h"
 #include "services/service.h"
 #include "store/database.h"
 
@@ -38,7 +39,6 @@ class Scheduler final : public Service {
   int64_t last_inserted_ = 0;
 };
 
-// Python's str() of a UTC datetime: "2026-08-21 12:00:00+00:00" (".ffffff" when non-zero).
-std::string python_utc_str(core::Timestamp t);
+using runs::python_utc_str;
 
 }  // namespace praetor::services

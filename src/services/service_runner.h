@@ -1,8 +1,10 @@
-// Runs services on their own threads: a pass at start, then one every interval (wall-clock
-// waits; the passes themselves read the injected clock). stop() wakes and joins them.
+// Runs services on their own threads: a pass at start (once `ready` holds, when given), then
+// one every interval (wall-clock waits; the passes themselves read the injected clock).
+// stop() wakes and joins them.
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -21,18 +23,23 @@ class ServiceRunner {
 
   // Takes ownership; call before start().
   void add(std::unique_ptr<Service> service);
-  void start();
+  // `ready` (e.g. "the database is open") gates the first pass, so a pass that would only
+  // meet 503s does not cost a whole interval; it is polled every 50 ms.
+  void start(std::function<bool()> ready = {});
   void stop();
   std::size_t size() const { return services_.size(); }
 
  private:
   void loop(Service& service);
+  // False when stopped while waiting.
+  bool wait_ready();
 
   std::vector<std::unique_ptr<Service>> services_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::function<bool()> ready_;
 };
 
 }  // namespace praetor::services

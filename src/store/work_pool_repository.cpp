@@ -289,9 +289,10 @@ std::vector<core::WorkQueue> list_queues(Connection& c, const std::string& pool_
 }
 
 std::vector<core::WorkQueue> list_queues_where(Connection& c, const SqlCondition& where, int64_t limit,
-                                               int64_t offset) {
-  auto& st = c.prepare(std::string("SELECT ") + kQueueColumns + " FROM work_queue WHERE " + where.sql +
-                       " ORDER BY work_queue.priority, work_queue.name LIMIT ? OFFSET ?");
+                                               int64_t offset, const std::string& order_by) {
+  std::string order = order_by.empty() ? "ORDER BY work_queue.priority, work_queue.name" : order_by;
+  auto& st = c.prepare(std::string("SELECT ") + kQueueColumns + " FROM work_queue WHERE " + where.sql + " " + order +
+                       " LIMIT ? OFFSET ?");
   int next = bind_all(st, where.params);
   st.bind(next, limit).bind(next + 1, offset);
   std::vector<core::WorkQueue> out;

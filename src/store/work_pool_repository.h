@@ -49,9 +49,10 @@ std::optional<core::WorkQueue> read_queue(Connection& c, const std::string& id);
 std::optional<core::WorkQueue> read_queue_by_name(Connection& c, const std::string& pool_id, const std::string& name);
 // Every queue of the pool, by priority then name.
 std::vector<core::WorkQueue> list_queues(Connection& c, const std::string& pool_id);
-// Queues matching a compiled filter over the unaliased work_queue table (any pool).
+// Queues matching a compiled filter over the unaliased work_queue table (any pool), by
+// priority then name, or in `order_by` ("ORDER BY …") when given.
 std::vector<core::WorkQueue> list_queues_where(Connection& c, const SqlCondition& where, int64_t limit,
-                                               int64_t offset);
+                                               int64_t offset, const std::string& order_by = "");
 struct QueueUpdate {
   std::optional<std::string> name;
   std::optional<std::string> description;

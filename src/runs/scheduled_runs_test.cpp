@@ -1,0 +1,43 @@
+#include "runs/scheduled_runs.h"
+
+#include <gtest/gtest.h>
+
+#include "schedules/schedule_json.h"
+
+namespace praetor::runs {
+namespace {
+
+core::Timestamp at(const char* iso) { return *core::parse_timestamp(iso); }
+
+schedules::Schedule hourly() {
+  auto s = schedules::parse_schedule(boost::json::parse(R"({"interval": 3600, "anchor_date": "2030-01-01T00:00:00Z"})"),
+                                     boost::json::array{"schedule"}, at("2030-01-01T00:00:00Z"));
+  return *s;
+}
+
+// Verifies generation stops once min_runs dates exist and the last reaches start + min_time.
+TEST(WindowDates, StopsWhenBothMinimumsAreMet) {
+  ScheduleWindow w{at("2030-01-01T00:00:00Z"), at("2030-01-02T00:00:00Z"), std::chrono::hours(2), 2, 100};
+  auto dates = window_dates(hourly(), w);
+  ASSERT_EQ(dates.size(), 3u);
+  EXPECT_EQ(dates.back(), at("2030-01-01T02:00:00Z"));
+}
+
+// Verifies max_runs and end_time cap the dates, whichever comes first.
+TEST(WindowDates, CappedByMaxRunsAndEnd) {
+  ScheduleWindow w{at("2030-01-01T00:00:00Z"), at("2030-01-01T05:00:00Z"), std::chrono::hours(100), 100, 100};
+  EXPECT_EQ(window_dates(hourly(), w).size(), 6u);
+  w.max_runs = 4;
+  EXPECT_EQ(window_dates(hourly(), w).size(), 4u);
+  w.max_runs = 0;
+  EXPECT_TRUE(window_dates(hourly(), w).empty());
+}
+
+// Verifies the idempotency-key date text is Python's str() of a UTC datetime.
+TEST(PythonUtcStr, MatchesPython) {
+  EXPECT_EQ(python_utc_str(at("2030-01-01T06:00:00Z")), "2030-01-01 06:00:00+00:00");
+  EXPECT_EQ(python_utc_str(at("2030-01-01T06:00:00.25Z")), "2030-01-01 06:00:00.250000+00:00");
+}
+
+}  // namespace
+}  // namespace praetor::runs
