@@ -44,7 +44,7 @@ if [ "${PRAETOR_COMPAT_TARGET:-praetor}" = praetor ]; then
   echo "== compatibility tests with prefect $(.venv-old/bin/python -c 'import prefect; print(prefect.__version__)') (older client, praetor on SQLite)"
   PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv-old/bin/python -m pytest -q -p no:cacheprovider --timeout=300 \
     -m "not new_client" -k "not twenty_flows_from_twenty_processes" \
-    tests/compat/test_root.py tests/compat/test_scenario_runs.py tests/compat/test_scenario_events.py \
+    tests/compat/test_root.py tests/compat/test_scenario_runs.py tests/compat/test_scenario_events.py tests/compat/test_scenario_cli.py \
     tests/compat/test_workers.py::test_process_worker_executes_deployment_run \
     tests/compat/test_deployments.py::test_serve_picks_up_on_demand_run
 fi
