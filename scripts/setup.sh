@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything Praetor's build and tests need on a fresh Debian 12 machine:
-# compilers and libraries from Debian, and a virtualenv (.venv) with the pinned prefect.
+# compilers and libraries from Debian, a virtualenv (.venv) with the pinned prefect, and a
+# second one (.venv-old) with an older 3.x client for the version-skew tests.
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PREFECT_VERSION=3.9.1
+OLD_PREFECT_VERSION=3.2.15  # an older 3.x client that must keep working (scripts/test.sh)
 DEBIAN_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
@@ -27,4 +29,12 @@ if [ ! -x .venv/bin/prefect ] || ! .venv/bin/python -c "import prefect,sys; sys.
   python3 -m venv .venv
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q "prefect==$PREFECT_VERSION" -r tests/requirements.txt
+fi
+
+if [ ! -x .venv-old/bin/prefect ] || ! .venv-old/bin/python -c "import prefect,sys; sys.exit(prefect.__version__ != '$OLD_PREFECT_VERSION')" 2>/dev/null; then
+  echo "setup: creating .venv-old with prefect==$OLD_PREFECT_VERSION"
+  python3 -m venv .venv-old
+  .venv-old/bin/pip install -q --upgrade pip
+  # prefect 3.2 imports importlib_metadata without declaring it for Python 3.10+
+  .venv-old/bin/pip install -q "prefect==$OLD_PREFECT_VERSION" importlib_metadata -r tests/requirements.txt
 fi

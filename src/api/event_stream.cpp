@@ -45,7 +45,7 @@ void EventSubscription::go_live() {
 
 EventStream::EventStream(events::EventBus& bus, store::Database& db)
     : bus_(bus), db_(db), worker_([this] { run_backfills(); }) {
-  bus_.subscribe(this);
+  bus_.subscribe(this, /*include_remote=*/true);
 }
 
 EventStream::~EventStream() {

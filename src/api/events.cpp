@@ -10,6 +10,7 @@
 #include "api/routes.h"
 #include "core/json_util.h"
 #include "events/event_query.h"
+#include "events/ingest_buffer.h"
 #include "events/recent_ids.h"
 
 namespace praetor::api {
@@ -21,20 +22,41 @@ namespace {
 constexpr int64_t kPageSize = 50;  // Prefect's INTERACTIVE_PAGE_SIZE
 constexpr auto kMaximumBackfill = std::chrono::minutes(15);  // PREFECT_EVENTS_MAXIMUM_WEBSOCKET_BACKFILL
 constexpr std::size_t kRecentIds = 100'000;
+// Events held while the database is not ready (a migration window); beyond this the socket
+// is closed with 1013 and the client resends later.
+constexpr std::size_t kIngestCapacity = 50'000;
+
+bool database_ready(store::Database& db) {
+  return db
+      .read<int>([](store::Connection& c) -> core::Result<int> {
+        c.prepare("SELECT 1").run();
+        return 1;
+      })
+      .ok();
+}
 
 struct EventsState {
-  EventsState(ApiContext& c) : ctx(c), stream(c.events, c.db) {}
+  EventsState(ApiContext& c)
+      : ctx(c), stream(c.events, c.db), ingest(c.events, [&db = c.db] { return database_ready(db); }, kIngestCapacity) {}
   ApiContext& ctx;
   events::RecentIds recent{kRecentIds};
   EventStream stream;
+  events::IngestBuffer ingest;
 
-  // Drops ids seen recently and publishes the rest.
-  void accept(std::vector<events::Event> batch) {
+  // Drops ids seen recently and publishes the rest (held until the database is ready).
+  // False when the buffer is full: nothing of the batch was taken.
+  bool accept(std::vector<events::Event> batch) {
     std::vector<events::Event> fresh;
     for (auto& e : batch) {
       if (recent.insert(e.id)) fresh.push_back(std::move(e));
     }
-    ctx.events.publish(std::move(fresh));
+    std::vector<std::string> ids;
+    for (const auto& e : fresh) ids.push_back(e.id);
+    if (ingest.accept(std::move(fresh)) == events::IngestBuffer::Admission::kFull) {
+      for (const auto& id : ids) recent.forget(id);
+      return false;
+    }
+    return true;
   }
 };
 
@@ -200,7 +222,9 @@ core::Result<Response> create_events(EventsState& s, const Request& req) {
     if (!e) return e.error();
     batch.push_back(std::move(*e));
   }
-  s.accept(std::move(batch));
+  if (!s.accept(std::move(batch))) {
+    return core::Error::unavailable("events are held until the database is ready, and the buffer is full");
+  }
   return no_content();
 }
 
@@ -268,6 +292,7 @@ class EventsInSocket final : public AuthenticatedSocket {
 
  private:
   void on_message(std::string_view message) override {
+    if (closed_) return;  // frames after a refusal are resent by the client
     boost::system::error_code ec;
     json::value v = json::parse(message, ec);
     if (ec) {
@@ -281,8 +306,16 @@ class EventsInSocket final : public AuthenticatedSocket {
     }
     std::vector<events::Event> batch;
     batch.push_back(std::move(*e));
-    state_->accept(std::move(batch));
+    if (!state_->accept(std::move(batch))) {
+      // 1013 "try again later": the client reconnects and resends the events no pong
+      // confirmed, this one included.
+      spdlog::warn("events/in: the database is not ready and the event buffer is full; closing with 1013");
+      closed_ = true;
+      peer_->close(1013, "Database not ready; try again later");
+    }
   }
+
+  bool closed_ = false;
 
   std::shared_ptr<EventsState> state_;
 };

@@ -1,5 +1,8 @@
 #include "api/router.h"
 
+#include <cstdint>
+#include <tuple>
+
 #include <spdlog/spdlog.h>
 
 #include "api/errors.h"
@@ -25,29 +28,60 @@ std::vector<std::string> split_path(const std::string& path) {
   return parts;
 }
 
-// X-PREFECT-API-VERSION must be "x.y.z" integers and at least 0.8.0 when present
-// (Prefect's EnforceMinimumAPIVersion); a missing header means "latest".
+// One component of X-PREFECT-API-VERSION read as Python's int() reads it (Prefect splits
+// the header on '.' and calls int() on each part): surrounding whitespace, an optional sign,
+// digits with single underscores between them. Huge values saturate (only the comparison
+// with 0.8.0 matters).
+std::optional<int64_t> parse_python_int(std::string_view s) {
+  auto is_space = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v'; };
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  bool negative = false;
+  if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+    negative = s.front() == '-';
+    s.remove_prefix(1);
+  }
+  if (s.empty() || s.front() == '_' || s.back() == '_') return std::nullopt;
+  int64_t value = 0;
+  char previous = 0;
+  for (char ch : s) {
+    if (ch == '_') {
+      if (previous == '_') return std::nullopt;
+    } else if (ch >= '0' && ch <= '9') {
+      value = value > (INT64_MAX - 9) / 10 ? INT64_MAX : value * 10 + (ch - '0');
+    } else {
+      return std::nullopt;
+    }
+    previous = ch;
+  }
+  return negative ? -value : value;
+}
+
+// X-PREFECT-API-VERSION must be three integers and at least 0.8.0 when present (Prefect's
+// EnforceMinimumAPIVersion, a dependency of every router but /health and /version); a
+// missing header means "latest", and newer versions than ours are accepted.
 std::optional<core::Error> check_api_version(const Request& request) {
+  if (request.path == "/api/health" || request.path == "/api/version") return std::nullopt;
   auto v = request.header("x-prefect-api-version");
   if (!v || v->empty()) return std::nullopt;
-  std::vector<int> parts;
-  size_t start = 0;
+  std::vector<int64_t> parts;
+  std::string_view rest = *v;
   for (;;) {
-    size_t dot = v->find('.', start);
-    std::string piece = v->substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (piece.empty() || piece.size() > 9 || piece.find_first_not_of("0123456789") != std::string::npos) {
+    size_t dot = rest.find('.');
+    auto n = parse_python_int(rest.substr(0, dot));
+    if (!n) {
       parts.clear();
       break;
     }
-    parts.push_back(std::stoi(piece));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
+    parts.push_back(*n);
+    if (dot == std::string_view::npos) break;
+    rest.remove_prefix(dot + 1);
   }
   if (parts.size() != 3) {
     return core::Error::bad_request(
         "Invalid X-PREFECT-API-VERSION header format.Expected header in format 'x.y.z' but received " + *v);
   }
-  if (parts[0] == 0 && parts[1] < 8) {
+  if (std::tuple(parts[0], parts[1], parts[2]) < std::tuple<int64_t, int64_t, int64_t>(0, 8, 0)) {
     return core::Error::bad_request("The request specified API version " + *v +
                                     " but this server requires version 0.8.0 or higher.");
   }

@@ -65,14 +65,33 @@ TEST(Router, ExceptionBecomes500) {
   EXPECT_EQ(res.body, "{\"exception_message\":\"Internal Server Error\"}");
 }
 
-// Verifies X-PREFECT-API-VERSION checks: malformed and too old are 400, current passes.
+// Verifies X-PREFECT-API-VERSION checks as Prefect 3.9.1 answers them: each part read as
+// Python's int() reads it; malformed and older than 0.8.0 are 400, current and newer pass.
 TEST(Router, ApiVersionHeader) {
   auto r = make_router();
   for (auto [value, status] : std::vector<std::pair<std::string, int>>{
-           {"0.8.4", 201}, {"1.0.0", 201}, {"0.7.9", 400}, {"0.8", 400}, {"abc", 400}, {"0.8.4.1", 400}}) {
+           {"0.8.4", 201}, {"1.0.0", 201}, {"0.9.0", 201}, {"3.1.0", 201}, {"0.8.10000000000", 201},
+           {"+0.8.4", 201}, {"0.8_0.0", 201}, {" 0.8.4 ", 201}, {"0.7.9", 400}, {"0.8.-1", 400}, {"-1.0.0", 400},
+           {"0.8", 400}, {"abc", 400}, {"0.8.4.1", 400}, {"0..4", 400}, {"0.8.4_", 400}, {"0.8__0.0", 400}}) {
     auto q = req("POST", "/api/flows/");
     q.headers.emplace_back("x-prefect-api-version", value);
     EXPECT_EQ(r.dispatch(q).status, status) << value;
+  }
+}
+
+// Verifies /api/health and /api/version answer whatever X-PREFECT-API-VERSION says, as
+// Prefect's (they sit outside the version-checked routers).
+TEST(Router, HealthAndVersionSkipApiVersionCheck) {
+  Router router;
+  for (const char* path : {"/api/health", "/api/version"}) {
+    router.add("GET", path, [](const Request&, const PathParams&) -> core::Result<Response> {
+      return json_response(200, true);
+    });
+  }
+  for (const char* path : {"/api/health", "/api/version"}) {
+    auto q = req("GET", path);
+    q.headers.emplace_back("x-prefect-api-version", "0.1.0");
+    EXPECT_EQ(router.dispatch(q).status, 200) << path;
   }
 }
 

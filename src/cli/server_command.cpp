@@ -10,12 +10,16 @@
 
 #include "api/routes.h"
 #include "config/settings.h"
+#include "core/uuid.h"
 #include "events/event_persister.h"
+#include "events/replica_feed.h"
 #include "events/task_run_recorder.h"
 #include "server/http_server.h"
 #include "services/services.h"
 #include "store/database.h"
 #include "store/deferred_database.h"
+#include "store/notifications.h"
+#include "store/service_lease.h"
 
 namespace praetor::cli {
 
@@ -42,11 +46,19 @@ int run_server_start(const ServerStartOptions& options) {
   core::SystemClock clock;
   // Declared before the bus: the bus's destructor delivers what is queued to the persister,
   // whose destructor writes it while the database is still open.
-  events::EventPersister persister(*db);
+  // Replicas on one PostgreSQL database tell each other about the events they store, so an
+  // /events/out subscriber sees events whichever replica received them.
+  const std::string replica_id = core::new_uuid4();
+  events::EventPersister persister(*db, replica_id);
   events::TaskRunRecorder task_run_recorder(*db, clock);
   events::EventBus bus;
   bus.subscribe(&persister);
   bus.subscribe(&task_run_recorder);
+  std::unique_ptr<events::ReplicaEventFeed> replica_feed;
+  if (auto listener = store::make_notification_listener(settings->database, settings->database_tuning,
+                                                        events::kEventsChannel)) {
+    replica_feed = std::make_unique<events::ReplicaEventFeed>(std::move(listener), *db, bus, clock, replica_id);
+  }
   api::ApiContext context{*settings, *db, clock, bus};
   api::Router router;
   api::register_routes(router, context);
@@ -62,7 +74,9 @@ int run_server_start(const ServerStartOptions& options) {
     spdlog::error("{}", st.error().message);
     return 1;
   }
-  services::ServiceRunner service_runner;
+  // Among replicas on one PostgreSQL database each service runs on one at a time.
+  auto leases = store::make_lease_provider(settings->database, settings->database_tuning);
+  services::ServiceRunner service_runner(leases.get());
   if (!options.no_services) {
     services::add_enabled_services(service_runner, settings->services, *db, clock, &bus);
     service_runner.start([db] { return db->ready(); });
@@ -128,10 +142,11 @@ int run_services_start() {
     return 1;
   }
   core::SystemClock clock;
-  events::EventPersister persister(**db);
+  events::EventPersister persister(**db, core::new_uuid4());
   events::EventBus bus;
   bus.subscribe(&persister);
-  services::ServiceRunner runner;
+  auto leases = store::make_lease_provider(settings->database, settings->database_tuning);
+  services::ServiceRunner runner(leases.get());
   services::add_enabled_services(runner, settings->services, **db, clock, &bus);
   runner.start();
   spdlog::info("praetor services running ({} services)", runner.size());

@@ -12,10 +12,14 @@ json::value optional_int(const std::optional<int64_t>& v) { return v ? json::val
 }  // namespace
 
 json::object to_json(const WorkPool& p, std::optional<int64_t> active_slots) {
-  json::object storage{{"bundle_upload_step", nullptr},
-                       {"bundle_execution_step", nullptr},
-                       {"default_result_storage_block_id", nullptr}};
+  json::object storage{{"bundle_upload_step", nullptr}, {"bundle_execution_step", nullptr}};
   for (const auto& kv : p.storage_configuration) storage[kv.key()] = kv.value();
+  // Prefect 3.9 always sends default_result_storage_block_id; clients before it (e.g. 3.2)
+  // forbid unknown keys in this object and fail on it, and newer ones default it to null.
+  // So a null one is left out, keeping older clients' `prefect work-pool create` working.
+  if (auto it = storage.find("default_result_storage_block_id"); it != storage.end() && it->value().is_null()) {
+    storage.erase(it);
+  }
   return json::object{{"id", p.id},
                       {"created", format_timestamp(p.created)},
                       {"updated", format_timestamp(p.updated)},

@@ -17,24 +17,26 @@ EventBus::~EventBus() {
   thread_.join();
 }
 
-void EventBus::publish(std::vector<Event> batch) {
+void EventBus::publish(std::vector<Event> batch, Origin origin) {
   if (batch.empty()) return;
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(std::move(batch));
+    queue_.push_back({std::move(batch), origin});
     ++published_;
   }
   cv_.notify_one();
 }
 
-void EventBus::subscribe(EventSubscriber* subscriber) {
+void EventBus::subscribe(EventSubscriber* subscriber, bool include_remote) {
   std::lock_guard lock(mu_);
-  subscribers_.push_back(subscriber);
+  subscribers_.push_back({subscriber, include_remote});
 }
 
 void EventBus::unsubscribe(EventSubscriber* subscriber) {
   std::lock_guard lock(mu_);
-  subscribers_.erase(std::remove(subscribers_.begin(), subscribers_.end(), subscriber), subscribers_.end());
+  subscribers_.erase(std::remove_if(subscribers_.begin(), subscribers_.end(),
+                                    [&](const Subscription& s) { return s.subscriber == subscriber; }),
+                     subscribers_.end());
 }
 
 void EventBus::flush() {
@@ -50,14 +52,17 @@ void EventBus::run() {
   constexpr size_t kMaxBatch = 5000;
   for (;;) {
     std::vector<Event> batch;
-    std::vector<EventSubscriber*> subscribers;
+    std::vector<Subscription> subscribers;
     uint64_t taken = 0;
+    Origin origin = Origin::kLocal;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;
-      while (!queue_.empty() && (batch.empty() || batch.size() + queue_.front().size() <= kMaxBatch)) {
-        auto& next = queue_.front();
+      origin = queue_.front().origin;
+      while (!queue_.empty() && queue_.front().origin == origin &&
+             (batch.empty() || batch.size() + queue_.front().events.size() <= kMaxBatch)) {
+        auto& next = queue_.front().events;
         if (batch.empty()) {
           batch = std::move(next);
         } else {
@@ -68,7 +73,8 @@ void EventBus::run() {
       }
       subscribers = subscribers_;
     }
-    for (EventSubscriber* s : subscribers) {
+    for (const auto& [s, include_remote] : subscribers) {
+      if (origin == Origin::kRemote && !include_remote) continue;
       try {
         s->on_events(batch);
       } catch (const std::exception& e) {

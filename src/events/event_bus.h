@@ -3,6 +3,10 @@
 // persister, the task-run recorder, /events/out), coalescing whatever queued up meanwhile
 // into one delivery. publish() never blocks on consumers.
 //
+// Events that another replica received (loaded after its NOTIFY, events/replica_feed.h) are
+// published as Origin::kRemote and reach only subscribers that asked for them (the
+// /events/out fan-out): that replica already stored and recorded them.
+//
 // Thread-safety: all methods are thread-safe. Subscribers are called on the dispatcher
 // thread, one batch at a time, and must not call back into the bus synchronously.
 #pragma once
@@ -32,9 +36,11 @@ class EventBus {
   EventBus(const EventBus&) = delete;
   EventBus& operator=(const EventBus&) = delete;
 
-  void publish(std::vector<Event> batch);
-  // The subscriber must outlive the bus or be unsubscribed first.
-  void subscribe(EventSubscriber* subscriber);
+  enum class Origin { kLocal, kRemote };
+  void publish(std::vector<Event> batch, Origin origin = Origin::kLocal);
+  // The subscriber must outlive the bus or be unsubscribed first. It receives local events,
+  // and remote ones too with `include_remote`.
+  void subscribe(EventSubscriber* subscriber, bool include_remote = false);
   void unsubscribe(EventSubscriber* subscriber);
   // Blocks until every batch published before the call has been delivered.
   void flush();
@@ -45,8 +51,16 @@ class EventBus {
   std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable idle_cv_;
-  std::deque<std::vector<Event>> queue_;
-  std::vector<EventSubscriber*> subscribers_;
+  struct Queued {
+    std::vector<Event> events;
+    Origin origin;
+  };
+  struct Subscription {
+    EventSubscriber* subscriber;
+    bool include_remote;
+  };
+  std::deque<Queued> queue_;
+  std::vector<Subscription> subscribers_;
   uint64_t published_ = 0;
   uint64_t delivered_ = 0;
   bool stopping_ = false;

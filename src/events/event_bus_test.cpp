@@ -83,5 +83,23 @@ TEST(EventBus, CoalescesQueuedBatches) {
   bus.unsubscribe(&slow);
 }
 
+// Verifies events from another replica reach only subscribers that asked for them, and are
+// never coalesced with local ones.
+TEST(EventBus, RemoteEventsReachOnlyRemoteSubscribers) {
+  Recorder local_only, all;
+  EventBus bus;
+  bus.subscribe(&local_only);
+  bus.subscribe(&all, /*include_remote=*/true);
+  Event local, remote;
+  local.id = "local";
+  remote.id = "remote";
+  bus.publish({local});
+  bus.publish({remote}, EventBus::Origin::kRemote);
+  bus.publish({local});
+  bus.flush();
+  EXPECT_EQ(local_only.ids, (std::vector<std::string>{"local", "local"}));
+  EXPECT_EQ(all.ids, (std::vector<std::string>{"local", "remote", "local"}));
+}
+
 }  // namespace
 }  // namespace praetor::events

@@ -1,7 +1,10 @@
 #include "events/event_persister.h"
 
+#include <chrono>
+
 #include <spdlog/spdlog.h>
 
+#include "events/replica_feed.h"
 #include "store/dialect.h"
 
 namespace praetor::events {
@@ -29,6 +32,10 @@ std::string label(const json::object& resource, std::string_view key) {
 }  // namespace
 
 int64_t write_events(store::Connection& c, const std::vector<Event>& events) {
+  return static_cast<int64_t>(write_new_events(c, events).size());
+}
+
+std::vector<std::string> write_new_events(store::Connection& c, const std::vector<Event>& events) {
   auto& ins_event = c.prepare(
       std::string(store::sql::insert_or_ignore(c.dialect())) +
       " INTO event(id, occurred, received, event, resource_id, follows, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" +
@@ -37,7 +44,7 @@ int64_t write_events(store::Connection& c, const std::vector<Event>& events) {
       std::string(store::sql::insert_or_ignore(c.dialect())) +
       " INTO event_resource(event_id, occurred, resource_id, resource_role, resource) VALUES (?1, ?2, ?3, ?4, ?5)" +
       store::sql::on_conflict_ignore(c.dialect()));
-  int64_t inserted = 0;
+  std::vector<std::string> inserted;
   for (const Event& e : events) {
     const int64_t occurred = core::to_micros(e.occurred);
     ins_event.reset();
@@ -51,7 +58,7 @@ int64_t write_events(store::Connection& c, const std::vector<Event>& events) {
         .run();
     // An event already stored has its resource rows already: skip them, as Prefect does.
     if (c.changes() == 0) continue;
-    ++inserted;
+    inserted.push_back(e.id);
     auto add_resource = [&](const json::object& resource, const std::string& role) {
       ins_resource.reset();
       ins_resource.bind(1, e.id)
@@ -69,7 +76,8 @@ int64_t write_events(store::Connection& c, const std::vector<Event>& events) {
   return inserted;
 }
 
-EventPersister::EventPersister(store::Database& db) : db_(db), thread_([this] { run(); }) {}
+EventPersister::EventPersister(store::Database& db, std::string replica_id)
+    : db_(db), replica_id_(std::move(replica_id)), thread_([this] { run(); }) {}
 
 EventPersister::~EventPersister() {
   {
@@ -106,12 +114,29 @@ void EventPersister::run() {
       batch.swap(queue_);
     }
     auto write = [&] {
-      return db_.write<int64_t>(
-          [&](store::Connection& c) -> core::Result<int64_t> { return write_events(c, batch); });
+      return db_.write<int64_t>([&](store::Connection& c) -> core::Result<int64_t> {
+        auto ids = write_new_events(c, batch);
+        if (!replica_id_.empty()) notify_new_events(c, replica_id_, ids);
+        return static_cast<int64_t>(ids.size());
+      });
     };
     auto written = write();
-    // A busy database is retryable; anything else is logged and the batch dropped.
-    for (int attempt = 0; attempt < 3 && !written && written.error().kind == core::ErrorKind::kUnavailable; ++attempt) {
+    // An unavailable database (busy, PostgreSQL restarting, a lost connection) is retried
+    // with backoff for up to kRetryFor, and until stopping; anything else is logged and the
+    // batch dropped.
+    auto backoff = std::chrono::milliseconds(50);
+    const auto give_up = std::chrono::steady_clock::now() + kRetryFor;
+    while (!written && written.error().kind == core::ErrorKind::kUnavailable &&
+           std::chrono::steady_clock::now() < give_up) {
+      {
+        std::unique_lock lock(mu_);
+        if (cv_.wait_for(lock, backoff, [&] { return stopping_; })) {
+          lock.unlock();
+          written = write();  // one last attempt on the way out
+          break;
+        }
+      }
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(2));
       written = write();
     }
     if (!written) spdlog::error("could not store {} events: {}", batch.size(), written.error().message);

@@ -11,10 +11,12 @@
 // burst of events shares one transaction. The destructor writes what is queued, then stops.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -26,16 +28,22 @@ namespace praetor::events {
 // Inserts the events and their resource rows on `c`; rows whose id is already stored are
 // skipped. Returns how many events were new.
 int64_t write_events(store::Connection& c, const std::vector<Event>& events);
+// The same, returning the ids of the events that were new.
+std::vector<std::string> write_new_events(store::Connection& c, const std::vector<Event>& events);
 
 class EventPersister final : public EventSubscriber {
  public:
-  // `db` must outlive the persister.
-  explicit EventPersister(store::Database& db);
+  // `db` must outlive the persister. With a `replica_id`, each write also notifies the
+  // other replicas of the new events' ids (events/replica_feed.h), delivered at commit.
+  explicit EventPersister(store::Database& db, std::string replica_id = {});
   ~EventPersister() override;
   EventPersister(const EventPersister&) = delete;
   EventPersister& operator=(const EventPersister&) = delete;
 
   void on_events(const std::vector<Event>& batch) override;
+
+  // How long a batch is retried while the database answers kUnavailable.
+  static constexpr std::chrono::seconds kRetryFor{60};
   // Blocks until every event queued before the call has been written (or failed).
   void flush();
 
@@ -43,6 +51,7 @@ class EventPersister final : public EventSubscriber {
   void run();
 
   store::Database& db_;
+  std::string replica_id_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable idle_cv_;

@@ -13,4 +13,9 @@ bool RecentIds::insert(const std::string& id) {
   return true;
 }
 
+void RecentIds::forget(const std::string& id) {
+  std::lock_guard lock(mu_);
+  ids_.erase(id);  // its entry in order_ ages out as usual
+}
+
 }  // namespace praetor::events

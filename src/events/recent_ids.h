@@ -18,6 +18,8 @@ class RecentIds {
 
   // True if `id` was not seen among the last `capacity` ids; records it.
   bool insert(const std::string& id);
+  // Forgets `id` (an event that was refused, so that its resend is not taken for a duplicate).
+  void forget(const std::string& id);
 
  private:
   std::size_t capacity_;

@@ -38,15 +38,31 @@ bool ServiceRunner::wait_ready() {
 
 void ServiceRunner::loop(Service& service) {
   if (!wait_ready()) return;
+  std::unique_ptr<store::ServiceLease> lease = leases_ ? leases_->lease(service.name()) : nullptr;
+  bool holding = false;
   for (;;) {
-    try {
-      service.run_once();
-    } catch (const std::exception& e) {
-      spdlog::error("service {} pass failed: {}", service.name(), e.what());
+    const bool now_holding = !lease || lease->acquire();
+    if (lease && now_holding != holding) {
+      if (now_holding) {
+        spdlog::info("service {}: lease acquired; this replica runs it", service.name());
+      } else {
+        spdlog::warn("service {}: lease lost; another replica runs it", service.name());
+      }
     }
+    holding = now_holding;
+    if (holding) {
+      try {
+        service.run_once();
+      } catch (const std::exception& e) {
+        spdlog::error("service {} pass failed: {}", service.name(), e.what());
+      }
+    }
+    auto wait = holding ? service.interval()
+                        : std::min<std::chrono::microseconds>(service.interval(), kStandbyRetry);
     std::unique_lock lock(mutex_);
-    if (wake_.wait_for(lock, service.interval(), [this] { return stopping_; })) return;
+    if (wake_.wait_for(lock, wait, [this] { return stopping_; })) break;
   }
+  if (lease) lease->release();
 }
 
 }  // namespace praetor::services

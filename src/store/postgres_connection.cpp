@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include <poll.h>
+
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 
@@ -261,6 +263,25 @@ bool PostgresConnection::healthy() const { return conn_ && PQstatus(conn_) == CO
 
 bool PostgresConnection::in_failed_transaction() const {
   return conn_ && PQtransactionStatus(conn_) == PQTRANS_INERROR;
+}
+
+std::vector<std::string> PostgresConnection::wait_for_notifications(int timeout_ms) {
+  std::vector<std::string> out;
+  auto drain = [&] {
+    if (PQconsumeInput(conn_) == 0) {
+      throw DatabaseError(DatabaseError::Kind::kTransient, std::string("listening: ") + PQerrorMessage(conn_));
+    }
+    while (PGnotify* n = PQnotifies(conn_)) {
+      out.emplace_back(n->extra ? n->extra : "");
+      PQfreemem(n);
+    }
+  };
+  drain();
+  if (!out.empty()) return out;
+  pollfd fd{PQsocket(conn_), POLLIN, 0};
+  if (fd.fd < 0) throw DatabaseError(DatabaseError::Kind::kTransient, "listening: the connection is closed");
+  if (::poll(&fd, 1, timeout_ms) > 0) drain();
+  return out;
 }
 
 }  // namespace praetor::store

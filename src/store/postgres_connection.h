@@ -79,6 +79,10 @@ class PostgresConnection final : public Connection {
 
   // False once the server connection is lost; the pool then drops this connection.
   bool healthy() const;
+  // Waits up to `timeout_ms` for asynchronous notifications (after LISTEN) and returns
+  // their payloads, oldest first; none on timeout. Throws a transient DatabaseError when
+  // the connection is lost.
+  std::vector<std::string> wait_for_notifications(int timeout_ms);
   // True inside a transaction block that failed and awaits ROLLBACK.
   bool in_failed_transaction() const;
 

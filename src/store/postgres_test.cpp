@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "store/migrations.h"
+#include "store/notifications.h"
 #include "store/postgres_connection.h"
 #include "store/postgres_database.h"
+#include "store/service_lease.h"
 #include "store/test_database.h"
 
 namespace praetor::store {
@@ -164,6 +166,56 @@ TEST_F(LivePostgres, RowLockSerialisesReadModifyWrite) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(scalar("SELECT n FROM counter"), 40);
+}
+
+// Verifies a service lease is held by one process at a time: a second provider (another
+// replica) is refused while the first holds it, a different service is independent, and
+// the lease passes over once its holder lets go (as when the holder's process dies).
+TEST_F(LivePostgres, ServiceLeaseIsExclusiveAndHandsOver) {
+  auto first = make_lease_provider(url(), {});
+  auto second = make_lease_provider(url(), {});
+  auto a = first->lease("scheduler");
+  auto b = second->lease("scheduler");
+  auto other = second->lease("foreman");
+  EXPECT_TRUE(a->acquire());
+  EXPECT_TRUE(a->acquire());  // still held: the session answers
+  EXPECT_FALSE(b->acquire());
+  EXPECT_TRUE(other->acquire());
+  a->release();
+  EXPECT_TRUE(b->acquire());
+  EXPECT_FALSE(a->acquire());
+}
+
+// Verifies SQLite leases are always held (one process per database file).
+TEST(ServiceLease, SqliteLeasesAreAlwaysHeld) {
+  config::DatabaseUrl sqlite;
+  sqlite.dialect = config::DatabaseUrl::Dialect::kSqlite;
+  auto provider = make_lease_provider(sqlite, {});
+  auto a = provider->lease("scheduler");
+  auto b = provider->lease("scheduler");
+  EXPECT_TRUE(a->acquire());
+  EXPECT_TRUE(b->acquire());
+  EXPECT_EQ(service_lease_key("scheduler"), service_lease_key("scheduler"));
+  EXPECT_NE(service_lease_key("scheduler"), service_lease_key("foreman"));
+}
+
+// Verifies notify() reaches a listener only when the writing transaction commits, and not
+// at all when it rolls back.
+TEST_F(LivePostgres, NotificationsArriveAtCommitOnly) {
+  auto listener = make_notification_listener(url(), {}, "praetor_test");
+  ASSERT_TRUE(listener);
+  EXPECT_TRUE(listener->wait(10).empty());  // connects and listens
+  auto c = connect();
+  c.exec("BEGIN");
+  notify(c, "praetor_test", "rolled back");
+  c.exec("ROLLBACK");
+  c.exec("BEGIN");
+  notify(c, "praetor_test", "committed");
+  EXPECT_TRUE(listener->wait(100).empty());  // not before COMMIT
+  c.exec("COMMIT");
+  std::vector<std::string> got;
+  for (int i = 0; i < 50 && got.empty(); ++i) got = listener->wait(100);
+  EXPECT_EQ(got, std::vector<std::string>{"committed"});
 }
 
 }  // namespace

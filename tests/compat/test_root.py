@@ -38,3 +38,24 @@ def test_unknown_route_and_bad_api_version(api_url):
     r = httpx.get(f"{api_url}/flows/name/x", headers={"X-PREFECT-API-VERSION": "0.7.0"})
     assert r.status_code == 400
     assert "requires version 0.8.0 or higher" in r.json()["detail"]
+
+
+# Prefect 3.9.1's EnforceMinimumAPIVersion: each part is read with Python's int(); below
+# 0.8.0 or malformed → 400; newer versions (a newer client) pass; /health and /version sit
+# outside the checked routers and always answer.
+API_VERSION_CASES = [
+    ("0.8.4", 200), ("0.8.0", 200), ("0.9.0", 200), ("1.0.0", 200), ("0.8.10000000000", 200), ("+0.8.4", 200),
+    ("0.8_0.0", 200), ("0.7.9", 400), ("0.8.-1", 400), ("-1.0.0", 400), ("0.8", 400), ("abc", 400),
+    ("0.8.4.1", 400), ("0..4", 400),
+]
+
+
+def test_api_version_header_as_prefect_reads_it(api_url):
+    for value, status in API_VERSION_CASES:
+        r = httpx.get(f"{api_url}/admin/version", headers={"X-PREFECT-API-VERSION": value})
+        assert r.status_code == status, (value, r.text)
+        if status == 400:
+            detail = r.json()["detail"]
+            assert ("requires version 0.8.0 or higher" in detail) or ("Invalid X-PREFECT-API-VERSION" in detail)
+        for path in ("/health", "/version"):
+            assert httpx.get(f"{api_url}{path}", headers={"X-PREFECT-API-VERSION": value}).status_code == 200

@@ -1,0 +1,66 @@
+#include "services/service_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+namespace praetor::services {
+namespace {
+
+class CountingService final : public Service {
+ public:
+  explicit CountingService(std::atomic<int>& passes) : passes_(passes) {}
+  std::string_view name() const override { return "counting"; }
+  std::chrono::microseconds interval() const override { return std::chrono::milliseconds(1); }
+  void run_once() override { ++passes_; }
+
+ private:
+  std::atomic<int>& passes_;
+};
+
+// A lease another replica holds until `free` turns true.
+class SwitchLease final : public store::ServiceLease {
+ public:
+  explicit SwitchLease(std::atomic<bool>& free, std::atomic<int>& released) : free_(free), released_(released) {}
+  bool acquire() override { return free_.load(); }
+  void release() override { ++released_; }
+
+ private:
+  std::atomic<bool>& free_;
+  std::atomic<int>& released_;
+};
+
+class SwitchLeases final : public store::LeaseProvider {
+ public:
+  std::unique_ptr<store::ServiceLease> lease(std::string_view) override {
+    return std::make_unique<SwitchLease>(free, released);
+  }
+  std::atomic<bool> free{false};
+  std::atomic<int> released{0};
+};
+
+// Verifies a service runs no pass while another replica holds its lease, runs once the
+// lease is taken, and gives the lease up when the runner stops.
+TEST(ServiceRunner, RunsOnlyWhileHoldingTheLease) {
+  SwitchLeases leases;
+  std::atomic<int> passes{0};
+  ServiceRunner runner(&leases);
+  runner.add(std::make_unique<CountingService>(passes));
+  runner.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));  // standby: one attempt, then waits
+  EXPECT_EQ(passes.load(), 0);
+  runner.stop();
+  EXPECT_EQ(leases.released.load(), 1);
+
+  leases.free = true;
+  ServiceRunner holder(&leases);
+  holder.add(std::make_unique<CountingService>(passes));
+  holder.start();
+  while (passes.load() < 3) std::this_thread::yield();
+  holder.stop();
+  EXPECT_EQ(leases.released.load(), 2);
+}
+
+}  // namespace
+}  // namespace praetor::services
