@@ -21,6 +21,9 @@ namespace {
 constexpr int64_t kPageSize = 50;  // Prefect's INTERACTIVE_PAGE_SIZE
 constexpr auto kMaximumBackfill = std::chrono::minutes(15);  // PREFECT_EVENTS_MAXIMUM_WEBSOCKET_BACKFILL
 constexpr std::size_t kRecentIds = 100'000;
+// Events from /events/in allowed to wait for the bus's subscribers before the sockets stop
+// reading (TCP back-pressure; no event is dropped).
+constexpr std::size_t kMaxInboundBacklog = 1000;
 
 struct EventsState {
   EventsState(ApiContext& c) : ctx(c), stream(c.events, c.db) {}
@@ -282,6 +285,11 @@ class EventsInSocket final : public AuthenticatedSocket {
     std::vector<events::Event> batch;
     batch.push_back(std::move(*e));
     state_->accept(std::move(batch));
+    // Back-pressure: with the bus's backlog full, stop reading this socket until it drains.
+    if (state_->ctx.events.backlog() >= kMaxInboundBacklog) {
+      peer_->pause_reading();
+      state_->ctx.events.when_backlog_below(kMaxInboundBacklog / 2, [peer = peer_] { peer->resume_reading(); });
+    }
   }
 
   std::shared_ptr<EventsState> state_;
