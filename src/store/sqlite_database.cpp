@@ -6,7 +6,6 @@
 #include <future>
 
 #include <spdlog/spdlog.h>
-#include <sqlite3.h>
 
 #include "store/migrations.h"
 #include "store/sqlite_backup.h"
@@ -23,9 +22,6 @@ namespace {
 constexpr size_t kMaxGroup = 512;
 
 using Clock = std::chrono::steady_clock;
-
-// WAL size (pages) that triggers a checkpoint: SQLite's own auto-checkpoint default.
-constexpr int kCheckpointPages = 1000;
 
 // Per-stage timings of the writer, logged at debug level every kStatsGroups groups: how
 // many writes a group carries, and how long running them and committing (the fsync) take.
@@ -80,22 +76,6 @@ core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::st
   } catch (const std::exception& e) {
     return core::Error::internal(std::string("cannot open database: ") + e.what());
   }
-  if (path != ":memory:") {
-    try {
-      // Checkpoints move to the checkpointer thread; the hook runs after each commit.
-      db->writer_conn_->exec("PRAGMA wal_autocheckpoint=0");
-    } catch (const std::exception& e) {
-      return core::Error::internal(std::string("cannot open database: ") + e.what());
-    }
-    sqlite3_wal_hook(
-        db->writer_conn_->handle(),
-        [](void* self, sqlite3*, const char*, int pages) {
-          if (pages >= kCheckpointPages) static_cast<SqliteDatabase*>(self)->request_checkpoint();
-          return SQLITE_OK;
-        },
-        db.get());
-    db->checkpointer_ = std::thread([raw = db.get()] { raw->checkpointer_loop(); });
-  }
   db->writer_ = std::thread([raw = db.get()] { raw->writer_loop(); });
   return db;
 }
@@ -109,47 +89,6 @@ SqliteDatabase::~SqliteDatabase() {
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
-  {
-    std::lock_guard lock(checkpoint_mu_);
-    checkpoint_stopping_ = true;
-  }
-  checkpoint_cv_.notify_all();
-  if (checkpointer_.joinable()) checkpointer_.join();
-}
-
-void SqliteDatabase::request_checkpoint() {
-  {
-    std::lock_guard lock(checkpoint_mu_);
-    checkpoint_wanted_ = true;
-  }
-  checkpoint_cv_.notify_one();
-}
-
-void SqliteDatabase::checkpointer_loop() {
-  std::unique_ptr<SqliteConnection> conn;
-  for (;;) {
-    {
-      std::unique_lock lock(checkpoint_mu_);
-      checkpoint_cv_.wait(lock, [&] { return checkpoint_stopping_ || checkpoint_wanted_; });
-      if (checkpoint_stopping_) return;
-      checkpoint_wanted_ = false;
-    }
-    try {
-      if (!conn) conn = std::make_unique<SqliteConnection>(path_, false);
-      auto t0 = Clock::now();
-      int wal_pages = 0, copied = 0;
-      int rc = sqlite3_wal_checkpoint_v2(conn->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
-      if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-        spdlog::warn("checkpoint failed: {}", sqlite3_errmsg(conn->handle()));
-      } else {
-        spdlog::debug("checkpoint: {} of {} WAL pages in {:.1f} ms", copied, wal_pages,
-                      std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-      }
-    } catch (const std::exception& e) {
-      spdlog::warn("checkpoint failed: {}", e.what());
-      conn.reset();
-    }
-  }
 }
 
 std::unique_ptr<SqliteConnection> SqliteDatabase::acquire_reader() {

@@ -3,9 +3,6 @@
 // (DESIGN.md §3). Each write runs in a savepoint of its group's transaction. Writes are
 // queued jobs: write() waits for its job, write_async() hands a completion that the writer
 // thread calls after the group's COMMIT, so a caller need not hold a thread while it waits.
-// Checkpoints run on their own thread and connection (PASSIVE, once the WAL passes
-// kCheckpointPages), not inside a COMMIT, so a checkpoint's writes and fsync never stall
-// the writer and every request in its group.
 #pragma once
 
 #include <condition_variable>
@@ -41,8 +38,6 @@ class SqliteDatabase final : public Database {
   struct WriteJob;
   explicit SqliteDatabase(std::string path);
   void enqueue(WriteJob job);
-  void request_checkpoint();
-  void checkpointer_loop();
   void writer_loop();
   std::unique_ptr<SqliteConnection> acquire_reader();
   void release_reader(std::unique_ptr<SqliteConnection> c);
@@ -59,12 +54,6 @@ class SqliteDatabase final : public Database {
   bool stopping_ = false;
   std::unique_ptr<SqliteConnection> writer_conn_;
   std::thread writer_;
-
-  std::mutex checkpoint_mu_;
-  std::condition_variable checkpoint_cv_;
-  bool checkpoint_wanted_ = false;
-  bool checkpoint_stopping_ = false;
-  std::thread checkpointer_;
 };
 
 }  // namespace praetor::store
