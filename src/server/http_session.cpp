@@ -81,9 +81,11 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   // A non-blocking handler runs here, on the I/O thread; its response is written when its
   // completion arrives (e.g. after the write's group commit), on this connection's strand.
   auto deliver = [self = shared_from_this(), keep_alive, version](std::function<api::Response()> send_response) {
-    net::post(self->stream_.get_executor(), [self, send_response = std::move(send_response), keep_alive, version] {
-      self->state_.async_requests.fetch_sub(1);
-      self->write(send_response(), keep_alive, version);
+    self->state_.completions.push([self, send_response = std::move(send_response), keep_alive, version] {
+      net::dispatch(self->stream_.get_executor(), [self, send_response, keep_alive, version] {
+        self->state_.async_requests.fetch_sub(1);
+        self->write(send_response(), keep_alive, version);
+      });
     });
   };
   state_.async_requests.fetch_add(1);
