@@ -65,9 +65,10 @@ def notes(p: dict, q: dict) -> list[str]:
     out = []
     if a["p99_ms"] > 10:
         out.append(f"W1: Praetor's p99 at 64 clients is {a['p99_ms']:.1f} ms (p50 {a['p50_ms']:.1f} ms). Every write "
-                   "waits for its group's durable commit (synchronous=FULL) and the server has 32 handler threads, "
-                   "so with 64 closed-loop clients half of them queue; on a 2-core machine the driver (its CPU "
-                   f"share was {a['driver_cpu_share']:.0%}) also competes. Not yet profiled on a quiet machine.")
+                   "waits for its group's durable commit (synchronous=FULL); the W1 routes complete asynchronously "
+                   "(no thread waits for the commit), so the tail follows the slowest commits (fsync outliers; the "
+                   "server logs per-group run/commit times and the slowest commit at debug level). On a 2-core "
+                   f"machine the driver (its CPU share was {a['driver_cpu_share']:.0%}) also competes.")
     if q["64"]["errors"]:
         out.append(f"W1: Prefect answered {q['64']['errors']} of {q['64']['requests']} requests at 64 clients with "
                    "503 (its handler for retryable database errors: SQLite 'database is locked'); only completed "

@@ -98,10 +98,9 @@ def notes(p: dict, q: dict) -> list[str]:
     out = []
     if p["seconds"] < p["end_to_end_seconds"] / 3:
         out.append(f"W2: Praetor read all frames in {p['seconds']:.2f} s but needed {p['end_to_end_seconds']:.1f} s "
-                   f"until the task runs were visible (peak RSS {p['peak_rss_mb']} MB: the backlog waits in memory). "
-                   "The event bus already coalesces queued events into one delivery (one commit per backlog); "
-                   "what remains is the in-memory backlog itself: /events/in has no back-pressure, so a sender "
-                   "faster than the recorder grows RSS until the recorder catches up.")
+                   f"until the task runs were visible (peak RSS {p['peak_rss_mb']} MB). /events/in is bounded "
+                   "(the sockets stop reading while 1000 events wait for the bus's subscribers), so the backlog "
+                   "should not wait in memory; check the server's log.")
     return out
 
 

@@ -23,6 +23,8 @@ class FakePeer : public WebSocketPeer {
     ids.push_back(json::value_to<std::string>(v.at("event").at("id")));
   }
   void close(uint16_t, std::string) override {}
+  void pause_reading() override {}
+  void resume_reading() override {}
   std::vector<std::string> sent() {
     std::lock_guard lock(mu);
     return ids;

@@ -34,6 +34,9 @@ bool database_ready(store::Database& db) {
       })
       .ok();
 }
+// Events from /events/in allowed to wait for the bus's subscribers before the sockets stop
+// reading (TCP back-pressure; no event is dropped).
+constexpr std::size_t kMaxInboundBacklog = 1000;
 
 struct EventsState {
   EventsState(ApiContext& c)
@@ -312,6 +315,12 @@ class EventsInSocket final : public AuthenticatedSocket {
       spdlog::warn("events/in: the database is not ready and the event buffer is full; closing with 1013");
       closed_ = true;
       peer_->close(1013, "Database not ready; try again later");
+      return;
+    }
+    // Back-pressure: with the bus's backlog full, stop reading this socket until it drains.
+    if (state_->ctx.events.backlog() >= kMaxInboundBacklog) {
+      peer_->pause_reading();
+      state_->ctx.events.when_backlog_below(kMaxInboundBacklog / 2, [peer = peer_] { peer->resume_reading(); });
     }
   }
 

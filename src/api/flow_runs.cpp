@@ -4,6 +4,7 @@
 // the event is published after the commit.
 #include <regex>
 
+#include "api/async_write.h"
 #include "api/deployment_support.h"
 #include "runs/flow_run_creation.h"
 #include "runs/flow_run_transition.h"
@@ -48,12 +49,13 @@ void publish(ApiContext& ctx, std::optional<events::Event> event) {
   if (event) ctx.events.publish(std::vector<events::Event>{std::move(*event)});
 }
 
-core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req) {
+// Non-blocking (Router::add_async): the response is built once the write has committed.
+void create_flow_run(ApiContext& ctx, const Request& req, Respond respond) {
   auto body = core::parse_body(req.body);
-  if (!body) return body.error();
+  if (!body) return respond_now(respond, body.error());
   auto now = ctx.clock.now();
   auto parsed = core::parse_flow_run_create(*body, now);
-  if (!parsed) return parsed.error();
+  if (!parsed) return respond_now(respond, parsed.error());
   core::FlowRun run = std::move(parsed->run);
   run.id = core::new_uuid4();
   run.created = run.updated = now;
@@ -64,7 +66,8 @@ core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req) {
     initial.type = core::StateType::kPending;
     initial.name = "Pending";
   }
-  auto result = ctx.db.write<runs::CreatedFlowRun>([&](Connection& c) -> core::Result<runs::CreatedFlowRun> {
+  auto write = [run = std::move(run), initial = std::move(initial), now](Connection& c) mutable
+      -> core::Result<runs::CreatedFlowRun> {
     if (run.work_pool_name) {
       auto queue = resolve_work_queue(c, *run.work_pool_name, run.work_queue_name, false, now);
       if (!queue) return queue.error();
@@ -80,10 +83,12 @@ core::Result<Response> create_flow_run(ApiContext& ctx, const Request& req) {
       run.labels = std::move(labels);
     }
     return runs::create_flow_run(c, run, initial, now);
-  });
-  if (!result) return result.error();
-  publish(ctx, std::move(result->event));
-  return json_response(result->created ? 201 : 200, core::to_json(result->run, now));
+  };
+  write_then<runs::CreatedFlowRun>(
+      ctx.db, std::move(respond), std::move(write), [&ctx, now](runs::CreatedFlowRun& result) -> core::Result<Response> {
+        publish(ctx, std::move(result.event));
+        return json_response(result.created ? 201 : 200, core::to_json(result.run, now));
+      });
 }
 
 core::Result<Response> read_flow_run(ApiContext& ctx, const std::string& id) {
@@ -150,9 +155,10 @@ Response orchestration_response(const orchestration::FlowRunDecision& d) {
   return json_response(d.written ? 201 : 200, orchestration_result_json(d));
 }
 
-core::Result<Response> set_state(ApiContext& ctx, const Request& req, const std::string& id) {
+// Non-blocking (Router::add_async): the response is built once the write has committed.
+void set_state(ApiContext& ctx, const Request& req, const std::string& id, Respond respond) {
   auto body = core::parse_body(req.body);
-  if (!body) return body.error();
+  if (!body) return respond_now(respond, body.error());
   auto now = ctx.clock.now();
   core::FieldReader r(*body, json::array{"body"});
   bool force = r.boolean("force").value_or(false);
@@ -160,23 +166,25 @@ core::Result<Response> set_state(ApiContext& ctx, const Request& req, const std:
   if (r.is_object()) {
     if (const json::value* s = r.raw("state"); s && !s->is_null()) {
       auto parsed = core::parse_state_create(*s, json::array{"body", "state"}, now);
-      if (!parsed) return parsed.error();
+      if (!parsed) return respond_now(respond, parsed.error());
       proposed = std::move(*parsed);
     } else {
       (void)r.object("state", true);
     }
   }
-  if (!r.ok()) return r.error();
-  const runs::TransitionContext context = transition_context(ctx, req);
-  auto outcome = ctx.db.write<TransitionOutcome>([&](Connection& c) -> core::Result<TransitionOutcome> {
+  if (!r.ok()) return respond_now(respond, r.error());
+  auto write = [id, proposed = std::move(*proposed), force, now,
+                context = transition_context(ctx, req)](Connection& c) -> core::Result<TransitionOutcome> {
     store::flow_runs::lock_for_update(c, id);
     auto run = store::flow_runs::read(c, id);
     if (!run) return core::Error::object_not_found(object_not_found(id));
-    return apply_flow_run_transition(c, *run, *proposed, force, now, context);
-  });
-  if (!outcome) return outcome.error();
-  publish(ctx, std::move(outcome->event));
-  return orchestration_response(outcome->decision);
+    return apply_flow_run_transition(c, *run, proposed, force, now, context);
+  };
+  write_then<TransitionOutcome>(ctx.db, std::move(respond), std::move(write),
+                                [&ctx](TransitionOutcome& outcome) -> core::Result<Response> {
+                                  publish(ctx, std::move(outcome.event));
+                                  return orchestration_response(outcome.decision);
+                                });
 }
 
 // POST /flow_runs/{id}/resume {"run_input": …}: a paused run goes back to RUNNING (or to
@@ -254,8 +262,9 @@ ListSource flow_run_list_source(ApiContext& ctx) {
 }  // namespace
 
 void register_flow_run_routes(Router& router, ApiContext& ctx) {
-  router.add("POST", "/api/flow_runs/",
-             [&ctx](const Request& req, const PathParams&) { return create_flow_run(ctx, req); });
+  router.add_async("POST", "/api/flow_runs/", [&ctx](const Request& req, const PathParams&, Respond respond) {
+    create_flow_run(ctx, req, std::move(respond));
+  });
   add_list_routes(router, ctx, "/api/flow_runs", flow_run_list_source(ctx));
   router.add("GET", "/api/flow_runs/{id:uuid}",
              [&ctx](const Request&, const PathParams& p) { return read_flow_run(ctx, p.at("id")); });
@@ -265,8 +274,10 @@ void register_flow_run_routes(Router& router, ApiContext& ctx) {
              [&ctx](const Request&, const PathParams& p) { return delete_flow_run(ctx, p.at("id")); });
   router.add("PATCH", "/api/flow_runs/{id:uuid}/labels",
              [&ctx](const Request& req, const PathParams& p) { return update_labels(ctx, req, p.at("id")); });
-  router.add("POST", "/api/flow_runs/{id:uuid}/set_state",
-             [&ctx](const Request& req, const PathParams& p) { return set_state(ctx, req, p.at("id")); });
+  router.add_async("POST", "/api/flow_runs/{id:uuid}/set_state",
+                   [&ctx](const Request& req, const PathParams& p, Respond respond) {
+                     set_state(ctx, req, p.at("id"), std::move(respond));
+                   });
   router.add("POST", "/api/flow_runs/{id:uuid}/resume",
              [&ctx](const Request& req, const PathParams& p) { return resume(ctx, req, p.at("id")); });
 }

@@ -1,4 +1,5 @@
 // /api/flows routes (Prefect's api/flows.py).
+#include "api/async_write.h"
 #include "api/list_request.h"
 #include "api/list_routes.h"
 #include "api/routes.h"
@@ -13,28 +14,32 @@ using store::Connection;
 
 namespace {
 
-core::Result<Response> create_flow(ApiContext& ctx, const Request& req) {
+// Non-blocking (Router::add_async): the by-name read is one indexed lookup; a new flow's
+// write completes asynchronously.
+void create_flow(ApiContext& ctx, const Request& req, Respond respond) {
   auto body = core::parse_body(req.body);
-  if (!body) return body.error();
+  if (!body) return respond_now(respond, body.error());
   core::FieldReader r(*body, json::array{"body"});
   core::Flow f;
   f.name = r.string("name", true).value_or("");
   f.tags = r.string_list("tags").value_or(std::vector<std::string>{});
   if (const json::object* labels = r.object("labels")) f.labels = *labels;
-  if (!r.ok()) return r.error();
+  if (!r.ok()) return respond_now(respond, r.error());
   // Every SDK flow run starts with this call for a flow that usually exists: answer those
   // from a read and keep them off the single writer. A flow created meanwhile by another
   // request is still found by get_or_create below.
   auto existing = ctx.db.read<std::optional<core::Flow>>(
       [&](Connection& c) -> core::Result<std::optional<core::Flow>> { return store::flows::read_by_name(c, f.name); });
-  if (!existing) return existing.error();
-  if (*existing) return json_response(200, core::to_json(**existing));
+  if (!existing) return respond_now(respond, existing.error());
+  if (*existing) return respond_now(respond, json_response(200, core::to_json(**existing)));
   f.id = core::new_uuid4();
   f.created = f.updated = ctx.clock.now();
-  auto result = ctx.db.write<store::flows::CreateResult>(
-      [&](Connection& c) -> core::Result<store::flows::CreateResult> { return store::flows::get_or_create(c, f); });
-  if (!result) return result.error();
-  return json_response(result->created ? 201 : 200, core::to_json(result->flow));
+  write_then<store::flows::CreateResult>(
+      ctx.db, std::move(respond),
+      [f](Connection& c) -> core::Result<store::flows::CreateResult> { return store::flows::get_or_create(c, f); },
+      [](store::flows::CreateResult& result) -> core::Result<Response> {
+        return json_response(result.created ? 201 : 200, core::to_json(result.flow));
+      });
 }
 
 core::Result<Response> read_flow(ApiContext& ctx, const std::string& id) {
@@ -124,7 +129,8 @@ core::Result<Response> bulk_delete_flows(ApiContext& ctx, const Request& req) {
 }  // namespace
 
 void register_flow_routes(Router& router, ApiContext& ctx) {
-  router.add("POST", "/api/flows/", [&ctx](const Request& req, const PathParams&) { return create_flow(ctx, req); });
+  router.add_async("POST", "/api/flows/",
+                   [&ctx](const Request& req, const PathParams&, Respond respond) { create_flow(ctx, req, std::move(respond)); });
   router.add("GET", "/api/flows/{id:uuid}",
              [&ctx](const Request&, const PathParams& p) { return read_flow(ctx, p.at("id")); });
   router.add("GET", "/api/flows/name/{name}",

@@ -1,6 +1,8 @@
 #include "api/router.h"
 
 #include <cstdint>
+#include <future>
+#include <memory>
 #include <tuple>
 
 #include <spdlog/spdlog.h>
@@ -110,11 +112,15 @@ std::vector<Router::Segment> Router::compile(const std::string& pattern) {
 }
 
 void Router::add(std::string method, const std::string& pattern, Handler handler) {
-  routes_.push_back({std::move(method), pattern, compile(pattern), std::move(handler), {}});
+  routes_.push_back({std::move(method), pattern, compile(pattern), std::move(handler), {}, {}});
+}
+
+void Router::add_async(std::string method, const std::string& pattern, AsyncHandler handler) {
+  routes_.push_back({std::move(method), pattern, compile(pattern), {}, std::move(handler), {}});
 }
 
 void Router::add_websocket(const std::string& pattern, WebSocketFactory factory) {
-  routes_.push_back({"WEBSOCKET", pattern, compile(pattern), {}, std::move(factory)});
+  routes_.push_back({"WEBSOCKET", pattern, compile(pattern), {}, {}, std::move(factory)});
 }
 
 bool Router::match(const Route& route, const std::vector<std::string>& parts, PathParams& params) {
@@ -161,6 +167,7 @@ Response Router::dispatch(const Request& request) const {
       continue;
     }
     if (auto bad_version = check_api_version(request)) return error_response(*bad_version, request);
+    if (route.async_handler) return dispatch_blocking(route, request, params);
     try {
       auto result = route.handler(request, params);
       if (!result) return error_response(result.error(), request);
@@ -175,6 +182,65 @@ Response Router::dispatch(const Request& request) const {
     return r;
   }
   return json_response(404, json::object{{"detail", "Not Found"}});
+}
+
+const Router::Route* Router::find(const Request& request, PathParams& params) const {
+  auto parts = split_path(request.path);
+  for (const auto& route : routes_) {
+    if (route.websocket) continue;
+    if (!match(route, parts, params)) continue;
+    if (route.method == request.method || (request.method == "HEAD" && route.method == "GET")) return &route;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// Runs `make` (an async handler's completion) and maps its error or exception.
+Response finish(const std::function<core::Result<Response>()>& make, const Request& request) {
+  try {
+    auto result = make();
+    if (!result) return error_response(result.error(), request);
+    return std::move(*result);
+  } catch (const std::exception& e) {
+    return error_response(core::Error::internal(e.what()), request);
+  }
+}
+
+}  // namespace
+
+bool Router::dispatch_async(Request& request, const Deliver& deliver) const {
+  if (!async_dispatch_) return false;
+  PathParams params;
+  const Route* route = find(request, params);
+  if (!route || !route->async_handler || check_api_version(request)) return false;
+  auto owned = std::make_shared<const Request>(std::move(request));
+  auto respond = [owned, deliver](std::function<core::Result<Response>()> make) {
+    deliver([owned, make = std::move(make)] { return finish(make, *owned); });
+  };
+  try {
+    route->async_handler(*owned, params, std::move(respond));
+  } catch (const std::exception& e) {
+    // Thrown before the handler could hand over its completion (a parse, not the write).
+    std::string what = e.what();
+    deliver([owned, what] { return error_response(core::Error::internal(what), *owned); });
+  }
+  return true;
+}
+
+Response Router::dispatch_blocking(const Route& route, const Request& request, const PathParams& params) {
+  // An async handler called through dispatch(): wait for its completion here.
+  std::promise<Response> promise;
+  auto fut = promise.get_future();
+  auto respond = [&promise, &request](std::function<core::Result<Response>()> make) {
+    promise.set_value(finish(make, request));
+  };
+  try {
+    route.async_handler(request, params, std::move(respond));
+  } catch (const std::exception& e) {
+    return error_response(core::Error::internal(e.what()), request);
+  }
+  return fut.get();
 }
 
 const WebSocketFactory* Router::match_websocket(const std::string& path, PathParams& params) const {

@@ -3,6 +3,12 @@
 // uuid convertor) and "{name:path}" (the rest). Trailing slashes are ignored on both sides:
 // the client sends "/flows/" and "/flows/filter" and may follow redirects either way.
 // Thread-safe for dispatch once set-up is finished.
+//
+// Two kinds of handler. A Handler returns its response and may block (on a read, or on a
+// write's commit); the server runs it on its handler pool. An AsyncHandler must not block:
+// it parses, starts its work (typically Database::write_async) and returns; when the work is
+// done it calls `respond` with a function that builds the response. The server runs
+// AsyncHandlers on its I/O threads, so a request waiting for a commit holds no thread.
 #pragma once
 
 #include <functional>
@@ -18,15 +24,30 @@ namespace praetor::api {
 
 using PathParams = std::map<std::string, std::string, std::less<>>;
 using Handler = std::function<core::Result<Response>(const Request&, const PathParams&)>;
+// Completes an async request: call exactly once, from any thread. `make` runs later on a
+// server thread (it must not block either) and its result, or its error mapped as for a
+// Handler, is sent.
+using Respond = std::function<void(std::function<core::Result<Response>()> make)>;
+// `request` and `params` are valid only during the call: copy what the completion needs.
+using AsyncHandler = std::function<void(const Request&, const PathParams&, Respond respond)>;
+// How the server runs a completion: calls `send_response` later, on a thread of its choosing.
+using Deliver = std::function<void(std::function<Response()> send_response)>;
 
 class Router {
  public:
   void add(std::string method, const std::string& pattern, Handler handler);
+  void add_async(std::string method, const std::string& pattern, AsyncHandler handler);
   void add_websocket(const std::string& pattern, WebSocketFactory factory);
+  // With false, dispatch_async declines every request, so AsyncHandlers run through
+  // dispatch on the handler pool (for a database whose write_async blocks the caller).
+  void set_async_dispatch(bool enabled) { async_dispatch_ = enabled; }
 
   // Runs the matching handler and maps its error or exception to a response; 404/405 with
   // Prefect's bodies when nothing matches.
   Response dispatch(const Request& request) const;
+  // When the request matches an AsyncHandler: runs it and returns true; its response goes
+  // to `deliver` (once). Otherwise returns false and leaves `request` alone (use dispatch).
+  bool dispatch_async(Request& request, const Deliver& deliver) const;
   // The endpoint for an upgrade request's path, or nullptr.
   const WebSocketFactory* match_websocket(const std::string& path, PathParams& params) const;
 
@@ -43,12 +64,17 @@ class Router {
     std::string pattern;
     std::vector<Segment> segments;
     Handler handler;
+    AsyncHandler async_handler;
     WebSocketFactory websocket;
   };
   static std::vector<Segment> compile(const std::string& pattern);
   static bool match(const Route& route, const std::vector<std::string>& parts, PathParams& params);
+  // The route for the request's method and path, or nullptr (no match, or only other methods).
+  const Route* find(const Request& request, PathParams& params) const;
+  static Response dispatch_blocking(const Route& route, const Request& request, const PathParams& params);
 
   std::vector<Route> routes_;
+  bool async_dispatch_ = true;
 };
 
 }  // namespace praetor::api

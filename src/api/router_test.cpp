@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <memory>
+#include <thread>
+
 namespace praetor::api {
 namespace {
 
@@ -27,6 +31,62 @@ Router make_router() {
     throw std::runtime_error("bug");
   });
   return router;
+}
+
+// A non-blocking route whose completion arrives later, from another thread.
+Router make_async_router() {
+  Router router;
+  router.add_async("POST", "/api/later/{n}", [](const Request&, const PathParams& p, Respond respond) {
+    std::string n = p.at("n");
+    std::thread([n, respond] {
+      respond([n]() -> core::Result<Response> {
+        if (n == "missing") return core::Error::not_found("Nothing here");
+        if (n == "boom") throw std::runtime_error("bug");
+        return json_response(201, boost::json::value(n));
+      });
+    }).detach();
+  });
+  router.add("GET", "/api/now", [](const Request&, const PathParams&) -> core::Result<Response> {
+    return json_response(200, "now");
+  });
+  return router;
+}
+
+// Waits for the response an async dispatch delivers.
+Response deliver_and_wait(const Router& r, Request request, bool* accepted) {
+  auto promise = std::make_shared<std::promise<Response>>();
+  auto fut = promise->get_future();
+  *accepted = r.dispatch_async(request, [promise](std::function<Response()> send) { promise->set_value(send()); });
+  if (!*accepted) return {};
+  return fut.get();
+}
+
+// Verifies an async route answers through dispatch_async with its completion's response,
+// with errors and exceptions mapped as for a blocking handler.
+TEST(Router, AsyncRouteDeliversItsCompletion) {
+  auto r = make_async_router();
+  bool accepted = false;
+  auto ok = deliver_and_wait(r, req("POST", "/api/later/7"), &accepted);
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(ok.status, 201);
+  EXPECT_EQ(ok.body, "\"7\"");
+  EXPECT_EQ(deliver_and_wait(r, req("POST", "/api/later/missing"), &accepted).status, 404);
+  EXPECT_EQ(deliver_and_wait(r, req("POST", "/api/later/boom"), &accepted).status, 500);
+}
+
+// Verifies dispatch_async declines blocking routes, unknown paths and (when disabled)
+// everything, and that dispatch still answers an async route by waiting for it.
+TEST(Router, AsyncDispatchFallsBackToDispatch) {
+  auto r = make_async_router();
+  bool accepted = true;
+  deliver_and_wait(r, req("GET", "/api/now"), &accepted);
+  EXPECT_FALSE(accepted);
+  deliver_and_wait(r, req("GET", "/api/nowhere"), &accepted);
+  EXPECT_FALSE(accepted);
+  EXPECT_EQ(r.dispatch(req("POST", "/api/later/8")).status, 201);
+  r.set_async_dispatch(false);
+  deliver_and_wait(r, req("POST", "/api/later/9"), &accepted);
+  EXPECT_FALSE(accepted);
 }
 
 // Verifies trailing slashes are ignored and uuid segments are normalised.

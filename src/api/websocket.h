@@ -22,6 +22,10 @@ class WebSocketPeer {
   virtual void send_text(std::string message) = 0;
   // Sends a close frame with `code` (1000 normal, 1002 protocol error, 1008 policy).
   virtual void close(uint16_t code, std::string reason) = 0;
+  // Back-pressure: after pause_reading() (call it from on_text) no further frame is read
+  // until resume_reading() (any thread); the peer's sends then block in TCP flow control.
+  virtual void pause_reading() = 0;
+  virtual void resume_reading() = 0;
 };
 
 class WebSocketHandler {

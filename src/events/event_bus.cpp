@@ -21,6 +21,7 @@ void EventBus::publish(std::vector<Event> batch, Origin origin) {
   if (batch.empty()) return;
   {
     std::lock_guard lock(mu_);
+    backlog_ += batch.size();
     queue_.push_back({std::move(batch), origin});
     ++published_;
   }
@@ -45,11 +46,27 @@ void EventBus::flush() {
   idle_cv_.wait(lock, [&] { return delivered_ >= target; });
 }
 
+std::size_t EventBus::backlog() {
+  std::lock_guard lock(mu_);
+  return backlog_;
+}
+
+void EventBus::when_backlog_below(std::size_t limit, std::function<void()> on_room) {
+  {
+    std::lock_guard lock(mu_);
+    if (backlog_ >= limit) {
+      room_waiters_.emplace_back(limit, std::move(on_room));
+      return;
+    }
+  }
+  on_room();
+}
+
 void EventBus::run() {
   // Everything queued while subscribers were busy is delivered as one batch, so a burst of
   // single-event publishes (one per /events/in frame) costs subscribers one write, not one
   // commit each.
-  constexpr size_t kMaxBatch = 5000;
+  constexpr size_t kMaxBatch = 1000;
   for (;;) {
     std::vector<Event> batch;
     std::vector<Subscription> subscribers;
@@ -81,11 +98,20 @@ void EventBus::run() {
         spdlog::error("event subscriber failed on a batch of {}: {}", batch.size(), e.what());
       }
     }
+    std::vector<std::function<void()>> ready;
     {
       std::lock_guard lock(mu_);
       delivered_ += taken;
+      backlog_ -= batch.size();
+      auto keep = std::remove_if(room_waiters_.begin(), room_waiters_.end(), [&](auto& w) {
+        if (backlog_ >= w.first) return false;
+        ready.push_back(std::move(w.second));
+        return true;
+      });
+      room_waiters_.erase(keep, room_waiters_.end());
     }
     idle_cv_.notify_all();
+    for (auto& f : ready) f();
   }
 }
 

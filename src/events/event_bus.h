@@ -1,7 +1,8 @@
 // The in-process event bus. Producers (the /events/in socket, set_state) publish batches;
 // a dispatcher thread hands the events, in publish order, to every subscriber (the
 // persister, the task-run recorder, /events/out), coalescing whatever queued up meanwhile
-// into one delivery. publish() never blocks on consumers.
+// into one delivery. publish() never blocks on consumers; a producer that can wait (the
+// /events/in socket) bounds the backlog itself with backlog() and when_backlog_below().
 //
 // Events that another replica received (loaded after its NOTIFY, events/replica_feed.h) are
 // published as Origin::kRemote and reach only subscribers that asked for them (the
@@ -17,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "events/event.h"
@@ -44,6 +46,11 @@ class EventBus {
   void unsubscribe(EventSubscriber* subscriber);
   // Blocks until every batch published before the call has been delivered.
   void flush();
+  // Events published and not yet delivered to every subscriber.
+  std::size_t backlog();
+  // Calls `on_room` once the backlog is below `limit`: at once (on the caller's thread) if
+  // it already is, else on the dispatcher thread after a delivery. Must be quick.
+  void when_backlog_below(std::size_t limit, std::function<void()> on_room);
 
  private:
   void run();
@@ -61,6 +68,8 @@ class EventBus {
   };
   std::deque<Queued> queue_;
   std::vector<Subscription> subscribers_;
+  std::size_t backlog_ = 0;  // events in queue_ or being delivered
+  std::vector<std::pair<std::size_t, std::function<void()>>> room_waiters_;
   uint64_t published_ = 0;
   uint64_t delivered_ = 0;
   bool stopping_ = false;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -99,6 +101,51 @@ TEST(EventBus, RemoteEventsReachOnlyRemoteSubscribers) {
   bus.flush();
   EXPECT_EQ(local_only.ids, (std::vector<std::string>{"local", "local"}));
   EXPECT_EQ(all.ids, (std::vector<std::string>{"local", "remote", "local"}));
+}
+
+// A subscriber that holds the dispatcher until released.
+class Gate : public EventSubscriber {
+ public:
+  void on_events(const std::vector<Event>&) override {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return open; });
+  }
+  void release() {
+    {
+      std::lock_guard lock(mu);
+      open = true;
+    }
+    cv.notify_all();
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+};
+
+// Verifies backlog() counts undelivered events and when_backlog_below fires at once when
+// there is room, else only after the subscribers caught up.
+TEST(EventBus, BacklogWaitersFireWhenDrained) {
+  Gate gate;
+  EventBus bus;
+  bus.subscribe(&gate);
+  for (int i = 0; i < 10; ++i) {
+    Event e;
+    e.id = std::to_string(i);
+    bus.publish({e});
+  }
+  EXPECT_EQ(bus.backlog(), 10u);
+  bool at_once = false;
+  bus.when_backlog_below(100, [&] { at_once = true; });
+  EXPECT_TRUE(at_once);
+  std::promise<void> room;
+  bus.when_backlog_below(5, [&] { room.set_value(); });
+  auto fut = room.get_future();
+  EXPECT_EQ(fut.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  gate.release();
+  EXPECT_EQ(fut.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  bus.flush();
+  EXPECT_EQ(bus.backlog(), 0u);
+  bus.unsubscribe(&gate);
 }
 
 }  // namespace

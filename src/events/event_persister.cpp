@@ -91,7 +91,8 @@ EventPersister::~EventPersister() {
 void EventPersister::on_events(const std::vector<Event>& batch) {
   if (batch.empty()) return;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    room_cv_.wait(lock, [&] { return stopping_ || queue_.size() < kMaxQueued; });
     queue_.insert(queue_.end(), batch.begin(), batch.end());
     queued_ += batch.size();
   }
@@ -113,6 +114,7 @@ void EventPersister::run() {
       if (queue_.empty()) return;
       batch.swap(queue_);
     }
+    room_cv_.notify_all();
     auto write = [&] {
       return db_.write<int64_t>([&](store::Connection& c) -> core::Result<int64_t> {
         auto ids = write_new_events(c, batch);

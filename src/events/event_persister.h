@@ -8,7 +8,10 @@
 //
 // Threading: on_events (the bus dispatcher) only queues; a writer thread takes everything
 // queued and stores it with one db.write, so a slow commit never holds up the bus and a
-// burst of events shares one transaction. The destructor writes what is queued, then stops.
+// burst of events shares one transaction. The queue is bounded (kMaxQueued): on_events
+// waits for room, which holds up the bus, whose backlog pauses the /events/in readers, so a
+// fast sender is slowed by TCP flow control instead of growing memory. The destructor
+// writes what is queued, then stops.
 #pragma once
 
 #include <chrono>
@@ -33,6 +36,8 @@ std::vector<std::string> write_new_events(store::Connection& c, const std::vecto
 
 class EventPersister final : public EventSubscriber {
  public:
+  static constexpr std::size_t kMaxQueued = 2000;
+
   // `db` must outlive the persister. With a `replica_id`, each write also notifies the
   // other replicas of the new events' ids (events/replica_feed.h), delivered at commit.
   explicit EventPersister(store::Database& db, std::string replica_id = {});
@@ -55,6 +60,7 @@ class EventPersister final : public EventSubscriber {
   std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable idle_cv_;
+  std::condition_variable room_cv_;
   std::vector<Event> queue_;
   uint64_t queued_ = 0;   // events ever queued
   uint64_t handled_ = 0;  // events ever taken and written (or failed)

@@ -42,9 +42,18 @@ struct HttpServer::Impl {
     boost::system::error_code ignored;
     acceptor.close(ignored);
     signals.cancel(ignored);
+    state.stopping = true;
     // Handlers already queued run to completion, so writes they started are committed.
     state.handlers.join();
-    state.ioc.stop();
+    stop_when_async_done();
+  }
+
+  // Requests waiting for a commit are answered before the I/O threads stop: their
+  // completions post onto this io_context, which must outlive them.
+  void stop_when_async_done() {
+    if (state.async_requests.load() == 0) return state.ioc.stop();
+    auto timer = std::make_shared<net::steady_timer>(state.ioc, std::chrono::milliseconds(2));
+    timer->async_wait([this, timer](boost::system::error_code) { stop_when_async_done(); });
   }
 };
 

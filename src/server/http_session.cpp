@@ -62,6 +62,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     spdlog::debug("bad HTTP request: {}", ec.message());
     return write(api::json_response(400, boost::json::object{{"detail", "Invalid HTTP request received."}}), false, 11);
   }
+  if (state_.stopping.load()) return close();
   auto req = parser_->release();
   bool keep_alive = req.keep_alive();
   unsigned version = req.version();
@@ -76,6 +77,20 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
       return;
     }
   }
+
+  // A non-blocking handler runs here, on the I/O thread; its response is written when its
+  // completion arrives (e.g. after the write's group commit), on this connection's strand.
+  auto deliver = [self = shared_from_this(), keep_alive, version](std::function<api::Response()> send_response) {
+    self->state_.completions.push([self, send_response = std::move(send_response), keep_alive, version] {
+      net::dispatch(self->stream_.get_executor(), [self, send_response, keep_alive, version] {
+        self->state_.async_requests.fetch_sub(1);
+        self->write(send_response(), keep_alive, version);
+      });
+    });
+  };
+  state_.async_requests.fetch_add(1);
+  if (state_.router.dispatch_async(request, deliver)) return;
+  state_.async_requests.fetch_sub(1);
 
   net::post(state_.handlers, [self = shared_from_this(), request = std::move(request), keep_alive, version]() mutable {
     api::Response response = self->state_.router.dispatch(request);

@@ -1,7 +1,14 @@
 // Shared between the server and its sessions (internal to server/).
 #pragma once
 
+#include <atomic>
+
+#include <functional>
+#include <mutex>
+#include <vector>
+
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "api/router.h"
@@ -9,11 +16,48 @@
 
 namespace praetor::server {
 
+// Work handed to the I/O threads from other threads (the database writer completing a
+// group): queued, and drained by one post per batch, so a group of N commits costs the
+// writer one wake-up of an I/O thread rather than N.
+class CompletionQueue {
+ public:
+  explicit CompletionQueue(boost::asio::io_context& ioc) : ioc_(ioc) {}
+  void push(std::function<void()> work) {
+    bool first = false;
+    {
+      std::lock_guard lock(mu_);
+      first = items_.empty();
+      items_.push_back(std::move(work));
+    }
+    if (first) boost::asio::post(ioc_, [this] { drain(); });
+  }
+
+ private:
+  void drain() {
+    std::vector<std::function<void()>> batch;
+    {
+      std::lock_guard lock(mu_);
+      batch.swap(items_);
+    }
+    for (auto& work : batch) work();
+  }
+
+  boost::asio::io_context& ioc_;
+  std::mutex mu_;
+  std::vector<std::function<void()>> items_;
+};
+
 struct ServerState {
   ServerOptions options;
   const api::Router& router;
   boost::asio::io_context ioc;
   boost::asio::thread_pool handlers;
+  // Requests handed to a non-blocking handler whose response is not yet queued for writing
+  // (their write may still be waiting for its commit). Shutdown waits for them.
+  std::atomic<int> async_requests{0};
+  CompletionQueue completions{ioc};
+  // Set at shutdown: requests read from now on are not served (their connection closes).
+  std::atomic<bool> stopping{false};
 
   ServerState(ServerOptions o, const api::Router& r)
       : options(std::move(o)), router(r), ioc(options.io_threads), handlers(static_cast<std::size_t>(options.handler_threads)) {}

@@ -62,7 +62,22 @@ void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
       close(1011, "Internal Server Error");
     }
   }
+  if (paused_.load()) {
+    read_stopped_ = true;  // resume_reading starts the next read
+    return;
+  }
   read_message();
+}
+
+void WebSocketSession::pause_reading() { paused_ = true; }
+
+void WebSocketSession::resume_reading() {
+  net::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->paused_ = false;
+    if (!self->read_stopped_ || self->finished_) return;
+    self->read_stopped_ = false;
+    self->read_message();
+  });
 }
 
 void WebSocketSession::send_text(std::string message) {

@@ -2,6 +2,7 @@
 // connection's strand; send_text/close post onto it and are safe from any thread.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <string>
@@ -24,6 +25,8 @@ class WebSocketSession : public api::WebSocketPeer, public std::enable_shared_fr
 
   void send_text(std::string message) override;
   void close(uint16_t code, std::string reason) override;
+  void pause_reading() override;
+  void resume_reading() override;
 
  private:
   void on_accept(boost::beast::error_code ec);
@@ -43,6 +46,8 @@ class WebSocketSession : public api::WebSocketPeer, public std::enable_shared_fr
   bool close_requested_ = false;
   boost::beast::websocket::close_reason close_reason_;
   bool finished_ = false;
+  std::atomic<bool> paused_{false};  // set by pause_reading, cleared on the strand by resume_reading
+  bool read_stopped_ = false;        // on_read did not start the next read because of paused_
 };
 
 }  // namespace praetor::server

@@ -6,6 +6,11 @@
 //   read(fn)  runs fn in a read transaction (a consistent snapshot).
 //   write(fn) runs fn in its own unit of work; it returns only after the work is durably
 //             committed. An error result (or exception) rolls back only that fn's changes.
+//   write_async(fn, done) is write() without the wait: fn runs as a write would and `done`
+//             gets its result once the work is durably committed (or has failed). `done`
+//             runs on a thread of the database's choosing (SQLite: the writer thread, after
+//             the group's COMMIT; others: the caller's, before write_async returns), so it
+//             must be quick and must not wait for another write.
 //   Database failures become Result errors: transient ones (busy, serialization, deadlock,
 //   lost connection) kUnavailable (503, retried by clients), constraint ones kConflict.
 #pragma once
@@ -53,6 +58,21 @@ class Database {
     return std::move(*out);
   }
 
+  template <class T>
+  void write_async(std::function<core::Result<T>(Connection&)> fn, std::function<void(core::Result<T>)> done) {
+    auto out = std::make_shared<std::optional<core::Result<T>>>();
+    write_async_impl(
+        [fn = std::move(fn), out](Connection& c) -> core::Status {
+          out->emplace(fn(c));
+          if (!(*out)->ok()) return (*out)->error();
+          return core::Ok{};
+        },
+        [out, done = std::move(done)](core::Status st) {
+          if (!st.ok()) return done(st.error());
+          done(std::move(**out));
+        });
+  }
+
   virtual Dialect dialect() const = 0;
   // The schema version the database was at once opened (after migrating).
   virtual int schema_version() const = 0;
@@ -63,6 +83,10 @@ class Database {
   Database() = default;
   virtual core::Status read_impl(const std::function<core::Status(Connection&)>& fn) = 0;
   virtual core::Status write_impl(const std::function<core::Status(Connection&)>& fn) = 0;
+  // Default: runs write_impl on the calling thread, then done.
+  virtual void write_async_impl(std::function<core::Status(Connection&)> fn, std::function<void(core::Status)> done) {
+    done(write_impl(fn));
+  }
 };
 
 // Opens the database a URL names and brings its schema up to date (with

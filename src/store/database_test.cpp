@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -90,6 +92,44 @@ TEST(Database, AcknowledgedWriteSurvivesReopen) {
   });
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, 42);
+}
+
+// Verifies write_async completes once per write, after the commit (a reader already sees the
+// row), with fn's result; a failing fn rolls back alone and reports its error.
+TEST(Database, WriteAsyncCompletesAfterCommit) {
+  testing::TempDatabase t;
+  ASSERT_TRUE(t.db().write<Ok>([](Connection& c) -> Status {
+    c.exec("CREATE TABLE kv(k INTEGER PRIMARY KEY)");
+    return Ok{};
+  }));
+  auto count = [&] {
+    return *t.db().read<int64_t>([](Connection& c) -> Result<int64_t> {
+      auto& st = c.prepare("SELECT COUNT(*) FROM kv");
+      st.step();
+      return st.column_int(0);
+    });
+  };
+  std::promise<std::pair<Result<int64_t>, int64_t>> good, bad;
+  t.db().write_async<int64_t>(
+      [](Connection& c) -> Result<int64_t> {
+        c.exec("INSERT INTO kv VALUES (1)");
+        return 7;
+      },
+      [&](Result<int64_t> r) { good.set_value({std::move(r), count()}); });
+  t.db().write_async<int64_t>(
+      [](Connection& c) -> Result<int64_t> {
+        c.exec("INSERT INTO kv VALUES (2)");
+        return core::Error::invalid("changed my mind");
+      },
+      [&](Result<int64_t> r) { bad.set_value({std::move(r), count()}); });
+  auto [g, seen] = good.get_future().get();
+  ASSERT_TRUE(g);
+  EXPECT_EQ(*g, 7);
+  EXPECT_EQ(seen, 1);
+  auto [b, _] = bad.get_future().get();
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().kind, core::ErrorKind::kInvalid);
+  EXPECT_EQ(count(), 1);
 }
 
 }  // namespace

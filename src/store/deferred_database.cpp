@@ -12,6 +12,14 @@ std::function<core::Result<core::Ok>(Connection&)> as_result(const std::function
     return core::Ok{};
   };
 }
+// The same, owning fn (an async write outlives its caller's frame).
+std::function<core::Result<core::Ok>(Connection&)> as_result_owned(std::function<core::Status(Connection&)> fn) {
+  return [fn = std::move(fn)](Connection& c) -> core::Result<core::Ok> {
+    core::Status st = fn(c);
+    if (!st.ok()) return st.error();
+    return core::Ok{};
+  };
+}
 }  // namespace
 
 void DeferredDatabase::set(std::unique_ptr<Database> db) {
@@ -56,6 +64,23 @@ core::Status DeferredDatabase::write_impl(const std::function<core::Status(Conne
   auto r = db->write<core::Ok>(as_result(fn));
   if (!r) return r.error();
   return core::Ok{};
+}
+
+void DeferredDatabase::write_async_impl(std::function<core::Status(Connection&)> fn,
+                                        std::function<void(core::Status)> done) {
+  Database* db = inner();
+  if (!db) {
+    std::string status;
+    {
+      std::lock_guard lock(mu_);
+      status = status_;
+    }
+    return done(core::Error::unavailable(std::move(status)));
+  }
+  db->write_async<core::Ok>(as_result_owned(std::move(fn)), [done = std::move(done)](core::Result<core::Ok> r) {
+    if (!r) return done(r.error());
+    done(core::Ok{});
+  });
 }
 
 }  // namespace praetor::store

@@ -1,5 +1,7 @@
 #include "store/sqlite_database.h"
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <future>
 
@@ -10,13 +12,42 @@
 namespace praetor::store {
 
 struct SqliteDatabase::WriteJob {
-  const std::function<core::Status(Connection&)>* fn;
-  std::promise<core::Status> done;
+  std::function<core::Status(Connection&)> fn;
+  std::function<void(core::Status)> done;
 };
 
 namespace {
 // Bounds how long one group holds the write lock.
 constexpr size_t kMaxGroup = 512;
+
+using Clock = std::chrono::steady_clock;
+
+// Per-stage timings of the writer, logged at debug level every kStatsGroups groups: how
+// many writes a group carries, and how long running them and committing (the fsync) take.
+struct WriterStats {
+  static constexpr int kStatsGroups = 200;
+  int groups = 0;
+  size_t jobs = 0;
+  size_t max_group = 0;
+  Clock::duration run{}, commit{}, complete{}, max_commit{};
+
+  void add(size_t n, Clock::duration r, Clock::duration c, Clock::duration d) {
+    ++groups;
+    jobs += n;
+    max_group = std::max(max_group, n);
+    run += r;
+    commit += c;
+    complete += d;
+    max_commit = std::max(max_commit, c);
+    if (groups < kStatsGroups) return;
+    auto ms = [&](Clock::duration x) { return std::chrono::duration<double, std::milli>(x).count() / groups; };
+    spdlog::debug("writer: {} groups, {:.1f} writes/group (max {}), per group: run {:.3f} ms, commit {:.3f} ms, "
+                  "completions {:.3f} ms; slowest commit {:.1f} ms",
+                  groups, static_cast<double>(jobs) / groups, max_group, ms(run), ms(commit), ms(complete),
+                  std::chrono::duration<double, std::milli>(max_commit).count());
+    *this = {};
+  }
+};
 }  // namespace
 
 core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::string& path, bool migrate,
@@ -94,39 +125,53 @@ core::Status SqliteDatabase::read_impl(const std::function<core::Status(Connecti
 }
 
 core::Status SqliteDatabase::write_impl(const std::function<core::Status(Connection&)>& fn) {
-  WriteJob job{&fn, {}};
-  auto fut = job.done.get_future();
-  {
-    std::lock_guard lock(queue_mu_);
-    if (stopping_) return core::Error::unavailable("database is shutting down");
-    queue_.push_back(&job);
-  }
-  queue_cv_.notify_one();
+  std::promise<core::Status> promise;
+  auto fut = promise.get_future();
+  enqueue(WriteJob{[&fn](Connection& c) { return fn(c); }, [&promise](core::Status st) { promise.set_value(std::move(st)); }});
   return fut.get();
 }
 
+void SqliteDatabase::write_async_impl(std::function<core::Status(Connection&)> fn,
+                                      std::function<void(core::Status)> done) {
+  enqueue(WriteJob{std::move(fn), std::move(done)});
+}
+
+void SqliteDatabase::enqueue(WriteJob job) {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(job));
+      job.done = nullptr;
+    }
+  }
+  if (job.done) return job.done(core::Error::unavailable("database is shutting down"));
+  queue_cv_.notify_one();
+}
+
 void SqliteDatabase::writer_loop() {
-  std::vector<WriteJob*> group;
+  std::vector<WriteJob> group;
   std::vector<core::Status> results;
+  WriterStats stats;
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
       while (!queue_.empty() && group.size() < kMaxGroup) {
-        group.push_back(queue_.front());
+        group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
     results.clear();
     Connection& c = *writer_conn_;
+    auto t0 = Clock::now(), t1 = t0;
     try {
       c.exec("BEGIN IMMEDIATE");
-      for (WriteJob* job : group) {
+      for (WriteJob& job : group) {
         c.exec("SAVEPOINT job");
         core::Status st = core::Ok{};
         try {
-          st = (*job->fn)(c);
+          st = job.fn(c);
         } catch (const std::exception& e) {
           st = error_from_exception(e);
           if (st.error().kind == core::ErrorKind::kInternal) spdlog::error("write failed: {}", e.what());
@@ -135,6 +180,7 @@ void SqliteDatabase::writer_loop() {
         c.exec("RELEASE job");
         results.push_back(std::move(st));
       }
+      t1 = Clock::now();
       c.exec("COMMIT");
     } catch (const std::exception& e) {
       spdlog::error("group commit of {} writes failed: {}", group.size(), e.what());
@@ -144,7 +190,15 @@ void SqliteDatabase::writer_loop() {
       }
       results.assign(group.size(), error_from_exception(e));
     }
-    for (size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move(results[i]));
+    auto t2 = Clock::now();
+    for (size_t i = 0; i < group.size(); ++i) {
+      try {
+        group[i].done(std::move(results[i]));
+      } catch (const std::exception& e) {
+        spdlog::error("write completion failed: {}", e.what());
+      }
+    }
+    if (spdlog::should_log(spdlog::level::debug)) stats.add(group.size(), t1 - t0, t2 - t1, Clock::now() - t2);
     group.clear();
   }
 }

@@ -1,6 +1,8 @@
 // The SQLite database: WAL mode, a pool of reader connections, and one writer thread that
 // commits queued write transactions in groups so one fsync serves many requests
-// (DESIGN.md §3). Each write runs in a savepoint of its group's transaction.
+// (DESIGN.md §3). Each write runs in a savepoint of its group's transaction. Writes are
+// queued jobs: write() waits for its job, write_async() hands a completion that the writer
+// thread calls after the group's COMMIT, so a caller need not hold a thread while it waits.
 #pragma once
 
 #include <condition_variable>
@@ -32,10 +34,12 @@ class SqliteDatabase final : public Database {
  protected:
   core::Status read_impl(const std::function<core::Status(Connection&)>& fn) override;
   core::Status write_impl(const std::function<core::Status(Connection&)>& fn) override;
+  void write_async_impl(std::function<core::Status(Connection&)> fn, std::function<void(core::Status)> done) override;
 
  private:
   struct WriteJob;
   explicit SqliteDatabase(std::string path);
+  void enqueue(WriteJob job);
   void writer_loop();
   std::unique_ptr<SqliteConnection> acquire_reader();
   void release_reader(std::unique_ptr<SqliteConnection> c);
@@ -48,7 +52,7 @@ class SqliteDatabase final : public Database {
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::deque<WriteJob*> queue_;
+  std::deque<WriteJob> queue_;
   bool stopping_ = false;
   std::unique_ptr<SqliteConnection> writer_conn_;
   std::thread writer_;
