@@ -14,6 +14,7 @@ void register_routes(Router& router, ApiContext& context) {
   register_task_run_state_routes(router, context);
   register_work_pool_routes(router, context);
   register_deployment_routes(router, context);
+  register_ui_routes(router, context);
 }
 
 }  // namespace praetor::api

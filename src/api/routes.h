@@ -21,5 +21,6 @@ void register_task_run_routes(Router& router, ApiContext& context);
 void register_task_run_state_routes(Router& router, ApiContext& context);
 void register_work_pool_routes(Router& router, ApiContext& context);
 void register_deployment_routes(Router& router, ApiContext& context);
+void register_ui_routes(Router& router, ApiContext& context);
 
 }  // namespace praetor::api
