@@ -51,6 +51,15 @@ def main() -> int:
                     print(f"   {w.KEY} on {kind}: {time.monotonic() - s:.1f} s", flush=True)
             finally:
                 server.stop()
+    for w in selected:
+        if w.OWN_SERVER:
+            print(f"== {w.KEY} (own servers)", flush=True)
+            s = time.monotonic()
+            for kind, res in w.run_all(cfg).items():
+                results[kind][w.KEY] = res
+                results[kind][w.KEY]["workload_seconds"] = round(time.monotonic() - s, 1)
+            print(f"   {w.KEY}: {time.monotonic() - s:.1f} s", flush=True)
+
     on_pg = [w for w in shared if getattr(w, "POSTGRES", False)]
     cluster = postgres_cluster() if on_pg else None
     if on_pg and not cluster:
@@ -58,6 +67,10 @@ def main() -> int:
     if cluster:
         results["postgres-cluster"] = postgres_settings(cluster)
     for kind in KINDS if cluster else ():
+        # Last in the run: Prefect on PostgreSQL only when the run's budget still has room for it.
+        if kind == "prefect" and cfg.seconds_left() < cfg.pick(60, 200):
+            print(f"== prefect on PostgreSQL skipped: {cfg.seconds_left():.0f} s left in the run's budget", flush=True)
+            continue
         print(f"== {kind} on PostgreSQL", flush=True)
         results[f"{kind}-pg"] = {}
         try:
@@ -73,14 +86,6 @@ def main() -> int:
                 print(f"   {w.KEY} on {kind} (PostgreSQL): {time.monotonic() - s:.1f} s", flush=True)
         finally:
             server.stop()
-    for w in selected:
-        if w.OWN_SERVER:
-            print(f"== {w.KEY} (own servers)", flush=True)
-            s = time.monotonic()
-            for kind, res in w.run_all(cfg).items():
-                results[kind][w.KEY] = res
-                results[kind][w.KEY]["workload_seconds"] = round(time.monotonic() - s, 1)
-            print(f"   {w.KEY}: {time.monotonic() - s:.1f} s", flush=True)
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip() or "unknown"
