@@ -77,11 +77,7 @@ core::Result<Response> create_logs(ApiContext& ctx, const Request& req) {
       logs.push_back(std::move(*log));
     }
   }
-  if (!errors.empty()) {
-    core::Error e = core::Error::invalid("Invalid request received.");
-    e.detail = std::move(errors);
-    return e;
-  }
+  if (!errors.empty()) return core::invalid_request(std::move(errors));
   if (!logs.empty()) {
     auto written = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
       store::logs::insert_many(c, logs);

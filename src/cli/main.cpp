@@ -37,18 +37,32 @@ int main(int argc, char** argv) {
   database->require_subcommand(1);
   auto* db_current = database->add_subcommand("current", "Show the schema version of the database and of this binary");
   auto* db_history = database->add_subcommand("history", "List the migrations and when each was applied");
-  praetor::cli::DatabaseCommandOptions upgrade_options;
-  auto* db_upgrade = database->add_subcommand("upgrade", "Apply pending migrations (a SQLite backup is taken first)");
+  praetor::cli::DatabaseCommandOptions upgrade_options, downgrade_options, reset_options, stamp_options;
+  auto* db_upgrade = database->add_subcommand("upgrade", "Apply pending migrations (after a backup of a non-empty database)");
   db_upgrade->add_flag("-y,--yes", upgrade_options.yes, "Do not ask for confirmation");
   db_upgrade->add_flag("--dry-run", upgrade_options.dry_run, "Print the SQL of the pending migrations instead");
-  db_upgrade->add_option("-r,--revision", upgrade_options.revision, "Upgrade only up to this schema version");
-  auto* db_backup = database->add_subcommand("backup", "Write a backup of the SQLite database next to it");
+  db_upgrade->add_option("-r,--revision", upgrade_options.revision, "Upgrade only up to this version (N, +k; default head)");
+  auto* db_downgrade =
+      database->add_subcommand("downgrade", "Run down steps to an older schema version (after a backup)");
+  db_downgrade->add_flag("-y,--yes", downgrade_options.yes, "Do not ask for confirmation");
+  db_downgrade->add_flag("--dry-run", downgrade_options.dry_run, "Print the SQL of the down steps instead");
+  db_downgrade->add_option("-r,--revision", downgrade_options.revision, "Version to downgrade to (N, -k, base)")
+      ->required();
+  auto* db_reset = database->add_subcommand("reset", "Drop every table and create them again, empty (after a backup)");
+  db_reset->add_flag("-y,--yes", reset_options.yes, "Do not ask for confirmation");
+  db_reset->add_flag("--dry-run", reset_options.dry_run, "Print the SQL instead");
+  auto* db_stamp = database->add_subcommand("stamp", "Record the schema as at a version without running any migration");
+  db_stamp->add_option("-r,--revision", stamp_options.revision, "Version to record (N, head, base)")->required();
+  auto* db_backup = database->add_subcommand("backup", "Write a backup of the database and print where it is");
 
   CLI11_PARSE(app, argc, argv);
 
   if (db_current->parsed()) return praetor::cli::run_database_current();
   if (db_history->parsed()) return praetor::cli::run_database_history();
   if (db_upgrade->parsed()) return praetor::cli::run_database_upgrade(upgrade_options);
+  if (db_downgrade->parsed()) return praetor::cli::run_database_downgrade(downgrade_options);
+  if (db_reset->parsed()) return praetor::cli::run_database_reset(reset_options);
+  if (db_stamp->parsed()) return praetor::cli::run_database_stamp(stamp_options);
   if (db_backup->parsed()) return praetor::cli::run_database_backup();
 
   if (version->parsed()) {

@@ -313,6 +313,13 @@ core::Result<Settings> load_settings(const Getenv& getenv) {
       return st.error();
     }
     if (auto v = db_setting("MIGRATE_ON_START")) t.migrate_on_start = parse_bool(*v);
+    if (auto v = getenv("PRAETOR_SERVER_DATABASE_BACKUP_ENABLED")) t.backup_enabled = parse_bool(*v);
+    if (auto v = getenv("PRAETOR_SERVER_DATABASE_BACKUP_COMMAND")) t.backup_command = *v;
+    t.backup_dir = s.home + "/backups";
+    if (auto v = getenv("PRAETOR_SERVER_DATABASE_BACKUP_DIR"); v && !v->empty()) {
+      t.backup_dir = *v;
+      t.backup_dir_configured = true;
+    }
   }
   if (auto v = getenv("PRAETOR_PREFECT_VERSION")) s.prefect_version = *v;
   if (auto v = getenv("PREFECT_SERVER_API_DEFAULT_LIMIT")) {

@@ -30,6 +30,16 @@ struct DatabaseTuning {
   double statement_timeout_seconds = 10;    // PREFECT_SERVER_DATABASE_TIMEOUT
   double connect_timeout_seconds = 5;       // PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT
   bool migrate_on_start = true;             // PREFECT_SERVER_DATABASE_MIGRATE_ON_START
+  // Backups before a migration, downgrade or reset (store/backup.h).
+  bool backup_enabled = true;               // PRAETOR_SERVER_DATABASE_BACKUP_ENABLED
+  // PostgreSQL: a shell command that writes a dump to its stdout, with the connection in
+  // PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE (and PRAETOR_DATABASE_URL); empty: pg_dump
+  // --format=custom when pg_dump is on PATH.
+  std::string backup_command;               // PRAETOR_SERVER_DATABASE_BACKUP_COMMAND
+  // Folder of PostgreSQL dumps (default $PREFECT_HOME/backups) and, when set, of SQLite
+  // backups too (which otherwise go next to the database file).
+  std::string backup_dir;                   // PRAETOR_SERVER_DATABASE_BACKUP_DIR
+  bool backup_dir_configured = false;
 };
 
 // The background services' settings, under Prefect's names

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "core/uuid.h"
 
 namespace praetor::core {
 
@@ -69,7 +68,7 @@ void append_double(std::string& out, double d) {
     out.push_back('.');
     out.append(digits, 1, std::string::npos);
   }
-  char exp_buf[8];
+  char exp_buf[16];
   std::snprintf(exp_buf, sizeof exp_buf, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
   out += exp_buf;
 }
@@ -116,6 +115,12 @@ std::string to_json_text(const json::value& v) {
   return out;
 }
 
+Error invalid_request(json::array detail) {
+  Error e = Error::invalid("Invalid request received.");
+  e.detail = std::move(detail);
+  return e;
+}
+
 Error validation_error(json::array loc, std::string_view type, std::string_view msg,
                        const json::value& input) {
   json::object entry{{"type", type}, {"loc", std::move(loc)}, {"msg", msg}, {"input", input}};
@@ -130,185 +135,41 @@ json::value timestamp_or_null(const std::optional<Timestamp>& t) {
 }
 
 FieldReader::FieldReader(const json::value& value, json::array loc)
-    : FieldReader(&value, std::move(loc), std::make_shared<json::array>()) {
-  if (!obj_) {
-    errors_->push_back(json::object{{"type", "model_attributes_type"},
-                                    {"loc", loc_},
-                                    {"msg", "Input should be a valid dictionary or object to extract fields from"},
-                                    {"input", value}});
+    : self_(&value, std::move(loc), std::make_shared<json::array>()) {
+  if (!value.is_object()) {
+    self_.error("model_attributes_type", "Input should be a valid dictionary or object to extract fields from");
   }
 }
 
-FieldReader::FieldReader(const json::value* value, json::array loc, std::shared_ptr<json::array> errors)
-    : value_(value),
-      obj_(value ? value->if_object() : nullptr),
-      loc_(std::move(loc)),
-      errors_(std::move(errors)) {}
+bool FieldReader::has(std::string_view key) const { return self_.child(key).set(); }
 
-json::array FieldReader::loc_of(std::string_view key) const {
-  json::array loc = loc_;
-  loc.emplace_back(key);
-  return loc;
+const json::value* FieldReader::raw(std::string_view key) const {
+  const json::object* o = self_.object();
+  if (!o) return nullptr;
+  auto it = o->find(key);
+  return it == o->end() ? nullptr : &it->value();
+}
+
+JsonField FieldReader::get(std::string_view key, bool required) {
+  JsonField f = self_.child(key);
+  if (required && !f.set() && self_.object()) self_.missing(key);
+  return f;
+}
+
+FieldReader FieldReader::nested(std::string_view key) {
+  JsonField f = self_.child(key);
+  if (f.model()) return FieldReader(std::move(f));
+  // Unset or not an object (already recorded): an empty reader at the same location.
+  return FieldReader(JsonField(nullptr, f.loc(), f.errors()));
 }
 
 void FieldReader::add_error(std::string_view key, std::string_view type, std::string_view msg,
                             const json::value& input) {
-  errors_->push_back(
-      json::object{{"type", type}, {"loc", loc_of(key)}, {"msg", msg}, {"input", input}});
+  json::array loc = self_.loc();
+  loc.emplace_back(key);
+  self_.errors()->push_back(json::object{{"type", type}, {"loc", std::move(loc)}, {"msg", msg}, {"input", input}});
 }
 
-Error FieldReader::error() const {
-  Error e = Error::invalid("Invalid request received.");
-  e.detail = *errors_;
-  return e;
-}
-
-bool FieldReader::has(std::string_view key) const {
-  if (!obj_) return false;
-  auto it = obj_->find(key);
-  return it != obj_->end() && !it->value().is_null();
-}
-
-bool FieldReader::present(std::string_view key) const { return obj_ && obj_->contains(key); }
-
-const json::value* FieldReader::raw(std::string_view key) const {
-  if (!obj_) return nullptr;
-  auto it = obj_->find(key);
-  return it == obj_->end() ? nullptr : &it->value();
-}
-
-const json::value* FieldReader::get(std::string_view key, bool required) {
-  if (!obj_) return nullptr;
-  auto it = obj_->find(key);
-  if (it == obj_->end() || it->value().is_null()) {
-    if (required) {
-      add_error(key, "missing", "Field required", value_ ? *value_ : json::value());
-    }
-    return nullptr;
-  }
-  return &it->value();
-}
-
-std::optional<std::string> FieldReader::string(std::string_view key, bool required) {
-  const json::value* v = get(key, required);
-  if (!v) return std::nullopt;
-  if (!v->is_string()) {
-    add_error(key, "string_type", "Input should be a valid string", *v);
-    return std::nullopt;
-  }
-  return std::string(v->get_string());
-}
-
-std::optional<std::string> FieldReader::uuid(std::string_view key, bool required) {
-  const json::value* v = get(key, required);
-  if (!v) return std::nullopt;
-  if (v->is_string()) {
-    if (auto id = parse_uuid(v->get_string())) return id;
-  }
-  add_error(key, "uuid_parsing", "Input should be a valid UUID", *v);
-  return std::nullopt;
-}
-
-std::optional<Timestamp> FieldReader::timestamp(std::string_view key, bool required) {
-  const json::value* v = get(key, required);
-  if (!v) return std::nullopt;
-  if (v->is_string()) {
-    if (auto t = parse_timestamp(v->get_string())) return t;
-  }
-  add_error(key, "datetime_parsing", "Input should be a valid datetime", *v);
-  return std::nullopt;
-}
-
-std::optional<int64_t> FieldReader::integer(std::string_view key, bool required) {
-  const json::value* v = get(key, required);
-  if (!v) return std::nullopt;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64() && v->get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
-    return static_cast<int64_t>(v->get_uint64());
-  }
-  if (v->is_double()) {
-    double d = v->get_double();
-    if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
-  }
-  add_error(key, "int_type", "Input should be a valid integer", *v);
-  return std::nullopt;
-}
-
-std::optional<double> FieldReader::number(std::string_view key, bool required) {
-  const json::value* v = get(key, required);
-  if (!v) return std::nullopt;
-  if (v->is_number()) return v->to_number<double>();
-  add_error(key, "float_type", "Input should be a valid number", *v);
-  return std::nullopt;
-}
-
-std::optional<bool> FieldReader::boolean(std::string_view key, bool required) {
-  const json::value* v = get(key, required);
-  if (!v) return std::nullopt;
-  if (v->is_bool()) return v->get_bool();
-  add_error(key, "bool_type", "Input should be a valid boolean", *v);
-  return std::nullopt;
-}
-
-const json::object* FieldReader::object(std::string_view key, bool required) {
-  const json::value* v = get(key, required);
-  if (!v) return nullptr;
-  if (!v->is_object()) {
-    add_error(key, "dict_type", "Input should be a valid dictionary", *v);
-    return nullptr;
-  }
-  return &v->get_object();
-}
-
-const json::array* FieldReader::array(std::string_view key, bool required) {
-  const json::value* v = get(key, required);
-  if (!v) return nullptr;
-  if (!v->is_array()) {
-    add_error(key, "list_type", "Input should be a valid list", *v);
-    return nullptr;
-  }
-  return &v->get_array();
-}
-
-std::optional<std::vector<std::string>> FieldReader::string_list(std::string_view key, bool required) {
-  const json::array* a = array(key, required);
-  if (!a) return std::nullopt;
-  std::vector<std::string> out;
-  out.reserve(a->size());
-  for (const auto& item : *a) {
-    if (!item.is_string()) {
-      add_error(key, "string_type", "Input should be a valid string", item);
-      return std::nullopt;
-    }
-    out.emplace_back(item.get_string());
-  }
-  return out;
-}
-
-std::optional<std::vector<std::string>> FieldReader::uuid_list(std::string_view key, bool required) {
-  const json::array* a = array(key, required);
-  if (!a) return std::nullopt;
-  std::vector<std::string> out;
-  out.reserve(a->size());
-  for (const auto& item : *a) {
-    std::optional<std::string> id;
-    if (item.is_string()) id = parse_uuid(item.get_string());
-    if (!id) {
-      add_error(key, "uuid_parsing", "Input should be a valid UUID", item);
-      return std::nullopt;
-    }
-    out.push_back(std::move(*id));
-  }
-  return out;
-}
-
-FieldReader FieldReader::nested(std::string_view key) {
-  const json::value* v = get(key, false);
-  if (v && !v->is_object()) {
-    add_error(key, "dict_type", "Input should be a valid dictionary", *v);
-    v = nullptr;
-  }
-  return FieldReader(v, loc_of(key), errors_);
-}
+Error FieldReader::error() const { return invalid_request(*self_.errors()); }
 
 }  // namespace praetor::core

@@ -14,6 +14,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_field.h"
 #include "core/result.h"
 #include "core/timestamp.h"
 
@@ -25,50 +26,62 @@ namespace json = boost::json;
 // pydantic "json_invalid" error list.
 Result<json::value> parse_body(std::string_view body);
 
+// The 422 Error FastAPI answers for a request that failed validation: `detail` is the
+// list of pydantic-shaped entries.
+Error invalid_request(json::array detail);
+
 // A 422 Error with one pydantic-shaped entry.
 Error validation_error(json::array loc, std::string_view type, std::string_view msg,
                        const json::value& input);
 
+// Reads the fields of one request object by key; a thin layer over JsonField that adds
+// the required-field check. `nested` readers share the parent's error list.
 class FieldReader {
  public:
-  // `loc` is the location prefix, e.g. {"body"}.
+  // `loc` is the location prefix, e.g. {"body"}. A value that is not an object is itself
+  // an error (pydantic's model_attributes_type).
   FieldReader(const json::value& value, json::array loc);
 
-  bool is_object() const { return obj_ != nullptr; }
+  bool is_object() const { return self_.object() != nullptr; }
   bool has(std::string_view key) const;  // present and not null
-  bool present(std::string_view key) const;  // present, possibly null
+  bool present(std::string_view key) const { return self_.has_key(key); }
 
-  std::optional<std::string> string(std::string_view key, bool required = false);
-  std::optional<std::string> uuid(std::string_view key, bool required = false);
-  std::optional<Timestamp> timestamp(std::string_view key, bool required = false);
-  std::optional<int64_t> integer(std::string_view key, bool required = false);
-  std::optional<double> number(std::string_view key, bool required = false);
-  std::optional<bool> boolean(std::string_view key, bool required = false);
-  const json::object* object(std::string_view key, bool required = false);
-  const json::array* array(std::string_view key, bool required = false);
-  std::optional<std::vector<std::string>> string_list(std::string_view key, bool required = false);
-  std::optional<std::vector<std::string>> uuid_list(std::string_view key, bool required = false);
-  // Any JSON value, returned as is.
+  std::optional<std::string> string(std::string_view key, bool required = false) { return get(key, required).string(); }
+  std::optional<std::string> uuid(std::string_view key, bool required = false) { return get(key, required).uuid(); }
+  std::optional<Timestamp> timestamp(std::string_view key, bool required = false) {
+    return get(key, required).timestamp();
+  }
+  std::optional<int64_t> integer(std::string_view key, bool required = false) { return get(key, required).integer(); }
+  std::optional<double> number(std::string_view key, bool required = false) { return get(key, required).number(); }
+  std::optional<bool> boolean(std::string_view key, bool required = false) { return get(key, required).boolean(); }
+  const json::object* object(std::string_view key, bool required = false) { return get(key, required).dict(); }
+  const json::array* array(std::string_view key, bool required = false) { return get(key, required).list(); }
+  std::optional<std::vector<std::string>> string_list(std::string_view key, bool required = false) {
+    return get(key, required).string_list();
+  }
+  std::optional<std::vector<std::string>> uuid_list(std::string_view key, bool required = false) {
+    return get(key, required).uuid_list();
+  }
+  // Any JSON value, returned as is (null included); nullptr when absent.
   const json::value* raw(std::string_view key) const;
+  // The field itself, for reads FieldReader has no shorthand for (enums, item lists).
+  JsonField field(std::string_view key) const { return self_.child(key); }
 
-  // A reader for a nested object, sharing this reader's error list.
+  // A reader for a nested model, sharing this reader's error list.
   FieldReader nested(std::string_view key);
 
   void add_error(std::string_view key, std::string_view type, std::string_view msg,
                  const json::value& input);
-  bool ok() const { return errors_->empty(); }
+  bool ok() const { return self_.errors()->empty(); }
   // kInvalid error carrying all collected entries; call only when !ok().
   Error error() const;
 
  private:
-  FieldReader(const json::value* value, json::array loc, std::shared_ptr<json::array> errors);
-  const json::value* get(std::string_view key, bool required);
-  json::array loc_of(std::string_view key) const;
+  explicit FieldReader(JsonField self) : self_(std::move(self)) {}
+  // The field `key`; records "missing" when required and unset.
+  JsonField get(std::string_view key, bool required);
 
-  const json::value* value_;
-  const json::object* obj_;
-  json::array loc_;
-  std::shared_ptr<json::array> errors_;
+  JsonField self_;
 };
 
 // Serialises `v` compactly, writing doubles as Python's json module does ("0.0", "2.5",

@@ -673,6 +673,22 @@ class RuleIterator {
     return std::nullopt;
   }
 
+  // Moves the time field `value` (of `base` units) on by one step: to the next value in
+  // `by` reachable in steps of INTERVAL, or by INTERVAL when `by` is empty. Returns the
+  // carry into the next larger unit; nullopt when no value of `by` is reachable (the rule
+  // can produce nothing more).
+  std::optional<int> step_time_field(int& value, const std::vector<int>& by, int base) const {
+    if (by.empty()) {
+      auto [carried, next] = divmod(value + r_.interval, base);
+      value = next;
+      return carried;
+    }
+    auto d = mod_distance(value, by, base);
+    if (!d) return std::nullopt;
+    value = d->second;
+    return d->first;
+  }
+
   void step() {
     if (year_ > kMaxYear) {
       finished_ = true;
@@ -799,19 +815,13 @@ class RuleIterator {
         break;
       case Frequency::kHourly: {
         if (filtered) hour_ += ((23 - hour_) / interval) * interval;
-        int carried_days;
-        if (!r_.byhour.empty()) {
-          auto d = mod_distance(hour_, r_.byhour, 24);
-          if (!d) {
-            finished_ = true;
-            return;
-          }
-          std::tie(carried_days, hour_) = *d;
-        } else {
-          std::tie(carried_days, hour_) = divmod(hour_ + interval, 24);
+        auto carried_days = step_time_field(hour_, r_.byhour, 24);
+        if (!carried_days) {
+          finished_ = true;
+          return;
         }
-        if (carried_days) {
-          day_ += carried_days;
+        if (*carried_days) {
+          day_ += *carried_days;
           fixday = true;
         }
         timeset_ = period_times();
@@ -822,18 +832,12 @@ class RuleIterator {
         bool valid = false;
         const int rate = 24 * 60;
         for (int j = 0; j < rate / std::gcd(interval, rate); ++j) {
-          int carried_hours;
-          if (!r_.byminute.empty()) {
-            auto d = mod_distance(minute_, r_.byminute, 60);
-            if (!d) {
-              finished_ = true;
-              return;
-            }
-            std::tie(carried_hours, minute_) = *d;
-          } else {
-            std::tie(carried_hours, minute_) = divmod(minute_ + interval, 60);
+          auto carried_hours = step_time_field(minute_, r_.byminute, 60);
+          if (!carried_hours) {
+            finished_ = true;
+            return;
           }
-          auto [div, hour] = divmod(hour_ + carried_hours, 24);
+          auto [div, hour] = divmod(hour_ + *carried_hours, 24);
           hour_ = hour;
           if (div) {
             day_ += div;
@@ -859,18 +863,12 @@ class RuleIterator {
         bool valid = false;
         const int rate = 24 * 3600;
         for (int j = 0; j < rate / std::gcd(interval, rate); ++j) {
-          int carried_minutes;
-          if (!r_.bysecond.empty()) {
-            auto d = mod_distance(second_, r_.bysecond, 60);
-            if (!d) {
-              finished_ = true;
-              return;
-            }
-            std::tie(carried_minutes, second_) = *d;
-          } else {
-            std::tie(carried_minutes, second_) = divmod(second_ + interval, 60);
+          auto carried_minutes = step_time_field(second_, r_.bysecond, 60);
+          if (!carried_minutes) {
+            finished_ = true;
+            return;
           }
-          auto [div, minute] = divmod(minute_ + carried_minutes, 60);
+          auto [div, minute] = divmod(minute_ + *carried_minutes, 60);
           minute_ = minute;
           if (div) {
             hour_ += div;

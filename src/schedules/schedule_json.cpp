@@ -1,10 +1,12 @@
 #include "schedules/schedule_json.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <initializer_list>
 #include <string_view>
 
+#include "core/json_field.h"
 #include "core/json_util.h"
 #include "schedules/schedule_limits.h"
 
@@ -16,55 +18,48 @@ namespace {
 
 using std::chrono::microseconds;
 
-json::array loc_with(json::array loc, std::string_view key) {
-  loc.emplace_back(key);
-  return loc;
+using core::JsonField;
+
+// A ValueError raised in one of Prefect's validators, as pydantic renders it.
+void value_error(const JsonField& at, const std::string& message) {
+  at.error("value_error", "Value error, " + message, json::object{{"error", message}});
 }
 
-// A value_error entry as pydantic renders a ValueError raised in a validator.
-json::object value_error(json::array loc, const std::string& message, const json::value& input) {
-  return json::object{{"type", "value_error"},
-                      {"loc", std::move(loc)},
-                      {"msg", "Value error, " + message},
-                      {"input", input},
-                      {"ctx", json::object{{"error", message}}}};
-}
-
-// Collects pydantic-shaped entries for one model.
-class Errors {
- public:
-  void add(json::object entry) { entries_.push_back(std::move(entry)); }
-  bool empty() const { return entries_.empty(); }
-  core::Error error() const {
-    core::Error e = core::Error::invalid("Invalid request received.");
-    e.detail = entries_;
-    return e;
-  }
-
- private:
-  json::array entries_;
-};
-
-void reject_unknown_fields(const json::object& obj, std::initializer_list<std::string_view> known,
-                           const json::array& loc, Errors& errors) {
-  for (const auto& [key, value] : obj) {
-    bool ok = false;
-    for (auto k : known) ok = ok || k == key;
-    if (!ok) {
-      errors.add(json::object{{"type", "extra_forbidden"},
-                              {"loc", loc_with(loc, key)},
-                              {"msg", "Extra inputs are not permitted"},
-                              {"input", value}});
+// The schedule models forbid extra fields.
+void reject_unknown_fields(const JsonField& model, std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : *model.object()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      model.child(key).error("extra_forbidden", "Extra inputs are not permitted");
     }
   }
 }
 
-json::object missing(json::array loc, const json::value& input) {
-  return json::object{{"type", "missing"}, {"loc", std::move(loc)}, {"msg", "Field required"}, {"input", input}};
+// Runs `parse` on a fresh error list rooted at `loc`; its result, or the 422 listing every
+// error it recorded.
+template <class T, class Parse>
+core::Result<T> parse_model(const json::value& v, json::array loc, Parse parse) {
+  if (!v.is_object()) {
+    return core::validation_error(loc, "model_attributes_type",
+                                  "Input should be a valid dictionary or object to extract fields from", v);
+  }
+  JsonField model(&v, std::move(loc), std::make_shared<json::array>());
+  T out{};
+  parse(model, out);
+  if (model.errors()->empty()) return out;
+  return core::invalid_request(*model.errors());
 }
 
-json::object type_error(json::array loc, std::string_view type, std::string_view msg, const json::value& input) {
-  return json::object{{"type", type}, {"loc", std::move(loc)}, {"msg", msg}, {"input", input}};
+// A required string field: absent is "missing", null or another type is "string_type".
+std::optional<std::string> required_string(const JsonField& model, std::string_view key) {
+  JsonField f = model.child(key);
+  if (!model.has_key(key)) {
+    model.missing(key);
+  } else if (!f.set()) {
+    f.error("string_type", "Input should be a valid string");
+  } else {
+    return f.string();
+  }
+  return std::nullopt;
 }
 
 std::optional<microseconds> seconds_to_micros(double s) {
@@ -151,191 +146,126 @@ std::optional<microseconds> parse_duration(std::string_view s) {
   return seconds_to_micros(negative ? -total : total);
 }
 
-// pydantic's lax bool.
-std::optional<bool> lax_bool(const json::value& v) {
-  if (v.is_bool()) return v.get_bool();
-  if (v.is_int64() && (v.get_int64() == 0 || v.get_int64() == 1)) return v.get_int64() == 1;
-  if (v.is_string()) {
-    std::string s(v.get_string());
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (auto t : {"true", "1", "yes", "y", "on", "t"}) if (s == t) return true;
-    for (auto f : {"false", "0", "no", "n", "off", "f"}) if (s == f) return false;
-  }
-  return std::nullopt;
-}
-
 std::string invalid_timezone_message(std::string_view name) {
   return "Invalid timezone: \"" + std::string(name) +
          "\" (specify in IANA tzdata format, for example, America/New_York)";
 }
 
-// Interval and cron schedules check the zone in a model validator (loc = the model).
-std::optional<Zone> model_zone(const json::object& obj, const json::array& loc, Errors& errors,
-                               const json::value& input) {
-  auto it = obj.find("timezone");
-  if (it == obj.end() || it->value().is_null()) return Zone::utc();
-  if (!it->value().is_string()) {
-    errors.add(type_error(loc_with(loc, "timezone"), "string_type", "Input should be a valid string", it->value()));
-    return std::nullopt;
-  }
-  std::string_view name = it->value().get_string();
-  if (name.empty()) return Zone::utc();
-  auto zone = Zone::find(name);
-  if (!zone) {
-    if (errors.empty()) errors.add(value_error(loc, invalid_timezone_message(name), input));
-    return std::nullopt;
-  }
+// Interval and cron schedules check the zone in a model validator (loc = the model), which
+// runs only when the fields themselves are valid.
+std::optional<Zone> model_zone(const JsonField& model) {
+  JsonField tz = model.child("timezone");
+  auto name = tz.string();
+  if (!name) return tz.set() ? std::nullopt : std::optional<Zone>(Zone::utc());
+  if (name->empty()) return Zone::utc();
+  auto zone = Zone::find(*name);
+  if (!zone) value_error(model, invalid_timezone_message(*name));
   return zone;
+}
+
+// The interval as pydantic reads a timedelta: seconds, an ISO-8601 duration or "HH:MM:SS".
+std::optional<microseconds> read_interval(const JsonField& f) {
+  const json::value& v = *f.value();
+  std::optional<microseconds> d;
+  if (v.is_number()) {
+    d = seconds_to_micros(v.to_number<double>());
+    if (!d) f.error("time_delta_parsing", "Input should be a valid timedelta");
+  } else if (v.is_string()) {
+    d = parse_duration(v.get_string());
+    if (!d) f.error("time_delta_parsing", "Input should be a valid timedelta, invalid digit in duration");
+  } else {
+    f.error("time_delta_type", "Input should be a valid timedelta");
+  }
+  if (d && d->count() <= 0) {
+    value_error(f, "interval must be positive");
+    return std::nullopt;
+  }
+  return d;
+}
+
+// croniter accepts a bare `R` (random) field; Prefect then refuses it with its own message.
+bool has_random_field(const std::string& cron) {
+  std::size_t i = 0;
+  while (i < cron.size()) {
+    while (i < cron.size() && std::isspace(static_cast<unsigned char>(cron[i]))) ++i;
+    std::size_t j = i;
+    while (j < cron.size() && !std::isspace(static_cast<unsigned char>(cron[j]))) ++j;
+    if (j == i + 1 && (cron[i] == 'r' || cron[i] == 'R')) return true;
+    i = j;
+  }
+  return false;
 }
 
 }  // namespace
 
 core::Result<IntervalSchedule> parse_interval_schedule(const json::value& v, json::array loc,
                                                        core::Timestamp now) {
-  Errors errors;
-  if (!v.is_object()) {
-    return core::validation_error(loc, "model_attributes_type",
-                                  "Input should be a valid dictionary or object to extract fields from", v);
-  }
-  const json::object& obj = v.get_object();
-  IntervalSchedule s;
-  s.anchor_date = now;
-  auto interval = obj.find("interval");
-  if (interval == obj.end()) {
-    errors.add(missing(loc_with(loc, "interval"), v));
-  } else {
-    const json::value& iv = interval->value();
-    std::optional<microseconds> d;
-    if (iv.is_number() && !iv.is_bool()) {
-      d = seconds_to_micros(iv.to_number<double>());
-      if (!d) errors.add(type_error(loc_with(loc, "interval"), "time_delta_parsing", "Input should be a valid timedelta", iv));
-    } else if (iv.is_string()) {
-      d = parse_duration(iv.get_string());
-      if (!d) {
-        errors.add(type_error(loc_with(loc, "interval"), "time_delta_parsing",
-                              "Input should be a valid timedelta, invalid digit in duration", iv));
-      }
-    } else {
-      errors.add(type_error(loc_with(loc, "interval"), "time_delta_type", "Input should be a valid timedelta", iv));
-    }
-    if (d && d->count() <= 0) {
-      errors.add(value_error(loc_with(loc, "interval"), "interval must be positive", iv));
-    } else if (d) {
+  return parse_model<IntervalSchedule>(v, std::move(loc), [now](const JsonField& model, IntervalSchedule& s) {
+    s.anchor_date = now;
+    if (!model.has_key("interval")) {
+      model.missing("interval");
+    } else if (auto d = read_interval(model.child("interval"))) {
       s.interval = *d;
     }
-  }
-  if (auto a = obj.find("anchor_date"); a != obj.end() && !a->value().is_null()) {
-    std::optional<core::Timestamp> t;
-    if (a->value().is_string()) t = core::parse_timestamp(a->value().get_string());
-    if (t) {
-      s.anchor_date = *t;
-    } else {
-      std::string shown = a->value().is_string() ? std::string(a->value().get_string()) : json::serialize(a->value());
-      errors.add(value_error(loc_with(loc, "anchor_date"), "Unable to parse string [" + shown + "]", a->value()));
+    if (auto anchor = model.child("anchor_date").timestamp()) s.anchor_date = *anchor;
+    reject_unknown_fields(model, {"interval", "anchor_date", "timezone"});
+    if (model.errors()->empty()) {
+      if (auto zone = model_zone(model)) s.zone = *zone;
     }
-  }
-  reject_unknown_fields(obj, {"interval", "anchor_date", "timezone"}, loc, errors);
-  if (errors.empty()) {
-    if (auto zone = model_zone(obj, loc, errors, v)) s.zone = *zone;
-  }
-  if (!errors.empty()) return errors.error();
-  return s;
+  });
 }
 
 core::Result<CronSchedule> parse_cron_schedule(const json::value& v, json::array loc) {
-  Errors errors;
-  if (!v.is_object()) {
-    return core::validation_error(loc, "model_attributes_type",
-                                  "Input should be a valid dictionary or object to extract fields from", v);
-  }
-  const json::object& obj = v.get_object();
-  CronSchedule s;
-  auto cron = obj.find("cron");
-  if (cron == obj.end()) {
-    errors.add(missing(loc_with(loc, "cron"), v));
-  } else if (!cron->value().is_string()) {
-    errors.add(type_error(loc_with(loc, "cron"), "string_type", "Input should be a valid string", cron->value()));
-  } else {
-    s.cron = std::string(cron->value().get_string());
-    auto parsed = CronExpression::parse(s.cron);
-    if (parsed) {
-      s.expression = *parsed;
-    } else {
-      // croniter accepts a bare `R` (random); Prefect then refuses it with its own message.
-      bool random = false;
-      std::size_t i = 0;
-      const std::string& text = s.cron;
-      while (i < text.size()) {
-        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-        std::size_t j = i;
-        while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
-        if (j == i + 1 && (text[i] == 'r' || text[i] == 'R')) random = true;
-        i = j;
+  return parse_model<CronSchedule>(v, std::move(loc), [](const JsonField& model, CronSchedule& s) {
+    if (auto text = required_string(model, "cron")) {
+      s.cron = *text;
+      if (auto parsed = CronExpression::parse(s.cron)) {
+        s.expression = *parsed;
+      } else {
+        value_error(model.child("cron"), has_random_field(s.cron)
+                              ? "Random and Hashed expressions are unsupported, received: \"" + s.cron + "\""
+                              : "Invalid cron string: \"" + s.cron + "\"");
       }
-      std::string message = random ? "Random and Hashed expressions are unsupported, received: \"" + s.cron + "\""
-                                   : "Invalid cron string: \"" + s.cron + "\"";
-      errors.add(value_error(loc_with(loc, "cron"), message, cron->value()));
     }
-  }
-  if (auto d = obj.find("day_or"); d != obj.end()) {
-    if (auto b = lax_bool(d->value())) {
+    JsonField day_or = model.child("day_or");
+    if (model.has_key("day_or") && !day_or.set()) {
+      day_or.error("bool_type", "Input should be a valid boolean");  // `day_or: bool`, not Optional
+    } else if (auto b = day_or.boolean()) {
       s.day_or = *b;
-    } else {
-      errors.add(type_error(loc_with(loc, "day_or"), "bool_parsing",
-                            "Input should be a valid boolean, unable to interpret input", d->value()));
     }
-  }
-  reject_unknown_fields(obj, {"cron", "timezone", "day_or"}, loc, errors);
-  if (errors.empty()) {
-    if (auto zone = model_zone(obj, loc, errors, v)) s.zone = *zone;
-  }
-  if (!errors.empty()) return errors.error();
-  return s;
+    reject_unknown_fields(model, {"cron", "timezone", "day_or"});
+    if (model.errors()->empty()) {
+      if (auto zone = model_zone(model)) s.zone = *zone;
+    }
+  });
 }
 
 core::Result<RRuleSchedule> parse_rrule_schedule(const json::value& v, json::array loc) {
-  Errors errors;
-  if (!v.is_object()) {
-    return core::validation_error(loc, "model_attributes_type",
-                                  "Input should be a valid dictionary or object to extract fields from", v);
-  }
-  const json::object& obj = v.get_object();
-  RRuleSchedule s;
-  auto rrule = obj.find("rrule");
-  if (rrule == obj.end()) {
-    errors.add(missing(loc_with(loc, "rrule"), v));
-  } else if (!rrule->value().is_string()) {
-    errors.add(type_error(loc_with(loc, "rrule"), "string_type", "Input should be a valid string", rrule->value()));
-  } else {
-    s.rrule = std::string(rrule->value().get_string());
-    auto parsed = parse_rrule_set(s.rrule);
-    if (!parsed) {
-      errors.add(value_error(loc_with(loc, "rrule"), parsed.error().message, rrule->value()));
-    } else if (s.rrule.size() > kMaxRRuleLength) {
-      errors.add(value_error(loc_with(loc, "rrule"),
-                             "Invalid RRule string \"" + s.rrule.substr(0, 40) + "...\"\nMax length is " +
-                                 std::to_string(kMaxRRuleLength) + ", got " + std::to_string(s.rrule.size()),
-                             rrule->value()));
-    } else {
-      s.rule = std::move(parsed).value();
+  return parse_model<RRuleSchedule>(v, std::move(loc), [](const JsonField& model, RRuleSchedule& s) {
+    JsonField rrule = model.child("rrule");
+    if (auto text = required_string(model, "rrule")) {
+      s.rrule = *text;
+      auto parsed = parse_rrule_set(s.rrule);
+      if (!parsed) {
+        value_error(rrule, parsed.error().message);
+      } else if (s.rrule.size() > kMaxRRuleLength) {
+        value_error(rrule, "Invalid RRule string \"" + s.rrule.substr(0, 40) + "...\"\nMax length is " +
+                               std::to_string(kMaxRRuleLength) + ", got " + std::to_string(s.rrule.size()));
+      } else {
+        s.rule = std::move(parsed).value();
+      }
     }
-  }
-  if (auto tz = obj.find("timezone"); tz != obj.end() && !tz->value().is_null()) {
-    if (!tz->value().is_string()) {
-      errors.add(type_error(loc_with(loc, "timezone"), "string_type", "Input should be a valid string", tz->value()));
-    } else if (auto zone = Zone::find(tz->value().get_string())) {
-      s.zone = *zone;
-    } else {
-      // Prefect's TimeZone type is a pattern of every zone name.
-      errors.add(json::object{{"type", "string_pattern_mismatch"},
-                              {"loc", loc_with(loc, "timezone")},
-                              {"msg", "String should match pattern of IANA time zone names"},
-                              {"input", tz->value()}});
+    JsonField tz = model.child("timezone");
+    if (auto name = tz.string()) {
+      if (auto zone = Zone::find(*name)) {
+        s.zone = *zone;
+      } else {
+        // Prefect's TimeZone type is a pattern of every zone name.
+        tz.error("string_pattern_mismatch", "String should match pattern of IANA time zone names");
+      }
     }
-  }
-  reject_unknown_fields(obj, {"rrule", "timezone"}, loc, errors);
-  if (!errors.empty()) return errors.error();
-  return s;
+    reject_unknown_fields(model, {"rrule", "timezone"});
+  });
 }
 
 core::Result<Schedule> parse_schedule(const json::value& v, json::array loc, core::Timestamp now) {

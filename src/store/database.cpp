@@ -1,5 +1,6 @@
 #include "store/database.h"
 
+#include "store/backup.h"
 #include "store/postgres_database.h"
 #include "store/sqlite_database.h"
 
@@ -18,7 +19,9 @@ core::Error error_from_exception(const std::exception& e) {
 }
 
 core::Result<std::unique_ptr<Database>> Database::open(const std::string& sqlite_path) {
-  auto db = SqliteDatabase::open(sqlite_path);
+  config::DatabaseUrl url;
+  url.sqlite_path = sqlite_path;
+  auto db = SqliteDatabase::open(sqlite_path, true, backup_before_migrating(url, {}));
   if (!db) return db.error();
   return std::unique_ptr<Database>(std::move(*db));
 }
@@ -30,7 +33,7 @@ core::Result<std::unique_ptr<Database>> open_database(const config::DatabaseUrl&
     if (!db) return db.error();
     return std::unique_ptr<Database>(std::move(*db));
   }
-  auto db = SqliteDatabase::open(url.sqlite_path, tuning.migrate_on_start);
+  auto db = SqliteDatabase::open(url.sqlite_path, tuning.migrate_on_start, backup_before_migrating(url, tuning));
   if (!db) return db.error();
   return std::unique_ptr<Database>(std::move(*db));
 }

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/json_field.h"
 #include "core/json_util.h"
 #include "core/state.h"
 #include "core/timestamp.h"
@@ -26,217 +27,13 @@ namespace json = boost::json;
 
 namespace {
 
-// ---------------------------------------------------------------------------------------
-// Validation: a JSON value at a location, sharing one list of pydantic-shaped errors.
-
-class Node {
- public:
-  Node(const json::value* value, json::array loc, std::shared_ptr<json::array> errors)
-      : value_(value), loc_(std::move(loc)), errors_(std::move(errors)) {}
-
-  // Present and not null.
-  bool set() const { return value_ && !value_->is_null(); }
-  const json::value* value() const { return value_; }
-  const json::object* object() const { return set() ? value_->if_object() : nullptr; }
-
-  Node child(std::string_view key) const {
-    const json::object* o = object();
-    const json::value* v = nullptr;
-    if (o) {
-      auto it = o->find(key);
-      if (it != o->end()) v = &it->value();
-    }
-    json::array loc = loc_;
-    loc.emplace_back(key);
-    return Node(v, std::move(loc), errors_);
-  }
-  Node item(std::size_t index, const json::value& v) const {
-    json::array loc = loc_;
-    loc.emplace_back(static_cast<int64_t>(index));
-    return Node(&v, std::move(loc), errors_);
-  }
-  // True if the key is present in this object, even as null.
-  bool has_key(std::string_view key) const {
-    const json::object* o = object();
-    return o && o->contains(key);
-  }
-
-  void error(std::string_view type, std::string_view msg, json::object ctx = {}) const {
-    json::object e{{"type", type}, {"loc", loc_}, {"msg", msg}, {"input", value_ ? *value_ : json::value()}};
-    if (!ctx.empty()) e["ctx"] = std::move(ctx);
-    errors_->push_back(std::move(e));
-  }
-
-  // A required field that is absent or null; pydantic reports the enclosing object.
-  void missing(std::string_view key) const {
-    json::array loc = loc_;
-    loc.emplace_back(key);
-    errors_->push_back(json::object{{"type", "missing"}, {"loc", std::move(loc)}, {"msg", "Field required"},
-                                    {"input", value_ ? *value_ : json::value()}});
-  }
-
-  // A sub-model: null/absent → false; not an object → error, false.
-  bool model() const {
-    if (!set()) return false;
-    if (!value_->is_object()) {
-      error("model_attributes_type", "Input should be a valid dictionary or object to extract fields from");
-      return false;
-    }
-    return true;
-  }
-
-  std::optional<std::string> string() const {
-    if (!set()) return std::nullopt;
-    if (!value_->is_string()) {
-      error("string_type", "Input should be a valid string");
-      return std::nullopt;
-    }
-    return std::string(value_->get_string());
-  }
-
-  std::optional<std::string> uuid() const {
-    if (!set()) return std::nullopt;
-    if (value_->is_string()) {
-      if (auto id = core::parse_uuid(value_->get_string())) return id;
-      error("uuid_parsing", "Input should be a valid UUID");
-    } else {
-      error("uuid_type", "UUID input should be a string, bytes or UUID object");
-    }
-    return std::nullopt;
-  }
-
-  // pydantic's lax integer: ints, integral floats, numeric strings.
-  std::optional<int64_t> integer() const {
-    if (!set()) return std::nullopt;
-    const json::value& v = *value_;
-    if (v.is_int64()) return v.get_int64();
-    if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
-      return static_cast<int64_t>(v.get_uint64());
-    }
-    if (v.is_double()) {
-      double d = v.get_double();
-      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.2e18) return static_cast<int64_t>(d);
-      error("int_from_float", "Input should be a valid integer, got a number with a fractional part");
-      return std::nullopt;
-    }
-    if (v.is_bool()) return v.get_bool() ? 1 : 0;
-    if (v.is_string()) {
-      std::string s(v.get_string());
-      std::string_view t = s;
-      while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
-      while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
-      std::size_t pos = (!t.empty() && (t[0] == '-' || t[0] == '+')) ? 1 : 0;
-      bool digits = t.size() > pos && t.size() - pos <= 18 &&
-                    std::all_of(t.begin() + static_cast<std::ptrdiff_t>(pos), t.end(),
-                                [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
-      if (digits) return std::stoll(std::string(t));
-      error("int_parsing", "Input should be a valid integer, unable to parse string as an integer");
-      return std::nullopt;
-    }
-    error("int_type", "Input should be a valid integer");
-    return std::nullopt;
-  }
-
-  std::optional<bool> boolean() const {
-    if (!set()) return std::nullopt;
-    const json::value& v = *value_;
-    if (v.is_bool()) return v.get_bool();
-    if (v.is_int64() && (v.get_int64() == 0 || v.get_int64() == 1)) return v.get_int64() == 1;
-    if (v.is_string()) {
-      std::string s(v.get_string());
-      std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-      if (s == "true" || s == "1" || s == "yes" || s == "on" || s == "t" || s == "y") return true;
-      if (s == "false" || s == "0" || s == "no" || s == "off" || s == "f" || s == "n") return false;
-    }
-    if (v.is_string() || v.is_number()) {
-      error("bool_parsing", "Input should be a valid boolean, unable to interpret input");
-    } else {
-      error("bool_type", "Input should be a valid boolean");
-    }
-    return std::nullopt;
-  }
-
-  // Microseconds since the epoch, as stored.
-  std::optional<int64_t> timestamp() const {
-    if (!set()) return std::nullopt;
-    if (value_->is_string()) {
-      if (auto t = core::parse_timestamp(value_->get_string())) return core::to_micros(*t);
-      error("value_error", "Value error, Unable to parse string [" + std::string(value_->get_string()) + "]",
-            json::object{{"error", json::object{}}});
-      return std::nullopt;
-    }
-    error("datetime_type", "Input should be a valid datetime");
-    return std::nullopt;
-  }
-
-  // A list whose items are checked by `item_fn` (returns nullopt after recording an error).
-  template <class Fn>
-  std::optional<std::vector<std::string>> list(Fn item_fn) const {
-    if (!set()) return std::nullopt;
-    if (!value_->is_array()) {
-      error("list_type", "Input should be a valid list");
-      return std::nullopt;
-    }
-    std::vector<std::string> out;
-    bool ok = true;
-    const json::array& a = value_->get_array();
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      auto v = item_fn(item(i, a[i]));
-      if (v) out.push_back(std::move(*v)); else ok = false;
-    }
-    if (!ok) return std::nullopt;
-    return out;
-  }
-  std::optional<std::vector<std::string>> string_list() const {
-    return list([](const Node& n) { return n.set() ? n.string() : n.null_item_string(); });
-  }
-  std::optional<std::vector<std::string>> uuid_list() const {
-    return list([](const Node& n) { return n.set() ? n.uuid() : n.null_item_uuid(); });
-  }
-  // Items must be one of `allowed` (a Python enum of strings).
-  std::optional<std::vector<std::string>> enum_list(const std::vector<std::string_view>& allowed) const {
-    return list([&allowed](const Node& n) { return n.enum_value(allowed); });
-  }
-
-  std::optional<std::string> enum_value(const std::vector<std::string_view>& allowed) const {
-    if (value_ && value_->is_string()) {
-      std::string_view s = value_->get_string();
-      if (std::find(allowed.begin(), allowed.end(), s) != allowed.end()) return std::string(s);
-    }
-    std::string expected = expected_text(allowed);
-    error("enum", "Input should be " + expected, json::object{{"expected", expected}});
-    return std::nullopt;
-  }
-
-  static std::string expected_text(const std::vector<std::string_view>& allowed) {
-    std::string out;
-    for (std::size_t i = 0; i < allowed.size(); ++i) {
-      if (i > 0) out += (i + 1 == allowed.size()) ? " or " : ", ";
-      out += "'" + std::string(allowed[i]) + "'";
-    }
-    return out;
-  }
-
- private:
-  std::optional<std::string> null_item_string() const {
-    error("string_type", "Input should be a valid string");
-    return std::nullopt;
-  }
-  std::optional<std::string> null_item_uuid() const {
-    error("uuid_type", "UUID input should be a string, bytes or UUID object");
-    return std::nullopt;
-  }
-
-  const json::value* value_;
-  json::array loc_;
-  std::shared_ptr<json::array> errors_;
-};
+// Validation reads go through core::JsonField (pydantic's error shapes and lax types).
+using Node = core::JsonField;
 
 // ---------------------------------------------------------------------------------------
 // SQL building.
 
 SqlCondition always() { return SqlCondition{"1=1", {}}; }
-SqlCondition never() { return SqlCondition{"1=0", {}}; }
 
 std::string json_list(const std::vector<std::string>& values) {
   json::array a;
@@ -329,8 +126,8 @@ void is_null(const Node& n, const std::string& col, Conditions& out) {
   if (auto v = n.child("is_null_").boolean()) out.add(null_check(col, *v));
 }
 void before_after(const Node& n, const std::string& expr, Conditions& out) {
-  if (auto v = n.child("before_").timestamp()) out.add(compare(expr, "<=", *v));
-  if (auto v = n.child("after_").timestamp()) out.add(compare(expr, ">=", *v));
+  if (auto v = n.child("before_").timestamp()) out.add(compare(expr, "<=", core::to_micros(*v)));
+  if (auto v = n.child("after_").timestamp()) out.add(compare(expr, ">=", core::to_micros(*v)));
 }
 void tags(const Node& n, const std::string& col, bool with_any, Conditions& out) {
   if (auto v = n.child("all_").string_list(); v && !v->empty()) out.add(has_all(col, *v));
@@ -696,6 +493,8 @@ SqlCondition work_queue_filter(const Node& n) {
   return std::move(c).join(use_or);
 }
 
+constexpr const char* kFlowRunWithTaskRuns = "flow_run JOIN task_run ON task_run.flow_run_id = flow_run.id";
+
 // "EXISTS (SELECT 1 FROM <from> WHERE <link> AND (<cond>))".
 SqlCondition exists_where(const std::string& from, const std::string& link, SqlCondition cond) {
   cond.sql = "EXISTS (SELECT 1 FROM " + from + " WHERE " + link + " AND (" + cond.sql + "))";
@@ -719,14 +518,17 @@ bool only_filters_on_id(const Node& fr) {
   return has_any && !has_not_any;
 }
 
-core::Error errors_to_error(const json::array& errors) {
-  core::Error e = core::Error::invalid("Invalid request received.");
-  e.detail = errors;
-  return e;
-}
+core::Error errors_to_error(const json::array& errors) { return core::invalid_request(errors); }
 
-void append(SqlCondition& to, SqlCondition&& from) {
-  for (auto& p : from.params) to.params.push_back(std::move(p));
+// EXISTS over `from` where `link` holds and every one of `conds` that is set holds; the
+// set ones are moved out.
+SqlCondition exists_all(const std::string& from, const std::string& link,
+                        std::initializer_list<std::optional<SqlCondition>*> conds) {
+  Conditions all;
+  for (auto* c : conds) {
+    if (*c) all.add(std::move(**c));
+  }
+  return exists_where(from, link, std::move(all).join());
 }
 
 }  // namespace
@@ -792,32 +594,16 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
       }
       if (flow_runs || task_runs) {
         // models/flows.py: EXISTS (flow_run [JOIN task_run] WHERE flow_run.flow_id = flow.id …).
-        SqlCondition e{"EXISTS (SELECT 1 FROM flow_run", {}};
-        if (task_runs) e.sql += " JOIN task_run ON task_run.flow_run_id = flow_run.id";
-        e.sql += " WHERE flow_run.flow_id = flow.id";
-        if (flow_runs) {
-          e.sql += " AND (" + flow_runs->sql + ")";
-          append(e, std::move(*flow_runs));
-        }
-        if (task_runs) {
-          e.sql += " AND (" + task_runs->sql + ")";
-          append(e, std::move(*task_runs));
-        }
-        e.sql += ")";
-        top.add(std::move(e));
+        top.add(exists_all(task_runs ? kFlowRunWithTaskRuns : "flow_run", "flow_run.flow_id = flow.id",
+                           {&flow_runs, &task_runs}));
       }
       break;
     case FilterRoot::kFlowRun:
       run_relations(flow_runs);
       if (flow_runs) top.add(std::move(*flow_runs));
-      if (flows) {
-        flows->sql = "EXISTS (SELECT 1 FROM flow WHERE flow.id = flow_run.flow_id AND (" + flows->sql + "))";
-        top.add(std::move(*flows));
-      }
+      if (flows) top.add(exists_where("flow", "flow.id = flow_run.flow_id", std::move(*flows)));
       if (task_runs) {
-        task_runs->sql =
-            "EXISTS (SELECT 1 FROM task_run WHERE task_run.flow_run_id = flow_run.id AND (" + task_runs->sql + "))";
-        top.add(std::move(*task_runs));
+        top.add(exists_where("task_run", "task_run.flow_run_id = flow_run.id", std::move(*task_runs)));
       }
       break;
     case FilterRoot::kTaskRun: {
@@ -832,19 +618,8 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
         break;
       }
       if (flow_runs || flows) {
-        SqlCondition e{"EXISTS (SELECT 1 FROM flow_run", {}};
-        if (flows) e.sql += " JOIN flow ON flow.id = flow_run.flow_id";
-        e.sql += " WHERE flow_run.id = task_run.flow_run_id";
-        if (flow_runs) {
-          e.sql += " AND (" + flow_runs->sql + ")";
-          append(e, std::move(*flow_runs));
-        }
-        if (flows) {
-          e.sql += " AND (" + flows->sql + ")";
-          append(e, std::move(*flows));
-        }
-        e.sql += ")";
-        top.add(std::move(e));
+        top.add(exists_all(flows ? "flow_run JOIN flow ON flow.id = flow_run.flow_id" : "flow_run",
+                           "flow_run.id = task_run.flow_run_id", {&flow_runs, &flows}));
       }
       break;
     }
@@ -852,19 +627,8 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
       if (deployments) top.add(std::move(*deployments));
       if (flows) top.add(exists_where("flow", "flow.id = deployment.flow_id", std::move(*flows)));
       if (flow_runs || task_runs) {
-        SqlCondition e{"EXISTS (SELECT 1 FROM flow_run", {}};
-        if (task_runs) e.sql += " JOIN task_run ON task_run.flow_run_id = flow_run.id";
-        e.sql += " WHERE flow_run.deployment_id = deployment.id";
-        if (flow_runs) {
-          e.sql += " AND (" + flow_runs->sql + ")";
-          append(e, std::move(*flow_runs));
-        }
-        if (task_runs) {
-          e.sql += " AND (" + task_runs->sql + ")";
-          append(e, std::move(*task_runs));
-        }
-        e.sql += ")";
-        top.add(std::move(e));
+        top.add(exists_all(task_runs ? kFlowRunWithTaskRuns : "flow_run", "flow_run.deployment_id = deployment.id",
+                           {&flow_runs, &task_runs}));
       }
       if (work_pools) {
         top.add(exists_where("work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id",

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "store/backup.h"
 #include "store/migrations.h"
 
 namespace praetor::store {
@@ -49,7 +50,8 @@ core::Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::open(const con
     // defaults to none), and waiting for another replica's migration lock may take a while.
     PostgresConnection c(db->conninfo_, 0);
     const auto& migrations = embedded_migrations(Dialect::kPostgres);
-    auto version = tuning.migrate_on_start ? apply_migrations(c, migrations) : check_schema_current(c, migrations);
+    auto version = tuning.migrate_on_start ? apply_migrations(c, migrations, backup_before_migrating(url, tuning))
+                                           : check_schema_current(c, migrations);
     if (!version) return version.error();
     db->schema_version_ = *version;
   } catch (const std::exception& e) {

@@ -14,7 +14,12 @@ std::string sqlite_backup_path(const std::string& db_path, int version) {
   gmtime_r(&now, &utc);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
-  return db_path + ".v" + std::to_string(version) + "-" + stamp + ".backup";
+  // Two backups within one second (a downgrade right after a start) get "-2", "-3", ….
+  std::string base = db_path + ".v" + std::to_string(version) + "-" + stamp;
+  std::string path = base + ".backup";
+  std::error_code ec;
+  for (int n = 2; std::filesystem::exists(path, ec); ++n) path = base + "-" + std::to_string(n) + ".backup";
+  return path;
 }
 
 core::Result<std::string> backup_sqlite(SqliteConnection& source, const std::string& target) {

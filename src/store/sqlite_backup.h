@@ -10,7 +10,7 @@
 namespace praetor::store {
 
 // The path a backup of `db_path` at schema `version` taken now gets, next to the database:
-// "<db_path>.v<version>-<YYYYmmddTHHMMSSZ>.backup".
+// "<db_path>.v<version>-<YYYYmmddTHHMMSSZ>.backup" ("…Z-2.backup" and so on when taken).
 std::string sqlite_backup_path(const std::string& db_path, int version);
 
 // Copies the database `source` is connected to into a new file at `target` (a consistent

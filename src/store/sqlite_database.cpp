@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include "store/migrations.h"
-#include "store/sqlite_backup.h"
 
 namespace praetor::store {
 
@@ -20,7 +19,8 @@ namespace {
 constexpr size_t kMaxGroup = 512;
 }  // namespace
 
-core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::string& path, bool migrate) {
+core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::string& path, bool migrate,
+                                                                  const BeforeMigrating& before) {
   std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(path));
   try {
     if (path != ":memory:") {
@@ -29,16 +29,9 @@ core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::st
     }
     db->writer_conn_ = std::make_unique<SqliteConnection>(path, true);
     const auto& migrations = embedded_migrations(Dialect::kSqlite);
-    if (migrate && path != ":memory:") {
-      // A backup before any migration that changes an existing schema (DESIGN.md §5).
-      int current = current_schema_version(*db->writer_conn_);
-      if (current > 0 && !migrations.empty() && current < migrations.back().version) {
-        auto backup = backup_sqlite(*db->writer_conn_, sqlite_backup_path(path, current));
-        if (!backup) return backup.error();
-        spdlog::info("backed up the database (schema version {}) to {} before migrating", current, *backup);
-      }
-    }
-    auto version = migrate ? apply_migrations(*db->writer_conn_, migrations)
+    // A backup before any migration that changes an existing schema (DESIGN.md §5) is the
+    // caller's `before` hook (store/backup.h).
+    auto version = migrate ? apply_migrations(*db->writer_conn_, migrations, path == ":memory:" ? BeforeMigrating{} : before)
                            : check_schema_current(*db->writer_conn_, migrations);
     if (!version) return version.error();
     db->schema_version_ = *version;

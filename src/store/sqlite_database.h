@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/database.h"
+#include "store/migrations.h"
 #include "store/sqlite_connection.h"
 
 namespace praetor::store {
@@ -20,7 +21,8 @@ class SqliteDatabase final : public Database {
  public:
   // Opens or creates the file (and its folder) and migrates it (or, with migrate false,
   // refuses a schema that is behind).
-  static core::Result<std::unique_ptr<SqliteDatabase>> open(const std::string& path, bool migrate = true);
+  static core::Result<std::unique_ptr<SqliteDatabase>> open(const std::string& path, bool migrate = true,
+                                                            const BeforeMigrating& before = {});
   ~SqliteDatabase() override;  // drains queued writes, then stops the writer
 
   Dialect dialect() const override { return Dialect::kSqlite; }

@@ -87,6 +87,28 @@ def test_wrong_json_types(http, earlier_run):
     assert _validation_errors(http.post("/flow_runs/filter", json=[1, 2]))
 
 
+# Verifies pydantic's per-type error shapes in a request body: a bad list item is reported
+# at its index, a non-string UUID is uuid_type, an unparseable datetime is Prefect's
+# value_error, and numeric strings are accepted where an integer is expected (lax mode).
+def test_pydantic_error_shapes_in_body(http, earlier_run):
+    flow_id = earlier_run["flow_id"]
+    error = _only_error(http.post("/flow_runs/", json={"flow_id": flow_id, "tags": ["ok", 1]}))
+    assert (error["type"], error["loc"]) == ("string_type", ["body", "tags", 1])
+    error = _only_error(http.post("/flow_runs/", json={"flow_id": flow_id, "parent_task_run_id": 5}))
+    assert (error["type"], error["loc"]) == ("uuid_type", ["body", "parent_task_run_id"])
+    error = _only_error(
+        http.post(
+            "/flow_runs/",
+            json={"flow_id": flow_id, "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": "nope"}}},
+        )
+    )
+    assert (error["type"], error["loc"]) == ("value_error", ["body", "state", "state_details", "scheduled_time"])
+    assert error["msg"] == "Value error, Unable to parse string [nope]"
+    r = http.post("/flow_runs/", json={"flow_id": flow_id, "empirical_policy": {"retries": "7"}})
+    assert r.status_code == 201, r.text
+    assert r.json()["empirical_policy"]["retries"] == 7
+
+
 # Verifies an unknown enum value (a state type) is a 422 enum error at its location.
 def test_unknown_state_type(http, earlier_run):
     error = _only_error(

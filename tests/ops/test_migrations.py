@@ -130,7 +130,8 @@ def test_sqlite_backup_before_a_migration_that_changes_something(praetor_factory
     assert "nothing to upgrade" in dump.stdout
     # Undo the newest migration by hand: drop the tables it creates (their indexes go with
     # them) and forget its version row.
-    newest_sql = sorted((ROOT / "src/store/migrations/sqlite").glob(f"{newest:04d}_*.sql"))[0].read_text()
+    newest_sql = [p for p in (ROOT / "src/store/migrations/sqlite").glob(f"{newest:04d}_*.sql")
+                  if not p.name.endswith(".down.sql")][0].read_text()
     created = re.findall(r"CREATE TABLE (\w+)", newest_sql)
     assert created, "the newest migration creates no table; adapt this test"
     with sqlite3.connect(tmp_path / "praetor.db") as c:
@@ -164,7 +165,7 @@ def test_database_cli_current_history_upgrade_backup(tmp_path):
     assert "-- migration 1" in dry.stdout and "CREATE TABLE flow" in dry.stdout
     assert run("upgrade", "-y", "-r", "2").returncode == 0
     history = run("history").stdout
-    assert "0002_flow_runs                   applied" in history and "pending" in history
+    assert re.search(r"0002_flow_runs +expand +applied", history) and "pending" in history
     up = run("upgrade", "-y")
     assert up.returncode == 0 and "backed up the database (schema version 2) to" in up.stdout
     assert "up to date" in run("current").stdout

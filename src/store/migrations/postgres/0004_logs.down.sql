@@ -1,0 +1,2 @@
+-- Reverts 0004_logs (the table's indexes go with it).
+DROP TABLE log;

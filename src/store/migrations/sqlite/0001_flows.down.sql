@@ -1,0 +1,2 @@
+-- Reverts 0001_flows.
+DROP TABLE flow;
