@@ -5,6 +5,10 @@ Each server gets a fresh SQLite database and its own loopback port; the same wor
 Praetor/Prefect. Writes bench/results/<date>-<commit>.md and .png.
 
   bench/bench.py [--quick] [--only w1,w4]
+
+Workloads with POSTGRES = True also run against both servers on PostgreSQL (a fresh
+database per server on PRAETOR_PG_URL or scripts/pg.sh's cluster; skipped when none is
+running); their results are under "praetor-pg" and "prefect-pg".
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import report  # noqa: E402
-from harness import KINDS, ROOT, Config, Server  # noqa: E402
+from harness import KINDS, ROOT, Config, Server, postgres_cluster, postgres_settings  # noqa: E402
 from workloads import WORKLOADS  # noqa: E402
 
 
@@ -44,6 +48,7 @@ def main() -> int:
                     s = time.monotonic()
                     results[kind][w.KEY] = w.run(server, cfg)
                     results[kind][w.KEY]["workload_seconds"] = round(time.monotonic() - s, 1)
+                    print(f"   {w.KEY} on {kind}: {time.monotonic() - s:.1f} s", flush=True)
             finally:
                 server.stop()
     for w in selected:
@@ -53,6 +58,34 @@ def main() -> int:
             for kind, res in w.run_all(cfg).items():
                 results[kind][w.KEY] = res
                 results[kind][w.KEY]["workload_seconds"] = round(time.monotonic() - s, 1)
+            print(f"   {w.KEY}: {time.monotonic() - s:.1f} s", flush=True)
+
+    on_pg = [w for w in shared if getattr(w, "POSTGRES", False)]
+    cluster = postgres_cluster() if on_pg else None
+    if on_pg and not cluster:
+        print("== no PostgreSQL cluster (PRAETOR_PG_URL or scripts/pg.sh start): no PostgreSQL column", flush=True)
+    if cluster:
+        results["postgres-cluster"] = postgres_settings(cluster)
+    for kind in KINDS if cluster else ():
+        # Last in the run: Prefect on PostgreSQL only when the run's budget still has room for it.
+        if kind == "prefect" and cfg.seconds_left() < cfg.pick(60, 200):
+            print(f"== prefect on PostgreSQL skipped: {cfg.seconds_left():.0f} s left in the run's budget", flush=True)
+            continue
+        print(f"== {kind} on PostgreSQL", flush=True)
+        results[f"{kind}-pg"] = {}
+        try:
+            server = Server(kind, postgres=cluster)
+        except RuntimeError as e:
+            print(f"   {kind} on PostgreSQL did not start: {str(e)[-300:]}", flush=True)
+            continue
+        try:
+            for w in on_pg:
+                s = time.monotonic()
+                results[f"{kind}-pg"][w.KEY] = w.run(server, cfg)
+                results[f"{kind}-pg"][w.KEY]["workload_seconds"] = round(time.monotonic() - s, 1)
+                print(f"   {w.KEY} on {kind} (PostgreSQL): {time.monotonic() - s:.1f} s", flush=True)
+        finally:
+            server.stop()
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip() or "unknown"

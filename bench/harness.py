@@ -30,6 +30,48 @@ PREFECT = PYTHON.parent / "prefect"
 KINDS = ("praetor", "prefect")
 
 
+def postgres_cluster() -> str | None:
+    """URL of the PostgreSQL cluster for the PostgreSQL column: PRAETOR_PG_URL, else the
+    cluster scripts/pg.sh runs; None when neither is reachable."""
+    url = os.environ.get("PRAETOR_PG_URL")
+    if not url:
+        out = subprocess.run([str(ROOT / "scripts/pg.sh"), "url"], capture_output=True, text=True)
+        url = out.stdout.strip() if out.returncode == 0 else ""
+    if not url:
+        return None
+    ok = subprocess.run(["psql", url, "-qAtc", "SELECT 1"], capture_output=True, text=True)
+    return url if ok.returncode == 0 else None
+
+
+def postgres_settings(cluster: str) -> dict[str, str]:
+    """The cluster settings that decide what a commit costs."""
+    out = {}
+    for name in ("fsync", "synchronous_commit", "full_page_writes"):
+        r = subprocess.run(["psql", cluster, "-qAtc", f"SHOW {name}"], capture_output=True, text=True)
+        out[name] = r.stdout.strip() or "?"
+    return out
+
+
+class PostgresDatabase:
+    """A fresh database on the cluster, dropped by drop()."""
+
+    def __init__(self, cluster: str, tag: str):
+        self.cluster = cluster
+        self.name = f"bench_{tag}_{os.getpid()}_{int(time.time() * 1000)}"
+        self._psql(f'CREATE DATABASE "{self.name}"')
+        self.url = f"{cluster.rsplit('/', 1)[0]}/{self.name}"
+
+    def _psql(self, sql: str) -> None:
+        subprocess.run(["psql", self.cluster, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
+                       capture_output=True)
+
+    def drop(self) -> None:
+        try:
+            self._psql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        except subprocess.CalledProcessError:
+            pass
+
+
 @dataclass(frozen=True)
 class Config:
     """Run sizes. `quick` keeps the whole run under 3 minutes; the full run under 20."""
@@ -97,15 +139,18 @@ def tree_cpu_seconds(root: int) -> float:
 
 
 class Server:
-    """One server process on its own loopback port and SQLite file under `data_dir`.
+    """One server process on its own loopback port and SQLite file under `data_dir`, or with
+    `postgres` (a cluster URL) on a fresh database of that cluster, dropped by stop().
 
     A fresh temporary directory unless `data_dir` is given (W4 starts a server on a database
     it filled itself); `stop(keep=True)` leaves the directory in place. `extra_env` adds
     PREFECT_* settings (W6 sets the scheduler's).
     """
 
-    def __init__(self, kind: str, data_dir: Path | None = None, extra_env: dict[str, str] | None = None):
+    def __init__(self, kind: str, data_dir: Path | None = None, postgres: str | None = None,
+                 extra_env: dict[str, str] | None = None):
         self.kind = kind
+        self.database = PostgresDatabase(postgres, kind) if postgres else None
         self.dir = data_dir or Path(tempfile.mkdtemp(prefix=f"bench-{kind}-"))
         self.db_path = self.dir / ("praetor.db" if kind == "praetor" else "prefect.db")
         self.port = free_port()
@@ -113,12 +158,13 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         env["PREFECT_HOME"] = str(self.dir / "home")
         env.update(extra_env or {})
+        pg_url = self.database.url.replace("postgresql://", "postgresql+asyncpg://", 1) if self.database else None
         if kind == "praetor":
-            env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = f"sqlite:///{self.db_path}"
+            env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = pg_url or f"sqlite:///{self.db_path}"
             cmd = [str(PRAETOR), "server", "start", "--port", str(self.port)]
         else:
             env.update(PREFECT_UI_ENABLED="false", PREFECT_SERVER_ANALYTICS_ENABLED="false",
-                       PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{self.db_path}")
+                       PREFECT_SERVER_DATABASE_CONNECTION_URL=pg_url or f"sqlite+aiosqlite:///{self.db_path}")
             cmd = [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
         self.log = open(self.dir / "server.log", "ab")
         t0 = time.monotonic()
@@ -150,6 +196,8 @@ class Server:
 
     def _check_alive(self) -> None:
         if self.proc.poll() is not None:
+            if self.database:
+                self.database.drop()
             raise RuntimeError(f"{self.kind} exited: {(self.dir / 'server.log').read_text()[-2000:]}")
 
     def rss_mb(self) -> float:
@@ -166,6 +214,8 @@ class Server:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
+        if self.database:
+            self.database.drop()
         if not keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 

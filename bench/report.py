@@ -57,6 +57,8 @@ def write(results: dict, workloads: list, cfg: Config, commit: str, seconds: flo
             bars += w.chart(p[w.KEY], q[w.KEY])
             if hasattr(w, "notes"):
                 notes += w.notes(p[w.KEY], q[w.KEY])
+    pg_rows, pg_text = _postgres_rows(results, workloads, cfg, bars)
+    rows += pg_rows
     out_dir = ROOT / "bench/results"
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.date.today().isoformat()
@@ -64,8 +66,9 @@ def write(results: dict, workloads: list, cfg: Config, commit: str, seconds: flo
     mode = "quick" if cfg.quick else "full"
     md = (f"# Benchmark {stamp}, commit {commit} ({mode})\n\n"
           f"Machine: {os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}, loopback; Python "
-          f"{sys.version.split()[0]}. Each server on a fresh SQLite database and its own port. "
-          f"Whole run: {seconds:.0f} s. Reproduce: `bench/run{' --quick' if cfg.quick else ''}`.\n\n"
+          f"{sys.version.split()[0]}. Each server on a fresh SQLite database and its own port{pg_text}. "
+          f"Whole run: {seconds:.0f} s ({_elapsed(results, workloads)}). "
+          f"Reproduce: `bench/run{' --quick' if cfg.quick else ''}`.\n\n"
           + "\n".join(rows)
           + "\n\nRatios: throughput is Praetor ÷ Prefect; for latency, RSS and start-up the column says how many "
           "times lower Praetor's value is.\n\n"
@@ -76,6 +79,40 @@ def write(results: dict, workloads: list, cfg: Config, commit: str, seconds: flo
     base.with_suffix(".md").write_text(md)
     _chart(bars, commit, base.with_suffix(".png"))
     return md
+
+
+def _postgres_rows(results: dict, workloads: list, cfg: Config, bars: list) -> tuple[list[str], str]:
+    """Table rows for the workloads that also ran on PostgreSQL (both servers on the same
+    cluster, so the ratio column compares like with like), and the header's sentence."""
+    pp, qp = results.get("praetor-pg"), results.get("prefect-pg")
+    if pp is None:
+        return [], ""
+    out = []
+    for w in workloads:
+        if not getattr(w, "POSTGRES", False) or w.KEY not in pp:
+            continue
+        if qp is None or w.KEY not in qp:
+            out.append(f"| PostgreSQL: {w.KEY.upper()} | ran | Prefect on PostgreSQL did not run | |")
+            continue
+        out += [f"| PostgreSQL: {a} | {b} | {c} | {d} |" for a, b, c, d in w.rows(pp[w.KEY], qp[w.KEY], cfg)]
+        bars += [(f"PostgreSQL: {label}", factor) for label, factor in w.chart(pp[w.KEY], qp[w.KEY])]
+    cluster = results.get("postgres-cluster", {})
+    settings = ", ".join(f"{k}={v}" for k, v in cluster.items())
+    text = (f"; rows marked PostgreSQL: each server on a fresh database of one local PostgreSQL cluster "
+            f"({settings or 'settings unknown'}), Prefect through asyncpg")
+    return out, text
+
+
+def _elapsed(results: dict, workloads: list) -> str:
+    """'w1 12 s, w2 30 s, …': each workload's wall time summed over servers and backends."""
+    parts = []
+    for w in workloads:
+        total = sum(r[w.KEY].get("workload_seconds", 0) for k, r in results.items()
+                    if isinstance(r, dict) and k != "postgres-cluster" and w.KEY in r)
+        if w.OWN_SERVER:  # own-server workloads record the same wall time under each kind
+            total /= max(1, sum(1 for r in results.values() if isinstance(r, dict) and w.KEY in r))
+        parts.append(f"{w.KEY} {total:.0f} s")
+    return ", ".join(parts)
 
 
 def _chart(bars: list[tuple], commit: str, path) -> None:

@@ -12,6 +12,7 @@ from harness import BENCH_BIN, Config, Sampler, Server, ratio
 
 KEY = "w1"
 OWN_SERVER = False
+POSTGRES = True  # also run on PostgreSQL (bench.py)
 CLIENTS = (16, 64)
 
 

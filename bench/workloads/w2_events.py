@@ -14,6 +14,7 @@ from harness import BENCH_BIN, Client, Config, Sampler, Server, ratio
 
 KEY = "w2"
 OWN_SERVER = False
+POSTGRES = True  # also run on PostgreSQL (bench.py)
 CLIENTS = 4
 TASK_RUNS_PER_FLOW_RUN = 100
 COMPLETED = {"task_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}

@@ -19,6 +19,7 @@ void register_routes(Router& router, ApiContext& context) {
   register_deployment_routes(router, context);
   register_deployment_operation_routes(router, context);
   register_work_queue_routes(router, context);
+  register_ui_routes(router, context);
 }
 
 }  // namespace praetor::api

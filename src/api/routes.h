@@ -23,5 +23,6 @@ void register_work_pool_routes(Router& router, ApiContext& context);
 void register_deployment_routes(Router& router, ApiContext& context);
 void register_deployment_operation_routes(Router& router, ApiContext& context);
 void register_work_queue_routes(Router& router, ApiContext& context);
+void register_ui_routes(Router& router, ApiContext& context);
 
 }  // namespace praetor::api
