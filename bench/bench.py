@@ -14,7 +14,6 @@ running); their results are under "praetor-pg" and "prefect-pg".
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time

@@ -6,14 +6,12 @@ Each test polls with a deadline instead of sleeping blindly; every assertion hol
 Praetor and against Prefect's own server (PRAETOR_COMPAT_TARGET=prefect).
 """
 
-import asyncio
 import datetime
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
 from pathlib import Path
 
@@ -23,20 +21,7 @@ from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.flow_runs import pause_flow_run
 
-
-def run(coro):
-    return asyncio.run(coro)
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+from scenarios import run, wait_for
 
 
 def _iso(delta_seconds: float = 0) -> str:

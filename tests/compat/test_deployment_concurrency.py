@@ -1,12 +1,10 @@
 """Deployment concurrency limits (concurrency_limit / concurrency_options on a deployment),
 enforced at the transition into PENDING as Prefect's SecureFlowConcurrencySlots does."""
 
-import asyncio
 import os
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -16,20 +14,7 @@ import httpx
 from prefect.client.orchestration import get_client
 from prefect.states import Completed, Pending, Running
 
-
-def run(coro):
-    return asyncio.run(coro)
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+from scenarios import run, wait_for
 
 
 def test_deployment_concurrency_limit_row_follows_the_deployment(api_url):

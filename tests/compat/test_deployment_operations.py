@@ -3,7 +3,6 @@ create_flow_run/bulk, work_queue_check and DELETE. Every assertion holds against
 and against Prefect's own server (PRAETOR_COMPAT_TARGET=prefect).
 """
 
-import asyncio
 import datetime
 import uuid
 
@@ -15,11 +14,9 @@ from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.client.schemas.schedules import IntervalSchedule
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
+from scenarios import run
+
 ANCHOR = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
-
-
-def run(coro):
-    return asyncio.run(coro)
 
 
 async def _raw(client, method: str, path: str, **kwargs):

@@ -4,7 +4,6 @@ Each test polls with a deadline instead of sleeping blindly; every assertion hol
 against Praetor and against Prefect's own server (PRAETOR_COMPAT_TARGET=prefect).
 """
 
-import asyncio
 import datetime
 import os
 import subprocess
@@ -16,27 +15,13 @@ import uuid
 import httpx
 import pytest
 
-from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import DeploymentScheduleCreate
-from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterState, FlowRunFilterStateName
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule, RRuleSchedule
 from prefect.server.schemas import schedules as server_schedules
 
-
-def run(coro):
-    return asyncio.run(coro)
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+from scenarios import run, wait_for
 
 
 async def _deployment(name: str, schedules=None, paused: bool = False, work_pool_name: str | None = None):

@@ -1,30 +1,15 @@
 """`prefect deploy` from a prefect.yaml in a temporary project, then a process worker runs
 the deployment. Holds against Praetor and against Prefect's own server."""
 
-import asyncio
 import os
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
 
 from prefect.client.orchestration import get_client
 
-
-def run(coro):
-    return asyncio.run(coro)
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+from scenarios import run, wait_for
 
 
 def test_prefect_deploy_from_a_project_yaml_then_a_worker_runs_it(tmp_path, prefect_cli):

@@ -9,7 +9,6 @@ import asyncio
 import subprocess
 import threading
 import time
-import uuid
 
 from prefect import flow, get_run_logger, task
 from prefect.client.orchestration import get_client

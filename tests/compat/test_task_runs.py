@@ -19,7 +19,7 @@ from prefect.client.orchestration import get_client
 from prefect.events import Event
 from prefect.events.clients import get_events_client
 from prefect.exceptions import ObjectNotFound
-from prefect.states import Completed, Failed, Pending, Running
+from prefect.states import Failed, Running
 
 TARGET = os.environ.get("PRAETOR_COMPAT_TARGET", "praetor")
 TIMEOUT = 30.0

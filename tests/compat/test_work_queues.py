@@ -16,9 +16,7 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound, PrefectHTTPStatusError
 
-
-def run(coro):
-    return asyncio.run(coro)
+from scenarios import run
 
 
 async def _raw(client, method: str, path: str, **kwargs):

@@ -1,6 +1,5 @@
 """Work pools, queues and a real process worker against the server."""
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -12,20 +11,7 @@ import httpx
 
 from prefect.client.orchestration import get_client
 
-
-def run(coro):
-    return asyncio.run(coro)
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+from scenarios import run, unique, wait_for
 
 
 def test_work_pool_crud_and_default_queue(api_url):
@@ -63,7 +49,7 @@ def test_worker_poll_respects_queue_priority_and_limits(api_url):
         c.post("/work_pools/", json={"name": name, "type": "process"})
         c.post(f"/work_pools/{name}/queues", json={"name": "urgent", "priority": 1})
         c.post(f"/work_pools/{name}/queues", json={"name": "limited", "concurrency_limit": 0})
-        flow_id = c.post("/flows/", json={"name": f"prio-flow"}).json()["id"]
+        flow_id = c.post("/flows/", json={"name": unique("prio-flow")}).json()["id"]
         made = {}
         for queue in ["default", "urgent", "limited"]:
             fr = c.post(

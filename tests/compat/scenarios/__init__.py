@@ -10,6 +10,7 @@ sent in batches, events are persisted by a background service), so tests read su
 outcomes with `wait_for`, which polls with a deadline instead of sleeping blindly.
 """
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -30,7 +31,12 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def wait_for(probe: Callable[[], T], *, timeout: float = 20.0, interval: float = 0.1, what: str = "condition") -> T:
+def run(coro):
+    """Runs a client coroutine to completion (the tests themselves are synchronous)."""
+    return asyncio.run(coro)
+
+
+def wait_for(probe: Callable[[], T], timeout: float = 20.0, what: str = "condition", *, interval: float = 0.1) -> T:
     """Calls `probe` until it returns a truthy value and returns that value.
 
     Fails the test with `what` and the last value seen when `timeout` seconds pass.
