@@ -375,14 +375,6 @@ core::Result<Response> get_scheduled_flow_runs(ApiContext& ctx, const Request& r
   // mark_work_queues_ready / mark_deployments_ready: the poll itself changes no run.
   auto marked = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
     store::work_pools::mark_queues_polled(c, polled->queue_ids, now);
-    std::vector<std::string> deployment_ids;
-    for (const auto& id : polled->queue_ids) {
-      auto& st = c.prepare("SELECT id FROM deployment WHERE work_queue_id = ?1");
-      st.bind(1, id);
-      while (st.step()) deployment_ids.push_back(st.column_text(0));
-      st.reset();
-    }
-    store::deployments::mark_polled(c, deployment_ids, now);
     return core::Ok{};
   });
   if (!marked) return marked.error();

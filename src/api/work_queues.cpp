@@ -168,12 +168,6 @@ core::Result<Response> get_runs(ApiContext& ctx, const Request& req, const std::
   if (!from_ui) {
     auto marked = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
       store::work_pools::mark_queues_polled(c, {id}, now);
-      std::vector<std::string> deployment_ids;
-      auto& st = c.prepare("SELECT id FROM deployment WHERE work_queue_id = ?1");
-      st.bind(1, id);
-      while (st.step()) deployment_ids.push_back(st.column_text(0));
-      st.reset();
-      store::deployments::mark_polled(c, deployment_ids, now);
       return core::Ok{};
     });
     if (!marked) return marked.error();

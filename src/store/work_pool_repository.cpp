@@ -327,10 +327,13 @@ int64_t queue_active_runs(Connection& c, const std::string& queue_id) {
 }
 
 void mark_queues_polled(Connection& c, const std::vector<std::string>& queue_ids, Timestamp now) {
-  auto& st = c.prepare("UPDATE work_queue SET last_polled = ?2, status = 'READY' WHERE id = ?1");
+  auto& queue = c.prepare("UPDATE work_queue SET last_polled = ?2, status = 'READY' WHERE id = ?1");
+  auto& deployments = c.prepare("UPDATE deployment SET last_polled = ?2, status = 'READY' WHERE work_queue_id = ?1");
   for (const auto& id : queue_ids) {
-    st.bind(1, id).bind(2, core::to_micros(now)).run();
-    st.reset();
+    for (Statement* st : {&queue, &deployments}) {
+      st->bind(1, id).bind(2, core::to_micros(now)).run();
+      st->reset();
+    }
   }
 }
 

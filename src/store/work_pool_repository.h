@@ -64,7 +64,8 @@ struct QueueUpdate {
 bool update_queue(Connection& c, const std::string& id, const QueueUpdate& u, core::Timestamp now);
 bool remove_queue(Connection& c, const std::string& id);
 int64_t queue_active_runs(Connection& c, const std::string& queue_id);
-// last_polled = now and status READY for these queues (mark_work_queues_ready).
+// A worker's poll: last_polled = now and status READY for these queues and for the
+// deployments that use them (Prefect's mark_work_queues_ready and mark_deployments_ready).
 void mark_queues_polled(Connection& c, const std::vector<std::string>& queue_ids, core::Timestamp now);
 
 // ---- workers
