@@ -56,10 +56,15 @@ std::map<int, std::string> applied_versions(store::Connection& c) {
   return out;
 }
 
+// Loads the settings, connects and returns fn(target, connection): exit status 2 for a
+// configuration error, 1 when the database fails (the error is logged).
 template <class Fn>
-int guarded(Fn&& fn) {
+int with_database(Fn&& fn) {
+  auto t = load_target();
+  if (!t) return 2;
   try {
-    return fn();
+    auto c = connect(*t);
+    return fn(*t, *c);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;
@@ -146,12 +151,9 @@ std::optional<int> resolve_revision(const std::string& revision, int current, in
 }
 
 int run_database_current() {
-  auto t = load_target();
-  if (!t) return 2;
-  return guarded([&] {
-    auto c = connect(*t);
-    const auto& ms = store::embedded_migrations(t->dialect);
-    auto state = store::read_schema_state(*c);
+  return with_database([&](const Target& t, store::Connection& c) {
+    const auto& ms = store::embedded_migrations(t.dialect);
+    auto state = store::read_schema_state(c);
     int newest = store::newest_version(ms);
     std::string verdict = state.version == newest ? "up to date"
                           : state.version < newest ? "behind: run `praetor server database upgrade`"
@@ -161,18 +163,15 @@ int run_database_current() {
     std::printf(
         "database: %s\ncurrent schema version: %d\nserves binaries of schema version: %d or newer\n"
         "this binary's schema version: %d\n%s\n",
-        t->where().c_str(), state.version, state.compatible_from, newest, verdict.c_str());
+        t.where().c_str(), state.version, state.compatible_from, newest, verdict.c_str());
     return 0;
   });
 }
 
 int run_database_history() {
-  auto t = load_target();
-  if (!t) return 2;
-  return guarded([&] {
-    auto c = connect(*t);
-    auto applied = applied_versions(*c);
-    for (const auto& m : store::embedded_migrations(t->dialect)) {
+  return with_database([&](const Target& t, store::Connection& c) {
+    auto applied = applied_versions(c);
+    for (const auto& m : store::embedded_migrations(t.dialect)) {
       auto it = applied.find(m.version);
       std::printf("%04d  %-32s %-8s %s\n", m.version, m.name.c_str(), m.contract ? "contract" : "expand",
                   it == applied.end() ? "pending" : ("applied " + it->second).c_str());
@@ -186,12 +185,9 @@ int run_database_history() {
 }
 
 int run_database_upgrade(const DatabaseCommandOptions& options) {
-  auto t = load_target();
-  if (!t) return 2;
-  return guarded([&] {
-    auto c = connect(*t);
-    const auto& all = store::embedded_migrations(t->dialect);
-    int current = store::current_schema_version(*c);
+  return with_database([&](const Target& t, store::Connection& c) {
+    const auto& all = store::embedded_migrations(t.dialect);
+    int current = store::current_schema_version(c);
     auto target = resolve_revision(options.revision.value_or("head"), current, store::newest_version(all));
     if (!target || *target < 0 || *target > store::newest_version(all)) {
       spdlog::error("--revision {}: not a version this binary can upgrade to (0..{}, head, +k)",
@@ -199,14 +195,14 @@ int run_database_upgrade(const DatabaseCommandOptions& options) {
       return 2;
     }
     if (*target <= current) {
-      std::printf("database %s is at schema version %d: nothing to upgrade\n", t->where().c_str(), current);
+      std::printf("database %s is at schema version %d: nothing to upgrade\n", t.where().c_str(), current);
       return 0;
     }
     if (options.dry_run) {
       print_up_steps(all, current, *target);
       return 0;
     }
-    if (!confirmed("Upgrade " + t->where() + " from schema version " + std::to_string(current) + " to " +
+    if (!confirmed("Upgrade " + t.where() + " from schema version " + std::to_string(current) + " to " +
                        std::to_string(*target) + "?",
                    "upgrade the database", options.yes)) {
       return 1;
@@ -215,17 +211,14 @@ int run_database_upgrade(const DatabaseCommandOptions& options) {
     for (const auto& m : all) {
       if (m.version <= *target) ms.push_back(m);
     }
-    return report(store::apply_migrations(*c, ms, backup_and_say_where(*t)), *t, "upgraded to");
+    return report(store::apply_migrations(c, ms, backup_and_say_where(t)), t, "upgraded to");
   });
 }
 
 int run_database_downgrade(const DatabaseCommandOptions& options) {
-  auto t = load_target();
-  if (!t) return 2;
-  return guarded([&] {
-    auto c = connect(*t);
-    const auto& ms = store::embedded_migrations(t->dialect);
-    int current = store::current_schema_version(*c);
+  return with_database([&](const Target& t, store::Connection& c) {
+    const auto& ms = store::embedded_migrations(t.dialect);
+    int current = store::current_schema_version(c);
     auto target = resolve_revision(*options.revision, current, store::newest_version(ms));
     if (!target || *target < 0) {
       spdlog::error("--revision {}: not a version to downgrade to (N, base, -k; here 0..{})", *options.revision,
@@ -233,66 +226,57 @@ int run_database_downgrade(const DatabaseCommandOptions& options) {
       return 2;
     }
     if (*target >= current) {
-      std::printf("database %s is at schema version %d: nothing to downgrade\n", t->where().c_str(), current);
+      std::printf("database %s is at schema version %d: nothing to downgrade\n", t.where().c_str(), current);
       return 0;
     }
     if (options.dry_run) {
       print_down_steps(ms, current, *target);
       return 0;
     }
-    if (!confirmed("Downgrade " + t->where() + " from schema version " + std::to_string(current) + " to " +
+    if (!confirmed("Downgrade " + t.where() + " from schema version " + std::to_string(current) + " to " +
                        std::to_string(*target) + "? Data in what the reverted migrations created is dropped.",
                    "downgrade the database", options.yes)) {
       return 1;
     }
-    return report(store::revert_migrations(*c, ms, *target, backup_and_say_where(*t)), *t, "downgraded to");
+    return report(store::revert_migrations(c, ms, *target, backup_and_say_where(t)), t, "downgraded to");
   });
 }
 
 int run_database_reset(const DatabaseCommandOptions& options) {
-  auto t = load_target();
-  if (!t) return 2;
-  return guarded([&] {
-    auto c = connect(*t);
-    const auto& ms = store::embedded_migrations(t->dialect);
-    int current = store::current_schema_version(*c);
+  return with_database([&](const Target& t, store::Connection& c) {
+    const auto& ms = store::embedded_migrations(t.dialect);
+    int current = store::current_schema_version(c);
     if (options.dry_run) {
       print_down_steps(ms, current, 0);
       print_up_steps(ms, 0, store::newest_version(ms));
       return 0;
     }
-    if (!confirmed("Reset " + t->where() + "? Every table is dropped and created again, empty.", "reset the database",
+    if (!confirmed("Reset " + t.where() + "? Every table is dropped and created again, empty.", "reset the database",
                    options.yes)) {
       return 1;
     }
-    auto down = store::revert_migrations(*c, ms, 0, backup_and_say_where(*t));
-    if (!down) return report(down, *t, "reset to");
-    return report(store::apply_migrations(*c, ms), *t, "reset to");
+    auto down = store::revert_migrations(c, ms, 0, backup_and_say_where(t));
+    if (!down) return report(down, t, "reset to");
+    return report(store::apply_migrations(c, ms), t, "reset to");
   });
 }
 
 int run_database_stamp(const DatabaseCommandOptions& options) {
-  auto t = load_target();
-  if (!t) return 2;
-  return guarded([&] {
-    auto c = connect(*t);
-    const auto& ms = store::embedded_migrations(t->dialect);
-    auto target = resolve_revision(*options.revision, store::current_schema_version(*c), store::newest_version(ms));
+  return with_database([&](const Target& t, store::Connection& c) {
+    const auto& ms = store::embedded_migrations(t.dialect);
+    auto target = resolve_revision(*options.revision, store::current_schema_version(c), store::newest_version(ms));
     if (!target) {
       spdlog::error("--revision {}: not a version (N, head, base, +k, -k)", *options.revision);
       return 2;
     }
-    return report(store::stamp_schema(*c, ms, *target), *t, "stamped as");
+    return report(store::stamp_schema(c, ms, *target), t, "stamped as");
   });
 }
 
 int run_database_backup() {
-  auto t = load_target();
-  if (!t) return 2;
-  return guarded([&] {
-    auto c = connect(*t);
-    int current = store::current_schema_version(*c);
-    auto backup = store::backup_database(*c, t->settings.database, t->settings.database_tuning, current);
+  return with_database([&](const Target& t, store::Connection& c) {
+    int current = store::current_schema_version(c);
+    auto backup = store::backup_database(c, t.settings.database, t.settings.database_tuning, current);
     if (!backup) {
       spdlog::error("{}", backup.error().message);
       return 1;

@@ -124,7 +124,7 @@ def test_database_cli_downgrade_reset_stamp(backend, praetor_factory):
     dry = b.cli("downgrade", "-r", "-2", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.index(f"-- down step of migration {newest} ") < dry.stdout.index(f"-- down step of migration {newest - 1} ")
-    assert "DROP TABLE" in dry.stdout and b.version() == newest
+    assert "DROP " in dry.stdout and b.version() == newest
 
     # A relative downgrade takes a backup first and says where.
     down = b.cli("downgrade", "-y", "-r", "-1")
