@@ -1,6 +1,8 @@
 #include "runs/scheduled_runs.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <variant>
 
 #include "core/slug.h"
 #include "core/uuid.h"
@@ -14,9 +16,13 @@ namespace praetor::runs {
 namespace json = boost::json;
 using core::Timestamp;
 
-std::string python_utc_str(Timestamp t) {
-  std::string iso = core::format_timestamp(t);  // 2026-08-21T12:00:00.123456Z
-  if (!iso.empty() && iso.back() == 'Z') iso.pop_back();
+// str() of a schedule's datetime as Python prints it, in the schedule's zone:
+// "2026-08-21 09:00:00-04:00", microseconds only when there are some. Prefect's
+// idempotency key for a scheduled run ends with it.
+std::string python_str_in_zone(Timestamp t, const schedules::Zone& zone) {
+  const auto offset = zone.offset_at(t);
+  std::string iso = core::format_timestamp(t + std::chrono::duration_cast<std::chrono::microseconds>(offset));
+  if (!iso.empty() && iso.back() == 'Z') iso.pop_back();  // 2026-08-21T09:00:00.123456 now local
   auto tpos = iso.find('T');
   if (tpos != std::string::npos) iso[tpos] = ' ';
   auto dot = iso.find('.');
@@ -29,7 +35,17 @@ std::string python_utc_str(Timestamp t) {
       iso = iso.substr(0, dot + 1) + frac;
     }
   }
-  return iso + "+00:00";
+  const int64_t total = offset.count();
+  const int64_t magnitude = total < 0 ? -total : total;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%c%02d:%02d", total < 0 ? '-' : '+', static_cast<int>(magnitude / 3600),
+                static_cast<int>(magnitude / 60 % 60));
+  iso += suffix;
+  if (magnitude % 60 != 0) {
+    std::snprintf(suffix, sizeof suffix, ":%02d", static_cast<int>(magnitude % 60));
+    iso += suffix;
+  }
+  return iso;
 }
 
 namespace {
@@ -45,7 +61,7 @@ const char* schedule_class(const json::value& schedule) {
 }
 
 core::FlowRun scheduled_run(const core::Deployment& d, const core::DeploymentSchedule& s, Timestamp date,
-                            Timestamp now, const json::object& flow_labels) {
+                            const schedules::Zone& zone, Timestamp now, const json::object& flow_labels) {
   core::FlowRun run;
   run.id = core::new_uuid4();
   run.created = run.updated = now;
@@ -62,7 +78,7 @@ core::FlowRun scheduled_run(const core::Deployment& d, const core::DeploymentSch
     if (std::find(run.tags.begin(), run.tags.end(), t) == run.tags.end()) run.tags.push_back(t);
   }
   run.auto_scheduled = true;
-  run.idempotency_key = "scheduled " + d.id + " " + s.id + " " + python_utc_str(date);
+  run.idempotency_key = "scheduled " + d.id + " " + s.id + " " + python_str_in_zone(date, zone);
   json::value display = s.slug ? json::value(*s.slug) : json::value(schedule_class(s.schedule));
   run.created_by = json::object{{"id", s.id}, {"type", "SCHEDULE"}, {"display_value", display}};
   run.infrastructure_document_id = d.infrastructure_document_id;
@@ -94,6 +110,7 @@ core::Result<int64_t> insert_scheduled_runs(store::Connection& c, const core::De
   if (!parsed) return core::Error::invalid("schedule " + schedule.id + " is invalid: " + parsed.error().message);
   json::object flow_labels;
   if (auto flow = store::flows::read(c, deployment.flow_id)) flow_labels = flow->labels;
+  const schedules::Zone zone = std::visit([](const auto& kind) { return kind.zone; }, *parsed);
   int64_t inserted = 0;
   for (auto date : window_dates(*parsed, window)) {
     core::State state;
@@ -101,7 +118,7 @@ core::Result<int64_t> insert_scheduled_runs(store::Connection& c, const core::De
     state.name = "Scheduled";
     state.message = "Flow run scheduled";
     state.state_details["scheduled_time"] = core::format_timestamp(date);
-    auto created = create_flow_run(c, scheduled_run(deployment, schedule, date, now, flow_labels), std::move(state), now);
+    auto created = create_flow_run(c, scheduled_run(deployment, schedule, date, zone, now, flow_labels), std::move(state), now);
     if (!created) return created.take_error();
     if (!created->created) continue;  // this deployment, schedule and time already has its run
     if (created->event) events.push_back(std::move(*created->event));

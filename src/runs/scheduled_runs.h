@@ -38,7 +38,8 @@ core::Result<int64_t> insert_scheduled_runs(store::Connection& c, const core::De
                                             const core::DeploymentSchedule& schedule, const ScheduleWindow& window,
                                             core::Timestamp now, std::vector<events::Event>& events);
 
-// Python's str() of a UTC datetime: "2026-08-21 12:00:00+00:00" (".ffffff" when non-zero).
-std::string python_utc_str(core::Timestamp t);
+// Python's str() of an aware datetime in `zone`: "2026-08-21 08:00:00-04:00" (".ffffff"
+// when non-zero), as the schedules' dates print in Prefect's idempotency keys.
+std::string python_str_in_zone(core::Timestamp t, const schedules::Zone& zone);
 
 }  // namespace praetor::runs

@@ -33,10 +33,18 @@ TEST(WindowDates, CappedByMaxRunsAndEnd) {
   EXPECT_TRUE(window_dates(hourly(), w).empty());
 }
 
-// Verifies the idempotency-key date text is Python's str() of a UTC datetime.
-TEST(PythonUtcStr, MatchesPython) {
-  EXPECT_EQ(python_utc_str(at("2030-01-01T06:00:00Z")), "2030-01-01 06:00:00+00:00");
-  EXPECT_EQ(python_utc_str(at("2030-01-01T06:00:00.25Z")), "2030-01-01 06:00:00.250000+00:00");
+// Verifies the idempotency-key date text is Python's str() of the date in the schedule's zone.
+TEST(PythonStrInZone, MatchesPython) {
+  const auto utc = schedules::Zone::utc();
+  EXPECT_EQ(python_str_in_zone(at("2030-01-01T06:00:00Z"), utc), "2030-01-01 06:00:00+00:00");
+  EXPECT_EQ(python_str_in_zone(at("2030-01-01T06:00:00.25Z"), utc), "2030-01-01 06:00:00.250000+00:00");
+  // The values Prefect 3.9.1's scheduler put in its keys for these zones.
+  EXPECT_EQ(python_str_in_zone(at("2026-11-29T14:00:00Z"), *schedules::Zone::find("America/New_York")),
+            "2026-11-29 09:00:00-05:00");
+  EXPECT_EQ(python_str_in_zone(at("2026-11-29T04:30:00Z"), *schedules::Zone::find("Asia/Kolkata")),
+            "2026-11-29 10:00:00+05:30");
+  EXPECT_EQ(python_str_in_zone(at("2026-07-01T12:00:00Z"), *schedules::Zone::find("America/New_York")),
+            "2026-07-01 08:00:00-04:00");
 }
 
 }  // namespace

@@ -39,6 +39,4 @@ class Scheduler final : public Service {
   int64_t last_inserted_ = 0;
 };
 
-using runs::python_utc_str;
-
 }  // namespace praetor::services

@@ -359,11 +359,5 @@ TEST(Foreman, MarksSilentWorkersOfflineAndPoolsNotReady) {
   EXPECT_EQ(status(), "NOT_READY");
 }
 
-// Verifies Python's str() of UTC datetimes, used in the scheduler's idempotency keys.
-TEST(Scheduler, PythonDatetimeStr) {
-  EXPECT_EQ(python_utc_str(at("2026-08-21T12:00:00Z")), "2026-08-21 12:00:00+00:00");
-  EXPECT_EQ(python_utc_str(at("2026-08-21T12:00:00.5Z")), "2026-08-21 12:00:00.500000+00:00");
-}
-
 }  // namespace
 }  // namespace praetor::services

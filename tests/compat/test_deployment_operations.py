@@ -162,3 +162,31 @@ def test_delete_deployment_and_work_queue_check(api_url):
                 await client.delete_deployment(deployment_id)
 
     run(body())
+
+
+# Verifies a scheduled run's idempotency key ends with str() of its date in the schedule's
+# time zone ("2030-01-01 09:00:00-05:00"), as Prefect's scheduler writes it, for cron and
+# rrule schedules away from UTC.
+def test_scheduled_run_keys_carry_the_schedule_zone(api_url):
+    from zoneinfo import ZoneInfo
+
+    from prefect.client.schemas.schedules import CronSchedule, RRuleSchedule
+
+    async def body():
+        async with get_client() as client:
+            for name, schedule, zone in [
+                ("keys-cron", CronSchedule(cron="0 9 * * *", timezone="America/New_York"), "America/New_York"),
+                ("keys-rrule", RRuleSchedule(rrule="FREQ=DAILY;BYHOUR=10", timezone="Asia/Kolkata"), "Asia/Kolkata"),
+            ]:
+                deployment_id = await _deployment(
+                    client, name, schedules=[DeploymentScheduleCreate(schedule=schedule)], paused=True
+                )
+                window = {"start_time": ANCHOR.isoformat(), "min_runs": 2, "max_runs": 2, "min_time": 0}
+                await client._client.post(f"/deployments/{deployment_id}/schedule", json=window)
+                runs = await _runs(client, deployment_id)
+                assert len(runs) == 2, name
+                for r in runs:
+                    local = r.expected_start_time.astimezone(ZoneInfo(zone))
+                    assert r.idempotency_key.endswith(f" {local}"), (name, r.idempotency_key, str(local))
+
+    run(body())
