@@ -60,6 +60,12 @@ const char* schedule_class(const json::value& schedule) {
   return "Schedule";
 }
 
+// Prefect's idempotency key of a scheduled run: "scheduled {deployment} {schedule} {str(date)}".
+std::string scheduled_key(const core::Deployment& d, const core::DeploymentSchedule& s, Timestamp date,
+                          const schedules::Zone& zone) {
+  return "scheduled " + d.id + " " + s.id + " " + python_str_in_zone(date, zone);
+}
+
 core::FlowRun scheduled_run(const core::Deployment& d, const core::DeploymentSchedule& s, Timestamp date,
                             const schedules::Zone& zone, Timestamp now, const json::object& flow_labels) {
   core::FlowRun run;
@@ -78,7 +84,7 @@ core::FlowRun scheduled_run(const core::Deployment& d, const core::DeploymentSch
     if (std::find(run.tags.begin(), run.tags.end(), t) == run.tags.end()) run.tags.push_back(t);
   }
   run.auto_scheduled = true;
-  run.idempotency_key = "scheduled " + d.id + " " + s.id + " " + python_str_in_zone(date, zone);
+  run.idempotency_key = scheduled_key(d, s, date, zone);
   json::value display = s.slug ? json::value(*s.slug) : json::value(schedule_class(s.schedule));
   run.created_by = json::object{{"id", s.id}, {"type", "SCHEDULE"}, {"display_value", display}};
   run.infrastructure_document_id = d.infrastructure_document_id;
@@ -118,7 +124,12 @@ core::Result<int64_t> insert_scheduled_runs(store::Connection& c, const core::De
     state.name = "Scheduled";
     state.message = "Flow run scheduled";
     state.state_details["scheduled_time"] = core::format_timestamp(date);
-    auto created = create_flow_run(c, scheduled_run(deployment, schedule, date, zone, now, flow_labels), std::move(state), now);
+    core::FlowRun run = scheduled_run(deployment, schedule, date, zone, now, flow_labels);
+    // Releases before this one printed the key's date in UTC whatever the zone: a date that
+    // already has a run under that key is not scheduled a second time after an upgrade.
+    const std::string utc_key = scheduled_key(deployment, schedule, date, schedules::Zone::utc());
+    if (*run.idempotency_key != utc_key && store::flow_runs::has_idempotency_key(c, run.flow_id, utc_key)) continue;
+    auto created = create_flow_run(c, std::move(run), std::move(state), now);
     if (!created) return created.take_error();
     if (!created->created) continue;  // this deployment, schedule and time already has its run
     if (created->event) events.push_back(std::move(*created->event));

@@ -102,6 +102,38 @@ TEST(Scheduler, IsIdempotentAndTopsUp) {
   EXPECT_EQ(fx.runs().size(), 4u);
 }
 
+// Verifies keys print the date in the schedule's zone, and that a run an earlier release
+// keyed with the UTC form of its date is not scheduled a second time after an upgrade.
+TEST(Scheduler, ZonedKeysAndNoDuplicateOfLegacyUtcKeys) {
+  Fixture fx;
+  fx.add_deployment(json::object{{"interval", 3600.0}, {"anchor_date", "2026-01-01T00:30:00Z"},
+                                 {"timezone", "Europe/Berlin"}});
+  Scheduler scheduler(Scheduler::Pass::kAll, fx.settings, fx.tmp.db(), fx.clock, nullptr);
+  scheduler.run_once();
+  auto runs = fx.runs();
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(*runs[0].idempotency_key,
+            "scheduled " + fx.deployment_id + " " + fx.schedule_id + " 2026-03-01 01:30:00+01:00");
+  // Re-key the last two runs as the previous release did.
+  auto rekeyed = fx.tmp.db().write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+    const std::pair<const char*, const char*> legacy[] = {{"2026-03-01 02:30:00+01:00", "2026-03-01 01:30:00+00:00"},
+                                                          {"2026-03-01 03:30:00+01:00", "2026-03-01 02:30:00+00:00"}};
+    const std::string prefix = "scheduled " + fx.deployment_id + " " + fx.schedule_id + " ";
+    for (const auto& [zoned, utc] : legacy) {
+      auto& st = c.prepare("UPDATE flow_run SET idempotency_key = ?1 WHERE idempotency_key = ?2");
+      st.bind(1, prefix + utc).bind(2, prefix + zoned).run();
+      EXPECT_EQ(c.changes(), 1) << zoned;
+      st.reset();
+    }
+    return core::Ok{};
+  });
+  ASSERT_TRUE(rekeyed);
+  fx.clock.advance(std::chrono::hours(1));
+  scheduler.run_once();
+  EXPECT_EQ(scheduler.last_inserted(), 1);
+  EXPECT_EQ(fx.runs().size(), 4u);
+}
+
 // Verifies that paused deployments get no runs, and that the recent pass only looks at
 // recently updated deployments.
 TEST(Scheduler, SkipsPausedAndOldDeploymentsInRecentPass) {

@@ -174,6 +174,14 @@ CreateResult create(Connection& c, const FlowRun& run) {
 
 std::optional<FlowRun> read(Connection& c, const std::string& id) { return read_where(c, "id = ?1", id); }
 
+bool has_idempotency_key(Connection& c, const std::string& flow_id, const std::string& key) {
+  auto& st = c.prepare("SELECT 1 FROM flow_run WHERE flow_id = ?1 AND idempotency_key = ?2");
+  st.bind(1, flow_id).bind(2, key);
+  bool found = st.step();
+  st.reset();
+  return found;
+}
+
 std::vector<FlowRun> list(Connection& c, const SqlCondition& where, const std::string& order_by, int64_t limit,
                           int64_t offset) {
   auto& st = c.prepare(std::string("SELECT ") + kRunColumns + " FROM flow_run WHERE " + where.sql + " " + order_by +

@@ -25,6 +25,8 @@ struct CreateResult {
 CreateResult create(Connection& c, const core::FlowRun& run);
 // The run with its current state joined in, or nullopt.
 std::optional<core::FlowRun> read(Connection& c, const std::string& id);
+// True when the flow has a run with this idempotency key.
+bool has_idempotency_key(Connection& c, const std::string& flow_id, const std::string& key);
 // Locks the run's row until the write transaction ends, so concurrent transitions of one
 // run are serialised (PostgreSQL: SELECT … FOR UPDATE; a no-op on SQLite, whose single
 // writer serialises every write). Call before reading the run in a transition.
