@@ -21,7 +21,7 @@ from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.flow_runs import pause_flow_run
 
-from scenarios import run, wait_for
+from scenarios import http_client, run, wait_for
 
 
 def _iso(delta_seconds: float = 0) -> str:
@@ -54,7 +54,7 @@ def _process_alive(pid: int) -> bool:
 
 
 def test_cancelling_a_run_without_infrastructure_cancels_it_outright(api_url, prefect_cli):
-    with httpx.Client(base_url=api_url, timeout=10) as c:
+    with http_client(api_url) as c:
         flow_id = c.post("/flows/", json={"name": f"bypass-{uuid.uuid4().hex[:6]}"}).json()["id"]
         scheduled = c.post("/flow_runs/", json={"flow_id": flow_id, "state": {"type": "SCHEDULED"}}).json()
         result = _set_state(c, scheduled["id"], {"type": "CANCELLING", "name": "Cancelling"})
@@ -79,7 +79,7 @@ def test_cancelling_a_run_without_infrastructure_cancels_it_outright(api_url, pr
 
 def test_cancellation_cleanup_cancels_task_runs_and_subflows(dedicated_server):
     srv = dedicated_server({"PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_LOOP_SECONDS": "1"})
-    with httpx.Client(base_url=srv.api_url, timeout=10) as c:
+    with http_client(srv.api_url) as c:
         flow_id = c.post("/flows/", json={"name": "cleanup-flow"}).json()["id"]
         parent = c.post("/flow_runs/", json={"flow_id": flow_id, "state": {"type": "RUNNING"}}).json()
 
@@ -111,7 +111,7 @@ def test_cancellation_cleanup_cancels_task_runs_and_subflows(dedicated_server):
 
 def test_expired_pause_fails_the_run_server_side(dedicated_server):
     srv = dedicated_server({"PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_LOOP_SECONDS": "1"})
-    with httpx.Client(base_url=srv.api_url, timeout=10) as c:
+    with http_client(srv.api_url) as c:
         flow_id = c.post("/flows/", json={"name": "pause-flow"}).json()["id"]
         expiring = c.post("/flow_runs/", json={"flow_id": flow_id, "state": {"type": "RUNNING"}}).json()
         lasting = c.post("/flow_runs/", json={"flow_id": flow_id, "state": {"type": "RUNNING"}}).json()

@@ -9,16 +9,15 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 
 from prefect.client.orchestration import get_client
 from prefect.states import Completed, Pending, Running
 
-from scenarios import run, wait_for
+from scenarios import http_client, run, wait_for
 
 
 def test_deployment_concurrency_limit_row_follows_the_deployment(api_url):
-    with httpx.Client(base_url=api_url, timeout=10) as c:
+    with http_client(api_url) as c:
         flow_id = c.post("/flows/", json={"name": f"dconc-{uuid.uuid4().hex[:6]}"}).json()["id"]
         created = c.post("/deployments/", json={"name": "limited", "flow_id": flow_id, "concurrency_limit": 2,
                                                 "concurrency_options": {"collision_strategy": "CANCEL_NEW"}})
@@ -109,7 +108,7 @@ def test_pending_takes_the_slot_and_the_next_run_is_enqueued_or_cancelled():
 def test_client_without_a_prefect_version_keeps_the_slot_until_the_run_ends(api_url):
     # No Prefect User-Agent: the client is taken as too old to renew leases, so the lease is
     # revoked at RUNNING and the slot is freed from the limit when the run finishes.
-    with httpx.Client(base_url=api_url, timeout=10) as c:
+    with http_client(api_url) as c:
         flow_id = c.post("/flows/", json={"name": f"dconc-{uuid.uuid4().hex[:6]}"}).json()["id"]
         d = c.post("/deployments/", json={"name": "old-client", "flow_id": flow_id, "concurrency_limit": 1}).json()
         run_id = c.post(f"/deployments/{d['id']}/create_flow_run", json={}).json()["id"]
@@ -169,7 +168,7 @@ def test_concurrency_limit_of_one_holds_the_second_run_back(tmp_path, dedicated_
     subprocess.run([sys.executable, str(tmp_path / "deploy.py")], cwd=tmp_path, env=env, check=True,
                    capture_output=True, timeout=120)
 
-    with httpx.Client(base_url=srv.api_url, timeout=10) as c:
+    with http_client(srv.api_url) as c:
         d = c.get("/deployments/name/slow/one-at-a-time").json()
         assert d["global_concurrency_limit"]["limit"] == 1
         run_ids = [c.post(f"/deployments/{d['id']}/create_flow_run", json={}).json()["id"] for _ in range(2)]

@@ -21,7 +21,7 @@ from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule, RRuleSchedule
 from prefect.server.schemas import schedules as server_schedules
 
-from scenarios import run, wait_for
+from scenarios import http_client, run, wait_for
 
 
 async def _deployment(name: str, schedules=None, paused: bool = False, work_pool_name: str | None = None):
@@ -152,7 +152,7 @@ def test_late_run_marked_late(dedicated_server):
         }
     )
     api = srv.api_url
-    with httpx.Client(base_url=api, timeout=10) as c:
+    with http_client(api) as c:
         flow_id = c.post("/flows/", json={"name": "late-flow"}).json()["id"]
         dep = c.post("/deployments/", json={"name": "late", "flow_id": flow_id}).json()
         past = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=5)).isoformat()

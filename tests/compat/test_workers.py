@@ -7,16 +7,15 @@ import textwrap
 import time
 import uuid
 
-import httpx
 
 from prefect.client.orchestration import get_client
 
-from scenarios import run, unique, wait_for
+from scenarios import http_client, run, unique, wait_for
 
 
 def test_work_pool_crud_and_default_queue(api_url):
     name = f"pool-{uuid.uuid4().hex[:6]}"
-    with httpx.Client(base_url=api_url, timeout=10) as c:
+    with http_client(api_url) as c:
         template = {
             "job_configuration": {"command": "{{ command }}"},
             "variables": {"type": "object", "properties": {"command": {"type": "string", "default": "echo"}}},
@@ -45,7 +44,7 @@ def test_work_pool_crud_and_default_queue(api_url):
 
 def test_worker_poll_respects_queue_priority_and_limits(api_url):
     name = f"prio-{uuid.uuid4().hex[:6]}"
-    with httpx.Client(base_url=api_url, timeout=10) as c:
+    with http_client(api_url) as c:
         c.post("/work_pools/", json={"name": name, "type": "process"})
         c.post(f"/work_pools/{name}/queues", json={"name": "urgent", "priority": 1})
         c.post(f"/work_pools/{name}/queues", json={"name": "limited", "concurrency_limit": 0})
@@ -132,7 +131,7 @@ def test_process_worker_takes_the_higher_priority_queue_first(tmp_path, prefect_
     subprocess.run([sys.executable, str(tmp_path / "deploy.py")], cwd=tmp_path, env=dict(os.environ), check=True,
                    capture_output=True, timeout=120)
     api_url = os.environ["PREFECT_API_URL"]
-    with httpx.Client(base_url=api_url, timeout=10) as c:
+    with http_client(api_url) as c:
         assert c.post(f"/work_pools/{pool}/queues", json={"name": "first", "priority": 1}).status_code == 201
         assert c.post(f"/work_pools/{pool}/queues", json={"name": "second", "priority": 2}).status_code == 201
         d = c.get("/deployments/name/ranked/ranked").json()

@@ -21,6 +21,8 @@ import uuid
 from pathlib import Path
 from typing import Callable, TypeVar
 
+import httpx
+
 T = TypeVar("T")
 
 TARGET = os.environ.get("PRAETOR_COMPAT_TARGET", "praetor")
@@ -29,6 +31,24 @@ TARGET = os.environ.get("PRAETOR_COMPAT_TARGET", "praetor")
 def unique(prefix: str) -> str:
     """A name no other test (or earlier session) uses: `prefix-<8 hex>`."""
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+class _RetryOn503(httpx.HTTPTransport):
+    """Retries a request answered 503 (a server's "busy, try again": Prefect's SQLite lock,
+    Praetor's unavailable database) with backoff, as Prefect's own client does."""
+
+    def handle_request(self, request):
+        for attempt in range(6):
+            response = super().handle_request(request)
+            if response.status_code != 503 or attempt == 5:
+                return response
+            response.close()
+            time.sleep(0.2 * 2**attempt)
+
+
+def http_client(base_url: str, timeout: float = 10) -> httpx.Client:
+    """A plain HTTP client for `base_url` that retries 503 answers like the SDK does."""
+    return httpx.Client(base_url=base_url, timeout=timeout, transport=_RetryOn503())
 
 
 def run(coro):
