@@ -280,6 +280,16 @@ class Client:
         except ValueError:
             return resp.status, None
 
+    def post_setup(self, path: str, body, attempts: int = 10) -> tuple[int, object]:
+        """post() for set-up calls (not timed): a 503, the server's "busy, retry" (Prefect's
+        SQLite lock after a load), is retried with backoff as the SDK retries it."""
+        for attempt in range(attempts):
+            status, resp = self.post(path, body)
+            if status != 503:
+                break
+            time.sleep(0.1 * 2 ** min(attempt, 5))
+        return status, resp
+
     def close(self) -> None:
         self.conn.close()
 

@@ -25,7 +25,7 @@ def task_runs_for(kind: str, cfg: Config) -> int:
 
 
 def completed_count(client: Client) -> int:
-    status, body = client.post("/task_runs/count", COMPLETED)
+    status, body = client.post_setup("/task_runs/count", COMPLETED)
     if status != 200:
         raise RuntimeError(f"/task_runs/count -> {status} {body}")
     return int(body)
@@ -34,10 +34,10 @@ def completed_count(client: Client) -> int:
 def run(server: Server, cfg: Config) -> dict:
     n = task_runs_for(server.kind, cfg)
     client = Client(server)
-    _, flow = client.post("/flows/", {"name": "bench-w2"})
+    _, flow = client.post_setup("/flows/", {"name": "bench-w2"})
     refs = []
     for i in range((n + TASK_RUNS_PER_FLOW_RUN - 1) // TASK_RUNS_PER_FLOW_RUN):
-        status, run = client.post("/flow_runs/", {"flow_id": flow["id"], "name": f"bench-w2-{i}",
+        status, run = client.post_setup("/flow_runs/", {"flow_id": flow["id"], "name": f"bench-w2-{i}",
                                                   "state": {"type": "RUNNING", "name": "Running"}})
         if status >= 300:
             raise RuntimeError(f"/flow_runs/ -> {status} {run}")
