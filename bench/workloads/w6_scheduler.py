@@ -50,11 +50,8 @@ def _create(server: Server, n: int) -> float:
         for i in range(part, n, CREATORS):
             body = {"name": f"w6-{i}", "flow_id": flow_id,
                     "schedules": [{"schedule": SCHEDULES[i % len(SCHEDULES)], "active": True}]}
-            for attempt in range(20):  # 503 = retryable database contention; the SDK retries it too
-                status, resp = client.post("/deployments/", body)
-                if status != 503:
-                    break
-                time.sleep(0.05 * (attempt + 1))
+            # 503 = retryable database contention (Prefect's SQLite lock); the SDK retries it too.
+            status, resp = client.post_setup("/deployments/", body, attempts=40)
             if status not in (200, 201):
                 raise RuntimeError(f"deployment create: {status} {resp}")
         client.close()
