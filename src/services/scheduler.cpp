@@ -78,7 +78,6 @@ void Scheduler::run_once() {
     }
     last_inserted_ += *inserted;
     if (events_ && !published.empty()) events_->publish(std::move(published));
-    if (static_cast<int64_t>(batch->size()) == 0) return;
   }
 }
 
