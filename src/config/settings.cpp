@@ -1,5 +1,6 @@
 #include "config/settings.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <initializer_list>
@@ -345,7 +346,17 @@ core::Result<Settings> load_settings(const Getenv& getenv) {
     return core::Error::invalid(
         "PREFECT_SERVER_CSRF_PROTECTION_ENABLED=true is not supported by praetor yet; unset it");
   }
-  if (auto v = getenv("PREFECT_SERVER_LOGGING_LEVEL")) s.log_level = *v;
+  if (auto v = getenv("PREFECT_SERVER_LOGGING_LEVEL")) {
+    // Prefect's names are upper case (DEBUG, INFO, WARNING, ERROR, CRITICAL); kept lower
+    // case, the form spdlog reads (it would take an unknown name as "off").
+    std::string level(*v);
+    std::transform(level.begin(), level.end(), level.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (level != "debug" && level != "info" && level != "warning" && level != "error" && level != "critical") {
+      return core::Error::invalid("PREFECT_SERVER_LOGGING_LEVEL=" + std::string(*v) +
+                                  " is not a log level; use DEBUG, INFO, WARNING, ERROR or CRITICAL");
+    }
+    s.log_level = level;
+  }
   if (auto st = load_service_settings(getenv, s.services); !st) return st.error();
   // Deployment concurrency: the AwaitingConcurrencySlot delay and the first lease's length.
   for (const char* name : {"PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS",

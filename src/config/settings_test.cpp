@@ -68,6 +68,20 @@ TEST(Settings, BadPortNamesVariable) {
   EXPECT_NE(s.error().message.find("PREFECT_SERVER_API_PORT"), std::string::npos);
 }
 
+// Verifies PREFECT_SERVER_LOGGING_LEVEL takes Prefect's upper-case names (spdlog would read
+// an unknown name as "off", silencing the server) and refuses a name that is no level.
+TEST(Settings, LoggingLevelTakesPrefectNames) {
+  auto s = load_settings(env_of({{"PREFECT_SERVER_LOGGING_LEVEL", "DEBUG"}}));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->log_level, "debug");
+  auto w = load_settings(env_of({{"PREFECT_SERVER_LOGGING_LEVEL", "Warning"}}));
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->log_level, "warning");
+  auto bad = load_settings(env_of({{"PREFECT_SERVER_LOGGING_LEVEL", "LOUD"}}));
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("PREFECT_SERVER_LOGGING_LEVEL"), std::string::npos);
+}
+
 // Verifies the deployment-concurrency settings: defaults, Prefect's names (the legacy
 // alias too), and the lease duration's 30..3600 range.
 TEST(Settings, DeploymentConcurrency) {
