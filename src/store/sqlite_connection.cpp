@@ -78,7 +78,8 @@ SqliteConnection::SqliteConnection(const std::string& path, bool create) {
   sqlite3_busy_timeout(db_, 10000);
   exec("PRAGMA journal_mode=WAL");
   // FULL: an acknowledged commit survives power loss, not only a process crash. Group
-  // commit in Database keeps the fsync cost per request small.
+  // commit in Database keeps the fsync cost per request small; its writer then switches to
+  // NORMAL and leaves the fsync to the WalSyncer, which acknowledges only synced groups.
   exec("PRAGMA synchronous=FULL");
   exec("PRAGMA foreign_keys=ON");
   exec("PRAGMA temp_store=MEMORY");

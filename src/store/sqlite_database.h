@@ -1,8 +1,9 @@
 // The SQLite database: WAL mode, a pool of reader connections, and one writer thread that
 // commits queued write transactions in groups so one fsync serves many requests
 // (DESIGN.md §3). Each write runs in a savepoint of its group's transaction. Writes are
-// queued jobs: write() waits for its job, write_async() hands a completion that the writer
-// thread calls after the group's COMMIT, so a caller need not hold a thread while it waits.
+// queued jobs: write() waits for its job, write_async() hands a completion that runs once
+// the group's COMMIT is durable, so a caller need not hold a thread while it waits. On a
+// file database the fsync is the WalSyncer's, off the writer thread (store/wal_syncer.h).
 #pragma once
 
 #include <condition_variable>
@@ -16,6 +17,7 @@
 #include "store/database.h"
 #include "store/migrations.h"
 #include "store/sqlite_connection.h"
+#include "store/wal_syncer.h"
 
 namespace praetor::store {
 
@@ -41,6 +43,7 @@ class SqliteDatabase final : public Database {
   explicit SqliteDatabase(std::string path);
   void enqueue(WriteJob job);
   void writer_loop();
+  std::string writer_journal_mode();
   std::unique_ptr<SqliteConnection> acquire_reader();
   void release_reader(std::unique_ptr<SqliteConnection> c);
 
@@ -55,6 +58,7 @@ class SqliteDatabase final : public Database {
   std::deque<WriteJob> queue_;
   bool stopping_ = false;
   std::unique_ptr<SqliteConnection> writer_conn_;
+  std::unique_ptr<WalSyncer> syncer_;  // null for ":memory:" (no WAL): completions run at COMMIT
   std::thread writer_;
 };
 

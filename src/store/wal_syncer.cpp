@@ -1,0 +1,97 @@
+#include "store/wal_syncer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+namespace praetor::store {
+
+WalSyncer::WalSyncer(std::function<core::Status()> sync) : sync_(std::move(sync)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+WalSyncer::~WalSyncer() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+void WalSyncer::complete_after_sync(std::vector<Completion> group) {
+  {
+    std::lock_guard lock(mu_);
+    if (waiting_.empty()) {
+      waiting_ = std::move(group);
+    } else {
+      for (auto& c : group) waiting_.push_back(std::move(c));
+    }
+  }
+  cv_.notify_one();
+}
+
+void WalSyncer::run() {
+  std::vector<Completion> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !waiting_.empty(); });
+      if (waiting_.empty()) return;  // stopping, nothing left
+      batch.swap(waiting_);
+    }
+    // Everything in `batch` was written to the WAL before it was handed over, so this
+    // sync covers it.
+    core::Status synced = core::Ok{};
+    try {
+      synced = sync_();
+    } catch (const std::exception& e) {
+      synced = core::Error::internal(std::string("WAL sync failed: ") + e.what());
+    }
+    if (!synced.ok()) spdlog::error("{} ({} writes not acknowledged)", synced.error().message, batch.size());
+    for (auto& c : batch) {
+      try {
+        c.done(synced.ok() || !c.status.ok() ? std::move(c.status) : synced);
+      } catch (const std::exception& e) {
+        spdlog::error("write completion failed: {}", e.what());
+      }
+    }
+    batch.clear();
+  }
+}
+
+std::function<core::Status()> fdatasync_file(std::string path) {
+  struct OpenFile {
+    int fd = -1;
+    ~OpenFile() {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+  auto file = std::make_shared<OpenFile>();
+  return [path = std::move(path), file]() -> core::Status {
+    auto failed = [&](const char* what) {
+      return core::Error::internal("cannot make the write durable: " + std::string(what) + " " + path + ": " +
+                                   std::strerror(errno));
+    };
+    struct stat at_path {}, open {};
+    if (::stat(path.c_str(), &at_path) != 0) return failed("stat");
+    if (file->fd >= 0 && (::fstat(file->fd, &open) != 0 || open.st_ino != at_path.st_ino || open.st_dev != at_path.st_dev)) {
+      ::close(file->fd);
+      file->fd = -1;
+    }
+    if (file->fd < 0) {
+      file->fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+      if (file->fd < 0) return failed("open");
+    }
+    if (::fdatasync(file->fd) != 0) return failed("fdatasync");
+    return core::Ok{};
+  };
+}
+
+}  // namespace praetor::store
