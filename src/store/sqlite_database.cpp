@@ -72,6 +72,7 @@ core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::st
       // durable before any write is acknowledged. Migrations above committed with FULL.
       db->writer_conn_->exec("PRAGMA synchronous=NORMAL");
       db->syncer_ = std::make_unique<WalSyncer>(fdatasync_file(path + "-wal"));
+      db->checkpointer_ = std::make_unique<WalCheckpointer>(*db->writer_conn_, path);
     }
   } catch (const std::exception& e) {
     return core::Error::internal(std::string("cannot open database: ") + e.what());
@@ -221,6 +222,7 @@ void SqliteDatabase::writer_loop() {
     }
     if (spdlog::should_log(spdlog::level::debug)) stats.add(group.size(), t1 - t0, t2 - t1, Clock::now() - t2);
     group.clear();
+    if (checkpointer_) checkpointer_->between_transactions();
   }
 }
 

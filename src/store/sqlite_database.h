@@ -3,7 +3,8 @@
 // (DESIGN.md §3). Each write runs in a savepoint of its group's transaction. Writes are
 // queued jobs: write() waits for its job, write_async() hands a completion that runs once
 // the group's COMMIT is durable, so a caller need not hold a thread while it waits. On a
-// file database the fsync is the WalSyncer's, off the writer thread (store/wal_syncer.h).
+// file database the fsync is the WalSyncer's and the checkpoint the WalCheckpointer's, both
+// off the writer thread (store/wal_syncer.h, store/wal_checkpointer.h).
 #pragma once
 
 #include <condition_variable>
@@ -17,6 +18,7 @@
 #include "store/database.h"
 #include "store/migrations.h"
 #include "store/sqlite_connection.h"
+#include "store/wal_checkpointer.h"
 #include "store/wal_syncer.h"
 
 namespace praetor::store {
@@ -59,6 +61,7 @@ class SqliteDatabase final : public Database {
   bool stopping_ = false;
   std::unique_ptr<SqliteConnection> writer_conn_;
   std::unique_ptr<WalSyncer> syncer_;  // null for ":memory:" (no WAL): completions run at COMMIT
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // null for ":memory:"; before writer_conn_ goes
   std::thread writer_;
 };
 
