@@ -1,9 +1,11 @@
 // Shared between the server and its sessions (internal to server/).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
-
 #include <functional>
+#include <iterator>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -33,12 +35,25 @@ class CompletionQueue {
   }
 
  private:
+  // A batch (a whole group's responses) is split into chunks: all but the first are posted
+  // back, so an idle I/O thread serves them while this one serves the first.
+  static constexpr size_t kChunk = 16;
+
   void drain() {
     std::vector<std::function<void()>> batch;
     {
       std::lock_guard lock(mu_);
       batch.swap(items_);
     }
+    for (size_t start = kChunk; start < batch.size(); start += kChunk) {
+      auto end = std::min(start + kChunk, batch.size());
+      auto chunk = std::make_shared<std::vector<std::function<void()>>>(std::make_move_iterator(batch.begin() + start),
+                                                                        std::make_move_iterator(batch.begin() + end));
+      boost::asio::post(ioc_, [chunk] {
+        for (auto& work : *chunk) work();
+      });
+    }
+    batch.resize(std::min(kChunk, batch.size()));
     for (auto& work : batch) work();
   }
 
