@@ -126,6 +126,11 @@ std::optional<Limit> read(Connection& c, const std::string& id_or_name, bool is_
   return l;
 }
 
+std::optional<Limit> read_stored(Connection& c, const std::string& id) {
+  // At time 0 no time has elapsed since `updated`, so nothing decays.
+  return read(c, id, true, core::Timestamp{});
+}
+
 std::vector<Limit> list(Connection& c, int64_t limit, int64_t offset, core::Timestamp now) {
   auto& st = c.prepare("SELECT " + columns(c.dialect()) + " FROM concurrency_limit_v2 ORDER BY name LIMIT ?2 OFFSET ?3");
   st.bind(1, core::to_micros(now)).bind(2, limit).bind(3, offset);
@@ -245,14 +250,23 @@ std::vector<Limit> release(Connection& c, const std::vector<std::string>& names,
   return limits;
 }
 
-bool release_lease(Connection& c, const std::string& lease_id, core::Timestamp now) {
-  auto& st = c.prepare("SELECT resource_ids, slots, created FROM concurrency_lease WHERE id = ?1");
+namespace {
+
+// Frees the slots of the lease row `lease_id` when `only_expired_by` is unset or the lease
+// expired by then; the row is locked first (PostgreSQL), so of two writers releasing one
+// lease only the first frees its slots.
+bool release_lease_row(Connection& c, const std::string& lease_id, std::optional<core::Timestamp> only_expired_by,
+                       core::Timestamp now) {
+  auto& st = c.prepare(std::string("SELECT resource_ids, slots, created, expiration FROM concurrency_lease WHERE id = ?1") +
+                       sql::for_update(c.dialect()));
   st.bind(1, lease_id);
   if (!st.step()) return false;
   std::string resource_text = st.column_text(0);
   int64_t slots = st.column_int(1);
   int64_t created = st.column_int(2);
+  int64_t expiration = st.column_int(3);
   st.reset();
+  if (only_expired_by && expiration > core::to_micros(*only_expired_by)) return false;
   std::vector<std::string> ids;
   boost::system::error_code ec;
   json::value parsed = json::parse(resource_text, ec);
@@ -268,6 +282,12 @@ bool release_lease(Connection& c, const std::string& lease_id, core::Timestamp n
   return true;
 }
 
+}  // namespace
+
+bool release_lease(Connection& c, const std::string& lease_id, core::Timestamp now) {
+  return release_lease_row(c, lease_id, std::nullopt, now);
+}
+
 bool renew_lease(Connection& c, const std::string& lease_id, double seconds, core::Timestamp now) {
   auto& st = c.prepare("UPDATE concurrency_lease SET expiration = ?2 WHERE id = ?1 AND expiration > ?3");
   int64_t now_us = core::to_micros(now);
@@ -275,13 +295,25 @@ bool renew_lease(Connection& c, const std::string& lease_id, double seconds, cor
   return c.changes() > 0;
 }
 
-int reclaim_expired_leases(Connection& c, core::Timestamp now, int max_leases) {
-  auto& st = c.prepare("SELECT id FROM concurrency_lease WHERE expiration <= ?1 ORDER BY expiration LIMIT ?2");
+std::vector<std::string> expired_lease_ids(Connection& c, core::Timestamp now, int max_leases) {
+  auto& st = c.prepare("SELECT id FROM concurrency_lease WHERE expiration <= ?1 ORDER BY expiration, id LIMIT ?2");
   st.bind(1, core::to_micros(now)).bind(2, max_leases);
   std::vector<std::string> expired;
   while (st.step()) expired.push_back(st.column_text(0));
-  for (const auto& id : expired) release_lease(c, id, now);
-  return static_cast<int>(expired.size());
+  st.reset();
+  return expired;
+}
+
+bool reclaim_expired_lease(Connection& c, const std::string& lease_id, core::Timestamp now) {
+  return release_lease_row(c, lease_id, now, now);
+}
+
+int reclaim_expired_leases(Connection& c, core::Timestamp now, int max_leases) {
+  int reclaimed = 0;
+  for (const auto& id : expired_lease_ids(c, now, max_leases)) {
+    if (reclaim_expired_lease(c, id, now)) ++reclaimed;
+  }
+  return reclaimed;
 }
 
 std::optional<Limit> read_for_update(Connection& c, const std::string& id, core::Timestamp now) {

@@ -1,16 +1,19 @@
 """Deployment concurrency limits (concurrency_limit / concurrency_options on a deployment),
-enforced at the transition into PENDING as Prefect's SecureFlowConcurrencySlots does."""
+enforced at the transition into PENDING as Prefect's SecureFlowConcurrencySlots does, and the
+slot of a lease left to expire given back by the repossessor service."""
 
+import asyncio
 import os
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from datetime import datetime
 from pathlib import Path
 
 
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import PrefectClient, get_client
 from prefect.states import Completed, Pending, Running
 
 from scenarios import http_client, run, wait_for
@@ -212,3 +215,60 @@ def test_concurrency_limit_of_one_holds_the_second_run_back(tmp_path, dedicated_
         assert held_pending >= last_time(other, "COMPLETED")
         assert first_time(held[0], "AwaitingConcurrencySlot") < last_time(other, "COMPLETED")
         assert c.get(f"/deployments/{d['id']}").json()["global_concurrency_limit"]["active_slots"] == 0
+
+
+def test_slot_of_an_expired_lease_is_reclaimed_and_the_next_run_gets_it(dedicated_server):
+    # A worker takes the deployment's only slot (SCHEDULED → PENDING, under a lease) and dies
+    # before the flow starts, so nothing renews or releases the lease. The repossessor service
+    # gives the slot back once the lease expires, and the run held back gets it. Prefect's
+    # shortest lease is 30 s (PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION's
+    # minimum); the repossessor looks every second.
+    lease_seconds = 30
+    srv = dedicated_server({"PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION": str(lease_seconds),
+                            "PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS": "1"})
+
+    async def scenario():
+        async with PrefectClient(srv.api_url) as client:
+            deployment_id = await _deployment_with_limit(client)
+            abandoned = await client.create_flow_run_from_deployment(deployment_id)
+            waiting = await client.create_flow_run_from_deployment(deployment_id)
+
+            async def active_slots():
+                return (await client.read_deployment(deployment_id)).global_concurrency_limit.active_slots
+
+            taken = await client.set_flow_run_state(abandoned.id, Pending())
+            taken_at = time.monotonic()
+            assert taken.status.value == "ACCEPT"
+            lease = taken.state.state_details.deployment_concurrency_lease_id
+            assert lease is not None
+            assert await active_slots() == 1
+            held = await client.set_flow_run_state(waiting.id, Pending())
+            assert held.status.value == "REJECT"
+            assert held.state.name == "AwaitingConcurrencySlot"
+
+            # Nobody touches the deployment until the lease has expired and been reclaimed.
+            deadline = taken_at + lease_seconds + 30
+            while await active_slots() != 0:
+                assert time.monotonic() < deadline, "the expired lease's slot was not given back"
+                await asyncio.sleep(0.5)
+            assert time.monotonic() - taken_at >= lease_seconds - 2  # not before the lease ran out
+            # The lease is gone; the abandoned run itself is left as it was.
+            renew = await client._client.post(f"/v2/concurrency_limits/leases/{lease}/renew",
+                                               json={"lease_duration": 60})
+            assert renew.status_code == 410
+            assert (await client.read_flow_run(abandoned.id)).state.type.value == "PENDING"
+
+            retried = await client.set_flow_run_state(waiting.id, Pending())
+            assert retried.status.value == "ACCEPT"
+            new_lease = retried.state.state_details.deployment_concurrency_lease_id
+            assert new_lease is not None and new_lease != lease
+            assert await active_slots() == 1
+
+            # The abandoned run comes back too late: its slot is gone and the limit is full.
+            late = await client.set_flow_run_state(abandoned.id, Running())
+            assert late.status.value == "REJECT"
+            assert late.state.type.value == "CANCELLED"
+            assert late.state.message == ("Deployment concurrency slot lost during provisioning - "
+                                          "no slots available to continue execution")
+
+    run(scenario())
