@@ -9,7 +9,7 @@ import sys
 import textwrap
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 
@@ -253,9 +253,9 @@ def test_slot_of_an_expired_lease_is_reclaimed_and_the_next_run_gets_it(dedicate
                 await asyncio.sleep(0.5)
             assert time.monotonic() - taken_at >= lease_seconds - 2  # not before the lease ran out
             # The lease is gone; the abandoned run itself is left as it was.
-            renew = await client._client.post(f"/v2/concurrency_limits/leases/{lease}/renew",
-                                               json={"lease_duration": 60})
-            assert renew.status_code == 410
+            with http_client(srv.api_url) as c:
+                renew = c.post(f"/v2/concurrency_limits/leases/{lease}/renew", json={"lease_duration": 60})
+            assert renew.status_code == 410, renew.text
             assert (await client.read_flow_run(abandoned.id)).state.type.value == "PENDING"
 
             retried = await client.set_flow_run_state(waiting.id, Pending())
@@ -272,3 +272,40 @@ def test_slot_of_an_expired_lease_is_reclaimed_and_the_next_run_gets_it(dedicate
                                           "no slots available to continue execution")
 
     run(scenario())
+
+
+def test_late_runs_of_a_full_cancel_new_deployment_are_cancelled(dedicated_server):
+    # EnforceDeploymentConcurrencyOnLate: the late-runs service cancels an overdue run of a
+    # CANCEL_NEW deployment whose limit is full instead of marking it Late; with ENQUEUE
+    # (the default) the overdue run is marked Late as usual.
+    srv = dedicated_server({"PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "1",
+                            "PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS": "1"})
+    past = (datetime.now(timezone.utc) - timedelta(seconds=5)).isoformat()
+    overdue_state = {"type": "SCHEDULED", "name": "Scheduled", "state_details": {"scheduled_time": past}}
+
+    async def full_deployment(client, options):
+        deployment_id = await _deployment_with_limit(client, options)
+        holder = await client.create_flow_run_from_deployment(deployment_id)
+        assert (await client.set_flow_run_state(holder.id, Pending())).status.value == "ACCEPT"
+        return deployment_id
+
+    async def scenario():
+        async with PrefectClient(srv.api_url) as client:
+            return (await full_deployment(client, {"collision_strategy": "CANCEL_NEW"}),
+                    await full_deployment(client, None))
+
+    cancel_new, enqueue = run(scenario())
+    with http_client(srv.api_url) as c:
+        overdue = {d: c.post(f"/deployments/{d}/create_flow_run", json={"state": overdue_state}).json()["id"]
+                   for d in (cancel_new, enqueue)}
+
+        def settled(run_id):
+            state = c.get(f"/flow_runs/{run_id}").json()["state"]
+            return state if state["name"] != "Scheduled" else None
+
+        cancelled = wait_for(lambda: settled(overdue[cancel_new]), 30, "the CANCEL_NEW run to leave Scheduled")
+        assert cancelled["type"] == "CANCELLED", cancelled
+        assert cancelled["message"] == "Deployment concurrency limit reached."
+        late = wait_for(lambda: settled(overdue[enqueue]), 30, "the ENQUEUE run to leave Scheduled")
+        assert late["type"] == "SCHEDULED" and late["name"] == "Late", late
+        assert c.get(f"/deployments/{cancel_new}").json()["global_concurrency_limit"]["active_slots"] == 1
