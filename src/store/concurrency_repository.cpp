@@ -252,11 +252,34 @@ std::vector<Limit> release(Connection& c, const std::vector<std::string>& names,
 
 namespace {
 
+std::vector<std::string> ids_from_json(const std::string& text) {
+  std::vector<std::string> ids;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(text, ec);
+  if (!ec && parsed.is_array()) {
+    for (const auto& v : parsed.get_array()) {
+      if (v.is_string()) ids.emplace_back(v.get_string());
+    }
+  }
+  return ids;
+}
+
 // Frees the slots of the lease row `lease_id` when `only_expired_by` is unset or the lease
-// expired by then; the row is locked first (PostgreSQL), so of two writers releasing one
-// lease only the first frees its slots.
+// expired by then. On PostgreSQL the lease's limits are locked first (by name, as acquire
+// does; the flow-run path also locks a limit before its lease), then the lease row, so two
+// writers releasing one lease neither both free its slots nor deadlock.
 bool release_lease_row(Connection& c, const std::string& lease_id, std::optional<core::Timestamp> only_expired_by,
                        core::Timestamp now) {
+  if (c.dialect() == Dialect::kPostgres) {
+    auto& peek = c.prepare("SELECT resource_ids FROM concurrency_lease WHERE id = ?1");
+    peek.bind(1, lease_id);
+    if (!peek.step()) return false;
+    std::string resources = peek.column_text(0);
+    peek.reset();
+    auto& lock = c.prepare("SELECT id FROM concurrency_limit_v2 WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY name" +
+                           std::string(sql::for_update(c.dialect())));
+    lock.bind(1, resources).run();
+  }
   auto& st = c.prepare(std::string("SELECT resource_ids, slots, created, expiration FROM concurrency_lease WHERE id = ?1") +
                        sql::for_update(c.dialect()));
   st.bind(1, lease_id);
@@ -267,14 +290,7 @@ bool release_lease_row(Connection& c, const std::string& lease_id, std::optional
   int64_t expiration = st.column_int(3);
   st.reset();
   if (only_expired_by && expiration > core::to_micros(*only_expired_by)) return false;
-  std::vector<std::string> ids;
-  boost::system::error_code ec;
-  json::value parsed = json::parse(resource_text, ec);
-  if (!ec && parsed.is_array()) {
-    for (const auto& v : parsed.get_array()) {
-      if (v.is_string()) ids.emplace_back(v.get_string());
-    }
-  }
+  std::vector<std::string> ids = ids_from_json(resource_text);
   double occupancy = static_cast<double>(core::to_micros(now) - created) / 1e6;
   if (!ids.empty()) decrement(c, ids, slots, occupancy, now);
   auto& del = c.prepare("DELETE FROM concurrency_lease WHERE id = ?1");
