@@ -84,9 +84,13 @@ bool parse_bool(const std::string& text) {
   return text == "1" || text == "true" || text == "True" || text == "TRUE" || text == "yes";
 }
 
+// Services newer than the PREFECT_API_SERVICES_ names, read under PREFECT_SERVER_SERVICES_ only.
+bool without_legacy_name(const std::string& name) { return name.rfind("REPOSSESSOR_", 0) == 0; }
+
 // PREFECT_SERVER_SERVICES_<name>, else the legacy PREFECT_API_SERVICES_<name>.
 std::optional<std::string> service_env(const Getenv& getenv, const std::string& name) {
   if (auto v = getenv("PREFECT_SERVER_SERVICES_" + name)) return v;
+  if (without_legacy_name(name)) return std::nullopt;
   return getenv("PREFECT_API_SERVICES_" + name);
 }
 
@@ -130,6 +134,8 @@ core::Result<core::Ok> load_service_settings(const Getenv& getenv, ServiceSettin
   seconds("CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS", s.cancellation_cleanup_cancelling_timeout_seconds);
   boolean("PAUSE_EXPIRATIONS_ENABLED", s.pause_expirations_enabled);
   seconds("PAUSE_EXPIRATIONS_LOOP_SECONDS", s.pause_expirations_loop_seconds);
+  boolean("REPOSSESSOR_ENABLED", s.repossessor_enabled);
+  seconds("REPOSSESSOR_LOOP_SECONDS", s.repossessor_loop_seconds);
   if (!error && s.cancellation_cleanup_cancelling_timeout_seconds <= 0) {
     error = core::Error::invalid("PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS must be > 0");
   }

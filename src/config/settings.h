@@ -64,6 +64,10 @@ struct ServiceSettings {
   double cancellation_cleanup_cancelling_timeout_seconds = 300;  // Cancelling longer → Cancelled
   bool pause_expirations_enabled = true;
   double pause_expirations_loop_seconds = 5;
+  // The repossessor (expired concurrency leases); Prefect has no legacy PREFECT_API_ names
+  // for it.
+  bool repossessor_enabled = true;
+  double repossessor_loop_seconds = 15;
 };
 
 struct Settings {

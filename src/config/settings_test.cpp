@@ -61,6 +61,26 @@ TEST(Settings, CancellationCleanupAndPauseExpirationNames) {
   EXPECT_FALSE(load_settings(env_of({{"PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS", "0"}})));
 }
 
+// Verifies the repossessor reads PREFECT_SERVER_SERVICES_REPOSSESSOR_{ENABLED,LOOP_SECONDS}
+// (Prefect's defaults: on, every 15 s) and, as upstream, no legacy PREFECT_API_ name.
+TEST(Settings, RepossessorNames) {
+  auto d = load_settings(env_of({}));
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->services.repossessor_enabled);
+  EXPECT_EQ(d->services.repossessor_loop_seconds, 15);
+  auto s = load_settings(env_of({{"PREFECT_SERVER_SERVICES_REPOSSESSOR_ENABLED", "false"},
+                                 {"PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS", "0.5"}}));
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->services.repossessor_enabled);
+  EXPECT_EQ(s->services.repossessor_loop_seconds, 0.5);
+  auto legacy = load_settings(env_of({{"PREFECT_API_SERVICES_REPOSSESSOR_ENABLED", "false"},
+                                      {"PREFECT_API_SERVICES_REPOSSESSOR_LOOP_SECONDS", "1"}}));
+  ASSERT_TRUE(legacy);
+  EXPECT_TRUE(legacy->services.repossessor_enabled);
+  EXPECT_EQ(legacy->services.repossessor_loop_seconds, 15);
+  EXPECT_FALSE(load_settings(env_of({{"PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS", "soon"}})));
+}
+
 // Verifies a bad value is refused with the variable's name in the message.
 TEST(Settings, BadPortNamesVariable) {
   auto s = load_settings(env_of({{"PREFECT_SERVER_API_PORT", "http"}}));

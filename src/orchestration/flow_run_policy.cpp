@@ -653,6 +653,35 @@ std::vector<std::unique_ptr<Rule>> core_flow_policy() {
   return rules;
 }
 
+// EnforceDeploymentConcurrencyOnLate (MarkLateRunsPolicy): CANCEL_NEW is enforced when a run
+// enters PENDING, so a run that goes Late before it gets there would otherwise sit Late
+// while its deployment's limit is full; it is cancelled instead. The limit's `active` flag
+// is not consulted, as upstream.
+class EnforceDeploymentConcurrencyOnLate : public SimpleRule<EnforceDeploymentConcurrencyOnLate> {
+ public:
+  static TypeSet from() { return types({StateType::kScheduled}); }
+  static TypeSet to() { return types({StateType::kScheduled}); }
+  void before(Context& c) override {
+    if (!c.initial || !c.proposed) return;
+    if (c.proposed->type != StateType::kScheduled || c.proposed->name != "Late") return;
+    if (!c.run.deployment_id) return;
+    const auto& dc = c.in->deployment_concurrency;
+    if (!dc.deployment_found || !dc.limit) return;
+    if (!dc.options_set || dc.collision_strategy != CollisionStrategy::kCancelNew) return;
+    if (dc.limit->active_slots < dc.limit->limit) return;
+    State cancelled = new_state(*c.proposed, c.now, StateType::kCancelled, "Cancelled");
+    cancelled.message = "Deployment concurrency limit reached.";
+    reject(c, std::move(cancelled), "Deployment concurrency limit is full and uses the CANCEL_NEW strategy.");
+  }
+};
+
+std::vector<std::unique_ptr<Rule>> mark_late_runs_policy() {
+  std::vector<std::unique_ptr<Rule>> rules;
+  rules.push_back(std::make_unique<EnsureOnlyScheduledFlowsMarkedLate>());
+  rules.push_back(std::make_unique<EnforceDeploymentConcurrencyOnLate>());
+  return rules;
+}
+
 std::vector<std::unique_ptr<Rule>> minimal_flow_policy() {
   std::vector<std::unique_ptr<Rule>> rules;
   rules.push_back(std::make_unique<PreventResultDataLoss>());
@@ -718,7 +747,11 @@ FlowRunDecision orchestrate_flow_run(const FlowRunTransition& t) {
 
   const int from = slot(c.initial);
   const int to = slot(c.proposed);
-  std::vector<std::unique_ptr<Rule>> policy = t.force ? minimal_flow_policy() : core_flow_policy();
+  std::vector<std::unique_ptr<Rule>> policy =
+      t.mark_late ? mark_late_runs_policy() : (t.force ? minimal_flow_policy() : core_flow_policy());
+  // PreserveDeploymentConcurrencyLeaseId and ReleaseFlowConcurrencySlots are in the core and
+  // minimal policies, not in MarkLateRunsPolicy.
+  const bool lease_transforms = !t.mark_late;
   std::vector<Rule*> selected;
   for (auto& rule : policy) {
     if (rule->from_states().test(from) && rule->to_states().test(to)) {
@@ -727,7 +760,7 @@ FlowRunDecision orchestrate_flow_run(const FlowRunTransition& t) {
       selected.push_back(rule.get());
     }
   }
-  if (!c.nullified()) preserve_lease_id(c);
+  if (lease_transforms && !c.nullified()) preserve_lease_id(c);
   for (Rule* rule : selected) {
     rule->invalid_on_entry = rule->transition_changed(c);
     if (!rule->invalid_on_entry) rule->before(c);
@@ -753,7 +786,7 @@ FlowRunDecision orchestrate_flow_run(const FlowRunTransition& t) {
     d.parent_task_run_state = std::move(mirrored);
   }
   // The universal after-transforms are last in the policy, so they exit first.
-  release_slots(c);
+  if (lease_transforms) release_slots(c);
   for (auto it = selected.rbegin(); it != selected.rend(); ++it) {
     Rule* rule = *it;
     if (rule->invalid_on_entry) continue;

@@ -10,9 +10,12 @@
 // and then saw the transition changed under it "fizzles" and reverts its side effects;
 // after-hooks run in reverse order once the state is validated.
 //
+// `mark_late` selects MarkLateRunsPolicy instead (the late-runs service's proposals):
+// EnsureOnlyScheduledFlowsMarkedLate and EnforceDeploymentConcurrencyOnLate only.
+//
 // Deployment concurrency (SecureFlowConcurrencySlots, ValidateDeploymentConcurrencyAtRunning,
 // RemoveDeploymentConcurrencyLeaseForOldClientVersions, ReleaseFlowConcurrencySlots,
-// PreserveDeploymentConcurrencyLeaseId): the caller reads the deployment's limit and the
+// PreserveDeploymentConcurrencyLeaseId, EnforceDeploymentConcurrencyOnLate): the caller reads the deployment's limit and the
 // current lease into `deployment_concurrency`; the decision lists the slot and lease
 // operations (`lease_actions`) for the caller to perform in the same transaction.
 #pragma once
@@ -78,6 +81,7 @@ struct FlowRunTransition {
   std::optional<core::State> initial;   // the run's current state, if any
   core::State proposed;                 // id and timestamp minted by the caller
   bool force = false;                   // MinimalFlowPolicy instead of CoreFlowPolicy
+  bool mark_late = false;               // MarkLateRunsPolicy instead of CoreFlowPolicy (wins over force)
   // Timestamps of this run's stored states at or after proposed.timestamp
   // (EnsureFlowRunStateTimestampIsUnique moves a colliding timestamp forward).
   std::vector<core::Timestamp> taken_timestamps;

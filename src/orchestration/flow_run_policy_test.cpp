@@ -663,5 +663,81 @@ TEST(DeploymentConcurrency, FizzledTakeIsUndone) {
   EXPECT_TRUE(d.lease_actions.empty());
 }
 
+// --- MarkLateRunsPolicy ----------------------------------------------------------------
+
+// A late-runs proposal (Scheduled → Late) for a run of a deployment whose limit is `limit`
+// with `active` slots taken and whose collision strategy is CANCEL_NEW.
+FlowRunTransition mark_late(int64_t limit, int64_t active, std::optional<CollisionStrategy> strategy) {
+  auto t = deployment_transition(state(StateType::kScheduled, "Scheduled", {{"scheduled_time", "2026-01-01T00:00:00Z"}}),
+                                 state(StateType::kScheduled, "Late", {{"scheduled_time", "2026-01-01T00:00:00Z"}}),
+                                 limit, active);
+  t.mark_late = true;
+  t.client_version.reset();  // the server's own proposal
+  if (strategy) {
+    t.deployment_concurrency.options_set = true;
+    t.deployment_concurrency.collision_strategy = *strategy;
+  }
+  return t;
+}
+
+// Verifies EnforceDeploymentConcurrencyOnLate: a run of a CANCEL_NEW deployment whose limit
+// is full is cancelled instead of being marked Late (the limit's active flag aside, as
+// upstream), with upstream's message and reason, and no slot or lease is touched.
+TEST(MarkLateRunsPolicy, FullCancelNewLimitCancelsInsteadOfLate) {
+  for (bool active : {true, false}) {
+    auto t = mark_late(2, 2, CollisionStrategy::kCancelNew);
+    t.deployment_concurrency.limit->active = active;
+    auto d = orchestrate_flow_run(t);
+    EXPECT_EQ(d.status, SetStateStatus::kReject);
+    ASSERT_TRUE(d.written);
+    EXPECT_EQ(d.written->type, StateType::kCancelled);
+    EXPECT_EQ(d.written->name, "Cancelled");
+    EXPECT_EQ(d.written->message, "Deployment concurrency limit reached.");
+    EXPECT_EQ(d.reason, "Deployment concurrency limit is full and uses the CANCEL_NEW strategy.");
+    EXPECT_EQ(d.run.state_type, StateType::kCancelled);
+    EXPECT_TRUE(d.run.end_time.has_value());
+    EXPECT_TRUE(d.lease_actions.empty());
+  }
+}
+
+// Verifies the Late state is written when the rule does not apply: a free slot, the
+// ENQUEUE strategy (set or by default), no limit, no deployment, a deployment gone.
+TEST(MarkLateRunsPolicy, LateWhenTheRuleDoesNotApply) {
+  std::vector<FlowRunTransition> cases = {mark_late(2, 1, CollisionStrategy::kCancelNew),
+                                          mark_late(1, 1, CollisionStrategy::kEnqueue), mark_late(1, 1, std::nullopt)};
+  cases.push_back(mark_late(1, 1, CollisionStrategy::kCancelNew));
+  cases.back().deployment_concurrency.limit.reset();
+  cases.push_back(mark_late(1, 1, CollisionStrategy::kCancelNew));
+  cases.back().run.deployment_id.reset();
+  cases.push_back(mark_late(1, 1, CollisionStrategy::kCancelNew));
+  cases.back().deployment_concurrency.deployment_found = false;
+  for (const auto& t : cases) {
+    auto d = orchestrate_flow_run(t);
+    EXPECT_EQ(d.status, SetStateStatus::kAccept);
+    ASSERT_TRUE(d.written);
+    EXPECT_EQ(d.written->type, StateType::kScheduled);
+    EXPECT_EQ(d.written->name, "Late");
+    EXPECT_TRUE(d.lease_actions.empty());
+  }
+}
+
+// Verifies the rule belongs to MarkLateRunsPolicy only: a Late state proposed through
+// set_state (the core policy) is accepted even when a CANCEL_NEW limit is full; and
+// EnsureOnlyScheduledFlowsMarkedLate still guards the late-runs proposals.
+TEST(MarkLateRunsPolicy, OnlyTheLateRunsServiceCancels) {
+  auto core_policy = mark_late(1, 1, CollisionStrategy::kCancelNew);
+  core_policy.mark_late = false;
+  auto d = orchestrate_flow_run(core_policy);
+  EXPECT_EQ(d.status, SetStateStatus::kAccept);
+  EXPECT_EQ(d.written->name, "Late");
+
+  auto already = mark_late(1, 1, CollisionStrategy::kCancelNew);
+  already.initial->name = "Late";
+  auto again = orchestrate_flow_run(already);
+  EXPECT_EQ(again.status, SetStateStatus::kReject);
+  EXPECT_FALSE(again.written);
+  EXPECT_EQ(again.reason, "This flow run is already marked late.");
+}
+
 }  // namespace
 }  // namespace praetor::orchestration

@@ -103,7 +103,8 @@ core::Result<TransitionOutcome> apply_flow_run_transition(store::Connection& c, 
   t.taken_timestamps = store::flow_runs::state_timestamps_from(c, run.id, now);
   t.client_version = context.client_version;
   t.concurrency_settings = context.concurrency;
-  if (run.deployment_id && concurrency_may_apply(run.state, t.proposed)) {
+  t.mark_late = context.mark_late;
+  if (run.deployment_id && (context.mark_late || concurrency_may_apply(run.state, t.proposed))) {
     t.deployment_concurrency = read_deployment_concurrency(c, *run.deployment_id, run.state, now);
     t.new_lease_id = core::new_uuid4();
   }

@@ -23,6 +23,7 @@ struct TransitionOutcome {
 struct TransitionContext {
   std::optional<std::string> client_version;      // the Prefect client's, from its User-Agent
   orchestration::ConcurrencySettings concurrency;  // server settings (Prefect's defaults)
+  bool mark_late = false;  // MarkLateRunsPolicy (the late-runs service) instead of the core policy
 };
 
 // `run` is the stored run with its current state joined in. `proposed` has no id or

@@ -45,7 +45,9 @@ void LateRuns::run_once() {
       late.type = core::StateType::kScheduled;
       late.name = "Late";
       late.state_details["scheduled_time"] = core::format_timestamp(*run->next_scheduled_start_time);
-      return runs::apply_flow_run_transition(c, *run, std::move(late), false, clock_.now());
+      runs::TransitionContext context;
+      context.mark_late = true;  // MarkLateRunsPolicy
+      return runs::apply_flow_run_transition(c, *run, std::move(late), false, clock_.now(), context);
     });
     if (!outcome) {
       spdlog::error("late-runs: {}", outcome.error().message);

@@ -1,6 +1,8 @@
 // Late runs (Prefect's services/late_runs.py): runs still in a state named "Scheduled" whose
 // next_scheduled_start_time is more than after_seconds in the past are proposed a Late state
-// (SCHEDULED type, the same scheduled_time) through the flow-run policy, one write per run.
+// (SCHEDULED type, the same scheduled_time) through MarkLateRunsPolicy, one write per run: a
+// run of a CANCEL_NEW deployment whose concurrency limit is full is cancelled instead
+// (EnforceDeploymentConcurrencyOnLate).
 #pragma once
 
 #include "config/settings.h"

@@ -4,6 +4,7 @@
 #include "services/foreman.h"
 #include "services/late_runs.h"
 #include "services/pause_expirations.h"
+#include "services/repossessor.h"
 #include "services/scheduler.h"
 
 namespace praetor::services {
@@ -20,6 +21,7 @@ void add_enabled_services(ServiceRunner& runner, const config::ServiceSettings& 
     runner.add(std::make_unique<CancellationCleanup>(settings, db, clock, events));
   }
   if (settings.pause_expirations_enabled) runner.add(std::make_unique<PauseExpirations>(settings, db, clock, events));
+  if (settings.repossessor_enabled) runner.add(std::make_unique<Repossessor>(settings, db, clock));
 }
 
 }  // namespace praetor::services

@@ -7,7 +7,9 @@
 #include "services/foreman.h"
 #include "services/late_runs.h"
 #include "services/pause_expirations.h"
+#include "services/repossessor.h"
 #include "services/scheduler.h"
+#include "store/concurrency_repository.h"
 #include "store/deployment_repository.h"
 #include "store/flow_repository.h"
 #include "store/flow_run_repository.h"
@@ -30,7 +32,7 @@ struct Fixture {
   std::string schedule_id = core::new_uuid4();
 
   // A flow, and a deployment of it with one schedule.
-  void add_deployment(json::value schedule, bool paused = false) {
+  void add_deployment(json::value schedule, bool paused = false, json::value concurrency_options = nullptr) {
     auto st = tmp.db().write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
       core::Flow f;
       f.id = core::new_uuid4();
@@ -45,6 +47,7 @@ struct Fixture {
       d.paused = paused;
       d.tags = {"nightly"};
       d.parameters = json::object{{"x", 1}};
+      d.concurrency_options = std::move(concurrency_options);
       store::deployments::insert(c, d);
       core::DeploymentSchedule s;
       s.id = schedule_id;
@@ -173,6 +176,72 @@ TEST(LateRuns, MarksOnlyOverdueScheduledRuns) {
   EXPECT_EQ(*runs[1].state_name, "Scheduled");
   late.run_once();
   EXPECT_EQ(late.last_marked(), 0);
+}
+
+// A deployment with a concurrency limit of 1 whose slot is taken by another run's lease,
+// and its schedule's runs, the first of them overdue by more than after_seconds.
+struct LimitedDeploymentFixture : Fixture {
+  std::string limit_id;
+
+  explicit LimitedDeploymentFixture(json::value concurrency_options) {
+    add_deployment(json::object{{"interval", 60.0}, {"anchor_date", "2026-03-01T00:00:10Z"}}, false,
+                   std::move(concurrency_options));
+    auto id = tmp.db().write<std::string>([&](Connection& c) -> core::Result<std::string> {
+      store::deployments::set_concurrency_limit(c, deployment_id, 1, clock.now());
+      auto limit = *store::deployments::read(c, deployment_id)->concurrency_limit_id;
+      store::concurrency::take_slot_with_lease(c, limit, core::new_uuid4(), 300, nullptr, clock.now());
+      return limit;
+    });
+    limit_id = *id;
+    settings.scheduler_min_scheduled_time_seconds = 0;
+    Scheduler scheduler(Scheduler::Pass::kAll, settings, tmp.db(), clock, nullptr);
+    scheduler.run_once();  // runs at 00:00:10, 00:01:10, 00:02:10
+    clock.set(at("2026-03-01T00:01:20Z"));
+  }
+
+  // The run expected at `iso` (a cancelled run has no next_scheduled_start_time to sort by).
+  core::FlowRun run_at(const char* iso) {
+    for (auto& r : runs()) {
+      if (r.expected_start_time == at(iso)) return r;
+    }
+    ADD_FAILURE() << "no run at " << iso;
+    return {};
+  }
+};
+
+// Verifies EnforceDeploymentConcurrencyOnLate through the late-runs service: an overdue run
+// of a CANCEL_NEW deployment whose limit is full is cancelled ("Deployment concurrency limit
+// reached.") instead of marked Late; with the ENQUEUE strategy it is marked Late.
+TEST(LateRuns, CancelsOverdueRunsOfAFullCancelNewDeployment) {
+  LimitedDeploymentFixture cancel_new(json::object{{"collision_strategy", "CANCEL_NEW"}});
+  LateRuns late(cancel_new.settings, cancel_new.tmp.db(), cancel_new.clock, nullptr);
+  late.run_once();
+  auto overdue = cancel_new.run_at("2026-03-01T00:00:10Z");
+  EXPECT_EQ(overdue.state_type, core::StateType::kCancelled);
+  ASSERT_TRUE(overdue.state && overdue.state->message);
+  EXPECT_EQ(*overdue.state->message, "Deployment concurrency limit reached.");
+  EXPECT_EQ(*cancel_new.run_at("2026-03-01T00:01:10Z").state_name, "Scheduled");
+
+  LimitedDeploymentFixture enqueue(json::object{{"collision_strategy", "ENQUEUE"}});
+  LateRuns late_enqueue(enqueue.settings, enqueue.tmp.db(), enqueue.clock, nullptr);
+  late_enqueue.run_once();
+  EXPECT_EQ(late_enqueue.last_marked(), 1);
+  EXPECT_EQ(*enqueue.run_at("2026-03-01T00:00:10Z").state_name, "Late");
+}
+
+// Verifies the same CANCEL_NEW deployment's overdue run is marked Late once the slot holder
+// has released its slot.
+TEST(LateRuns, MarksLateWhenTheCancelNewLimitHasRoom) {
+  LimitedDeploymentFixture fx(json::object{{"collision_strategy", "CANCEL_NEW"}});
+  auto freed = fx.tmp.db().write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+    store::concurrency::free_slots(c, {fx.limit_id}, 1, fx.clock.now());
+    return core::Ok{};
+  });
+  ASSERT_TRUE(freed);
+  LateRuns late(fx.settings, fx.tmp.db(), fx.clock, nullptr);
+  late.run_once();
+  EXPECT_EQ(late.last_marked(), 1);
+  EXPECT_EQ(*fx.run_at("2026-03-01T00:00:10Z").state_name, "Late");
 }
 
 // Flow runs and task runs in given states, for the cancellation and pause services.
@@ -389,6 +458,71 @@ TEST(Foreman, MarksSilentWorkersOfflineAndPoolsNotReady) {
   fx.clock.advance(std::chrono::seconds(2));
   foreman.run_once();
   EXPECT_EQ(status(), "NOT_READY");
+}
+
+// Verifies the repossessor: a pass before any lease expires reclaims nothing; a pass after
+// the first expired gives back exactly that lease's slot and deletes it; a lease renewed in
+// time keeps its slot; later passes reclaim the rest, more than one batch in one pass.
+TEST(Repossessor, ReclaimsOnlyExpiredLeases) {
+  Fixture fx;
+  namespace cl = store::concurrency;
+  cl::Limit limit;
+  limit.id = core::new_uuid4();
+  limit.created = limit.updated = fx.clock.now();
+  limit.name = "deployment:x";
+  limit.limit = 500;
+  const std::string short_lease = core::new_uuid4();
+  const std::string renewed_lease = core::new_uuid4();
+  auto t0 = fx.clock.now();
+  ASSERT_TRUE(fx.tmp.db().write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+    cl::create(c, limit);
+    cl::take_slot_with_lease(c, limit.id, short_lease, 30, nullptr, t0);
+    cl::take_slot_with_lease(c, limit.id, renewed_lease, 60, nullptr, t0);
+    for (int i = 0; i < Repossessor::kBatchSize + 5; ++i) {
+      cl::take_slot_with_lease(c, limit.id, core::new_uuid4(), 120, nullptr, t0);
+    }
+    return core::Ok{};
+  }));
+  auto slots = [&] {
+    return *fx.tmp.db().read<int64_t>([&](Connection& c) -> core::Result<int64_t> {
+      return cl::read_stored(c, limit.id)->active_slots;
+    });
+  };
+  auto live = [&](const std::string& lease) {
+    return *fx.tmp.db().read<bool>(
+        [&](Connection& c) -> core::Result<bool> { return cl::lease_is_live(c, lease, fx.clock.now()); });
+  };
+  const int64_t taken = Repossessor::kBatchSize + 7;
+  Repossessor repossessor(fx.settings, fx.tmp.db(), fx.clock);
+  EXPECT_EQ(repossessor.interval(), std::chrono::seconds(15));
+  fx.clock.advance(std::chrono::seconds(29));
+  repossessor.run_once();
+  EXPECT_EQ(repossessor.last_reclaimed(), 0);
+  EXPECT_EQ(slots(), taken);
+
+  ASSERT_TRUE(fx.tmp.db().write<bool>([&](Connection& c) -> core::Result<bool> {
+    return cl::renew_lease(c, renewed_lease, 300, fx.clock.now());
+  }));
+  fx.clock.advance(std::chrono::seconds(2));
+  repossessor.run_once();
+  EXPECT_EQ(repossessor.last_reclaimed(), 1);
+  EXPECT_EQ(slots(), taken - 1);
+  auto gone = fx.tmp.db().read<bool>([&](Connection& c) -> core::Result<bool> {
+    auto& st = c.prepare("SELECT 1 FROM concurrency_lease WHERE id = ?1");
+    st.bind(1, short_lease);
+    bool found = st.step();
+    st.reset();
+    return !found;
+  });
+  EXPECT_TRUE(*gone);
+
+  fx.clock.advance(std::chrono::seconds(100));  // +131 s: the 120 s leases expired, not the renewed one
+  repossessor.run_once();
+  EXPECT_EQ(repossessor.last_reclaimed(), Repossessor::kBatchSize + 5);
+  EXPECT_EQ(slots(), 1);
+  EXPECT_TRUE(live(renewed_lease));
+  repossessor.run_once();
+  EXPECT_EQ(repossessor.last_reclaimed(), 0);
 }
 
 }  // namespace

@@ -126,6 +126,11 @@ std::optional<Limit> read(Connection& c, const std::string& id_or_name, bool is_
   return l;
 }
 
+std::optional<Limit> read_stored(Connection& c, const std::string& id) {
+  // At time 0 no time has elapsed since `updated`, so nothing decays.
+  return read(c, id, true, core::Timestamp{});
+}
+
 std::vector<Limit> list(Connection& c, int64_t limit, int64_t offset, core::Timestamp now) {
   auto& st = c.prepare("SELECT " + columns(c.dialect()) + " FROM concurrency_limit_v2 ORDER BY name LIMIT ?2 OFFSET ?3");
   st.bind(1, core::to_micros(now)).bind(2, limit).bind(3, offset);
@@ -245,27 +250,58 @@ std::vector<Limit> release(Connection& c, const std::vector<std::string>& names,
   return limits;
 }
 
-bool release_lease(Connection& c, const std::string& lease_id, core::Timestamp now) {
-  auto& st = c.prepare("SELECT resource_ids, slots, created FROM concurrency_lease WHERE id = ?1");
-  st.bind(1, lease_id);
-  if (!st.step()) return false;
-  std::string resource_text = st.column_text(0);
-  int64_t slots = st.column_int(1);
-  int64_t created = st.column_int(2);
-  st.reset();
+namespace {
+
+std::vector<std::string> ids_from_json(const std::string& text) {
   std::vector<std::string> ids;
   boost::system::error_code ec;
-  json::value parsed = json::parse(resource_text, ec);
+  json::value parsed = json::parse(text, ec);
   if (!ec && parsed.is_array()) {
     for (const auto& v : parsed.get_array()) {
       if (v.is_string()) ids.emplace_back(v.get_string());
     }
   }
+  return ids;
+}
+
+// Frees the slots of the lease row `lease_id` when `only_expired_by` is unset or the lease
+// expired by then. On PostgreSQL the lease's limits are locked first (by name, as acquire
+// does; the flow-run path also locks a limit before its lease), then the lease row, so two
+// writers releasing one lease neither both free its slots nor deadlock.
+bool release_lease_row(Connection& c, const std::string& lease_id, std::optional<core::Timestamp> only_expired_by,
+                       core::Timestamp now) {
+  if (c.dialect() == Dialect::kPostgres) {
+    auto& peek = c.prepare("SELECT resource_ids FROM concurrency_lease WHERE id = ?1");
+    peek.bind(1, lease_id);
+    if (!peek.step()) return false;
+    std::string resources = peek.column_text(0);
+    peek.reset();
+    auto& lock = c.prepare("SELECT id FROM concurrency_limit_v2 WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY name" +
+                           std::string(sql::for_update(c.dialect())));
+    lock.bind(1, resources).run();
+  }
+  auto& st = c.prepare(std::string("SELECT resource_ids, slots, created, expiration FROM concurrency_lease WHERE id = ?1") +
+                       sql::for_update(c.dialect()));
+  st.bind(1, lease_id);
+  if (!st.step()) return false;
+  std::string resource_text = st.column_text(0);
+  int64_t slots = st.column_int(1);
+  int64_t created = st.column_int(2);
+  int64_t expiration = st.column_int(3);
+  st.reset();
+  if (only_expired_by && expiration > core::to_micros(*only_expired_by)) return false;
+  std::vector<std::string> ids = ids_from_json(resource_text);
   double occupancy = static_cast<double>(core::to_micros(now) - created) / 1e6;
   if (!ids.empty()) decrement(c, ids, slots, occupancy, now);
   auto& del = c.prepare("DELETE FROM concurrency_lease WHERE id = ?1");
   del.bind(1, lease_id).run();
   return true;
+}
+
+}  // namespace
+
+bool release_lease(Connection& c, const std::string& lease_id, core::Timestamp now) {
+  return release_lease_row(c, lease_id, std::nullopt, now);
 }
 
 bool renew_lease(Connection& c, const std::string& lease_id, double seconds, core::Timestamp now) {
@@ -275,13 +311,25 @@ bool renew_lease(Connection& c, const std::string& lease_id, double seconds, cor
   return c.changes() > 0;
 }
 
-int reclaim_expired_leases(Connection& c, core::Timestamp now, int max_leases) {
-  auto& st = c.prepare("SELECT id FROM concurrency_lease WHERE expiration <= ?1 ORDER BY expiration LIMIT ?2");
+std::vector<std::string> expired_lease_ids(Connection& c, core::Timestamp now, int max_leases) {
+  auto& st = c.prepare("SELECT id FROM concurrency_lease WHERE expiration <= ?1 ORDER BY expiration, id LIMIT ?2");
   st.bind(1, core::to_micros(now)).bind(2, max_leases);
   std::vector<std::string> expired;
   while (st.step()) expired.push_back(st.column_text(0));
-  for (const auto& id : expired) release_lease(c, id, now);
-  return static_cast<int>(expired.size());
+  st.reset();
+  return expired;
+}
+
+bool reclaim_expired_lease(Connection& c, const std::string& lease_id, core::Timestamp now) {
+  return release_lease_row(c, lease_id, now, now);
+}
+
+int reclaim_expired_leases(Connection& c, core::Timestamp now, int max_leases) {
+  int reclaimed = 0;
+  for (const auto& id : expired_lease_ids(c, now, max_leases)) {
+    if (reclaim_expired_lease(c, id, now)) ++reclaimed;
+  }
+  return reclaimed;
 }
 
 std::optional<Limit> read_for_update(Connection& c, const std::string& id, core::Timestamp now) {

@@ -47,6 +47,9 @@ struct LimitUpdate {
 void create(Connection& c, const Limit& limit);
 // By id when `id_or_name` is a canonical UUID, else by name (as Prefect's routes do).
 std::optional<Limit> read(Connection& c, const std::string& id_or_name, bool is_id, core::Timestamp now);
+// The limit `id` as stored, without decay (decayed_active_slots == active_slots): what a
+// deployment's global_concurrency_limit answers.
+std::optional<Limit> read_stored(Connection& c, const std::string& id);
 std::vector<Limit> list(Connection& c, int64_t limit, int64_t offset, core::Timestamp now);
 bool update(Connection& c, const std::string& id_or_name, bool is_id, const LimitUpdate& update,
             core::Timestamp now);
@@ -86,7 +89,14 @@ std::vector<Limit> release(Connection& c, const std::vector<std::string>& names,
 bool release_lease(Connection& c, const std::string& lease_id, core::Timestamp now);
 // Extends an unexpired lease to now + seconds; false when missing or expired.
 bool renew_lease(Connection& c, const std::string& lease_id, double seconds, core::Timestamp now);
-// Frees the slots of leases that expired by `now` (at most `max_leases`); returns how many.
+// Ids of the leases expired by `now` (expiration <= now), oldest expiration first, at most
+// `max_leases` (Prefect's read_expired_lease_ids).
+std::vector<std::string> expired_lease_ids(Connection& c, core::Timestamp now, int max_leases = 100);
+// Prefect's revoke_expired_lease: when the lease still exists and is still expired at `now`
+// (it may have been renewed or released since it was listed), frees its slots on its
+// limits, with its age as the occupancy sample, and deletes it; false otherwise.
+bool reclaim_expired_lease(Connection& c, const std::string& lease_id, core::Timestamp now);
+// Reclaims the leases expired by `now` (at most `max_leases`); returns how many.
 int reclaim_expired_leases(Connection& c, core::Timestamp now, int max_leases = 100);
 
 // ---- single-limit slot operations (deployment concurrency, driven by the flow-run policy)

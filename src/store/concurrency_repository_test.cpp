@@ -155,5 +155,67 @@ TEST(ConcurrencyRepository, SingleLimitSlotOperations) {
   EXPECT_EQ(active_slots(t, "deployment:d1", kT0 + 2s), 0);
 }
 
+// Verifies the repossessor's operations: expired leases are listed from their expiration
+// on (oldest first); reclaiming one frees its slots with its age as the occupancy sample and
+// deletes it; a lease renewed or already gone is left alone.
+TEST(ConcurrencyRepository, ExpiredLeasesAreReclaimedOneByOne) {
+  testing::TempDatabase t;
+  cl::Limit limit = make_limit("deployment:d2", 2);
+  const std::string first = "11111111-1111-4111-8111-111111111111";
+  const std::string second = "22222222-2222-4222-8222-222222222222";
+  write<core::Ok>(t, [&](Connection& c) {
+    cl::create(c, limit);
+    cl::take_slot_with_lease(c, limit.id, second, 90, nullptr, kT0);
+    cl::take_slot_with_lease(c, limit.id, first, 60, nullptr, kT0);
+    return core::Ok{};
+  });
+  auto expired = [&](core::Timestamp at) {
+    return *t.db().read<std::vector<std::string>>(
+        [&](Connection& c) -> core::Result<std::vector<std::string>> { return cl::expired_lease_ids(c, at); });
+  };
+  EXPECT_TRUE(expired(kT0 + 59s).empty());
+  EXPECT_EQ(expired(kT0 + 60s), std::vector<std::string>{first});
+  EXPECT_EQ(expired(kT0 + 100s), (std::vector<std::string>{first, second}));
+  EXPECT_EQ(*t.db().read<std::vector<std::string>>([&](Connection& c) -> core::Result<std::vector<std::string>> {
+    return cl::expired_lease_ids(c, kT0 + 100s, 1);
+  }), std::vector<std::string>{first});
+
+  // Listed at +100 s, but renewed before its reclaim: kept, with its slot.
+  EXPECT_TRUE(write<bool>(t, [&](Connection& c) { return cl::renew_lease(c, second, 600, kT0 + 80s); }));
+  EXPECT_FALSE(write<bool>(t, [&](Connection& c) { return cl::reclaim_expired_lease(c, second, kT0 + 100s); }));
+  EXPECT_TRUE(write<bool>(t, [&](Connection& c) { return cl::reclaim_expired_lease(c, first, kT0 + 100s); }));
+  EXPECT_FALSE(write<bool>(t, [&](Connection& c) { return cl::reclaim_expired_lease(c, first, kT0 + 100s); }));
+  EXPECT_FALSE(write<bool>(t, [&](Connection& c) {
+    return cl::reclaim_expired_lease(c, "33333333-3333-4333-8333-333333333333", kT0 + 100s);
+  }));
+  auto after = *t.db().read<std::optional<cl::Limit>>(
+      [&](Connection& c) -> core::Result<std::optional<cl::Limit>> { return cl::read_stored(c, limit.id); });
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->active_slots, 1);
+  // 2.0 + 100 / (2 * 2) - 2.0 / (2 * 2): one 100-second occupancy sample.
+  EXPECT_DOUBLE_EQ(after->avg_slot_occupancy_seconds, 26.5);
+  EXPECT_TRUE(expired(kT0 + 100s).empty());
+  EXPECT_EQ(write<int>(t, [&](Connection& c) { return cl::reclaim_expired_leases(c, kT0 + 700s); }), 1);
+  EXPECT_EQ(active_slots(t, "deployment:d2", kT0 + 700s), 0);
+}
+
+// Verifies read_stored answers a decaying limit's active slots as stored, undecayed.
+TEST(ConcurrencyRepository, ReadStoredDoesNotDecay) {
+  testing::TempDatabase t;
+  cl::Limit limit = make_limit("r", 4, 2.0);
+  write<core::Ok>(t, [&](Connection& c) {
+    cl::create(c, limit);
+    return core::Ok{};
+  });
+  ASSERT_TRUE(std::holds_alternative<cl::Acquired>(acquire(t, {"r"}, 4, kT0, std::nullopt)));
+  auto stored = *t.db().read<std::optional<cl::Limit>>(
+      [&](Connection& c) -> core::Result<std::optional<cl::Limit>> { return cl::read_stored(c, limit.id); });
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->name, "r");
+  EXPECT_EQ(stored->active_slots, 4);
+  EXPECT_EQ(stored->decayed_active_slots, 4);
+  EXPECT_EQ(active_slots(t, "r", kT0 + 10s), 0);
+}
+
 }  // namespace
 }  // namespace praetor::store

@@ -90,21 +90,17 @@ core::DeploymentSchedule schedule_from_row(Statement& st, int first = 0) {
 
 // The linked concurrency_limit_v2 row, its active_slots as stored (as upstream answers it).
 std::optional<core::DeploymentConcurrencyLimit> read_limit(Connection& c, const std::string& id) {
-  auto& st = c.prepare(
-      "SELECT id, created, updated, active, name, \"limit\", active_slots, slot_decay_per_second "
-      "FROM concurrency_limit_v2 WHERE id = ?1");
-  st.bind(1, id);
-  if (!st.step()) return std::nullopt;
+  auto stored = concurrency::read_stored(c, id);
+  if (!stored) return std::nullopt;
   core::DeploymentConcurrencyLimit l;
-  l.id = st.column_text(0);
-  l.created = core::from_micros(st.column_int(1));
-  l.updated = core::from_micros(st.column_int(2));
-  l.active = st.column_int(3) != 0;
-  l.name = st.column_text(4);
-  l.limit = st.column_int(5);
-  l.active_slots = st.column_int(6);
-  l.slot_decay_per_second = st.column_double(7);
-  st.reset();
+  l.id = std::move(stored->id);
+  l.created = stored->created;
+  l.updated = stored->updated;
+  l.active = stored->active;
+  l.name = std::move(stored->name);
+  l.limit = stored->limit;
+  l.active_slots = stored->active_slots;
+  l.slot_decay_per_second = stored->slot_decay_per_second;
   return l;
 }
 
@@ -215,13 +211,13 @@ void set_concurrency_limit(Connection& c, const std::string& deployment_id, std:
   const auto& linked = d->global_concurrency_limit;
   if ((linked && limit && linked->limit == *limit) || (!linked && !limit)) return;
   if (!limit) {
-    auto& del = c.prepare("DELETE FROM concurrency_limit_v2 WHERE id = ?1");
-    del.bind(1, linked->id).run();
+    concurrency::remove(c, linked->id, true);
     return;
   }
   if (linked) {
-    auto& upd = c.prepare("UPDATE concurrency_limit_v2 SET \"limit\" = ?2, updated = ?3 WHERE id = ?1");
-    upd.bind(1, linked->id).bind(2, *limit).bind(3, core::to_micros(now)).run();
+    concurrency::LimitUpdate update;
+    update.limit = *limit;
+    concurrency::update(c, linked->id, true, update, now);
     return;
   }
   concurrency::Limit created;
@@ -247,9 +243,8 @@ std::optional<ConcurrencySettings> read_concurrency_settings(Connection& c, cons
 
 bool remove(Connection& c, const std::string& id) {
   // _delete_related_concurrency_limit: the deployment's limit row goes with it.
-  auto& limit = c.prepare(
-      "DELETE FROM concurrency_limit_v2 WHERE id = (SELECT concurrency_limit_id FROM deployment WHERE id = ?1)");
-  limit.bind(1, id).run();
+  auto settings = read_concurrency_settings(c, id);
+  if (settings && settings->limit_id) concurrency::remove(c, *settings->limit_id, true);
   auto& st = c.prepare("DELETE FROM deployment WHERE id = ?1");
   st.bind(1, id).run();
   return c.changes() > 0;

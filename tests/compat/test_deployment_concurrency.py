@@ -1,16 +1,19 @@
 """Deployment concurrency limits (concurrency_limit / concurrency_options on a deployment),
-enforced at the transition into PENDING as Prefect's SecureFlowConcurrencySlots does."""
+enforced at the transition into PENDING as Prefect's SecureFlowConcurrencySlots does, and the
+slot of a lease left to expire given back by the repossessor service."""
 
+import asyncio
 import os
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import PrefectClient, get_client
 from prefect.states import Completed, Pending, Running
 
 from scenarios import http_client, run, wait_for
@@ -212,3 +215,97 @@ def test_concurrency_limit_of_one_holds_the_second_run_back(tmp_path, dedicated_
         assert held_pending >= last_time(other, "COMPLETED")
         assert first_time(held[0], "AwaitingConcurrencySlot") < last_time(other, "COMPLETED")
         assert c.get(f"/deployments/{d['id']}").json()["global_concurrency_limit"]["active_slots"] == 0
+
+
+def test_slot_of_an_expired_lease_is_reclaimed_and_the_next_run_gets_it(dedicated_server):
+    # A worker takes the deployment's only slot (SCHEDULED → PENDING, under a lease) and dies
+    # before the flow starts, so nothing renews or releases the lease. The repossessor service
+    # gives the slot back once the lease expires, and the run held back gets it. Prefect's
+    # shortest lease is 30 s (PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION's
+    # minimum); the repossessor looks every second.
+    lease_seconds = 30
+    srv = dedicated_server({"PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION": str(lease_seconds),
+                            "PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS": "1"})
+
+    async def scenario():
+        async with PrefectClient(srv.api_url) as client:
+            deployment_id = await _deployment_with_limit(client)
+            abandoned = await client.create_flow_run_from_deployment(deployment_id)
+            waiting = await client.create_flow_run_from_deployment(deployment_id)
+
+            async def active_slots():
+                return (await client.read_deployment(deployment_id)).global_concurrency_limit.active_slots
+
+            taken = await client.set_flow_run_state(abandoned.id, Pending())
+            taken_at = time.monotonic()
+            assert taken.status.value == "ACCEPT"
+            lease = taken.state.state_details.deployment_concurrency_lease_id
+            assert lease is not None
+            assert await active_slots() == 1
+            held = await client.set_flow_run_state(waiting.id, Pending())
+            assert held.status.value == "REJECT"
+            assert held.state.name == "AwaitingConcurrencySlot"
+
+            # Nobody touches the deployment until the lease has expired and been reclaimed.
+            deadline = taken_at + lease_seconds + 30
+            while await active_slots() != 0:
+                assert time.monotonic() < deadline, "the expired lease's slot was not given back"
+                await asyncio.sleep(0.5)
+            assert time.monotonic() - taken_at >= lease_seconds - 2  # not before the lease ran out
+            # The lease is gone; the abandoned run itself is left as it was.
+            with http_client(srv.api_url) as c:
+                renew = c.post(f"/v2/concurrency_limits/leases/{lease}/renew", json={"lease_duration": 60})
+            assert renew.status_code == 410, renew.text
+            assert (await client.read_flow_run(abandoned.id)).state.type.value == "PENDING"
+
+            retried = await client.set_flow_run_state(waiting.id, Pending())
+            assert retried.status.value == "ACCEPT"
+            new_lease = retried.state.state_details.deployment_concurrency_lease_id
+            assert new_lease is not None and new_lease != lease
+            assert await active_slots() == 1
+
+            # The abandoned run comes back too late: its slot is gone and the limit is full.
+            late = await client.set_flow_run_state(abandoned.id, Running())
+            assert late.status.value == "REJECT"
+            assert late.state.type.value == "CANCELLED"
+            assert late.state.message == ("Deployment concurrency slot lost during provisioning - "
+                                          "no slots available to continue execution")
+
+    run(scenario())
+
+
+def test_late_runs_of_a_full_cancel_new_deployment_are_cancelled(dedicated_server):
+    # EnforceDeploymentConcurrencyOnLate: the late-runs service cancels an overdue run of a
+    # CANCEL_NEW deployment whose limit is full instead of marking it Late; with ENQUEUE
+    # (the default) the overdue run is marked Late as usual.
+    srv = dedicated_server({"PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "1",
+                            "PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS": "1"})
+    past = (datetime.now(timezone.utc) - timedelta(seconds=5)).isoformat()
+    overdue_state = {"type": "SCHEDULED", "name": "Scheduled", "state_details": {"scheduled_time": past}}
+
+    async def full_deployment(client, options):
+        deployment_id = await _deployment_with_limit(client, options)
+        holder = await client.create_flow_run_from_deployment(deployment_id)
+        assert (await client.set_flow_run_state(holder.id, Pending())).status.value == "ACCEPT"
+        return deployment_id
+
+    async def scenario():
+        async with PrefectClient(srv.api_url) as client:
+            return (await full_deployment(client, {"collision_strategy": "CANCEL_NEW"}),
+                    await full_deployment(client, None))
+
+    cancel_new, enqueue = run(scenario())
+    with http_client(srv.api_url) as c:
+        overdue = {d: c.post(f"/deployments/{d}/create_flow_run", json={"state": overdue_state}).json()["id"]
+                   for d in (cancel_new, enqueue)}
+
+        def settled(run_id):
+            state = c.get(f"/flow_runs/{run_id}").json()["state"]
+            return state if state["name"] != "Scheduled" else None
+
+        cancelled = wait_for(lambda: settled(overdue[cancel_new]), 30, "the CANCEL_NEW run to leave Scheduled")
+        assert cancelled["type"] == "CANCELLED", cancelled
+        assert cancelled["message"] == "Deployment concurrency limit reached."
+        late = wait_for(lambda: settled(overdue[enqueue]), 30, "the ENQUEUE run to leave Scheduled")
+        assert late["type"] == "SCHEDULED" and late["name"] == "Late", late
+        assert c.get(f"/deployments/{cancel_new}").json()["global_concurrency_limit"]["active_slots"] == 1
