@@ -113,7 +113,7 @@ core::Result<TransitionOutcome> apply_flow_run_transition(store::Connection& c, 
   out.decision = orchestration::orchestrate_flow_run(t);
   auto& d = out.decision;
   if (d.written) {
-    store::flow_runs::write_state(c, d.run, *d.written, now);
+    store::flow_runs::write_state(c, run, d.run, *d.written, now);
     if (d.parent_task_run_state && d.run.parent_task_run_id) {
       // Prefect's UpdateSubflowParentTask: the subflow's state, forced onto its parent task
       // run through the task-run path. A parent task run this server has not recorded yet
@@ -123,7 +123,7 @@ core::Result<TransitionOutcome> apply_flow_run_transition(store::Connection& c, 
     }
     out.event = state_change_event(c, d.run, run.state, *d.written, now);
   } else if (d.run_changed) {
-    store::flow_runs::write_bookkeeping(c, d.run, now);
+    store::flow_runs::write_bookkeeping(c, run, d.run, now);
   }
   perform_lease_actions(c, run.id, d.lease_actions, now);
   return out;

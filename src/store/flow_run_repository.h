@@ -45,10 +45,12 @@ bool patch_labels(Connection& c, const std::string& id, const boost::json::objec
 bool remove(Connection& c, const std::string& id);
 
 // Writes `state` as the run's new current state and stores the run's bookkeeping columns
-// (state_*, run_count, times, empirical_policy) from `run`.
-void write_state(Connection& c, const core::FlowRun& run, const core::State& state, core::Timestamp now);
+// (state_*, run_count, times, empirical_policy) from `run`. `before` is the run as stored
+// now: indexed columns equal there are left as they are.
+void write_state(Connection& c, const core::FlowRun& before, const core::FlowRun& run, const core::State& state,
+                 core::Timestamp now);
 // Stores the bookkeeping columns only (a transition that wrote no state but changed them).
-void write_bookkeeping(Connection& c, const core::FlowRun& run, core::Timestamp now);
+void write_bookkeeping(Connection& c, const core::FlowRun& before, const core::FlowRun& run, core::Timestamp now);
 
 std::optional<core::State> read_state(Connection& c, const std::string& state_id);
 // The run's states, oldest first.

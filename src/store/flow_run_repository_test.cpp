@@ -106,6 +106,7 @@ TEST_F(FlowRunRepositoryTest, StatesAndBookkeeping) {
   create(run);
   auto pending = make_state(core::StateType::kPending, "2026-01-01T00:00:01Z");
   auto running = make_state(core::StateType::kRunning, "2026-01-01T00:00:02Z");
+  const core::FlowRun stored = run;
   auto st = t_.db().write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
     run.state_id = running.id;
     run.state_type = running.type;
@@ -114,10 +115,10 @@ TEST_F(FlowRunRepositoryTest, StatesAndBookkeeping) {
     run.run_count = 1;
     run.start_time = running.timestamp;
     run.total_run_time = std::chrono::milliseconds(1500);
-    flow_runs::write_state(c, run, running, running.timestamp);
-    flow_runs::write_state(c, run, pending, running.timestamp);  // older timestamp, listed first
+    flow_runs::write_state(c, stored, run, running, running.timestamp);
+    flow_runs::write_state(c, run, run, pending, running.timestamp);  // older timestamp, listed first
     run.state_id = running.id;
-    flow_runs::write_bookkeeping(c, run, running.timestamp);
+    flow_runs::write_bookkeeping(c, run, run, running.timestamp);
     return core::Ok{};
   });
   ASSERT_TRUE(st);
@@ -126,6 +127,7 @@ TEST_F(FlowRunRepositoryTest, StatesAndBookkeeping) {
   EXPECT_EQ(back->state->id, running.id);
   EXPECT_EQ(back->run_count, 1);
   EXPECT_EQ(back->start_time, running.timestamp);
+  EXPECT_EQ(back->state_type, core::StateType::kRunning);
   EXPECT_EQ(back->total_run_time, std::chrono::milliseconds(1500));
   EXPECT_EQ(back->state->state_details, running.state_details);
   auto states = *t_.db().read<std::vector<core::State>>(

@@ -6,12 +6,15 @@
 
 namespace praetor::store {
 
-WalCheckpointer::WalCheckpointer(SqliteConnection& writer, const std::string& path, int start_pages,
-                                 int writer_limit_pages)
-    : writer_(writer),
-      conn_(std::make_unique<SqliteConnection>(path, false)),
-      start_pages_(start_pages),
-      writer_limit_pages_(writer_limit_pages) {
+namespace {
+void log_failure(const char* who, int rc) {
+  // SQLITE_BUSY: another checkpoint holds the lock; a later commit asks again.
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) spdlog::error("WAL checkpoint on {} failed: {}", who, sqlite3_errstr(rc));
+}
+}  // namespace
+
+WalCheckpointer::WalCheckpointer(SqliteConnection& writer, const std::string& path, Thresholds thresholds)
+    : writer_(writer), conn_(std::make_unique<SqliteConnection>(path, false)), thresholds_(thresholds) {
   // Replaces SQLite's automatic checkpoint (itself a commit hook) on the writer.
   sqlite3_wal_hook(writer_.handle(), &WalCheckpointer::on_commit, this);
   thread_ = std::thread([this] { run(); });
@@ -32,33 +35,35 @@ void WalCheckpointer::between_transactions() {
     std::lock_guard lock(mu_);
     if (state_ != State::kHandedToWriter) return;
   }
-  int rc = sqlite3_wal_checkpoint_v2(writer_.handle(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  if (rc != SQLITE_OK && rc != SQLITE_BUSY) spdlog::error("WAL checkpoint on the writer failed: {}", sqlite3_errstr(rc));
+  log_failure("the writer", sqlite3_wal_checkpoint_v2(writer_.handle(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr));
   std::lock_guard lock(mu_);
   state_ = State::kIdle;
+  pages_at_last_pass_ = 0;  // the next transaction restarts the WAL
 }
 
-int WalCheckpointer::checkpoints() const {
+int WalCheckpointer::passes() const {
   std::lock_guard lock(mu_);
-  return checkpoints_;
+  return passes_;
 }
 
 // Runs on the writer thread after each commit, with the WAL's size in pages.
 int WalCheckpointer::on_commit(void* arg, sqlite3* db, const char* schema, int wal_pages) {
   auto* self = static_cast<WalCheckpointer*>(arg);
-  if (wal_pages >= self->writer_limit_pages_) {
-    int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) spdlog::error("WAL checkpoint on the writer failed: {}", sqlite3_errstr(rc));
+  if (wal_pages >= self->thresholds_.writer_limit_pages) {
+    log_failure("the writer", sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr));
     return SQLITE_OK;
   }
-  if (wal_pages >= self->start_pages_) {
-    {
-      std::lock_guard lock(self->mu_);
-      if (self->state_ != State::kIdle) return SQLITE_OK;
-      self->state_ = State::kRunning;
+  {
+    std::lock_guard lock(self->mu_);
+    self->wal_pages_ = wal_pages;
+    if (wal_pages < self->pages_at_last_pass_) self->pages_at_last_pass_ = 0;  // restarted
+    if (self->state_ != State::kIdle || wal_pages - self->pages_at_last_pass_ < self->thresholds_.pass_pages) {
+      return SQLITE_OK;
     }
-    self->cv_.notify_one();
+    self->state_ = State::kRunning;
+    self->pages_at_last_pass_ = wal_pages;
   }
+  self->cv_.notify_one();
   return SQLITE_OK;
 }
 
@@ -70,16 +75,12 @@ void WalCheckpointer::run() {
       if (stopping_) return;
     }
     int rc = sqlite3_wal_checkpoint_v2(conn_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    // SQLITE_BUSY: the writer's own checkpoint (at its limit) holds the lock; the next
-    // commit past the threshold starts another pass.
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-      spdlog::error("WAL checkpoint failed: {}", sqlite3_errmsg(conn_->handle()));
-    }
-    // The pass copied the frames it saw when it began; the writer has almost always added
-    // more since, which only it can copy without racing new ones (cheap when there are none).
+    log_failure("its own connection", rc);
     std::lock_guard lock(mu_);
-    state_ = rc == SQLITE_OK ? State::kHandedToWriter : State::kIdle;
-    ++checkpoints_;
+    ++passes_;
+    // The pass copied the frames it saw when it began; the writer has almost always added
+    // more since, which only it can copy without racing new ones.
+    state_ = rc == SQLITE_OK && wal_pages_ >= thresholds_.restart_pages ? State::kHandedToWriter : State::kIdle;
   }
 }
 

@@ -28,8 +28,7 @@ TEST_F(WalCheckpointerTest, CheckpointsOffTheWriterAndKeepsTheWalBounded) {
   auto db = path();
   SqliteConnection writer(db, true);
   writer.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
-  const int start_pages = 20;
-  WalCheckpointer checkpointer(writer, db, start_pages, 1'000'000);
+  WalCheckpointer checkpointer(writer, db, {.pass_pages = 20, .restart_pages = 100, .writer_limit_pages = 1'000'000});
   std::string payload(3000, 'x');  // about one page per row
   for (int i = 0; i < 3000; ++i) {
     writer.exec("BEGIN IMMEDIATE");
@@ -37,7 +36,7 @@ TEST_F(WalCheckpointerTest, CheckpointsOffTheWriterAndKeepsTheWalBounded) {
     writer.exec("COMMIT");
     checkpointer.between_transactions();
   }
-  EXPECT_GT(checkpointer.checkpoints(), 0);
+  EXPECT_GT(checkpointer.passes(), 0);
   // 3000 one-page commits with no checkpoint leave a WAL of ~12 MB; restarted, it stays
   // within a few hundred pages.
   EXPECT_LT(fs::file_size(db + "-wal"), 3u * 1024 * 1024);
@@ -49,14 +48,14 @@ TEST_F(WalCheckpointerTest, WriterCheckpointsAtItsLimit) {
   auto db = path();
   SqliteConnection writer(db, true);
   writer.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
-  WalCheckpointer checkpointer(writer, db, 1'000'000, 50);
+  WalCheckpointer checkpointer(writer, db, {.pass_pages = 1'000'000, .restart_pages = 1'000'000, .writer_limit_pages = 50});
   std::string payload(3000, 'x');
   for (int i = 0; i < 2000; ++i) {
     writer.exec("BEGIN IMMEDIATE");
     writer.prepare("INSERT INTO t(v) VALUES (?1)").bind(1, payload).run();
     writer.exec("COMMIT");
   }
-  EXPECT_EQ(checkpointer.checkpoints(), 0);
+  EXPECT_EQ(checkpointer.passes(), 0);
   EXPECT_LT(fs::file_size(db + "-wal"), 2u * 1024 * 1024);
 }
 

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
 
@@ -37,8 +39,32 @@ void WalSyncer::complete_after_sync(std::vector<Completion> group) {
   cv_.notify_one();
 }
 
+namespace {
+// Logged at debug level every kSyncs syncs: writes acknowledged per sync, the mean and
+// slowest sync.
+struct SyncStats {
+  static constexpr int kSyncs = 200;
+  int syncs = 0;
+  size_t writes = 0;
+  std::chrono::steady_clock::duration total{}, slowest{};
+
+  void add(size_t n, std::chrono::steady_clock::duration took) {
+    ++syncs;
+    writes += n;
+    total += took;
+    slowest = std::max(slowest, took);
+    if (syncs < kSyncs) return;
+    auto ms = [](std::chrono::steady_clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    spdlog::debug("WAL syncer: {} syncs, {:.1f} writes/sync, sync {:.3f} ms mean, slowest {:.1f} ms", syncs,
+                  static_cast<double>(writes) / syncs, ms(total) / syncs, ms(slowest));
+    *this = {};
+  }
+};
+}  // namespace
+
 void WalSyncer::run() {
   std::vector<Completion> batch;
+  SyncStats stats;
   for (;;) {
     {
       std::unique_lock lock(mu_);
@@ -49,11 +75,13 @@ void WalSyncer::run() {
     // Everything in `batch` was written to the WAL before it was handed over, so this
     // sync covers it.
     core::Status synced = core::Ok{};
+    auto started = std::chrono::steady_clock::now();
     try {
       synced = sync_();
     } catch (const std::exception& e) {
       synced = core::Error::internal(std::string("WAL sync failed: ") + e.what());
     }
+    if (spdlog::should_log(spdlog::level::debug)) stats.add(batch.size(), std::chrono::steady_clock::now() - started);
     if (!synced.ok()) spdlog::error("{} ({} writes not acknowledged)", synced.error().message, batch.size());
     for (auto& c : batch) {
       try {
