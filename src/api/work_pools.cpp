@@ -5,6 +5,7 @@
 // uses these REST routes permanently (prefect/workers/_worker_channel/_transport.py).
 #include "api/list_request.h"
 #include "api/routes.h"
+#include "api/work_queue_response.h"
 #include "api/work_queue_update.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
@@ -41,11 +42,6 @@ std::optional<int64_t> non_negative(core::FieldReader& r, std::string_view key) 
 std::optional<int64_t> pool_slots(Connection& c, const core::WorkPool& p) {
   if (!p.concurrency_limit) return std::nullopt;
   return store::work_pools::active_runs(c, p.id);
-}
-
-std::optional<int64_t> queue_slots(Connection& c, const core::WorkQueue& q) {
-  if (!q.concurrency_limit) return std::nullopt;
-  return store::work_pools::queue_active_runs(c, q.id);
 }
 
 core::Result<core::WorkPool> pool_by_name(Connection& c, const std::string& name) {
@@ -209,13 +205,7 @@ core::Result<core::WorkQueue> queue_by_name(Connection& c, const std::string& po
 }
 
 core::Result<Response> read_queue(ApiContext& ctx, const std::string& pool_name, const std::string& name) {
-  auto out = ctx.db.read<json::object>([&](Connection& c) -> core::Result<json::object> {
-    auto q = queue_by_name(c, pool_name, name);
-    if (!q) return q.error();
-    return core::to_json(*q, queue_slots(c, *q));
-  });
-  if (!out) return out.error();
-  return json_response(200, *out);
+  return work_queue_response(ctx, [&](Connection& c) { return queue_by_name(c, pool_name, name); });
 }
 
 core::Result<Response> filter_queues(ApiContext& ctx, const Request& req, const std::string& pool_name) {
@@ -229,7 +219,7 @@ core::Result<Response> filter_queues(ApiContext& ctx, const Request& req, const 
     where.params.emplace_back(pool->id);
     json::array a;
     for (const auto& q : store::work_pools::list_queues_where(c, where, list->page.limit, list->page.offset)) {
-      a.emplace_back(core::to_json(q, queue_slots(c, q)));
+      a.emplace_back(work_queue_json(c, q));
     }
     return a;
   });

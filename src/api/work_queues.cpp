@@ -4,6 +4,7 @@
 // keeps legacy queues since work pools arrived; ids reach every queue of every pool.
 #include "api/list_request.h"
 #include "api/routes.h"
+#include "api/work_queue_response.h"
 #include "api/work_queue_update.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
@@ -21,11 +22,6 @@ namespace {
 constexpr const char* kNotFound = "work queue not found";
 constexpr int64_t kMaxSecondsSinceLastPolled = 60;  // WorkQueueHealthPolicy defaults
 constexpr int64_t kMaxLateRuns = 0;
-
-std::optional<int64_t> active_slots(Connection& c, const core::WorkQueue& q) {
-  if (!q.concurrency_limit) return std::nullopt;
-  return store::work_pools::queue_active_runs(c, q.id);
-}
 
 core::Result<core::WorkQueue> queue_by_id(Connection& c, const std::string& id, core::Error missing) {
   auto q = store::work_pools::read_queue(c, id);
@@ -70,7 +66,7 @@ core::Result<Response> create(ApiContext& ctx, const Request& req) {
     // A new default agent pool already has its "default" queue: that is the answer.
     if (!pool_existed && q.name == "default" && pool.default_queue_id) {
       auto existing = store::work_pools::read_queue(c, *pool.default_queue_id);
-      if (existing) return core::to_json(*existing, active_slots(c, *existing));
+      if (existing) return work_queue_json(c, *existing);
     }
     q.work_pool_id = pool.id;
     auto created = store::work_pools::create_queue(c, q, priority.has_value());
@@ -82,23 +78,15 @@ core::Result<Response> create(ApiContext& ctx, const Request& req) {
 }
 
 core::Result<Response> read(ApiContext& ctx, const std::string& id) {
-  auto out = ctx.db.read<json::object>([&](Connection& c) -> core::Result<json::object> {
-    auto q = queue_by_id(c, id, core::Error::not_found(kNotFound));
-    if (!q) return q.error();
-    return core::to_json(*q, active_slots(c, *q));
-  });
-  if (!out) return out.error();
-  return json_response(200, *out);
+  return work_queue_response(ctx, [&](Connection& c) { return queue_by_id(c, id, core::Error::not_found(kNotFound)); });
 }
 
 core::Result<Response> read_by_name(ApiContext& ctx, const std::string& name) {
-  auto out = ctx.db.read<json::object>([&](Connection& c) -> core::Result<json::object> {
+  return work_queue_response(ctx, [&](Connection& c) -> core::Result<core::WorkQueue> {
     auto q = store::work_queues::read_by_name(c, name);
     if (!q) return core::Error::not_found(kNotFound);
-    return core::to_json(*q, active_slots(c, *q));
+    return std::move(*q);
   });
-  if (!out) return out.error();
-  return json_response(200, *out);
 }
 
 core::Result<Response> update(ApiContext& ctx, const Request& req, const std::string& id) {
@@ -134,7 +122,7 @@ core::Result<Response> filter(ApiContext& ctx, const Request& req) {
     json::array a;
     for (const auto& q : store::work_pools::list_queues_where(c, list->where, list->page.limit, list->page.offset,
                                                               "ORDER BY work_queue.name")) {
-      a.emplace_back(core::to_json(q, active_slots(c, q)));
+      a.emplace_back(work_queue_json(c, q));
     }
     return a;
   });
