@@ -11,18 +11,19 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/support"))
+from local_servers import (ROOT, ScratchPostgresDatabase, free_port,  # noqa: E402
+                           postgres_cluster_url, wait_until_serving)
+
 PRAETOR = ROOT / "build/release/src/cli/praetor"
 BENCH_BIN = ROOT / "build/release/bench"
 PYTHON = Path(sys.executable)
@@ -31,12 +32,9 @@ KINDS = ("praetor", "prefect")
 
 
 def postgres_cluster() -> str | None:
-    """URL of the PostgreSQL cluster for the PostgreSQL column: PRAETOR_PG_URL, else the
-    cluster scripts/pg.sh runs; None when neither is reachable."""
-    url = os.environ.get("PRAETOR_PG_URL")
-    if not url:
-        out = subprocess.run([str(ROOT / "scripts/pg.sh"), "url"], capture_output=True, text=True)
-        url = out.stdout.strip() if out.returncode == 0 else ""
+    """URL of the PostgreSQL cluster for the PostgreSQL column (PRAETOR_PG_URL, else the
+    cluster scripts/pg.sh runs); None when neither is reachable."""
+    url = postgres_cluster_url()
     if not url:
         return None
     ok = subprocess.run(["psql", url, "-qAtc", "SELECT 1"], capture_output=True, text=True)
@@ -52,26 +50,6 @@ def postgres_settings(cluster: str) -> dict[str, str]:
     return out
 
 
-class PostgresDatabase:
-    """A fresh database on the cluster, dropped by drop()."""
-
-    def __init__(self, cluster: str, tag: str):
-        self.cluster = cluster
-        self.name = f"bench_{tag}_{os.getpid()}_{int(time.time() * 1000)}"
-        self._psql(f'CREATE DATABASE "{self.name}"')
-        self.url = f"{cluster.rsplit('/', 1)[0]}/{self.name}"
-
-    def _psql(self, sql: str) -> None:
-        subprocess.run(["psql", self.cluster, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
-                       capture_output=True)
-
-    def drop(self) -> None:
-        try:
-            self._psql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        except subprocess.CalledProcessError:
-            pass
-
-
 @dataclass(frozen=True)
 class Config:
     """Run sizes. `quick` keeps the whole run under 3 minutes; the full run under 20."""
@@ -85,12 +63,6 @@ class Config:
     def seconds_left(self) -> float:
         """What is left of the whole run's budget (3 minutes quick, 20 minutes full, with a margin)."""
         return self.pick(170.0, 1170.0) - (time.monotonic() - self.started)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tree_pids(root: int) -> list[int]:
@@ -150,7 +122,7 @@ class Server:
     def __init__(self, kind: str, data_dir: Path | None = None, postgres: str | None = None,
                  extra_env: dict[str, str] | None = None):
         self.kind = kind
-        self.database = PostgresDatabase(postgres, kind) if postgres else None
+        self.database = ScratchPostgresDatabase(postgres, f"bench_{kind}") if postgres else None
         self.dir = data_dir or Path(tempfile.mkdtemp(prefix=f"bench-{kind}-"))
         self.db_path = self.dir / ("praetor.db" if kind == "praetor" else "prefect.db")
         self.port = free_port()
@@ -179,19 +151,7 @@ class Server:
             if time.monotonic() - t0 > 180:
                 raise RuntimeError(f"{kind} did not start")
         self.startup_seconds = time.monotonic() - t0
-        # Prefect answers /health before its migrations have run; a read that touches a
-        # table tells when the server can really serve (404 = the table exists).
-        while True:
-            self._check_alive()
-            try:
-                urllib.request.urlopen(f"{self.api}/flows/name/bench-probe", timeout=5)
-                break
-            except urllib.error.HTTPError as e:
-                if e.code == 404:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.005)
+        wait_until_serving(self.api, self._check_alive, timeout=180, poll=0.005)
         self.ready_seconds = time.monotonic() - t0
 
     def _check_alive(self) -> None:

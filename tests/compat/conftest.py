@@ -15,76 +15,26 @@ each session gets a fresh database on the cluster PRAETOR_PG_URL names (default:
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from local_servers import (ROOT, ScratchPostgresDatabase, free_port,  # noqa: E402
+                           postgres_cluster_url, wait_until_serving)
+
 TARGET = os.environ.get("PRAETOR_COMPAT_TARGET", "praetor")
 DB = os.environ.get("PRAETOR_COMPAT_DB", "sqlite")
 
 
-def _postgres_cluster_url() -> str:
-    url = os.environ.get("PRAETOR_PG_URL")
-    if url:
-        return url
-    out = subprocess.run([str(ROOT / "scripts/pg.sh"), "url"], capture_output=True, text=True)
-    if out.returncode != 0:
+def _scratch_postgres_database() -> ScratchPostgresDatabase:
+    cluster = postgres_cluster_url()
+    if not cluster:
         raise RuntimeError("PRAETOR_COMPAT_DB=postgres needs a cluster: run scripts/pg.sh start or set PRAETOR_PG_URL")
-    return out.stdout.strip()
-
-
-class PostgresDatabase:
-    """A fresh database on the test cluster, dropped by drop()."""
-
-    def __init__(self):
-        self.cluster = _postgres_cluster_url()
-        self.name = f"compat_{os.getpid()}_{int(time.time() * 1000)}"
-        self._psql(f'CREATE DATABASE "{self.name}"')
-        base = self.cluster.rsplit("/", 1)[0]
-        self.url = f"{base}/{self.name}"
-
-    def _psql(self, sql: str) -> None:
-        subprocess.run(["psql", self.cluster, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
-                       capture_output=True)
-
-    def drop(self) -> None:
-        try:
-            self._psql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        except subprocess.CalledProcessError:
-            pass
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with code {proc.returncode} before becoming healthy")
-        try:
-            # Prefect answers /health before its migrations ran; a read touching a table
-            # answers 404 only once the schema exists.
-            urllib.request.urlopen(f"{url}/flows/name/compat-readiness-probe", timeout=2)
-            return
-        except urllib.error.HTTPError as e:
-            if e.code == 404:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"server at {url} not healthy after {timeout}s")
+    return ScratchPostgresDatabase(cluster, "compat")
 
 
 class Server:
@@ -93,10 +43,10 @@ class Server:
     def __init__(self, target: str, extra_env: dict[str, str] | None = None):
         self.target = target
         self.workdir = Path(tempfile.mkdtemp(prefix=f"compat-{target}-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.log_path = self.workdir / "server.log"
-        self.database: PostgresDatabase | None = None
+        self.database: ScratchPostgresDatabase | None = None
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         env["DO_NOT_TRACK"] = "1"
         env["PREFECT_HOME"] = str(self.workdir / "server-home")
@@ -106,7 +56,7 @@ class Server:
             cmd = [binary, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
             startup = 15
             if DB == "postgres":
-                self.database = PostgresDatabase()
+                self.database = _scratch_postgres_database()
                 env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = self.database.url.replace(
                     "postgresql://", "postgresql+asyncpg://", 1)
             elif DB != "sqlite":
@@ -124,7 +74,11 @@ class Server:
             raise ValueError(f"unknown PRAETOR_COMPAT_TARGET {target!r}")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        _wait_healthy(self.api_url, self.proc, startup)
+        wait_until_serving(self.api_url, self._check_alive, startup)
+
+    def _check_alive(self) -> None:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"server exited with code {self.proc.returncode} before serving")
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -2,7 +2,7 @@
 praetor processes on free loopback ports with its own PREFECT_HOME."""
 
 import os
-import socket
+import sys
 import subprocess
 import time
 import urllib.error
@@ -11,14 +11,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from local_servers import ROOT, ScratchPostgresDatabase, free_port, postgres_cluster_url  # noqa: E402,F401
+
 BINARY = os.environ.get("PRAETOR_BINARY", str(ROOT / "build/release/src/cli/praetor"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Praetor:
@@ -83,36 +79,18 @@ class Praetor:
         return code
 
 
-def postgres_cluster_url() -> str | None:
-    """The test cluster's URL (PRAETOR_PG_URL, or the one scripts/pg.sh runs), else None."""
-    url = os.environ.get("PRAETOR_PG_URL")
-    if url:
-        return url
-    out = subprocess.run([str(ROOT / "scripts/pg.sh"), "url"], capture_output=True, text=True)
-    return out.stdout.strip() if out.returncode == 0 else None
-
-
-class PostgresDatabase:
-    """A fresh database on the test cluster; `url` in Prefect's asyncpg form."""
+class PostgresDatabase(ScratchPostgresDatabase):
+    """A fresh database on the test cluster; `url` in Prefect's asyncpg form, `libpq_url`
+    for psql."""
 
     def __init__(self, cluster: str):
-        self.cluster = cluster
-        self.name = f"ops_{os.getpid()}_{int(time.time() * 1000)}"
-        self.psql_on_cluster(f'CREATE DATABASE "{self.name}"')
-        self.libpq_url = f"{cluster.rsplit('/', 1)[0]}/{self.name}"
+        super().__init__(cluster, "ops")
+        self.libpq_url = self.url
         self.url = self.libpq_url.replace("postgresql://", "postgresql+asyncpg://", 1)
-
-    def psql_on_cluster(self, sql: str) -> str:
-        return subprocess.run(["psql", self.cluster, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                              check=True, capture_output=True, text=True).stdout
 
     def psql(self, sql: str) -> str:
         return subprocess.run(["psql", self.libpq_url, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql],
                               check=True, capture_output=True, text=True).stdout.strip()
-
-    def drop(self) -> None:
-        subprocess.run(["psql", self.cluster, "-q", "-c", f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'],
-                       capture_output=True)
 
 
 @pytest.fixture
