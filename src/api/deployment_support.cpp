@@ -86,7 +86,7 @@ core::Result<runs::CreatedFlowRun> create_run_from_deployment(store::Connection&
                                                               const boost::json::object& b, core::Timestamp now) {
   namespace json = boost::json;
   core::FlowRun run = parsed.run;
-  run.id = core::new_uuid4();
+  run.id = core::new_uuid7();
   run.created = run.updated = now;
   run.flow_id = d.flow_id;
   run.deployment_id = d.id;

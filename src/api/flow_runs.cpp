@@ -57,7 +57,7 @@ void create_flow_run(ApiContext& ctx, const Request& req, Respond respond) {
   auto parsed = core::parse_flow_run_create(*body, now);
   if (!parsed) return respond_now(respond, parsed.error());
   core::FlowRun run = std::move(parsed->run);
-  run.id = core::new_uuid4();
+  run.id = core::new_uuid7();
   run.created = run.updated = now;
   core::State initial;
   if (parsed->state) {

@@ -69,7 +69,7 @@ std::string scheduled_key(const core::Deployment& d, const core::DeploymentSched
 core::FlowRun scheduled_run(const core::Deployment& d, const core::DeploymentSchedule& s, Timestamp date,
                             const schedules::Zone& zone, Timestamp now, const json::object& flow_labels) {
   core::FlowRun run;
-  run.id = core::new_uuid4();
+  run.id = core::new_uuid7();
   run.created = run.updated = now;
   run.name = core::generate_slug();
   run.flow_id = d.flow_id;

@@ -1,5 +1,7 @@
 #include "store/sqlite_connection.h"
 
+#include <mutex>
+
 #include <sqlite3.h>
 
 namespace praetor::store {
@@ -65,7 +67,19 @@ std::string SqliteStatement::column_text(int col) const {
   return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
 }
 
+namespace {
+// Process-wide SQLite settings, applied before the first connection initialises the library.
+void configure_sqlite_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // Memory statistics cost a global mutex on every allocation; nothing here reads them.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  });
+}
+}  // namespace
+
 SqliteConnection::SqliteConnection(const std::string& path, bool create) {
+  configure_sqlite_once();
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
