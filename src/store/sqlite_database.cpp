@@ -22,6 +22,16 @@ constexpr size_t kMaxGroup = 512;
 
 using Clock = std::chrono::steady_clock;
 
+// The writer's transaction statements, run once or twice per write: prepared once and kept
+// (sqlite3_exec would parse each of them every time).
+const std::string kBegin = "BEGIN IMMEDIATE";
+const std::string kSavepoint = "SAVEPOINT job";
+const std::string kRollbackToSavepoint = "ROLLBACK TO job";
+const std::string kReleaseSavepoint = "RELEASE job";
+const std::string kCommit = "COMMIT";
+
+void run_cached(Connection& c, const std::string& sql) { c.prepare(sql).run(); }
+
 // Per-stage timings of the writer, logged at debug level every kStatsGroups groups: how
 // many writes a group carries, and how long running them and committing take (on a file
 // database the commit writes the WAL; its fsync is the WalSyncer's, not timed here).
@@ -181,9 +191,9 @@ void SqliteDatabase::writer_loop() {
     Connection& c = *writer_conn_;
     auto t0 = Clock::now(), t1 = t0;
     try {
-      c.exec("BEGIN IMMEDIATE");
+      run_cached(c, kBegin);
       for (WriteJob& job : group) {
-        c.exec("SAVEPOINT job");
+        run_cached(c, kSavepoint);
         core::Status st = core::Ok{};
         try {
           st = job.fn(c);
@@ -191,12 +201,12 @@ void SqliteDatabase::writer_loop() {
           st = error_from_exception(e);
           if (st.error().kind == core::ErrorKind::kInternal) spdlog::error("write failed: {}", e.what());
         }
-        if (!st.ok()) c.exec("ROLLBACK TO job");
-        c.exec("RELEASE job");
+        if (!st.ok()) run_cached(c, kRollbackToSavepoint);
+        run_cached(c, kReleaseSavepoint);
         results.push_back(std::move(st));
       }
       t1 = Clock::now();
-      c.exec("COMMIT");
+      run_cached(c, kCommit);
     } catch (const std::exception& e) {
       spdlog::error("group commit of {} writes failed: {}", group.size(), e.what());
       try {
