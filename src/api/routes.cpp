@@ -24,6 +24,7 @@ void register_routes(Router& router, ApiContext& context) {
   register_saved_search_routes(router, context);
   register_artifact_routes(router, context);
   register_flow_run_input_routes(router, context);
+  register_flow_run_logs_download_route(router, context);
 }
 
 }  // namespace praetor::api

@@ -28,5 +28,6 @@ void register_variable_routes(Router& router, ApiContext& context);
 void register_saved_search_routes(Router& router, ApiContext& context);
 void register_artifact_routes(Router& router, ApiContext& context);
 void register_flow_run_input_routes(Router& router, ApiContext& context);
+void register_flow_run_logs_download_route(Router& router, ApiContext& context);
 
 }  // namespace praetor::api

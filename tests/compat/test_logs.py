@@ -109,3 +109,37 @@ def test_flow_run_logger_reaches_the_api(api_url):
             log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[uuid.UUID(str(run_id))]), level=LogFilterLevel(ge_=30))
         )
     assert any(marker in l.message and l.level == 30 for l in logs)
+
+
+# Verifies GET /flow_runs/{id}/logs/download answers the run's logs as Prefect's CSV (header,
+# CRLF rows, minimal quoting, Python datetimes, oldest first) and 404 for an unknown run.
+def test_flow_run_logs_download(api_url):
+    import csv
+    import io
+
+    from prefect import flow
+
+    @flow(name=f"download-{uuid.uuid4().hex[:6]}")
+    def placeholder():
+        return None
+
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run(placeholder)
+        task_run_id = uuid.uuid4()
+        client.create_logs([
+            LogCreate(name="n", level=20, message='hello, "world"\nsecond line', timestamp=BASE, flow_run_id=run.id),
+            LogCreate(name="n", level=40, message="plain", timestamp=BASE + timedelta(microseconds=250),
+                      flow_run_id=run.id, task_run_id=task_run_id),
+        ])
+    r = httpx.get(f"{api_url}/flow_runs/{run.id}/logs/download")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert r.headers["content-disposition"].endswith("-logs.csv") and run.name in r.headers["content-disposition"]
+    expected = io.StringIO()
+    writer = csv.writer(expected)
+    writer.writerow(["timestamp", "level", "flow_run_id", "task_run_id", "message"])
+    writer.writerow([BASE, 20, run.id, None, 'hello, "world"\nsecond line'])
+    writer.writerow([BASE + timedelta(microseconds=250), 40, run.id, task_run_id, "plain"])
+    assert r.text == expected.getvalue()
+    missing = httpx.get(f"{api_url}/flow_runs/{uuid.uuid4()}/logs/download")
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Flow run not found"})
