@@ -90,6 +90,11 @@ def main() -> int:
                             text=True).stdout.strip() or "unknown"
     md = report.write(results, selected, cfg, commit, time.monotonic() - t0)
     print(md)
+    cmp = results["praetor"].get("w4", {}).get("comparison", {})
+    if cmp.get("mismatches") or (cmp and not cmp.get("compared")):
+        print(f"W4: the servers' answers differ ({cmp.get('mismatches')} of {cmp.get('compared')} samples): run failed",
+              file=sys.stderr)
+        return 1
     return 0
 
 
