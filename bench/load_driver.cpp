@@ -6,14 +6,15 @@
 //
 // w1: per run, POST /api/flows/ + POST /api/flow_runs/ + set_state RUNNING + set_state
 //     COMPLETED. The window is the S seconds after a W-second warm-up: a run counts when it
-//     started and ended (completed, or failed at its first non-2xx final answer) inside it;
-//     runs still going when it closes are reported as unfinished, and requests are timed
-//     when they end inside it. Runs/s = completed runs / S. Without --retry-503 a non-2xx
+//     ends (completed, or failed at its first non-2xx final answer) inside it, a request
+//     when its final answer comes inside it, so runs/s = completed runs / S is the steady
+//     rate however long one run takes; runs still going when it closes are reported as
+//     unfinished. Without --retry-503 a non-2xx
 //     answer ends its run; with it, 408/429/502/503 are retried as the prefect 3.9.1 client
 //     retries them (prefect/client/base.py: up to 5 retries, Retry-After if given, else 2^try
 //     s, ±20% jitter), and a request's latency includes its retries and waits.
 //
-// Prints one JSON object: runs attempted (ended in the window) / completed / failed /
+// Prints one JSON object: runs ended in the window (attempted) / completed / failed /
 // unfinished, requests, errors (non-2xx final answers and broken connections), 503 answers,
 // retries, the measured window, runs/s,
 // request latency p50/p99/p99.9/max (ms) with the sample count, the same p99/p99.9 corrected
@@ -80,19 +81,24 @@ class Client {
  public:
   static constexpr int kCut = -1;  // call(): the window closed before the final answer
 
-  Client(const Options& opt, int index, Clock::time_point deadline)
-      : opt_(opt), index_(index), deadline_(deadline), rng_(static_cast<unsigned>(index) * 7919u + 1) {}
+  Client(const Options& opt, int index, Clock::time_point window_start, Clock::time_point deadline)
+      : opt_(opt),
+        index_(index),
+        window_start_(window_start),
+        deadline_(deadline),
+        rng_(static_cast<unsigned>(index) * 7919u + 1) {}
 
   // One logical request; (status, body), status 0 for a broken connection, kCut when it
   // ends after the window (not timed, not counted). Timed from its first send to its final
-  // answer when `record` (its run started inside the window).
-  std::pair<int, std::string> call(const std::string& method, const std::string& path, const std::string& body,
-                                   bool record) {
+  // answer, and counted, when that answer comes inside the window.
+  std::pair<int, std::string> call(const std::string& method, const std::string& path, const std::string& body) {
     auto t0 = Clock::now();
     std::pair<int, std::string> res{0, {}};
     for (int attempt = 0;; ++attempt) {
       res = send_once(method, path, body);
-      if (Clock::now() > deadline_) return {kCut, {}};
+      auto now = Clock::now();
+      if (now > deadline_) return {kCut, {}};
+      bool record = now >= window_start_;
       if (record && res.first == 503) ++counts.status_503;
       if (!opt_.retry_503 || !retryable(res.first) || attempt == kMaxRetries) break;
       if (record) ++counts.retries;
@@ -101,7 +107,7 @@ class Client {
       if (wake > deadline_) return {kCut, {}};
       std::this_thread::sleep_until(wake);
     }
-    if (record) {
+    if (Clock::now() >= window_start_) {
       latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
       ++counts.requests;
       if (res.first == 0 || res.first >= 300) ++counts.errors;
@@ -146,7 +152,7 @@ class Client {
 
   const Options& opt_;
   int index_;
-  Clock::time_point deadline_;
+  Clock::time_point window_start_, deadline_;
   std::mt19937 rng_;
   std::unique_ptr<Connection> conn_;
   double retry_after_ = -1;
@@ -156,37 +162,35 @@ class Client {
 enum class Outcome { kCompleted, kFailed, kCut };
 
 // One flow run: create the flow and the run, then RUNNING and COMPLETED.
-Outcome one_run(Client& client, const std::string& flow_body, bool record) {
+Outcome one_run(Client& client, const std::string& flow_body) {
   auto ended = [](const std::pair<int, std::string>& r) {
     return r.first == Client::kCut ? Outcome::kCut : Outcome::kFailed;
   };
-  auto flow = client.call("POST", "/api/flows/", flow_body, record);
+  auto flow = client.call("POST", "/api/flows/", flow_body);
   std::string flow_id = flow.first > 0 && flow.first < 300 ? extract_id(flow.second) : "";
   if (flow_id.empty()) return ended(flow);
   const std::string run_body = R"({"flow_id":")" + flow_id + R"(","state":{"type":"PENDING","name":"Pending"}})";
-  auto run = client.call("POST", "/api/flow_runs/", run_body, record);
+  auto run = client.call("POST", "/api/flow_runs/", run_body);
   std::string run_id = run.first > 0 && run.first < 300 ? extract_id(run.second) : "";
   if (run_id.empty()) return ended(run);
   const std::string set_state = "/api/flow_runs/" + run_id + "/set_state";
   const std::string to_running = R"({"state":{"type":"RUNNING","name":"Running"},"force":false})";
   const std::string to_completed = R"({"state":{"type":"COMPLETED","name":"Completed"},"force":false})";
-  auto running = client.call("POST", set_state, to_running, record);
+  auto running = client.call("POST", set_state, to_running);
   if (running.first <= 0 || running.first >= 300) return ended(running);
-  auto fin = client.call("POST", set_state, to_completed, record);
+  auto fin = client.call("POST", set_state, to_completed);
   return fin.first > 0 && fin.first < 300 ? Outcome::kCompleted : ended(fin);
 }
 
 void run_w1(const Options& opt, int client_index, Clock::time_point window_start, Clock::time_point deadline,
             Totals& totals) {
-  Client client(opt, client_index, deadline);
+  Client client(opt, client_index, window_start, deadline);
   const std::string flow_body = "{\"name\":\"bench-w1-" + std::to_string(client_index % 8) + "\"}";
   while (Clock::now() < deadline) {
-    bool record = Clock::now() >= window_start;
-    Outcome o = one_run(client, flow_body, record);
-    if (!record) continue;
+    Outcome o = one_run(client, flow_body);
     if (o == Outcome::kCut) {
       ++client.counts.unfinished;
-    } else {
+    } else if (Clock::now() >= window_start) {
       ++client.counts.attempted;
       if (o == Outcome::kCompleted) ++client.counts.completed;
     }

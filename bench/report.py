@@ -10,6 +10,7 @@ import platform
 import sys
 
 from harness import ROOT, Config
+from workloads import WORKLOADS
 
 
 def targets(p: dict, q: dict) -> list[str]:
@@ -67,8 +68,10 @@ def write(results: dict, workloads: list, cfg: Config, commit: str, seconds: flo
     out_dir = ROOT / "bench/results"
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.date.today().isoformat()
-    base = out_dir / f"{stamp}-{commit}"
     mode = "quick" if cfg.quick else "full"
+    # A quick or partial run never overwrites the full run's report of the same commit.
+    only = "" if len(workloads) == len(WORKLOADS) else "-only-" + "-".join(w.KEY for w in workloads)
+    base = out_dir / f"{stamp}-{commit}{'-quick' if cfg.quick else ''}{only}"
     md = (f"# Benchmark {stamp}, commit {commit} ({mode})\n\n"
           f"Machine: {os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}, loopback; Python "
           f"{sys.version.split()[0]}. Each server on a fresh SQLite database and its own port{pg_text}. "

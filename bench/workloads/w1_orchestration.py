@@ -1,7 +1,7 @@
 """W1 orchestration API: the C++ closed-loop driver (bench/load_driver.cpp) runs, per flow run,
 POST /flows/ + POST /flow_runs/ + set_state RUNNING + set_state COMPLETED over 16 and 64
-keep-alive connections, for a fixed window after a warm-up (a run counts when it starts and
-ends inside the window; runs/s = completed runs / window).
+keep-alive connections, for a fixed window after a warm-up (a run counts when it ends inside
+the window, a request when its answer comes inside it; runs/s = completed runs / window).
 
 Two client behaviours at 64 clients: the first non-2xx answer ends a run (a failed run: the
 plain rows), and a client that retries 408/429/502/503 with the prefect SDK's backoff (the
@@ -68,7 +68,7 @@ def run(server: Server, cfg: Config) -> dict:
 
 def _outcome(r: dict) -> str:
     return (f"{r['runs']} done / {r['runs_failed']} failed of {r['runs_attempted']} ended in the window "
-            f"({r['runs_unfinished']} unfinished at its close); "
+            f"({r['runs_unfinished']} still going at its close); "
             f"{r['errors']} of {r['requests']} requests failed ({r['error_fraction']:.1%})"
             + (f", {r['retries']} retries" if r.get("retry_503") else "")
             + (" (no failed answers: the plain run)" if r.get("same_as_plain") else ""))

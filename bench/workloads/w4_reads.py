@@ -183,7 +183,7 @@ def run_all(cfg: Config) -> dict[str, dict]:
     base = int(time.time()) + 0.25
     target, loaded, load_seconds, index_seconds = load(db, cfg, base)
     results = {}
-    samples, call_budget = cfg.pick(100, 200), cfg.pick(10.0, 20.0)
+    samples, call_budget = cfg.pick(100, 200), cfg.pick(5.0, 20.0)
     for kind in KINDS:
         server = Server(kind, data_dir=dirs[kind])
         entry = {"target_flow_runs": target, "flow_runs": loaded, "task_runs": 10 * loaded, "load_seconds": round(load_seconds[kind], 1),
