@@ -28,7 +28,7 @@ from workloads import WORKLOADS  # noqa: E402
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="small sizes (under 3 minutes)")
+    ap.add_argument("--quick", action="store_true", help="small sizes and windows (about 4 minutes on an idle machine)")
     ap.add_argument("--only", default="", help="comma-separated workload keys, e.g. w1,w4 (default: all)")
     args = ap.parse_args()
     cfg = Config(quick=args.quick)
