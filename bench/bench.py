@@ -28,7 +28,7 @@ from workloads import WORKLOADS  # noqa: E402
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="small sizes (under 3 minutes)")
+    ap.add_argument("--quick", action="store_true", help="small sizes and windows (about 4 minutes on an idle machine)")
     ap.add_argument("--only", default="", help="comma-separated workload keys, e.g. w1,w4 (default: all)")
     args = ap.parse_args()
     cfg = Config(quick=args.quick)
@@ -90,6 +90,11 @@ def main() -> int:
                             text=True).stdout.strip() or "unknown"
     md = report.write(results, selected, cfg, commit, time.monotonic() - t0)
     print(md)
+    cmp = results["praetor"].get("w4", {}).get("comparison", {})
+    if cmp.get("mismatches") or (cmp and not cmp.get("compared")):
+        print(f"W4: the servers' answers differ ({cmp.get('mismatches')} of {cmp.get('compared')} samples): run failed",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -52,6 +52,8 @@ class Connection {
 
   // True when the last response said "Connection: close" (uvicorn does after an error).
   bool peer_closing() const { return peer_closing_; }
+  // The last response's Retry-After in seconds (the delta-seconds form), or -1 without one.
+  double retry_after_seconds() const { return retry_after_; }
 
   // Sends one request and returns (status, body).
   std::pair<int, std::string> request(const std::string& method, const std::string& path, const std::string& body) {
@@ -78,6 +80,8 @@ class Connection {
     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
     size_t body_start = header_end + 4;
     peer_closing_ = lower.find("connection: close") != std::string::npos;
+    auto ra = lower.find("\r\nretry-after:");
+    retry_after_ = ra == std::string::npos ? -1 : std::strtod(head.c_str() + ra + 14, nullptr);
     std::string body;
     auto cl = lower.find("content-length:");
     if (cl != std::string::npos) {
@@ -105,6 +109,7 @@ class Connection {
 
   int fd_;
   bool peer_closing_ = false;
+  double retry_after_ = -1;
   std::string buf_;
 };
 

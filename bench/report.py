@@ -10,6 +10,7 @@ import platform
 import sys
 
 from harness import ROOT, Config
+from workloads import WORKLOADS
 
 
 def targets(p: dict, q: dict) -> list[str]:
@@ -36,7 +37,12 @@ def targets(p: dict, q: dict) -> list[str]:
             elif c["status"] != 200:
                 check(f"W4 {label} ≤ 100 ms at {m:,} runs", False, f"status {c['status']}")
             else:
-                check(f"W4 {label} ≤ 100 ms at {m:,} runs", c["p99_ms"] <= 100, f"p99 {c['p99_ms']:.1f} ms")
+                tail, name = (c["p99_ms"], "p99") if "p99_ms" in c else (c["max_ms"], f"max of {c['samples']}")
+                check(f"W4 {label} ≤ 100 ms at {m:,} runs", tail <= 100, f"{name} {tail:.1f} ms (n={c['samples']})")
+        if "w4" in q and "comparison" in p["w4"]:
+            cmp = p["w4"]["comparison"]
+            check("W4 answers equal on both servers", cmp["mismatches"] == 0 and cmp["compared"] > 0,
+                  f"{cmp['compared']} samples compared, {cmp['mismatches']} differ")
         if m < p["w4"]["target_flow_runs"]:
             out.append(f"- note: W4 loaded {m:,} flow runs, not {p['w4']['target_flow_runs']:,}: the loading budget ran out")
         if m < 1_000_000:
@@ -62,8 +68,10 @@ def write(results: dict, workloads: list, cfg: Config, commit: str, seconds: flo
     out_dir = ROOT / "bench/results"
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.date.today().isoformat()
-    base = out_dir / f"{stamp}-{commit}"
     mode = "quick" if cfg.quick else "full"
+    # A quick or partial run never overwrites the full run's report of the same commit.
+    only = "" if len(workloads) == len(WORKLOADS) else "-only-" + "-".join(w.KEY for w in workloads)
+    base = out_dir / f"{stamp}-{commit}{'-quick' if cfg.quick else ''}{only}"
     md = (f"# Benchmark {stamp}, commit {commit} ({mode})\n\n"
           f"Machine: {os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}, loopback; Python "
           f"{sys.version.split()[0]}. Each server on a fresh SQLite database and its own port{pg_text}. "
@@ -99,7 +107,9 @@ def _postgres_rows(results: dict, workloads: list, cfg: Config, bars: list) -> t
     cluster = results.get("postgres-cluster", {})
     settings = ", ".join(f"{k}={v}" for k, v in cluster.items())
     text = (f"; rows marked PostgreSQL: each server on a fresh database of one local PostgreSQL cluster "
-            f"({settings or 'settings unknown'}), Prefect through asyncpg")
+            f"({settings or 'settings unknown'}), Prefect through asyncpg. The PostgreSQL rows are the like-for-like "
+            "comparison of the write paths: on SQLite Prefect's writers contend for one database lock and answer "
+            "503 when it times out, which Praetor's single group-committing writer avoids")
     return out, text
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,7 +24,8 @@ from harness import KINDS, Client, Config, Server, percentile, ratio
 KEY = "w4"
 OWN_SERVER = True
 FINAL_TYPES = ["COMPLETED", "FAILED", "CRASHED"]
-WINDOW_SECONDS = 7 * 86400
+MIN_SAMPLES = 5
+P99_MIN_SAMPLES = 100  # below this the report prints the max of n instead of a p99
 
 
 def sizes(cfg: Config) -> tuple[int, int, float]:
@@ -81,26 +83,56 @@ def iso(seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + "Z"
 
 
-def calls(base: float) -> list[tuple[str, str, dict]]:
-    window = {"after_": iso(base - WINDOW_SECONDS), "before_": iso(base + 3600)}
-    runs = {"state": {"type": {"any_": FINAL_TYPES}}, "expected_start_time": window}
-    return [
-        ("flow_runs/filter (state + time, limit 50)", "/flow_runs/filter",
-         {"flow_runs": runs, "sort": "EXPECTED_START_TIME_DESC", "limit": 50, "offset": 0}),
-        ("flow_runs/count (state + time)", "/flow_runs/count", {"flow_runs": runs}),
-        ("task_runs/count (state + time)", "/task_runs/count",
-         {"task_runs": {"state": {"type": {"any_": ["COMPLETED"]}}, "start_time": window}}),
-        ("ui/flow_runs/history (state + time, limit 1000)", "/ui/flow_runs/history",
-         {"flow_runs": runs, "sort": "EXPECTED_START_TIME_DESC", "limit": 1000, "offset": 0}),
-        ("ui/task_runs/dashboard/counts (time, 20 buckets)", "/ui/task_runs/dashboard/counts",
-         {"task_runs": {"start_time": {"after_": iso(base - 86400), "before_": iso(base + 3600)}}}),
-    ]
+STATE_SETS = (FINAL_TYPES, ["COMPLETED"], ["FAILED", "CRASHED"], ["CANCELLED"])
+CALLS = ("flow_runs/filter (state + time, limit 50)", "flow_runs/count (state + time)",
+         "task_runs/count (state + time)", "ui/flow_runs/history (state + time, limit 1000)",
+         "ui/task_runs/dashboard/counts (time, 20 buckets)")
 
 
-def time_call(server: Server, path: str, body: dict, reps: int, budget: float) -> dict:
+def variant(base: float, flow_runs: int, i: int) -> dict[str, tuple[str, dict]]:
+    """The i-th sample of each dashboard call: the same shapes as the dashboard sends, with a
+    time window (1 hour to 7 days, anywhere in the data's span or reaching past its newest
+    run), a state set and a page offset drawn from a generator seeded with i, so both servers
+    get the same queries and no two samples hit the same cached pages."""
+    rng = random.Random(i)
+    span = flow_runs * w4_loader.SPACING_SECONDS
+    hours = rng.choice((1, 6, 24, 7 * 24))
+    end = base + 3600 - rng.uniform(0, max(0.0, span - hours * 3600))
+    window = {"after_": iso(end - hours * 3600), "before_": iso(end)}
+    runs = {"state": {"type": {"any_": rng.choice(STATE_SETS)}}, "expected_start_time": window}
+    task_window_hours = rng.choice((1, 6, 24))
+    task_window = {"after_": iso(end - task_window_hours * 3600), "before_": iso(end)}
+    bodies = (
+        ("/flow_runs/filter", {"flow_runs": runs, "sort": "EXPECTED_START_TIME_DESC", "limit": 50,
+                               "offset": rng.choice((0, 0, 50, 500))}),
+        ("/flow_runs/count", {"flow_runs": runs}),
+        ("/task_runs/count", {"task_runs": {"state": {"type": {"any_": rng.choice((["COMPLETED"], ["FAILED"]))}},
+                                            "start_time": window}}),
+        ("/ui/flow_runs/history", {"flow_runs": runs, "sort": "EXPECTED_START_TIME_DESC", "limit": 1000, "offset": 0}),
+        ("/ui/task_runs/dashboard/counts", {"task_runs": {"start_time": task_window}}),
+    )
+    return dict(zip(CALLS, bodies))
+
+
+def normalised(status, answer):
+    """What must be equal on both servers: the ids in order (and state types) of a list of runs,
+    the (completed, failed) pair of each bucket, or the count."""
+    if status != 200:
+        return ("status", status)
+    if isinstance(answer, list):
+        return [(a["id"], a.get("state_type")) if "id" in a else (a.get("completed"), a.get("failed"))
+                for a in answer]
+    return answer
+
+
+def time_call(server: Server, label: str, base: float, flow_runs: int, samples: int, budget: float) -> dict:
+    """Times up to `samples` variants of one call (fewer when `budget` seconds run out, at least
+    MIN_SAMPLES); returns the timings and, under "answers", each sample's normalised answer
+    (bench.py drops it from the raw results after the comparison)."""
     client = Client(server, timeout=120)
-    latencies, status, answer, t_start = [], None, None, time.monotonic()
-    for _ in range(reps):
+    latencies, answers, status, t_start = [], [], None, time.monotonic()
+    for i in range(samples):
+        path, body = variant(base, flow_runs, i)[label]
         t0 = time.monotonic()
         try:
             status, answer = client.post(path, body)
@@ -111,16 +143,32 @@ def time_call(server: Server, path: str, body: dict, reps: int, budget: float) -
         if status in (404, 405):
             client.close()
             return {"status": "missing"}
-        if time.monotonic() - t_start > budget:
+        answers.append(normalised(status, answer))
+        if len(latencies) >= MIN_SAMPLES and time.monotonic() - t_start > budget:
             break
     client.close()
-    # The answer's size (rows, the count, or the runs in the buckets) shows both servers saw the same data.
-    if isinstance(answer, list) and answer and isinstance(answer[0], dict) and "completed" in answer[0]:
-        size = sum(b["completed"] + b["failed"] for b in answer)
-    else:
-        size = len(answer) if isinstance(answer, list) else answer if isinstance(answer, int) else None
-    return {"status": status, "answer": size, "reps": len(latencies), "p50_ms": round(percentile(latencies, 50), 2),
-            "p99_ms": round(percentile(latencies, 99), 2), "max_ms": round(max(latencies), 2)}
+    n = len(latencies)
+    out = {"status": status, "samples": n, "p50_ms": round(percentile(latencies, 50), 2),
+           "max_ms": round(max(latencies), 2), "answers": answers}
+    if n >= P99_MIN_SAMPLES:
+        out["p99_ms"] = round(percentile(latencies, 99), 2)
+    return out
+
+
+def compare(p: dict, q: dict) -> dict:
+    """Compares the normalised answers of the samples both servers ran; the result goes under
+    both servers' "comparison" and a mismatch fails the run (bench.py)."""
+    compared, nonempty, mismatches = 0, 0, []
+    for label in CALLS:
+        a, b = p["calls"][label].pop("answers", []), q["calls"][label].pop("answers", [])
+        for i, (x, y) in enumerate(zip(a, b)):
+            compared += 1
+            nonempty += bool(x) and not (isinstance(x, list) and all(v == (0, 0) for v in x))
+            if x != y:
+                mismatches.append({"call": label, "sample": i, "praetor": str(x)[:300], "prefect": str(y)[:300]})
+        p["calls"][label]["compared"] = q["calls"][label]["compared"] = min(len(a), len(b))
+    return {"compared": compared, "nonempty": nonempty, "mismatches": len(mismatches),
+            "first_mismatches": mismatches[:5]}
 
 
 def run_all(cfg: Config) -> dict[str, dict]:
@@ -130,10 +178,12 @@ def run_all(cfg: Config) -> dict[str, dict]:
         server.stop(keep=True)
         dirs[kind] = server.dir
     db = {kind: dirs[kind] / ("praetor.db" if kind == "praetor" else "prefect.db") for kind in KINDS}
-    base = time.time()
+    # A quarter past a whole second: run times fall at .25 and .75 s, never on a window's
+    # whole-second bound, so both servers' time precisions (µs, ms) agree on every bound.
+    base = int(time.time()) + 0.25
     target, loaded, load_seconds, index_seconds = load(db, cfg, base)
     results = {}
-    reps, call_budget = cfg.pick(5, 10), cfg.pick(15.0, 20.0)
+    samples, call_budget = cfg.pick(100, 200), cfg.pick(5.0, 20.0)
     for kind in KINDS:
         server = Server(kind, data_dir=dirs[kind])
         entry = {"target_flow_runs": target, "flow_runs": loaded, "task_runs": 10 * loaded, "load_seconds": round(load_seconds[kind], 1),
@@ -141,13 +191,17 @@ def run_all(cfg: Config) -> dict[str, dict]:
                  "db_mb": round(os.path.getsize(db[kind]) / 2**20, 1),
                  "ready_seconds": round(server.ready_seconds, 2), "calls": {}}
         try:
-            for label, path, body in calls(base):
-                entry["calls"][label] = time_call(server, path, body, reps, call_budget)
+            for label in CALLS:
+                entry["calls"][label] = time_call(server, label, base, loaded, samples, call_budget)
             entry["rss_mb"] = round(server.rss_mb(), 1)
         finally:
             server.stop()
-        print(f"   W4 {kind}: {entry}", flush=True)
+        print(f"   W4 {kind}: { {k: v for k, v in entry.items() if k != 'calls'} }", flush=True)
         results[kind] = entry
+    comparison = compare(results["praetor"], results["prefect"])
+    print(f"   W4 answers: {comparison}", flush=True)
+    for kind in KINDS:
+        results[kind]["comparison"] = comparison
     return results
 
 
@@ -156,7 +210,8 @@ def _cell(c: dict) -> str:
         return "missing"
     if c["status"] != 200:
         return f"{c['status']}"
-    return f"{c['p50_ms']:.1f} / {c['p99_ms']:.1f}"
+    tail = f"{c['p99_ms']:.1f}" if "p99_ms" in c else f"max {c['max_ms']:.1f}"
+    return f"{c['p50_ms']:.1f} / {tail} (n={c['samples']})"
 
 
 def rows(p: dict, q: dict, cfg: Config) -> list[tuple]:
@@ -167,9 +222,12 @@ def rows(p: dict, q: dict, cfg: Config) -> list[tuple]:
     for label, pc in p["calls"].items():
         qc = q["calls"][label]
         r = ratio(qc.get("p50_ms"), pc.get("p50_ms")) + " lower p50" if "p50_ms" in pc and "p50_ms" in qc else ""
-        out.append((f"W4 {label} p50 / p99 (ms)", _cell(pc), _cell(qc), r))
-    out.append(("W4 answers (rows or count) per call", " / ".join(str(c.get("answer", "–")) for c in p["calls"].values()),
-                " / ".join(str(c.get("answer", "–")) for c in q["calls"].values()), "must match"))
+        out.append((f"W4 {label} p50 / p99, or max when n < {P99_MIN_SAMPLES} (ms)", _cell(pc), _cell(qc), r))
+    cmp = p.get("comparison", {})
+    out.append(("W4 answers compared (ids in order, counts, buckets; each sample both servers ran)",
+                f"{cmp.get('compared', 0)} samples ({cmp.get('nonempty', '?')} with rows or a count > 0)",
+                f"{cmp.get('mismatches', '?')} differ",
+                "must be 0" if not cmp.get("mismatches") else "**MISMATCH: run failed**"))
     out.append(("W4 start-up on the loaded DB (s) / DB size (MB)", f"{p['ready_seconds']} / {p['db_mb']}",
                 f"{q['ready_seconds']} / {q['db_mb']}", ""))
     out.append(("W4 server RSS after the reads (MB)", f"{p['rss_mb']}", f"{q['rss_mb']}",

@@ -21,6 +21,8 @@ namespace praetor::store {
 
 class WalSyncer {
  public:
+  static constexpr const char* kThreadName = "praetor-walsync";  // at most 15 characters
+
   struct Completion {
     std::function<void(core::Status)> done;
     core::Status status;
