@@ -1,5 +1,5 @@
-// /api/flow_runs routes (Prefect's api/flow_runs.py): create, read, update, delete, labels,
-// filter/count/paginate, set_state and resume. Creation goes through runs::create_flow_run,
+// /api/flow_runs routes (Prefect's api/flow_runs.py): create, read, update, delete (one or in
+// bulk), labels, filter/count/paginate, set_state (one or in bulk) and resume. Creation goes through runs::create_flow_run,
 // every later state change through apply_flow_run_transition, each in one database write;
 // the event is published after the commit.
 #include <regex>
@@ -9,6 +9,7 @@
 #include "api/flow_run_inputs.h"
 #include "runs/flow_run_creation.h"
 #include "runs/flow_run_transition.h"
+#include "api/list_request.h"
 #include "api/list_routes.h"
 #include "api/routes.h"
 #include "core/json_schema.h"
@@ -189,6 +190,88 @@ void set_state(ApiContext& ctx, const Request& req, const std::string& id, Respo
                                 });
 }
 
+// The runs a bulk route acts on: those matching its "flow_runs" filter (the only filter
+// it takes, as in Prefect), in the default order, at most the body's bulk limit.
+core::Result<std::vector<std::string>> bulk_targets(ApiContext& ctx, const json::object& body) {
+  auto limit = read_bulk_limit(body);
+  if (!limit) return limit.error();
+  json::object filter_only;
+  if (const json::value* f = body.if_contains("flow_runs")) filter_only["flow_runs"] = *f;
+  auto where = store::compile_filter_body(filter_only, store::FilterRoot::kFlowRun);
+  if (!where) return where.error();
+  auto order = store::compile_sort(nullptr, store::FilterRoot::kFlowRun);
+  if (!order) return order.error();
+  return ctx.db.read<std::vector<std::string>>([&](Connection& c) -> core::Result<std::vector<std::string>> {
+    std::vector<std::string> ids;
+    for (const auto& run : store::flow_runs::list(c, *where, *order, *limit, 0)) ids.push_back(run.id);
+    return ids;
+  });
+}
+
+// POST /flow_runs/bulk_delete {"flow_runs", "limit"} → {"deleted": [ids]}.
+core::Result<Response> bulk_delete(ApiContext& ctx, const Request& req) {
+  auto body = parse_object_body(req);
+  if (!body) return body.error();
+  auto targets = bulk_targets(ctx, *body);
+  if (!targets) return targets.error();
+  auto deleted = ctx.db.write<json::array>([&](Connection& c) -> core::Result<json::array> {
+    json::array ids;
+    for (const auto& id : *targets) {
+      if (store::flow_runs::remove(c, id)) ids.emplace_back(id);
+    }
+    return ids;
+  });
+  if (!deleted) return deleted.error();
+  return json_response(200, json::object{{"deleted", std::move(*deleted)}});
+}
+
+// POST /flow_runs/bulk_set_state {"flow_runs", "state", "force", "limit"}: each matching run
+// goes through the flow-run policy in its own transaction, as set_state would take it;
+// {"results": [{flow_run_id, status, state, details}]}.
+core::Result<Response> bulk_set_state(ApiContext& ctx, const Request& req) {
+  auto body = parse_object_body(req);
+  if (!body) return body.error();
+  auto now = ctx.clock.now();
+  json::value body_value(*body);
+  core::FieldReader r(body_value, json::array{"body"});
+  bool force = r.boolean("force").value_or(false);
+  std::optional<core::State> proposed;
+  if (const json::value* s = r.raw("state"); s && !s->is_null()) {
+    auto parsed = core::parse_state_create(*s, json::array{"body", "state"}, now);
+    if (!parsed) return parsed.error();
+    proposed = std::move(*parsed);
+  } else {
+    (void)r.object("state", true);
+  }
+  if (!r.ok()) return r.error();
+  auto targets = bulk_targets(ctx, *body);
+  if (!targets) return targets.error();
+  const runs::TransitionContext context = transition_context(ctx, req);
+  json::array results;
+  for (const auto& id : *targets) {
+    auto outcome = ctx.db.write<TransitionOutcome>([&](Connection& c) -> core::Result<TransitionOutcome> {
+      store::flow_runs::lock_for_update(c, id);
+      auto run = store::flow_runs::read(c, id);
+      if (!run) return core::Error::object_not_found(object_not_found(id));
+      return apply_flow_run_transition(c, *run, *proposed, force, now, context);
+    });
+    json::object result{{"flow_run_id", id}};
+    if (outcome) {
+      publish(ctx, std::move(outcome->event));
+      json::object decided = orchestration_result_json(outcome->decision);
+      result["status"] = decided["status"];
+      result["state"] = decided["state"];
+      result["details"] = decided["details"];
+    } else {  // as upstream: a run that failed to transition is reported, the others go on
+      result["status"] = "ABORT";
+      result["state"] = nullptr;
+      result["details"] = json::object{{"type", "abort_details"}, {"reason", outcome.error().message}};
+    }
+    results.emplace_back(std::move(result));
+  }
+  return json_response(200, json::object{{"results", std::move(results)}});
+}
+
 // POST /flow_runs/{id}/resume {"run_input": …}: a paused run goes back to RUNNING (or to
 // a "Resuming" SCHEDULED state after a suspension), through the normal policy.
 core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::string& id) {
@@ -305,6 +388,10 @@ void register_flow_run_routes(Router& router, ApiContext& ctx) {
                    [&ctx](const Request& req, const PathParams& p, Respond respond) {
                      set_state(ctx, req, p.at("id"), std::move(respond));
                    });
+  router.add("POST", "/api/flow_runs/bulk_delete",
+             [&ctx](const Request& req, const PathParams&) { return bulk_delete(ctx, req); });
+  router.add("POST", "/api/flow_runs/bulk_set_state",
+             [&ctx](const Request& req, const PathParams&) { return bulk_set_state(ctx, req); });
   router.add("POST", "/api/flow_runs/{id:uuid}/resume",
              [&ctx](const Request& req, const PathParams& p) { return resume(ctx, req, p.at("id")); });
 }

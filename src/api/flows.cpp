@@ -93,21 +93,11 @@ ListSource flow_list_source() {
           [](Connection& c, const store::SqlCondition& where) { return store::flows::count(c, where); }};
 }
 
-// Prefect's BULK_OPERATION_LIMIT.
-constexpr int64_t kBulkDeleteLimit = 50;
-
 core::Result<Response> bulk_delete_flows(ApiContext& ctx, const Request& req) {
   auto body = parse_object_body(req);
   if (!body) return body.error();
-  json::value body_value(*body);
-  core::FieldReader r(body_value, json::array{"body"});
-  int64_t limit = r.integer("limit").value_or(kBulkDeleteLimit);
-  if (r.ok() && limit < 1) {
-    r.add_error("limit", "greater_than_equal", "Input should be greater than or equal to 1", limit);
-  } else if (r.ok() && limit > kBulkDeleteLimit) {
-    r.add_error("limit", "less_than_equal", "Input should be less than or equal to 50", limit);
-  }
-  if (!r.ok()) return r.error();
+  auto limit = read_bulk_limit(*body);
+  if (!limit) return limit.error();
   // Only the "flows" filter applies here, as in Prefect.
   json::object filter_only;
   if (auto it = body->find("flows"); it != body->end()) filter_only["flows"] = it->value();
@@ -117,7 +107,7 @@ core::Result<Response> bulk_delete_flows(ApiContext& ctx, const Request& req) {
   if (!order) return order.error();
   auto deleted = ctx.db.write<std::vector<std::string>>([&](Connection& c) -> core::Result<std::vector<std::string>> {
     std::vector<std::string> ids;
-    for (const auto& f : store::flows::list(c, *where, *order, limit, 0)) ids.push_back(f.id);
+    for (const auto& f : store::flows::list(c, *where, *order, *limit, 0)) ids.push_back(f.id);
     return store::flows::remove_many(c, ids);
   });
   if (!deleted) return deleted.error();

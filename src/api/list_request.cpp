@@ -31,6 +31,20 @@ core::Result<ListRequest> parse_list_request(const Request& request, store::Filt
   return ListRequest{std::move(*body), std::move(*where), std::move(*order), *page};
 }
 
+core::Result<int64_t> read_bulk_limit(const json::object& body) {
+  constexpr int64_t kBulkOperationLimit = 50;
+  json::value body_value(body);
+  core::FieldReader r(body_value, json::array{"body"});
+  int64_t limit = r.integer("limit").value_or(kBulkOperationLimit);
+  if (r.ok() && limit < 1) {
+    r.add_error("limit", "greater_than_equal", "Input should be greater than or equal to 1", limit);
+  } else if (r.ok() && limit > kBulkOperationLimit) {
+    r.add_error("limit", "less_than_equal", "Input should be less than or equal to 50", limit);
+  }
+  if (!r.ok()) return r.error();
+  return limit;
+}
+
 core::Result<store::SqlCondition> parse_count_request(const Request& request, store::FilterRoot root) {
   auto body = parse_object_body(request);
   if (!body) return body.error();

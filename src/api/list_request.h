@@ -26,6 +26,10 @@ core::Result<boost::json::object> parse_object_body(const Request& request);
 // Reads pagination, then the filters, then the sort.
 core::Result<ListRequest> parse_list_request(const Request& request, store::FilterRoot root, int default_limit);
 
+// The "limit" of a /bulk_delete or /bulk_set_state body: 1..50, default 50 (Prefect's
+// BULK_OPERATION_LIMIT), with pydantic's bound errors.
+core::Result<int64_t> read_bulk_limit(const boost::json::object& body);
+
 // Filters only (for /count): no limit, offset or sort.
 core::Result<store::SqlCondition> parse_count_request(const Request& request, store::FilterRoot root);
 

@@ -395,3 +395,30 @@ def test_filter_count_paginate(api_url):
     assert len(page["results"]) == 1
     r = httpx.post(f"{api_url}/flow_runs/filter", json={"sort": "NOT_A_SORT"})
     assert r.status_code == 422
+
+
+# Verifies /flow_runs/bulk_set_state sends each matching run through the policy and reports
+# per run, and /flow_runs/bulk_delete deletes only the filtered runs, within the limit.
+def test_bulk_set_state_and_bulk_delete(api_url):
+    name = f"bulk-{uuid.uuid4().hex[:6]}"
+    with get_client(sync_client=True) as client:
+        runs = [_new_run(client, name) for _ in range(3)]
+    ids = [str(r.id) for r in runs]
+    only_these = {"flow_runs": {"id": {"any_": ids}}}
+    r = httpx.post(f"{api_url}/flow_runs/bulk_set_state",
+                   json={**only_these, "state": {"type": "CANCELLED", "name": "Cancelled"}, "force": True})
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert sorted(x["flow_run_id"] for x in results) == sorted(ids)
+    assert {(x["status"], x["state"]["type"]) for x in results} == {("ACCEPT", "CANCELLED")}
+    with get_client(sync_client=True) as client:
+        assert {client.read_flow_run(i).state.type for i in ids} == {StateType.CANCELLED}
+    bad = httpx.post(f"{api_url}/flow_runs/bulk_delete", json={**only_these, "limit": 51})
+    assert bad.status_code == 422
+    r = httpx.post(f"{api_url}/flow_runs/bulk_delete", json={**only_these, "limit": 2})
+    assert r.status_code == 200, r.text
+    deleted = r.json()["deleted"]
+    assert len(deleted) == 2 and set(deleted) <= set(ids)
+    left = httpx.post(f"{api_url}/flow_runs/filter", json=only_these).json()
+    assert [x["id"] for x in left] == [i for i in ids if i not in deleted]
+    assert httpx.post(f"{api_url}/flow_runs/bulk_delete", json=only_these).json()["deleted"] == [left[0]["id"]]
