@@ -9,15 +9,7 @@ namespace {
 namespace leaf = filter_leaf;
 
 // ArtifactKey: lowercase letters, digits and '-' only.
-void check_key(const JsonField& field) {
-  for (char ch : std::string_view(field.value()->get_string())) {
-    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
-    if (!ok) {
-      fields::value_error(field, "Artifact key must only contain lowercase letters, numbers, and dashes.");
-      return;
-    }
-  }
-}
+void check_key(const JsonField& field) { fields::check_lowercase_key(field, "Artifact key", false); }
 
 // metadata_: dict[str, str].
 void check_metadata(const JsonField& field) {

@@ -7,14 +7,7 @@ namespace praetor::core {
 namespace {
 
 // The key: lowercase letters, digits and '-' only (raise_on_name_alphanumeric_dashes_only).
-void check_key(const JsonField& field) {
-  for (char ch : std::string_view(field.value()->get_string())) {
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')) {
-      fields::value_error(field, "value must only contain lowercase letters, numbers, and dashes.");
-      return;
-    }
-  }
-}
+void check_key(const JsonField& field) { fields::check_lowercase_key(field, "value", false); }
 
 }  // namespace
 

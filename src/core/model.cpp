@@ -142,4 +142,16 @@ void fields::value_error(const JsonField& field, std::string_view message) {
   field.error("value_error", "Value error, " + std::string(message), json::object{{"error", json::object{}}});
 }
 
+bool fields::check_lowercase_key(const JsonField& field, std::string_view what, bool underscores) {
+  for (char ch : std::string_view(field.value()->get_string())) {
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || (underscores && ch == '_');
+    if (!ok) {
+      value_error(field, std::string(what) + " must only contain lowercase letters, numbers, and dashes" +
+                             (underscores ? " or underscores." : "."));
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace praetor::core

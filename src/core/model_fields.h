@@ -27,4 +27,9 @@ inline Field tags() {
 // A value_error entry as pydantic writes a failed validator's ValueError.
 void value_error(const JsonField& field, std::string_view message);
 
+// Prefect's name rules for keys: lowercase letters, digits, '-' (and '_' when allowed).
+// On a violation records value_error("<what> must only contain lowercase letters, numbers,
+// and dashes[ or underscores].") and returns false.
+bool check_lowercase_key(const JsonField& field, std::string_view what, bool underscores);
+
 }  // namespace praetor::core::fields

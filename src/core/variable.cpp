@@ -20,13 +20,7 @@ void check_name(const JsonField& field) {
                              {"actual_length", name.size()}});
     return;
   }
-  for (char ch : name) {
-    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
-    if (!ok) {
-      fields::value_error(field, "Variable name must only contain lowercase letters, numbers, and dashes or underscores.");
-      return;
-    }
-  }
+  fields::check_lowercase_key(field, "Variable name", true);
 }
 
 // StrictVariableValue: any JSON value whose serialised form has at most 5000 characters.

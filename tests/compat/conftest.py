@@ -138,6 +138,15 @@ def api_url(server) -> str:
 
 
 @pytest.fixture
+def http(api_url):
+    """An HTTP client on the server's API URL that retries 503s as the SDK does."""
+    from scenarios import http_client
+
+    with http_client(api_url) as client:
+        yield client
+
+
+@pytest.fixture
 def dedicated_server():
     """Starts servers of the selected target with extra environment (per-test settings);
     stops them when the test ends. Call it with a dict of PREFECT_* variables."""

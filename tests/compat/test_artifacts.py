@@ -5,7 +5,6 @@ delete."""
 
 import uuid
 
-import pytest
 
 from prefect import flow, task
 from prefect.artifacts import (create_image_artifact, create_link_artifact, create_markdown_artifact,
@@ -13,17 +12,9 @@ from prefect.artifacts import (create_image_artifact, create_link_artifact, crea
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId
 
-from scenarios import http_client
-
 
 def _key(prefix: str = "art") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture
-def http(api_url):
-    with http_client(api_url) as client:
-        yield client
 
 
 # Verifies every SDK artifact kind created inside a flow and its task is stored with its

@@ -5,7 +5,6 @@ import threading
 import time
 import uuid
 
-import pytest
 
 from prefect import flow
 from prefect.client.orchestration import get_client
@@ -13,18 +12,11 @@ from prefect.context import FlowRunContext
 from prefect.flow_runs import pause_flow_run, resume_flow_run
 from prefect.input import RunInput, receive_input, send_input
 
-from scenarios import http_client
 
 
 class Approval(RunInput):
     approver: str
     level: int = 1
-
-
-@pytest.fixture
-def http(api_url):
-    with http_client(api_url) as client:
-        yield client
 
 
 def _resume_when_paused(ids: dict, attempts: list, timeout: float = 40) -> None:
@@ -51,7 +43,7 @@ def _resume_when_paused(ids: dict, attempts: list, timeout: float = 40) -> None:
 
 # Verifies pause_flow_run(wait_for_input=...) returns the resumer's input, after the server
 # refused an input that does not match the RunInput's schema.
-def test_pause_waits_for_input_and_checks_it(api_url):
+def test_pause_waits_for_input_and_checks_it(http):
     ids = {}
 
     @flow(name=f"approval-{uuid.uuid4().hex[:6]}")
@@ -72,11 +64,10 @@ def test_pause_waits_for_input_and_checks_it(api_url):
                        "Failure reason: 'approver' is a required property")
     assert accepted == "accepted"
     keyset = ids["keyset"]
-    with http_client(api_url) as http:
-        answer = http.get(f"/flow_runs/{ids['run']}/input/{keyset['response']}")
-        assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
-        assert answer.json() == {"approver": "ann", "level": 3}
-        assert "Approval" in http.get(f"/flow_runs/{ids['run']}/input/{keyset['schema']}").text
+    answer = http.get(f"/flow_runs/{ids['run']}/input/{keyset['response']}")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
+    assert answer.json() == {"approver": "ann", "level": 3}
+    assert "Approval" in http.get(f"/flow_runs/{ids['run']}/input/{keyset['schema']}").text
 
 
 # Verifies one flow's send_input reaches another's receive_input, in order, with the sender.

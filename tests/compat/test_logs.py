@@ -6,7 +6,6 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import httpx
-import pytest
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import LogCreate

@@ -2,16 +2,6 @@
 
 import uuid
 
-import pytest
-
-from scenarios import http_client
-
-
-@pytest.fixture
-def http(api_url):
-    with http_client(api_url) as client:
-        yield client
-
 
 FILTER = {"object": "flow_run", "property": "state", "type": "string", "operation": "equals", "value": ["FAILED"]}
 

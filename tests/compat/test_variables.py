@@ -9,17 +9,11 @@ import pytest
 from prefect import flow
 from prefect.variables import Variable
 
-from scenarios import http_client, wait_for
+from scenarios import wait_for
 
 
 def _name(prefix: str = "var") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture
-def http(api_url):
-    with http_client(api_url) as client:
-        yield client
 
 
 # Verifies Variable.set/get/unset keep JSON values of every type, refuse a second set
