@@ -13,6 +13,8 @@ if ! PG_URL=$(scripts/pg.sh url 2>/dev/null); then
   trap 'scripts/pg.sh stop' EXIT  # only a cluster this run started
 fi
 export PRAETOR_TEST_POSTGRES_URL="$PG_URL"
+# tests/support holds the skip_policy plugin: a skip not declared target-specific fails the run.
+export PYTHONPATH="$PWD/tests/support${PYTHONPATH:+:$PYTHONPATH}"
 
 echo "== build (release)"
 scripts/build.sh release
@@ -30,19 +32,19 @@ echo "== unit tests (asan+ubsan)"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j2
 
 echo "== compatibility tests (target: ${PRAETOR_COMPAT_TARGET:-praetor})"
-PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest tests/compat -q -p no:cacheprovider --timeout=300 "$@"
+PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest -p skip_policy tests/compat -q -p no:cacheprovider --timeout=300 "$@"
 
 if [ "${PRAETOR_COMPAT_TARGET:-praetor}" = praetor ]; then
   echo "== compatibility tests (target: praetor on PostgreSQL)"
   PRAETOR_COMPAT_DB=postgres PRAETOR_PG_URL="$PG_URL" PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" \
-    .venv/bin/python -m pytest tests/compat -q -p no:cacheprovider --timeout=300 "$@"
+    .venv/bin/python -m pytest -p skip_policy tests/compat -q -p no:cacheprovider --timeout=300 "$@"
 fi
 
 if [ "${PRAETOR_COMPAT_TARGET:-praetor}" = praetor ]; then
   # Version skew: an older 3.x client (.venv-old, scripts/setup.sh) runs the scenario tests
   # that do not need a newer client against praetor on SQLite.
   echo "== compatibility tests with prefect $(.venv-old/bin/python -c 'import prefect; print(prefect.__version__)') (older client, praetor on SQLite)"
-  PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv-old/bin/python -m pytest -q -p no:cacheprovider --timeout=300 \
+  PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv-old/bin/python -m pytest -p skip_policy -q -p no:cacheprovider --timeout=300 \
     -m "not new_client" -k "not twenty_flows_from_twenty_processes" \
     tests/compat/test_root.py tests/compat/test_scenario_runs.py tests/compat/test_scenario_events.py tests/compat/test_scenario_cli.py \
     tests/compat/test_workers.py::test_process_worker_executes_deployment_run \
@@ -50,4 +52,4 @@ if [ "${PRAETOR_COMPAT_TARGET:-praetor}" = praetor ]; then
 fi
 
 echo "== operations tests"
-PRAETOR_PG_URL="$PG_URL" PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest tests/ops -q -p no:cacheprovider
+PRAETOR_PG_URL="$PG_URL" PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest -p skip_policy tests/ops -q -p no:cacheprovider

@@ -6,10 +6,12 @@
 
 #include "api/async_write.h"
 #include "api/deployment_support.h"
+#include "api/flow_run_inputs.h"
 #include "runs/flow_run_creation.h"
 #include "runs/flow_run_transition.h"
 #include "api/list_routes.h"
 #include "api/routes.h"
+#include "core/json_schema.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
 #include "store/flow_repository.h"
@@ -196,9 +198,10 @@ core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::st
     if (!parsed) return parsed.error();
     body = std::move(*parsed);
   }
+  json::object run_input;
   if (!body.is_null()) {
     core::FieldReader r(body, json::array{"body"});
-    (void)r.object("run_input");
+    if (const json::object* given = r.object("run_input")) run_input = *given;
     if (!r.ok()) return r.error();
   }
   auto now = ctx.clock.now();
@@ -214,12 +217,31 @@ core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::st
       return out;
     }
     const auto& details = run->state->state_details;
-    if (auto it = details.find("run_input_keyset"); it != details.end() && !it->value().is_null()) {
-      // Flow-run inputs are not stored yet, so the schema the keyset names cannot exist.
-      out.decision.status = orchestration::SetStateStatus::kReject;
-      out.decision.reason = "Run input schema not found.";
-      out.decision.response_state = run->state;
-      return out;
+    // A pause that waits for input names the keys of its RunInput's schema and of the answer
+    // (state_details.run_input_keyset); the input must conform to that schema.
+    const json::object* keyset = nullptr;
+    if (auto it = details.find("run_input_keyset"); it != details.end()) keyset = it->value().if_object();
+    if (keyset) {
+      auto reject = [&](std::string reason) {
+        out.decision.status = orchestration::SetStateStatus::kReject;
+        out.decision.reason = std::move(reason);
+        out.decision.response_state = run->state;
+        return out;
+      };
+      const json::value* schema_key = keyset->if_contains("schema");
+      auto schema_input = schema_key && schema_key->is_string()
+                              ? find_flow_run_input(c, id, std::string(schema_key->get_string()))
+                              : std::nullopt;
+      if (!schema_input) return reject("Run input schema not found.");
+      boost::system::error_code ec;
+      json::value schema = json::parse(schema_input->at("value").get_string(), ec);
+      if (ec) return reject("Run input schema is not valid JSON.");
+      // Worded as Prefect's schema_tools.validate words jsonschema's best error.
+      if (auto violation = core::json_schema_violation(run_input, schema)) {
+        std::string where = violation->path == "$" ? "Validation failed."
+                                                   : "Validation failed for field '" + violation->path.substr(2) + "'.";
+        return reject("Reason: " + where + " Failure reason: " + violation->message);
+      }
     }
     core::State proposed;
     auto reschedule = details.find("pause_reschedule");
@@ -231,15 +253,20 @@ core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::st
       proposed.type = core::StateType::kRunning;
       proposed.name = "Running";
     }
-    return apply_flow_run_transition(c, *run, std::move(proposed), false, now, context);
+    auto moved = apply_flow_run_transition(c, *run, std::move(proposed), false, now, context);
+    const json::value* response_key = keyset ? keyset->if_contains("response") : nullptr;
+    if (moved && moved->decision.status == orchestration::SetStateStatus::kAccept && !run_input.empty() &&
+        response_key && response_key->is_string()) {
+      insert_flow_run_input(c, id, std::string(response_key->get_string()), core::to_json_text(run_input), now);
+    }
+    return moved;
   });
   if (!outcome) return outcome.error();
   publish(ctx, std::move(outcome->event));
-  // Upstream answers the keyset rejection with abort-shaped details.
-  if (outcome->decision.status == orchestration::SetStateStatus::kReject && !outcome->decision.written &&
-      outcome->decision.reason == "Run input schema not found.") {
+  // Upstream answers a refused run input with abort-shaped details.
+  if (outcome->decision.status == orchestration::SetStateStatus::kReject && !outcome->decision.written) {
     json::object result = orchestration_result_json(outcome->decision);
-    result["details"] = json::object{{"type", "abort_details"}, {"reason", *outcome->decision.reason}};
+    result["details"] = json::object{{"type", "abort_details"}, {"reason", outcome->decision.reason.value_or("")}};
     return json_response(200, result);
   }
   return orchestration_response(outcome->decision);

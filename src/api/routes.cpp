@@ -21,6 +21,10 @@ void register_routes(Router& router, ApiContext& context) {
   register_deployment_operation_routes(router, context);
   register_work_queue_routes(router, context);
   register_ui_routes(router, context);
+  register_variable_routes(router, context);
+  register_saved_search_routes(router, context);
+  register_artifact_routes(router, context);
+  register_flow_run_input_routes(router, context);
 }
 
 }  // namespace praetor::api

@@ -27,5 +27,9 @@ void register_deployment_routes(Router& router, ApiContext& context);
 void register_deployment_operation_routes(Router& router, ApiContext& context);
 void register_work_queue_routes(Router& router, ApiContext& context);
 void register_ui_routes(Router& router, ApiContext& context);
+void register_variable_routes(Router& router, ApiContext& context);
+void register_saved_search_routes(Router& router, ApiContext& context);
+void register_artifact_routes(Router& router, ApiContext& context);
+void register_flow_run_input_routes(Router& router, ApiContext& context);
 
 }  // namespace praetor::api

@@ -19,24 +19,30 @@ class CountingService final : public Service {
   std::atomic<int>& passes_;
 };
 
-// A lease another replica holds until `free` turns true.
+// A lease another replica holds until `free` turns true; counts the runner's attempts.
 class SwitchLease final : public store::ServiceLease {
  public:
-  explicit SwitchLease(std::atomic<bool>& free, std::atomic<int>& released) : free_(free), released_(released) {}
-  bool acquire() override { return free_.load(); }
+  SwitchLease(std::atomic<bool>& free, std::atomic<int>& attempts, std::atomic<int>& released)
+      : free_(free), attempts_(attempts), released_(released) {}
+  bool acquire() override {
+    ++attempts_;
+    return free_.load();
+  }
   void release() override { ++released_; }
 
  private:
   std::atomic<bool>& free_;
+  std::atomic<int>& attempts_;
   std::atomic<int>& released_;
 };
 
 class SwitchLeases final : public store::LeaseProvider {
  public:
   std::unique_ptr<store::ServiceLease> lease(std::string_view) override {
-    return std::make_unique<SwitchLease>(free, released);
+    return std::make_unique<SwitchLease>(free, attempts, released);
   }
   std::atomic<bool> free{false};
+  std::atomic<int> attempts{0};
   std::atomic<int> released{0};
 };
 
@@ -48,7 +54,11 @@ TEST(ServiceRunner, RunsOnlyWhileHoldingTheLease) {
   ServiceRunner runner(&leases);
   runner.add(std::make_unique<CountingService>(passes));
   runner.start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));  // standby: one attempt, then waits
+  // Standby: the runner's thread has asked for the lease (so it did run) and was refused.
+  // (Bounded, so a runner whose thread never starts fails here rather than hanging.)
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (leases.attempts.load() < 1 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  ASSERT_GE(leases.attempts.load(), 1);
   EXPECT_EQ(passes.load(), 0);
   runner.stop();
   EXPECT_EQ(leases.released.load(), 1);

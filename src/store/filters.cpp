@@ -4,8 +4,7 @@
 // Each Prefect sub-filter contributes a list of conditions; a filter with none is TRUE
 // ("1=1"), and an operator filter joins its list with AND or OR. A parent keeps a TRUE
 // child in its list, as Prefect does, so `{"operator":"or_","id":{}}` matches everything.
-// Lists are bound as one JSON text parameter and expanded with json_each, so the SQL text
-// (and its cached prepared statement) does not depend on how many values were sent.
+// The SQL pieces come from store/sql_conditions.h.
 #include "store/filters.h"
 
 #include <algorithm>
@@ -20,6 +19,7 @@
 #include "core/state.h"
 #include "core/timestamp.h"
 #include "core/uuid.h"
+#include "store/sql_conditions.h"
 
 namespace praetor::store {
 
@@ -27,69 +27,10 @@ namespace json = boost::json;
 
 namespace {
 
+using namespace sql;  // NOLINT(google-build-using-namespace): the builders are this file's vocabulary
+
 // Validation reads go through core::JsonField (pydantic's error shapes and lax types).
 using Node = core::JsonField;
-
-// ---------------------------------------------------------------------------------------
-// SQL building.
-
-SqlCondition always() { return SqlCondition{"1=1", {}}; }
-
-std::string json_list(const std::vector<std::string>& values) {
-  json::array a;
-  for (const auto& v : values) a.emplace_back(v);
-  return json::serialize(a);
-}
-
-SqlCondition in_list(const std::string& column, const std::vector<std::string>& values) {
-  return {column + " IN (SELECT value FROM json_each(?))", {json_list(values)}};
-}
-SqlCondition not_in_list(const std::string& column, const std::vector<std::string>& values) {
-  return {column + " NOT IN (SELECT value FROM json_each(?))", {json_list(values)}};
-}
-// Prefect's ILIKE '%x%' (the value's own % and _ stay wildcards, as in Prefect).
-SqlCondition ilike(const std::string& column, const std::string& value) {
-  return {"lower(" + column + ") LIKE lower(?)", {"%" + value + "%"}};
-}
-SqlCondition compare(const std::string& expr, const char* op, int64_t v) { return {expr + " " + op + " ?", {v}}; }
-SqlCondition null_check(const std::string& column, bool is_null) {
-  return {column + (is_null ? " IS NULL" : " IS NOT NULL"), {}};
-}
-// Superset of `values` (Postgres `tags @> array`).
-SqlCondition has_all(const std::string& column, const std::vector<std::string>& values) {
-  return {"NOT EXISTS (SELECT 1 FROM json_each(?) AS want WHERE NOT EXISTS (SELECT 1 FROM json_each(" + column +
-              ") AS have WHERE have.value = want.value))",
-          {json_list(values)}};
-}
-// Overlap with `values` (Postgres `tags ?| array`); an empty list matches nothing.
-SqlCondition has_any(const std::string& column, const std::vector<std::string>& values) {
-  return {"EXISTS (SELECT 1 FROM json_each(" + column + ") AS have WHERE have.value IN (SELECT value FROM json_each(?)))",
-          {json_list(values)}};
-}
-SqlCondition empty_array(const std::string& column, bool empty) {
-  return {"json_array_length(" + column + (empty ? ") = 0" : ") <> 0"), {}};
-}
-
-// Conditions of one filter model, joined by its operator.
-class Conditions {
- public:
-  void add(SqlCondition c) { parts_.push_back(std::move(c)); }
-  bool empty() const { return parts_.empty(); }
-  SqlCondition join(bool use_or = false) && {
-    if (parts_.empty()) return always();
-    if (parts_.size() == 1) return std::move(parts_[0]);
-    SqlCondition out{"", {}};
-    for (std::size_t i = 0; i < parts_.size(); ++i) {
-      if (i > 0) out.sql += use_or ? " OR " : " AND ";
-      out.sql += "(" + parts_[i].sql + ")";
-      for (auto& p : parts_[i].params) out.params.push_back(std::move(p));
-    }
-    return out;
-  }
-
- private:
-  std::vector<SqlCondition> parts_;
-};
 
 // "operator": "and_" | "or_"; returns true for or_.
 bool read_operator(const Node& n) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <iterator>
 #include <regex>
 
 namespace praetor::store {
@@ -141,6 +142,93 @@ TEST(Migrations, DownStepsRoundTripOnPostgres) {
   testing::ScratchPostgresDatabase scratch(cluster);
   PostgresConnection c(postgres_conninfo(scratch.url(), 5), 0);
   expect_round_trips(c, embedded_migrations(Dialect::kPostgres));
+}
+
+// The shape both dialects must agree on, as sorted lines: "table T", "column T.C <type
+// class> [not null]" (INTEGER/BIGINT → integer, REAL/DOUBLE PRECISION → real, TEXT → text)
+// and "index T.I (columns)" for indexes created by migrations (not those behind primary keys
+// and unique constraints, which each dialect names its own way).
+std::vector<std::string> portable_shape(Connection& c) {
+  auto type_class = [](std::string type) {
+    std::transform(type.begin(), type.end(), type.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (type.find("int") != std::string::npos) return std::string("integer");
+    if (type.find("real") != std::string::npos || type.find("double") != std::string::npos) return std::string("real");
+    if (type.find("text") != std::string::npos || type.find("char") != std::string::npos) return std::string("text");
+    return type;
+  };
+  std::vector<std::string> out;
+  auto rows = [&](const std::string& sql, int columns) {
+    std::vector<std::vector<std::string>> found;
+    auto& st = c.prepare(sql);
+    while (st.step()) {
+      std::vector<std::string> row;
+      for (int i = 0; i < columns; ++i) row.push_back(st.is_null(i) ? "" : st.column_text(i));
+      found.push_back(std::move(row));
+    }
+    return found;
+  };
+  if (c.dialect() == Dialect::kSqlite) {
+    for (const auto& t : rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                              "AND name <> 'praetor_schema_version'", 1)) {
+      out.push_back("table " + t[0]);
+      for (const auto& col : rows("SELECT name, type, \"notnull\", pk FROM pragma_table_info('" + t[0] + "')", 4)) {
+        bool not_null = col[2] == "1" || col[3] != "0";
+        out.push_back("column " + t[0] + "." + col[0] + " " + type_class(col[1]) + (not_null ? " not null" : ""));
+      }
+      for (const auto& ix : rows("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '" + t[0] +
+                                     "' AND sql IS NOT NULL", 1)) {
+        std::string cols;
+        for (const auto& ic : rows("SELECT name FROM pragma_index_info('" + ix[0] + "') ORDER BY seqno", 1)) {
+          cols += (cols.empty() ? "" : ", ") + ic[0];
+        }
+        out.push_back("index " + t[0] + "." + ix[0] + " (" + cols + ")");
+      }
+    }
+  } else {
+    for (const auto& t : rows("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+                              "AND table_name <> 'praetor_schema_version'", 1)) {
+      out.push_back("table " + t[0]);
+    }
+    for (const auto& col : rows("SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+                                "WHERE table_schema = current_schema() AND table_name <> 'praetor_schema_version'", 4)) {
+      out.push_back("column " + col[0] + "." + col[1] + " " + type_class(col[2]) +
+                    (col[3] == "NO" ? " not null" : ""));
+    }
+    for (const auto& ix : rows(
+             "SELECT t.relname, i.relname, (SELECT string_agg(a.attname, ', ' ORDER BY k.n) FROM "
+             "unnest(x.indkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = x.indrelid "
+             "AND a.attnum = k.attnum) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON "
+             "t.oid = x.indrelid WHERE t.relnamespace = current_schema()::regnamespace AND t.relname <> "
+             "'praetor_schema_version' AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)",
+             3)) {
+      out.push_back("index " + ix[0] + "." + ix[1] + " (" + ix[2] + ")");
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Verifies SQLite and PostgreSQL end at the same schema (tables, columns with their type
+// class and nullability, indexes with their columns) after every embedded migration
+// (PRAETOR_TEST_DB=postgres; skipped otherwise).
+TEST(Migrations, BothDialectsEndAtTheSameSchema) {
+  auto cluster = testing::postgres_test_url();
+  if (cluster.empty()) GTEST_SKIP() << "PRAETOR_TEST_DB=postgres not set";
+  SqliteConnection lite(temp_db("same_schema"), true);
+  ASSERT_TRUE(apply_migrations(lite, embedded_migrations(Dialect::kSqlite)));
+  testing::ScratchPostgresDatabase scratch(cluster);
+  PostgresConnection pg(postgres_conninfo(scratch.url(), 5), 0);
+  ASSERT_TRUE(apply_migrations(pg, embedded_migrations(Dialect::kPostgres)));
+  auto lite_shape = portable_shape(lite);
+  auto pg_shape = portable_shape(pg);
+  std::vector<std::string> only_lite, only_pg;
+  std::set_difference(lite_shape.begin(), lite_shape.end(), pg_shape.begin(), pg_shape.end(),
+                      std::back_inserter(only_lite));
+  std::set_difference(pg_shape.begin(), pg_shape.end(), lite_shape.begin(), lite_shape.end(),
+                      std::back_inserter(only_pg));
+  for (const auto& line : only_lite) ADD_FAILURE() << "only on SQLite: " << line;
+  for (const auto& line : only_pg) ADD_FAILURE() << "only on PostgreSQL: " << line;
+  EXPECT_GT(lite_shape.size(), 50u);  // the dump found the schema at all
 }
 
 // Verifies every embedded migration of both dialects has a down step.

@@ -279,7 +279,7 @@ def test_earlier_flow_run_survives_bad_input(http, earlier_run):
 
 # Verifies Praetor ignores unknown request fields (so newer clients keep working) where
 # Prefect answers 422 extra_forbidden.
-@pytest.mark.skipif(TARGET == "prefect", reason="Praetor leniency: Prefect answers 422 extra_forbidden")
+@pytest.mark.skipif(TARGET == "prefect", reason="target-specific: Praetor leniency: Prefect answers 422 extra_forbidden")
 def test_unknown_fields_are_ignored_on_runs(http, earlier_run):
     r = http.post("/flow_runs/", json={"flow_id": earlier_run["flow_id"], "field_from_the_future": {"x": 1}})
     assert r.status_code == 201
@@ -292,7 +292,7 @@ def test_unknown_fields_are_ignored_on_runs(http, earlier_run):
 
 
 # Verifies Prefect's own answer to unknown fields, documenting what Praetor relaxes.
-@pytest.mark.skipif(TARGET != "prefect", reason="documents Prefect's strictness that Praetor relaxes on purpose")
+@pytest.mark.skipif(TARGET != "prefect", reason="target-specific: documents Prefect's strictness that Praetor relaxes on purpose")
 def test_prefect_forbids_unknown_fields(http, earlier_run):
     error = _only_error(http.post("/flow_runs/", json={"flow_id": earlier_run["flow_id"], "field_from_the_future": 1}))
     assert (error["type"], error["loc"]) == ("extra_forbidden", ["body", "field_from_the_future"])

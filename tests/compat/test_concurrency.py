@@ -149,13 +149,7 @@ def test_increment_and_decrement_without_lease(api_url):
     assert "do not have a decay configured" in r.json()["detail"]
 
 
-def _has_flow_run_routes(api_url) -> bool:
-    return httpx.post(f"{api_url}/flow_runs/filter", json={"limit": 1}).status_code == 200
-
-
 def test_tagged_task_runs_without_a_limit(api_url):
-    if TARGET == "praetor" and not _has_flow_run_routes(api_url):
-        pytest.skip("needs the /flow_runs/ routes (another branch) to run a flow")
     from prefect import flow, task
 
     @task(tags=["t1"])

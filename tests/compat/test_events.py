@@ -187,7 +187,7 @@ def test_events_in_survives_garbage(api_url):
     assert httpx.get(f"{api_url}/health").status_code == 200
 
 
-@pytest.mark.skipif(TARGET == "prefect", reason="Praetor leniency: Prefect closes the socket on a bad event")
+@pytest.mark.skipif(TARGET == "prefect", reason="target-specific: Praetor leniency: Prefect closes the socket on a bad event")
 def test_events_in_keeps_the_connection_after_a_bad_frame(api_url):
     resource_id = f"compat.lenient.{uuid.uuid4()}"
 

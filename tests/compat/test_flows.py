@@ -55,6 +55,6 @@ def test_unknown_fields_are_ignored(api_url):
     import os
 
     if os.environ.get("PRAETOR_COMPAT_TARGET", "praetor") != "praetor":
-        pytest.skip("Praetor-specific leniency")
+        pytest.skip("target-specific: Praetor leniency")
     r = httpx.post(f"{api_url}/flows/", json={"name": f"f-{uuid.uuid4().hex[:6]}", "field_from_the_future": 1})
     assert r.status_code == 201

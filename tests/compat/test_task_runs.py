@@ -25,17 +25,6 @@ TARGET = os.environ.get("PRAETOR_COMPAT_TARGET", "praetor")
 TIMEOUT = 30.0
 
 
-def _flow_runs_available(api_url: str) -> bool:
-    r = httpx.post(f"{api_url}/flow_runs/", json={})
-    return r.status_code != 404 and r.status_code != 405
-
-
-needs_flow_runs = pytest.mark.skipif(
-    TARGET == "praetor" and not _flow_runs_available(os.environ["PREFECT_API_URL"]),
-    reason="this praetor build has no /flow_runs routes yet (another branch adds them)",
-)
-
-
 def _wait_for_task_run(client, task_run_id, done) -> object:
     """Polls GET /task_runs/{id} until `done(run)` holds or the timeout passes."""
     deadline = time.monotonic() + TIMEOUT
@@ -120,7 +109,6 @@ def test_recorder_records_client_events_out_of_order_and_duplicated():
         assert client.read_task_run(task_run_id).state.name == "Completed"
 
 
-@needs_flow_runs
 def test_flow_with_twenty_tasks_records_every_task_run():
     @task
     def double(x):
@@ -145,7 +133,6 @@ def test_flow_with_twenty_tasks_records_every_task_run():
             assert run.run_count == 1 and run.start_time is not None and run.end_time is not None
 
 
-@needs_flow_runs
 def test_task_retries_are_recorded():
     attempts = {"n": 0}
 

@@ -1,0 +1,44 @@
+// The filter family and sorts of a model-described resource (core/model.h), derived from
+// its fields' filter leaves: the body key `model.filter_key` holds Prefect's
+// <Model>Filter ({"operator", "<field>": {"any_", "not_any_", "like_", "is_null_", "all_",
+// "before_", "after_"[, "operator"]}}), decoded here with pydantic's 422 shapes and compiled
+// to SQL with store/sql_conditions.h. Unknown keys are ignored (DESIGN.md §1.2).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "api/http.h"
+#include "api/list_request.h"
+#include "core/model.h"
+#include "core/result.h"
+#include "store/filters.h"
+
+namespace praetor::api {
+
+// A family of another table that a model's filter body may carry beside its own ("flow_runs":
+// FlowRunFilter, …): rows whose `column` holds the id of a `table` row that matches those
+// keys of the body, compiled by store's filter compiler for `root` (its relations included).
+struct FilterRelation {
+  std::string_view column;  // the model's column holding the related id: "flow_run_id"
+  std::string_view table;   // "flow_run"
+  store::FilterRoot root;
+  std::vector<std::string_view> keys;  // the body keys that filter it: {"flow_runs", "flows", "deployments"}
+};
+
+// The WHERE condition (over the unaliased table) for a request body's filter.
+core::Result<store::SqlCondition> compile_model_filter(const core::Model& model, const boost::json::object& body,
+                                                       const std::vector<FilterRelation>& relations = {});
+// "ORDER BY …" for a sort value (null or absent: the model's default sort); a name not among
+// the model's sorts is pydantic's enum 422.
+core::Result<std::string> compile_model_sort(const core::Model& model, const boost::json::value* sort);
+
+// The body of …/filter and …/paginate: pagination, filter, sort.
+core::Result<ListRequest> parse_model_list_request(const Request& request, const core::Model& model,
+                                                   int default_limit,
+                                                   const std::vector<FilterRelation>& relations = {});
+
+}  // namespace praetor::api

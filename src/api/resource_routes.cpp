@@ -1,0 +1,246 @@
+#include "api/resource_routes.h"
+
+#include <memory>
+
+#include "api/list_request.h"
+#include "api/model_filter.h"
+#include "core/json_util.h"
+#include "core/uuid.h"
+#include "store/model_table.h"
+
+namespace praetor::api {
+
+namespace json = boost::json;
+namespace op = resource_op;
+namespace rows = store::model_rows;
+using store::Connection;
+
+namespace {
+
+using Spec = std::shared_ptr<const ResourceRoutes>;
+
+// The by-id or by-name key a route addresses the object with.
+struct Key {
+  std::string_view column;
+  std::string value;
+};
+Key by_id(const PathParams& p) { return {"id", p.at("id")}; }
+Key by_name(const Spec& s, const PathParams& p) { return {s->name_field, p.at("name")}; }
+
+void publish_lifecycle(ApiContext& ctx, const ResourceRoutes& s, std::string_view action, const json::object& object) {
+  if (s.lifecycle_kind.empty()) return;
+  events::Event e;
+  e.id = core::new_uuid7();
+  e.occurred = e.received = ctx.clock.now();
+  e.event = "prefect." + std::string(s.lifecycle_kind) + "." + std::string(action);
+  std::string id = object.at("id").get_string().c_str();
+  e.resource = json::object{{"prefect.resource.id", "prefect." + std::string(s.lifecycle_kind) + "." + id}};
+  if (const json::value* name = object.if_contains(s.name_field); name && name->is_string()) {
+    e.resource["prefect.resource.name"] = *name;
+  }
+  for (auto field : s.event_payload_fields) {
+    const json::value* v = object.if_contains(field);
+    e.payload[field] = v ? *v : json::value();
+  }
+  ctx.events.publish(std::vector<events::Event>{std::move(e)});
+}
+
+core::Result<Response> create(ApiContext& ctx, const Spec& s, const Request& req) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  auto object = core::read_create(*s->model, *body);
+  if (!object) return object.error();
+  auto now = core::format_timestamp(ctx.clock.now());
+  (*object)["id"] = core::new_uuid4();
+  (*object)["created"] = now;
+  (*object)["updated"] = now;
+  auto written = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+    rows::insert(c, *s->model, *object);
+    if (s->on_created) s->on_created(c, *object);
+    return core::Ok{};
+  });
+  if (!written) {
+    if (written.error().kind == core::ErrorKind::kConflict && s->conflict) {
+      return core::Error::conflict(s->conflict(*object));
+    }
+    return written.error();
+  }
+  publish_lifecycle(ctx, *s, "created", *object);
+  return json_response(201, core::to_response(*s->model, *object));
+}
+
+core::Result<Response> upsert(ApiContext& ctx, const Spec& s, const Request& req) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  auto proposed = core::read_create(*s->model, *body);
+  if (!proposed) return proposed.error();
+  auto now = core::format_timestamp(ctx.clock.now());
+  struct Upserted {
+    json::object object;
+    bool created;
+  };
+  auto written = ctx.db.write<Upserted>([&](Connection& c) -> core::Result<Upserted> {
+    const json::value& name = proposed->at(s->name_field);
+    auto existing = name.is_string() ? rows::find(c, *s->model, s->name_field, name.get_string()) : std::nullopt;
+    if (existing) {
+      // `updated` stays: Prefect's upsert (INSERT … ON CONFLICT DO UPDATE) bypasses the ORM's onupdate.
+      for (auto& [field, value] : *proposed) (*existing)[field] = value;
+      rows::replace(c, *s->model, *existing);
+      if (s->on_updated) s->on_updated(c, *existing);
+      return Upserted{std::move(*existing), false};
+    }
+    json::object object = *proposed;
+    object["id"] = core::new_uuid4();
+    object["created"] = now;
+    object["updated"] = now;
+    rows::insert(c, *s->model, object);
+    if (s->on_created) s->on_created(c, object);
+    return Upserted{std::move(object), true};
+  });
+  if (!written) return written.error();
+  publish_lifecycle(ctx, *s, written->created ? "created" : "updated", written->object);
+  return json_response(written->created ? 201 : 200, core::to_response(*s->model, written->object));
+}
+
+core::Result<Response> read(ApiContext& ctx, const Spec& s, const Key& key) {
+  auto found = ctx.db.read<std::optional<json::object>>(
+      [&](Connection& c) -> core::Result<std::optional<json::object>> {
+        return rows::find(c, *s->model, key.column, key.value);
+      });
+  if (!found) return found.error();
+  if (!*found) return core::Error::not_found(s->not_found);
+  return json_response(200, core::to_response(*s->model, **found));
+}
+
+core::Result<Response> update(ApiContext& ctx, const Spec& s, const Request& req, const Key& key) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  auto changes = core::read_update(*s->model, *body);
+  if (!changes) return changes.error();
+  auto now = core::format_timestamp(ctx.clock.now());
+  auto updated = ctx.db.write<std::optional<json::object>>(
+      [&](Connection& c) -> core::Result<std::optional<json::object>> {
+        auto object = rows::find(c, *s->model, key.column, key.value);
+        if (!object) return std::optional<json::object>();
+        for (auto& [field, value] : *changes) (*object)[field] = value;
+        (*object)["updated"] = now;
+        rows::replace(c, *s->model, *object);
+        if (s->on_updated) s->on_updated(c, *object);
+        return object;
+      });
+  if (!updated) return updated.error();
+  if (!*updated) return core::Error::not_found(s->not_found);
+  publish_lifecycle(ctx, *s, "updated", **updated);
+  return no_content();
+}
+
+core::Result<Response> remove(ApiContext& ctx, const Spec& s, const Key& key) {
+  auto removed = ctx.db.write<std::optional<json::object>>(
+      [&](Connection& c) -> core::Result<std::optional<json::object>> {
+        if (s->on_deleting) {
+          auto existing = rows::find(c, *s->model, key.column, key.value);
+          if (!existing) return std::optional<json::object>();
+          s->on_deleting(c, *existing);
+        }
+        return rows::remove(c, *s->model, key.column, key.value);
+      });
+  if (!removed) return removed.error();
+  if (!*removed) return core::Error::not_found(s->not_found);
+  publish_lifecycle(ctx, *s, "deleted", **removed);
+  return no_content();
+}
+
+core::Result<Response> filter(ApiContext& ctx, const Spec& s, const Request& req) {
+  auto list = parse_model_list_request(req, *s->model, ctx.settings.default_limit, s->relations);
+  if (!list) return list.error();
+  auto found = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
+    return rows::list(c, *s->model, list->where, list->order_by, list->page.limit, list->page.offset);
+  });
+  if (!found) return found.error();
+  json::array out;
+  out.reserve(found->size());
+  for (const auto& row : *found) out.emplace_back(core::to_response(*s->model, row.get_object()));
+  return json_response(200, out);
+}
+
+core::Result<Response> count(ApiContext& ctx, const Spec& s, const Request& req) {
+  auto body = parse_object_body(req);
+  if (!body) return body.error();
+  auto where = compile_model_filter(*s->model, *body, s->relations);
+  if (!where) return where.error();
+  auto n = ctx.db.read<int64_t>([&](Connection& c) -> core::Result<int64_t> { return rows::count(c, *s->model, *where); });
+  if (!n) return n.error();
+  return json_response(200, *n);
+}
+
+core::Result<Response> paginate(ApiContext& ctx, const Spec& s, const Request& req) {
+  auto list = parse_model_list_request(req, *s->model, ctx.settings.default_limit, s->relations);
+  if (!list) return list.error();
+  struct Page {
+    json::array rows;
+    int64_t count = 0;
+  };
+  auto page = ctx.db.read<Page>([&](Connection& c) -> core::Result<Page> {
+    return Page{rows::list(c, *s->model, list->where, list->order_by, list->page.limit, list->page.offset),
+                rows::count(c, *s->model, list->where)};
+  });
+  if (!page) return page.error();
+  json::array results;
+  for (const auto& row : page->rows) results.emplace_back(core::to_response(*s->model, row.get_object()));
+  int64_t limit = list->page.limit;
+  int64_t pages = limit > 0 ? (page->count + limit - 1) / limit : 0;
+  return json_response(200, json::object{{"results", std::move(results)},
+                                         {"count", page->count},
+                                         {"limit", limit},
+                                         {"pages", pages},
+                                         {"page", list->page.page}});
+}
+
+}  // namespace
+
+void add_resource_routes(Router& router, ApiContext& ctx, ResourceRoutes routes) {
+  auto s = std::make_shared<const ResourceRoutes>(std::move(routes));
+  const std::string& base = s->base;
+  const std::string id_path = base + "/{id:uuid}";
+  const std::string name_path = s->name_path.empty() ? base + "/name/{name}" : s->name_path;
+  ApiContext* c = &ctx;
+  if (s->ops & op::kCreate) {
+    router.add("POST", base + "/", [c, s](const Request& req, const PathParams&) { return create(*c, s, req); });
+  }
+  if (s->ops & op::kUpsert) {
+    router.add("PUT", base + "/", [c, s](const Request& req, const PathParams&) { return upsert(*c, s, req); });
+  }
+  if (s->ops & op::kRead) {
+    router.add("GET", id_path, [c, s](const Request&, const PathParams& p) { return read(*c, s, by_id(p)); });
+  }
+  if (s->ops & op::kReadByName) {
+    router.add("GET", name_path, [c, s](const Request&, const PathParams& p) { return read(*c, s, by_name(s, p)); });
+  }
+  if (s->ops & op::kUpdate) {
+    router.add("PATCH", id_path,
+               [c, s](const Request& req, const PathParams& p) { return update(*c, s, req, by_id(p)); });
+  }
+  if (s->ops & op::kUpdateByName) {
+    router.add("PATCH", name_path,
+               [c, s](const Request& req, const PathParams& p) { return update(*c, s, req, by_name(s, p)); });
+  }
+  if (s->ops & op::kDelete) {
+    router.add("DELETE", id_path, [c, s](const Request&, const PathParams& p) { return remove(*c, s, by_id(p)); });
+  }
+  if (s->ops & op::kDeleteByName) {
+    router.add("DELETE", name_path,
+               [c, s](const Request&, const PathParams& p) { return remove(*c, s, by_name(s, p)); });
+  }
+  if (s->ops & op::kFilter) {
+    router.add("POST", base + "/filter", [c, s](const Request& req, const PathParams&) { return filter(*c, s, req); });
+  }
+  if (s->ops & op::kCount) {
+    router.add("POST", base + "/count", [c, s](const Request& req, const PathParams&) { return count(*c, s, req); });
+  }
+  if (s->ops & op::kPaginate) {
+    router.add("POST", base + "/paginate",
+               [c, s](const Request& req, const PathParams&) { return paginate(*c, s, req); });
+  }
+}
+
+}  // namespace praetor::api

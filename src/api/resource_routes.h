@@ -1,0 +1,68 @@
+// The route kit: the CRUD and list routes of a model-described resource (core/model.h)
+// from one declaration. Paths, status codes and bodies follow Prefect's routers:
+//   POST   {base}/               create → 201 and the object; a taken unique key → 409 `conflict`
+//   PUT    {base}/               upsert by name: 201 when new, else 200 with the sent fields replaced
+//   GET    {base}/{id}           read → 200; unknown → 404 {"detail": not_found}
+//   GET    {base}/name/{name}    read by name
+//   PATCH  {base}/{id}           update → 204 (sets `updated`)
+//   PATCH  {base}/name/{name}    update by name
+//   DELETE {base}/{id}           delete → 204
+//   DELETE {base}/name/{name}    delete by name
+//   POST   {base}/filter         {<filter_key>, sort, limit, offset} → list
+//   POST   {base}/count          {<filter_key>} → integer
+//   POST   {base}/paginate       {…, page} → {results, count, limit, pages, page}
+// Lifecycle events (prefect.<kind>.created/updated/deleted, as Prefect's
+// events/schemas/lifecycle.py emits them) are published after the write commits.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "api/context.h"
+#include "api/model_filter.h"
+#include "api/router.h"
+#include "core/model.h"
+
+namespace praetor::api {
+
+namespace resource_op {
+inline constexpr unsigned kCreate = 1 << 0;
+inline constexpr unsigned kRead = 1 << 1;
+inline constexpr unsigned kReadByName = 1 << 2;
+inline constexpr unsigned kUpdate = 1 << 3;
+inline constexpr unsigned kUpdateByName = 1 << 4;
+inline constexpr unsigned kDelete = 1 << 5;
+inline constexpr unsigned kDeleteByName = 1 << 6;
+inline constexpr unsigned kFilter = 1 << 7;
+inline constexpr unsigned kCount = 1 << 8;
+inline constexpr unsigned kPaginate = 1 << 9;
+inline constexpr unsigned kUpsert = 1 << 10;
+}  // namespace resource_op
+
+struct ResourceRoutes {
+  const core::Model* model;
+  std::string base;  // "/api/variables"
+  unsigned ops;      // resource_op bits
+  std::string not_found;  // detail of a 404: "Variable not found."
+  // The detail of the 409 when a create hits the unique key, from the proposed object.
+  std::function<std::string(const boost::json::object& proposed)> conflict;
+  // "variable": publish prefect.variable.created/updated/deleted; empty: no events.
+  std::string_view lifecycle_kind;
+  std::vector<std::string_view> event_payload_fields;  // the object's fields the event carries
+  std::string_view name_field = "name";                 // the by-name key and the resource's name label
+  std::string name_path;  // the by-name routes' path when not {base}/name/{name}; holds "{name}"
+  // Other tables' filters the list routes accept beside the model's own (model_filter.h).
+  std::vector<FilterRelation> relations;
+  // Bookkeeping in the write's transaction: after the row is inserted or updated, before it
+  // is deleted (e.g. a "latest per key" table kept in step).
+  using Hook = std::function<void(store::Connection& c, const boost::json::object& object)>;
+  Hook on_created, on_updated, on_deleting;
+};
+
+void add_resource_routes(Router& router, ApiContext& ctx, ResourceRoutes routes);
+
+}  // namespace praetor::api

@@ -1,0 +1,145 @@
+#include "core/model.h"
+
+#include <memory>
+
+#include "core/json_util.h"
+#include "core/model_fields.h"
+
+namespace praetor::core {
+
+namespace json = boost::json;
+
+bool Model::has_documents() const {
+  for (const auto& f : fields) {
+    if (f.storage == Storage::kDocument) return true;
+  }
+  return false;
+}
+
+const Field* Model::field(std::string_view name) const {
+  for (const auto& f : fields) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+namespace {
+
+json::value list_value(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& s : items) a.emplace_back(s);
+  return a;
+}
+
+// The field's value read as its type; nullopt when unset or after recording an error.
+std::optional<json::value> read_value(const Field& f, const JsonField& node) {
+  if (f.type == FieldType::kAny) return node.value() ? *node.value() : json::value();
+  if (!node.set()) return std::nullopt;
+  switch (f.type) {
+    case FieldType::kUuid:
+      if (auto v = node.uuid()) return json::value(*v);
+      return std::nullopt;
+    case FieldType::kString:
+      if (auto v = node.string()) return json::value(*v);
+      return std::nullopt;
+    case FieldType::kInteger:
+      if (auto v = node.integer()) return json::value(*v);
+      return std::nullopt;
+    case FieldType::kNumber:
+      if (auto v = node.number()) return json::value(*v);
+      return std::nullopt;
+    case FieldType::kBoolean:
+      if (auto v = node.boolean()) return json::value(*v);
+      return std::nullopt;
+    case FieldType::kTimestamp:
+      if (auto v = node.timestamp()) return json::value(format_timestamp(*v));
+      return std::nullopt;
+    case FieldType::kStringList:
+      if (auto v = node.string_list()) return list_value(*v);
+      return std::nullopt;
+    case FieldType::kDict:
+      if (const json::object* v = node.dict()) return json::value(*v);
+      return std::nullopt;
+    case FieldType::kList:
+      if (const json::array* v = node.list()) return json::value(*v);
+      return std::nullopt;
+    case FieldType::kAny:
+      break;
+  }
+  return std::nullopt;
+}
+
+// Reads one field and runs its check when the type read succeeded.
+std::optional<json::value> read_checked(const Field& f, const JsonField& node) {
+  std::size_t errors_before = node.errors()->size();
+  auto v = read_value(f, node);
+  if (v && f.check && node.errors()->size() == errors_before) f.check(node);
+  if (node.errors()->size() != errors_before) return std::nullopt;
+  if (v && f.transform) f.transform(*v);
+  return v;
+}
+
+struct Body {
+  std::shared_ptr<json::array> errors = std::make_shared<json::array>();
+  JsonField root;
+  explicit Body(const json::value& body) : root(&body, json::array{"body"}, errors) {}
+};
+
+}  // namespace
+
+Result<json::object> read_create(const Model& model, const json::value& body) {
+  Body b(body);
+  json::object out;
+  if (body.is_null()) {  // no body at all: FastAPI's "missing" at the body itself
+    return invalid_request(json::array{
+        json::object{{"type", "missing"}, {"loc", json::array{"body"}}, {"msg", "Field required"}, {"input", nullptr}}});
+  }
+  if (!b.root.model()) return invalid_request(*b.errors);
+  for (const auto& f : model.fields) {
+    if (!f.on_create) continue;
+    JsonField node = b.root.child(f.name);
+    bool given = f.type == FieldType::kAny ? b.root.has_key(f.name) : node.set();
+    if (!given) {
+      if (f.required) {
+        b.root.missing(f.name);
+      } else {
+        out[f.name] = json::parse(f.default_json);
+      }
+      continue;
+    }
+    if (auto v = read_checked(f, node)) out[f.name] = std::move(*v);
+  }
+  if (!b.errors->empty()) return invalid_request(*b.errors);
+  return out;
+}
+
+Result<json::object> read_update(const Model& model, const json::value& body) {
+  Body b(body);
+  json::object out;
+  if (!b.root.model()) return invalid_request(*b.errors);
+  for (const auto& f : model.fields) {
+    if (!f.on_update) continue;
+    JsonField node = b.root.child(f.name);
+    bool given = f.type == FieldType::kAny ? b.root.has_key(f.name) : node.set();
+    if (!given) continue;
+    if (auto v = read_checked(f, node)) out[f.name] = std::move(*v);
+  }
+  if (!b.errors->empty()) return invalid_request(*b.errors);
+  return out;
+}
+
+json::object to_response(const Model& model, const json::object& stored) {
+  json::object out;
+  out.reserve(model.fields.size());
+  for (const auto& f : model.fields) {
+    auto it = stored.find(f.name);
+    out[f.name] = it != stored.end() ? it->value() : json::value();
+  }
+  return out;
+}
+
+void fields::value_error(const JsonField& field, std::string_view message) {
+  field.error("value_error", "Value error, " + std::string(message), json::object{{"error", json::object{}}});
+}
+
+}  // namespace praetor::core

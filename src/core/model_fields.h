@@ -1,0 +1,30 @@
+// Fields most models share, so a model declares them by name instead of spelling them out.
+#pragma once
+
+#include "core/model.h"
+
+namespace praetor::core::fields {
+
+// The server-set id, filterable by `any_` (and `not_any_` when `not_any`).
+inline Field id(unsigned leaves = filter_leaf::kAny) {
+  return {.name = "id", .type = FieldType::kUuid, .on_create = false, .on_update = false, .filter = leaves};
+}
+inline Field created() {
+  return {.name = "created", .type = FieldType::kTimestamp, .on_create = false, .on_update = false};
+}
+inline Field updated() {
+  return {.name = "updated", .type = FieldType::kTimestamp, .on_create = false, .on_update = false};
+}
+// `tags: list[str] = []`, filterable by all_ and is_null_ (an operator sub-filter).
+inline Field tags() {
+  return {.name = "tags",
+          .type = FieldType::kStringList,
+          .default_json = "[]",
+          .filter = filter_leaf::kAll | filter_leaf::kIsNull,
+          .filter_operator = true};
+}
+
+// A value_error entry as pydantic writes a failed validator's ValueError.
+void value_error(const JsonField& field, std::string_view message);
+
+}  // namespace praetor::core::fields

@@ -1,0 +1,83 @@
+#include "core/model.h"
+
+#include <gtest/gtest.h>
+
+#include "core/model_fields.h"
+#include "core/variable.h"
+
+namespace praetor::core {
+namespace {
+
+namespace json = boost::json;
+
+json::array detail_of(const Error& e) { return e.detail.as_array(); }
+
+// Verifies a create body gets its defaults, keeps null as a value for kAny fields and
+// leaves the server-set fields to the server.
+TEST(Model, ReadCreateFillsDefaults) {
+  auto v = read_create(variable_model(), json::parse(R"({"name": "x", "value": null, "id": "ignored"})"));
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(*v, json::parse(R"({"name": "x", "value": null, "tags": []})").as_object());
+}
+
+// Verifies every problem of one body is reported in one 422, in field order, with
+// pydantic's types and locations.
+TEST(Model, ReadCreateReportsEveryError) {
+  auto v = read_create(variable_model(), json::parse(R"({"tags": "x"})"));
+  ASSERT_FALSE(v);
+  auto d = detail_of(v.error());
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[0].at("type"), "missing");
+  EXPECT_EQ(d[0].at("loc"), json::parse(R"(["body", "name"])"));
+  EXPECT_EQ(d[1].at("loc"), json::parse(R"(["body", "value"])"));
+  EXPECT_EQ(d[2].at("type"), "list_type");
+  EXPECT_EQ(d[2].at("loc"), json::parse(R"(["body", "tags"])"));
+}
+
+// Verifies a field's check runs after its type read and reports as pydantic's value_error.
+TEST(Model, ChecksReportValueErrors) {
+  auto v = read_create(variable_model(), json::parse(R"({"name": "Bad Name", "value": 1})"));
+  ASSERT_FALSE(v);
+  auto d = detail_of(v.error());
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].at("type"), "value_error");
+  EXPECT_EQ(d[0].at("msg"),
+            "Value error, Variable name must only contain lowercase letters, numbers, and dashes or underscores.");
+  EXPECT_EQ(d[0].at("ctx"), json::parse(R"({"error": {}})"));
+
+  std::string long_value(kMaxVariableValueLength, 'x');  // 5002 characters once quoted
+  auto big = read_create(variable_model(), json::object{{"name", "ok"}, {"value", long_value}});
+  ASSERT_FALSE(big);
+  EXPECT_EQ(detail_of(big.error())[0].at("loc"), json::parse(R"(["body", "value"])"));
+
+  auto too_long = read_create(variable_model(), json::object{{"name", std::string(256, 'a')}, {"value", 1}});
+  ASSERT_FALSE(too_long);
+  EXPECT_EQ(detail_of(too_long.error())[0].at("type"), "too_long");
+}
+
+// Verifies an update reads only what was sent, treating null as absent except for kAny.
+TEST(Model, ReadUpdateKeepsOnlyPresentFields) {
+  auto v = read_update(variable_model(), json::parse(R"({"name": null, "value": null, "created": "2020-01-01"})"));
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(*v, json::parse(R"({"value": null})").as_object());
+}
+
+// Verifies the response lists the model's fields in order and null for missing ones.
+TEST(Model, ResponseFollowsTheModel) {
+  json::object stored{{"tags", json::array{}}, {"name", "x"}, {"extra", 1}};
+  auto out = to_response(variable_model(), stored);
+  std::vector<std::string> keys;
+  for (const auto& kv : out) keys.emplace_back(kv.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"id", "created", "updated", "name", "value", "tags"}));
+  EXPECT_TRUE(out.at("id").is_null());
+}
+
+// Verifies a body that is not an object is pydantic's model_attributes_type at ["body"].
+TEST(Model, NonObjectBody) {
+  auto v = read_create(variable_model(), json::value(3));
+  ASSERT_FALSE(v);
+  EXPECT_EQ(detail_of(v.error())[0].at("type"), "model_attributes_type");
+}
+
+}  // namespace
+}  // namespace praetor::core

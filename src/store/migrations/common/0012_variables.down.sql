@@ -1,0 +1,2 @@
+-- Reverts 0012_variables.sql.
+DROP TABLE variable;

@@ -1,0 +1,3 @@
+-- Reverts 0014_artifacts.sql.
+DROP TABLE artifact_collection;
+DROP TABLE artifact;

@@ -1,0 +1,43 @@
+// Building blocks of filter SQL, shared by the filter compiler (store/filters.cpp) and the
+// model-described filter families (api/model_filter.h). Each returns a boolean expression
+// with anonymous '?' placeholders and its parameters in order. Lists are bound as one JSON
+// text parameter and expanded with json_each, so the SQL text (and its cached prepared
+// statement) does not depend on how many values were sent.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "store/filters.h"
+
+namespace praetor::store::sql {
+
+SqlCondition always();  // "1=1"
+std::string json_list(const std::vector<std::string>& values);
+
+SqlCondition in_list(const std::string& column, const std::vector<std::string>& values);
+SqlCondition not_in_list(const std::string& column, const std::vector<std::string>& values);
+// Prefect's ILIKE '%x%' (the value's own % and _ stay wildcards, as in Prefect).
+SqlCondition ilike(const std::string& column, const std::string& value);
+SqlCondition compare(const std::string& expr, const char* op, int64_t v);
+SqlCondition null_check(const std::string& column, bool is_null);
+// Superset of `values` (Postgres `tags @> array`).
+SqlCondition has_all(const std::string& column, const std::vector<std::string>& values);
+// Overlap with `values` (Postgres `tags ?| array`); an empty list matches nothing.
+SqlCondition has_any(const std::string& column, const std::vector<std::string>& values);
+// A JSON array column is (not) empty.
+SqlCondition empty_array(const std::string& column, bool empty);
+
+// Conditions of one filter model, joined by its operator.
+class Conditions {
+ public:
+  void add(SqlCondition c) { parts_.push_back(std::move(c)); }
+  bool empty() const { return parts_.empty(); }
+  // AND (or OR) of the parts; TRUE when there are none.
+  SqlCondition join(bool use_or = false) &&;
+
+ private:
+  std::vector<SqlCondition> parts_;
+};
+
+}  // namespace praetor::store::sql
