@@ -56,7 +56,7 @@ json::object ctx_of(std::string_view key, json::value v) { return json::object{{
 // Prefect's `Name`: no '/', '%', '&', '>' or '<'.
 void check_name(const std::optional<std::string>& name, json::array& extra) {
   if (!name) return;
-  if (name->find_first_of("/%&><") != std::string::npos) {
+  if (name->empty() || name->find_first_of("/%&><") != std::string::npos) {
     extra.push_back(json::object{{"type", "string_pattern_mismatch"},
                                  {"loc", json::array{"body", "name"}},
                                  {"msg", "String should match pattern '^[^/%&><]+$'"},

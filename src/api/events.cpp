@@ -8,6 +8,7 @@
 
 #include "api/event_stream.h"
 #include "api/routes.h"
+#include "api/security.h"
 #include "core/json_util.h"
 #include "events/event_query.h"
 #include "events/ingest_buffer.h"
@@ -233,20 +234,28 @@ core::Result<Response> create_events(EventsState& s, const Request& req) {
 
 // ----- websockets -----
 
-bool wants_prefect_subprotocol(const Request& upgrade) {
-  auto header = upgrade.header("sec-websocket-protocol");
-  if (!header) return false;
-  std::string_view rest = *header;
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == "prefect") return true;
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
+// "type at loc" for each entry of a 422's detail, without the offending input values.
+std::string error_reasons(const core::Error& error) {
+  if (!error.detail.is_array()) return error.message.substr(0, 200);
+  std::string out;
+  for (const auto& entry : error.detail.get_array()) {
+    const json::object* o = entry.if_object();
+    if (!o) continue;
+    if (!out.empty()) out += "; ";
+    const json::value* type = o->if_contains("type");
+    out += type && type->is_string() ? std::string(type->get_string()) : std::string("invalid");
+    out += " at ";
+    std::string loc;
+    if (const json::value* l = o->if_contains("loc"); l && l->is_array()) {
+      for (const auto& part : l->get_array()) {
+        if (!loc.empty()) loc += ".";
+        loc += part.is_string() ? std::string(part.get_string()) : json::serialize(part);
+      }
+    }
+    out += loc.substr(0, 100);
+    if (out.size() > 500) break;
   }
-  return false;
+  return out;
 }
 
 std::optional<json::object> parse_object(std::string_view text) {
@@ -263,27 +272,38 @@ std::string type_of(const json::object& o) {
 }
 
 // The handshake of subscriptions.py: with the "prefect" subprotocol the first message must
-// be {"type":"auth"} (no auth string is configured, so any token passes) and is answered
-// {"type":"auth_success"}; without it (legacy clients) there is no handshake.
+// be {"type":"auth","token":…}, checked against PREFECT_SERVER_API_AUTH_STRING when one is
+// set (security.h), and is answered {"type":"auth_success"}; without the subprotocol
+// (legacy clients, only admitted when no auth string is set) there is no handshake.
 class AuthenticatedSocket : public WebSocketHandler {
  public:
-  AuthenticatedSocket(const Request& upgrade, std::shared_ptr<WebSocketPeer> peer)
-      : peer_(std::move(peer)), authenticated_(!wants_prefect_subprotocol(upgrade)) {}
+  AuthenticatedSocket(const Request& upgrade, std::shared_ptr<WebSocketPeer> peer,
+                      const std::optional<std::string>& auth_string)
+      : peer_(std::move(peer)), auth_string_(auth_string), authenticated_(!offers_prefect_subprotocol(upgrade)) {}
 
   void on_text(std::string_view message) final {
     if (authenticated_) return on_message(message);
+    if (refused_) return;
     auto o = parse_object(message);
-    if (!o || type_of(*o) != "auth") return peer_->close(1008, "Expected 'auth' message");
+    auto refusal = o ? websocket_auth_refusal(*o, auth_string_) : std::optional<std::string>("Expected 'auth' message");
+    if (refusal) {
+      refused_ = true;
+      spdlog::warn("websocket {}: closed at the auth handshake: {}", kind(), *refusal);
+      return peer_->close(1008, *refusal);
+    }
     authenticated_ = true;
     peer_->send_text(R"({"type":"auth_success"})");
   }
 
  protected:
   virtual void on_message(std::string_view message) = 0;
+  virtual const char* kind() const = 0;
   std::shared_ptr<WebSocketPeer> peer_;
 
  private:
+  const std::optional<std::string>& auth_string_;  // the settings' (outlive every socket)
   bool authenticated_;
+  bool refused_ = false;
 };
 
 // /events/in: one event per text frame. Prefect ends the connection on an invalid event;
@@ -291,9 +311,10 @@ class AuthenticatedSocket : public WebSocketHandler {
 class EventsInSocket final : public AuthenticatedSocket {
  public:
   EventsInSocket(std::shared_ptr<EventsState> state, const Request& upgrade, std::shared_ptr<WebSocketPeer> peer)
-      : AuthenticatedSocket(upgrade, std::move(peer)), state_(std::move(state)) {}
+      : AuthenticatedSocket(upgrade, std::move(peer), state->ctx.settings.auth_string), state_(std::move(state)) {}
 
  private:
+  const char* kind() const override { return "/events/in"; }
   void on_message(std::string_view message) override {
     if (closed_) return;  // frames after a refusal are resent by the client
     boost::system::error_code ec;
@@ -304,7 +325,8 @@ class EventsInSocket final : public AuthenticatedSocket {
     }
     auto e = events::parse_event(v, state_->ctx.clock.now());
     if (!e) {
-      spdlog::warn("events/in: skipped an invalid event: {}", json::serialize(e.error().detail));
+      // By size and reason only: an event's values may hold secrets (an api_key in a payload).
+      spdlog::warn("events/in: skipped an invalid event ({} bytes): {}", message.size(), error_reasons(e.error()));
       return;
     }
     std::vector<events::Event> batch;
@@ -334,7 +356,7 @@ class EventsInSocket final : public AuthenticatedSocket {
 class EventsOutSocket final : public AuthenticatedSocket {
  public:
   EventsOutSocket(std::shared_ptr<EventsState> state, const Request& upgrade, std::shared_ptr<WebSocketPeer> peer)
-      : AuthenticatedSocket(upgrade, std::move(peer)), state_(std::move(state)) {}
+      : AuthenticatedSocket(upgrade, std::move(peer), state->ctx.settings.auth_string), state_(std::move(state)) {}
   ~EventsOutSocket() override { on_closed(); }
 
   void on_closed() override {
@@ -343,6 +365,7 @@ class EventsOutSocket final : public AuthenticatedSocket {
   }
 
  private:
+  const char* kind() const override { return "/events/out"; }
   void on_message(std::string_view message) override {
     if (subscription_ || closing_) return;  // later messages are ignored
     auto o = parse_object(message);

@@ -2,6 +2,7 @@
 #include "api/async_write.h"
 #include "api/list_request.h"
 #include "api/list_routes.h"
+#include "api/names.h"
 #include "api/routes.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
@@ -25,6 +26,9 @@ void create_flow(ApiContext& ctx, const Request& req, Respond respond) {
   f.tags = r.string_list("tags").value_or(std::vector<std::string>{});
   if (const json::object* labels = r.object("labels")) f.labels = *labels;
   if (!r.ok()) return respond_now(respond, r.error());
+  if (!is_prefect_name(f.name)) {
+    return respond_now(respond, core::invalid_request(json::array{name_pattern_error("name", f.name)}));
+  }
   // Every SDK flow run starts with this call for a flow that usually exists: answer those
   // from a read and keep them off the single writer. A flow created meanwhile by another
   // request is still found by get_or_create below.

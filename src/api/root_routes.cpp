@@ -1,4 +1,4 @@
-// Liveness, versions, admin and CSRF routes (Prefect's root.py, admin.py, csrf_token.py).
+// Liveness, versions and admin routes (Prefect's root.py, admin.py); /csrf-token is in csrf.cpp.
 #include <spdlog/spdlog.h>
 
 #include "api/routes.h"
@@ -49,11 +49,6 @@ void register_root_routes(Router& router, ApiContext& ctx) {
   router.add("GET", "/api/admin/storage", [](const Request&, const PathParams&) -> core::Result<Response> {
     // No server-side default result storage: clients fall back to their local storage.
     return json_response(200, json::object{{"default_result_storage_block_id", nullptr}});
-  });
-  router.add("GET", "/api/csrf-token", [](const Request&, const PathParams&) -> core::Result<Response> {
-    // CSRF protection is off (Prefect's default; enabling it is refused at start-up). The
-    // client reads this exact 422 text as "CSRF off" and carries on without tokens.
-    return json_response(422, json::object{{"detail", "CSRF protection is disabled."}});
   });
 }
 

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/errors.h"
+#include "api/security.h"
 #include "core/uuid.h"
 
 namespace praetor::api {
@@ -156,6 +157,14 @@ bool Router::match(const Route& route, const std::vector<std::string>& parts, Pa
 }
 
 Response Router::dispatch(const Request& request) const {
+  if (!middleware_) return route_request(request);
+  if (auto early = middleware_->before(request)) return std::move(*early);
+  Response response = route_request(request);
+  middleware_->after(request, response);
+  return response;
+}
+
+Response Router::route_request(const Request& request) const {
   auto parts = split_path(request.path);
   PathParams params;
   std::string allowed;  // methods of routes whose path matched, for the 405's Allow header
@@ -167,6 +176,7 @@ Response Router::dispatch(const Request& request) const {
       continue;
     }
     if (auto bad_version = check_api_version(request)) return error_response(*bad_version, request);
+    if (auto not_json = non_json_body_refusal(request)) return std::move(*not_json);
     if (route.async_handler) return dispatch_blocking(route, request, params);
     try {
       auto result = route.handler(request, params);
@@ -213,17 +223,32 @@ bool Router::dispatch_async(Request& request, const Deliver& deliver) const {
   if (!async_dispatch_) return false;
   PathParams params;
   const Route* route = find(request, params);
-  if (!route || !route->async_handler || check_api_version(request)) return false;
+  if (!route || !route->async_handler || check_api_version(request) || non_json_body_refusal(request)) return false;
+  if (middleware_ && middleware_->may_block(request)) return false;
   auto owned = std::make_shared<const Request>(std::move(request));
-  auto respond = [owned, deliver](std::function<core::Result<Response>()> make) {
-    deliver([owned, make = std::move(make)] { return finish(make, *owned); });
+  if (middleware_) {
+    if (auto early = middleware_->before(*owned)) {
+      deliver([early = std::make_shared<Response>(std::move(*early))] { return std::move(*early); });
+      return true;
+    }
+  }
+  auto respond = [owned, deliver, middleware = middleware_](std::function<core::Result<Response>()> make) {
+    deliver([owned, make = std::move(make), middleware] {
+      Response response = finish(make, *owned);
+      if (middleware) middleware->after(*owned, response);
+      return response;
+    });
   };
   try {
     route->async_handler(*owned, params, std::move(respond));
   } catch (const std::exception& e) {
     // Thrown before the handler could hand over its completion (a parse, not the write).
     std::string what = e.what();
-    deliver([owned, what] { return error_response(core::Error::internal(what), *owned); });
+    deliver([owned, what, middleware = middleware_] {
+      Response response = error_response(core::Error::internal(what), *owned);
+      if (middleware) middleware->after(*owned, response);
+      return response;
+    });
   }
   return true;
 }
@@ -249,6 +274,11 @@ const WebSocketFactory* Router::match_websocket(const std::string& path, PathPar
     if (route.websocket && match(route, parts, params)) return &route.websocket;
   }
   return nullptr;
+}
+
+std::optional<Response> Router::screen_upgrade(const Request& upgrade) const {
+  if (!middleware_) return std::nullopt;
+  return middleware_->before_upgrade(upgrade);
 }
 
 std::vector<std::string> Router::describe() const {

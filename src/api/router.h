@@ -13,10 +13,13 @@
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "api/http.h"
+#include "api/middleware.h"
 #include "api/websocket.h"
 #include "core/result.h"
 
@@ -41,6 +44,8 @@ class Router {
   // With false, dispatch_async declines every request, so AsyncHandlers run through
   // dispatch on the handler pool (for a database whose write_async blocks the caller).
   void set_async_dispatch(bool enabled) { async_dispatch_ = enabled; }
+  // Runs around every HTTP request (middleware.h); set once during set-up.
+  void set_middleware(std::shared_ptr<const Middleware> middleware) { middleware_ = std::move(middleware); }
 
   // Runs the matching handler and maps its error or exception to a response; 404/405 with
   // Prefect's bodies when nothing matches.
@@ -50,6 +55,8 @@ class Router {
   bool dispatch_async(Request& request, const Deliver& deliver) const;
   // The endpoint for an upgrade request's path, or nullptr.
   const WebSocketFactory* match_websocket(const std::string& path, PathParams& params) const;
+  // The middleware's refusal of a WebSocket upgrade (sent instead of the handshake), or nullopt.
+  std::optional<Response> screen_upgrade(const Request& upgrade) const;
 
   // "METHOD pattern" for every route, for the README's route list.
   std::vector<std::string> describe() const;
@@ -72,9 +79,11 @@ class Router {
   // The route for the request's method and path, or nullptr (no match, or only other methods).
   const Route* find(const Request& request, PathParams& params) const;
   static Response dispatch_blocking(const Route& route, const Request& request, const PathParams& params);
+  Response route_request(const Request& request) const;  // dispatch() without the middleware
 
   std::vector<Route> routes_;
   bool async_dispatch_ = true;
+  std::shared_ptr<const Middleware> middleware_;
 };
 
 }  // namespace praetor::api

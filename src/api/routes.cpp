@@ -6,6 +6,7 @@ void register_routes(Router& router, ApiContext& context) {
   // SQLite's write_async queues the write and returns; PostgreSQL's runs it on the caller's
   // thread, which must then be a handler-pool thread, not an I/O thread.
   router.set_async_dispatch(context.db.dialect() == store::Dialect::kSqlite);
+  register_security(router, context);
   register_root_routes(router, context);
   register_flow_routes(router, context);
   register_event_routes(router, context);

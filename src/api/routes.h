@@ -9,6 +9,9 @@ namespace praetor::api {
 
 void register_routes(Router& router, ApiContext& context);
 
+// Basic auth, CSRF (and GET /api/csrf-token), CORS: the router's middleware (csrf.cpp).
+void register_security(Router& router, ApiContext& context);
+
 // Per-resource registration, one per file.
 void register_root_routes(Router& router, ApiContext& context);
 void register_flow_routes(Router& router, ApiContext& context);

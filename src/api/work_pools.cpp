@@ -4,6 +4,7 @@
 // upgrade is answered 404, which the worker classifies as "endpoint unavailable" and then
 // uses these REST routes permanently (prefect/workers/_worker_channel/_transport.py).
 #include "api/list_request.h"
+#include "api/names.h"
 #include "api/routes.h"
 #include "api/work_queue_response.h"
 #include "api/work_queue_update.h"
@@ -64,10 +65,16 @@ core::Result<Response> create_pool(ApiContext& ctx, const Request& req) {
   p.is_paused = r.boolean("is_paused").value_or(false);
   p.concurrency_limit = non_negative(r, "concurrency_limit");
   if (const json::object* s = r.object("storage_configuration")) p.storage_configuration = *s;
-  if (r.ok() && p.name.empty()) {
-    r.add_error("name", "string_too_short", "String should have at least 1 character", json::value(p.name));
-  }
   if (!r.ok()) return r.error();
+  // NonEmptyishName: the emptiness check runs before the pattern.
+  if (is_emptyish(p.name)) {
+    return core::invalid_request(json::array{json::object{{"type", "value_error"},
+                                                          {"loc", json::array{"body", "name"}},
+                                                          {"msg", "Value error, name cannot be an empty string"},
+                                                          {"input", p.name},
+                                                          {"ctx", json::object{{"error", json::object{}}}}}});
+  }
+  if (!is_prefect_name(p.name)) return core::invalid_request(json::array{name_pattern_error("name", p.name)});
   if (reserved_name(p.name)) return forbidden("Work pools starting with 'Prefect' are reserved for internal use.");
   p.id = core::new_uuid4();
   p.created = p.updated = ctx.clock.now();
@@ -180,6 +187,7 @@ core::Result<Response> create_queue(ApiContext& ctx, const Request& req, const s
     r.add_error("priority", "greater_than", "Input should be greater than 0", *priority);
   }
   if (!r.ok()) return r.error();
+  if (!is_prefect_name(q.name)) return core::invalid_request(json::array{name_pattern_error("name", q.name)});
   q.priority = priority.value_or(1);
   q.id = core::new_uuid4();
   q.created = q.updated = ctx.clock.now();

@@ -3,6 +3,7 @@
 // live in the "default-agent-pool" (created on first use, type prefect-agent), as upstream
 // keeps legacy queues since work pools arrived; ids reach every queue of every pool.
 #include "api/list_request.h"
+#include "api/names.h"
 #include "api/routes.h"
 #include "api/work_queue_response.h"
 #include "api/work_queue_update.h"
@@ -56,6 +57,7 @@ core::Result<Response> create(ApiContext& ctx, const Request& req) {
   auto priority = r.integer("priority");
   if (priority && *priority < 1) r.add_error("priority", "greater_than", "Input should be greater than 0", *priority);
   if (!r.ok()) return r.error();
+  if (!is_prefect_name(q.name)) return core::invalid_request(json::array{name_pattern_error("name", q.name)});
   q.priority = priority.value_or(1);
   q.id = core::new_uuid4();
   auto now = ctx.clock.now();

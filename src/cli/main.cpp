@@ -1,5 +1,7 @@
 // The praetor executable: `praetor server start [--no-services]`, `praetor server services
 // start`, `praetor server database …`, `praetor version`.
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -9,6 +11,9 @@
 #include "cli/server_command.h"
 
 int main(int argc, char** argv) {
+  // Everything praetor creates holds run data or credentials: the database and its WAL,
+  // backups, a created PREFECT_HOME. Owner-only (files 0600, folders 0700).
+  ::umask(077);
   // Structured log lines on stderr; stdout stays free for command output.
   auto logger = spdlog::stderr_color_mt("praetor");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);

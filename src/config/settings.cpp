@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <initializer_list>
+#include <utility>
+#include <vector>
 
 namespace praetor::config {
 namespace {
@@ -143,7 +147,317 @@ core::Result<core::Ok> load_service_settings(const Getenv& getenv, ServiceSettin
   return core::Ok{};
 }
 
+// Prefect's (pydantic's) booleans: 1/0, true/false, t/f, yes/no, y/n, on/off, any case.
+std::optional<bool> parse_strict_bool(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  for (const char* t : {"1", "true", "t", "yes", "y", "on"}) {
+    if (text == t) return true;
+  }
+  for (const char* f : {"0", "false", "f", "no", "n", "off"}) {
+    if (text == f) return false;
+  }
+  return std::nullopt;
+}
+
+// The first of `names` that is set (pydantic's AliasChoices order), with its name.
+std::optional<std::pair<std::string, std::string>> first_set(const Getenv& getenv,
+                                                              std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (auto v = getenv(name)) return std::make_pair(std::string(name), *v);
+  }
+  return std::nullopt;
+}
+
+core::Result<core::Ok> load_security_settings(const Getenv& getenv, Settings& s) {
+  // No alias: Prefect reads the auth string under this one name.
+  if (auto v = getenv("PREFECT_SERVER_API_AUTH_STRING")) s.auth_string = *v;
+  if (auto v = first_set(getenv, {"PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED", "PREFECT_SERVER_CSRF_PROTECTION_ENABLED"})) {
+    auto b = parse_strict_bool(v->second);
+    if (!b) return core::Error::invalid(v->first + "=" + v->second + " is not a boolean");
+    s.csrf_protection_enabled = *b;
+  }
+  if (auto v = first_set(getenv, {"PREFECT_SERVER_API_CSRF_TOKEN_EXPIRATION", "PREFECT_SERVER_CSRF_TOKEN_EXPIRATION"})) {
+    auto d = parse_duration_seconds(v->second);
+    if (!d || *d <= 0) return core::Error::invalid(v->first + "=" + v->second + " is not a positive duration");
+    s.csrf_token_expiration_seconds = *d;
+  }
+  if (auto v = first_set(getenv, {"PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS", "PREFECT_SERVER_CORS_ALLOWED_ORIGINS"})) {
+    s.cors_allowed_origins = v->second;
+  }
+  if (auto v = first_set(getenv, {"PREFECT_SERVER_API_CORS_ALLOWED_METHODS", "PREFECT_SERVER_CORS_ALLOWED_METHODS"})) {
+    s.cors_allowed_methods = v->second;
+  }
+  if (auto v = first_set(getenv, {"PREFECT_SERVER_API_CORS_ALLOWED_HEADERS", "PREFECT_SERVER_CORS_ALLOWED_HEADERS"})) {
+    s.cors_allowed_headers = v->second;
+  }
+  return core::Ok{};
+}
+
+// A Prefect setting Praetor does not implement, under all its names, and the values that
+// mean Prefect's default (accepted, since they ask for nothing Praetor lacks).
+struct UnimplementedSetting {
+  std::vector<std::string> names;
+  std::vector<std::string> accepted;  // compared exactly (kValues)
+  enum class Accept { kValues, kFalse, kTrue } accept = Accept::kValues;
+  const char* why;
+};
+
+core::Result<core::Ok> refuse_unimplemented_settings(const Getenv& getenv) {
+  using A = UnimplementedSetting::Accept;
+  static const UnimplementedSetting kSettings[] = {
+      {{"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_ENABLED"}, {}, A::kFalse,
+       "TLS to the database is not implemented (the connection would be unencrypted)"},
+      {{"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_CA_FILE"}, {""}, A::kValues,
+       "TLS to the database is not implemented"},
+      {{"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_CERT_FILE"}, {""}, A::kValues,
+       "TLS to the database is not implemented"},
+      {{"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_KEY_FILE"}, {""}, A::kValues,
+       "TLS to the database is not implemented"},
+      {{"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_SEARCH_PATH"}, {""}, A::kValues,
+       "a PostgreSQL search_path is not implemented (data would go to the default schema)"},
+      {{"PREFECT_SERVER_EVENTS_RETENTION_PERIOD", "PREFECT_EVENTS_RETENTION_PERIOD"}, {}, A::kValues,
+       "event retention is not implemented (events are kept)"},
+      {{"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED"}, {}, A::kValues,
+       "the database vacuum service (retention) is not implemented"},
+      {{"PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD"}, {}, A::kValues,
+       "the database vacuum service (retention) is not implemented"},
+      {{"PREFECT_SERVER_SERVICES_DB_VACUUM_EVENT_RETENTION_OVERRIDES"}, {}, A::kValues,
+       "the database vacuum service (retention) is not implemented"},
+      {{"PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED", "PREFECT_API_SERVICES_EVENT_PERSISTER_ENABLED"}, {}, A::kTrue,
+       "events are always stored"},
+      {{"PREFECT_SERVER_EVENTS_STREAM_OUT_ENABLED", "PREFECT_API_EVENTS_STREAM_OUT_ENABLED"}, {}, A::kTrue,
+       "/api/events/out is always served"},
+      {{"PREFECT_SERVER_EVENTS_MAXIMUM_SIZE_BYTES", "PREFECT_EVENTS_MAXIMUM_SIZE_BYTES"}, {}, A::kValues,
+       "an event size limit is not implemented"},
+      {{"PREFECT_SERVER_API_MAX_PARAMETER_SIZE"}, {}, A::kValues, "a parameter size limit is not implemented"},
+      {{"PREFECT_SERVER_EVENTS_MESSAGING_BROKER", "PREFECT_MESSAGING_BROKER"},
+       {"prefect.server.utilities.messaging.memory"}, A::kValues, "only in-process messaging is implemented"},
+      {{"PREFECT_SERVER_EVENTS_MESSAGING_CACHE", "PREFECT_MESSAGING_CACHE"},
+       {"prefect.server.utilities.messaging.memory"}, A::kValues, "only in-process messaging is implemented"},
+      {{"PREFECT_SERVER_EVENTS_CAUSAL_ORDERING"}, {"prefect.server.events.ordering.memory"}, A::kValues,
+       "only in-process event ordering is implemented"},
+      {{"PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE"}, {"prefect.server.concurrency.lease_storage.memory"}, A::kValues,
+       "leases are stored in the database; other lease storage is not implemented"},
+      {{"PREFECT_SERVER_DOCKET_URL"}, {"memory://"}, A::kValues, "only the in-process docket is implemented"},
+  };
+  for (const auto& setting : kSettings) {
+    for (const std::string& name : setting.names) {
+      auto v = getenv(name);
+      if (!v) continue;
+      bool ok = false;
+      if (setting.accept == A::kValues) {
+        for (const std::string& a : setting.accepted) ok = ok || *v == a;
+      } else {
+        auto b = parse_strict_bool(*v);
+        ok = b && *b == (setting.accept == A::kTrue);
+      }
+      // The value is not echoed: a URL or path may carry credentials.
+      if (!ok) {
+        return core::Error::invalid(name + " is set, but praetor does not implement it (" + setting.why +
+                                    "); unset it");
+      }
+    }
+  }
+  return core::Ok{};
+}
+
+// The security and data-handling settings whose presence in a settings file Praetor does not
+// read must stop start-up: their environment names (all aliases) and their path in
+// prefect.toml (a trailing '.' matches a whole table).
+struct GuardedSetting {
+  std::vector<std::string> env_names;
+  std::string toml_path;
+};
+
+const std::vector<GuardedSetting>& guarded_settings() {
+  static const std::vector<GuardedSetting> kGuarded = {
+      {{"PREFECT_SERVER_API_AUTH_STRING"}, "server.api.auth_string"},
+      {{"PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED", "PREFECT_SERVER_CSRF_PROTECTION_ENABLED"},
+       "server.api.csrf_protection_enabled"},
+      {{"PREFECT_SERVER_API_CSRF_TOKEN_EXPIRATION", "PREFECT_SERVER_CSRF_TOKEN_EXPIRATION"},
+       "server.api.csrf_token_expiration"},
+      {{"PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS", "PREFECT_SERVER_CORS_ALLOWED_ORIGINS"},
+       "server.api.cors_allowed_origins"},
+      {{"PREFECT_SERVER_API_CORS_ALLOWED_METHODS", "PREFECT_SERVER_CORS_ALLOWED_METHODS"},
+       "server.api.cors_allowed_methods"},
+      {{"PREFECT_SERVER_API_CORS_ALLOWED_HEADERS", "PREFECT_SERVER_CORS_ALLOWED_HEADERS"},
+       "server.api.cors_allowed_headers"},
+      {{"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_ENABLED",
+        "PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_CA_FILE",
+        "PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_CERT_FILE",
+        "PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_KEY_FILE"},
+       "server.database.sqlalchemy.connect_args.tls."},
+      {{"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_SEARCH_PATH"},
+       "server.database.sqlalchemy.connect_args.search_path"},
+      {{"PREFECT_SERVER_EVENTS_RETENTION_PERIOD", "PREFECT_EVENTS_RETENTION_PERIOD"}, "server.events.retention_period"},
+      {{"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED", "PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD",
+        "PREFECT_SERVER_SERVICES_DB_VACUUM_EVENT_RETENTION_OVERRIDES"},
+       "server.services.db_vacuum."},
+      {{"PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED", "PREFECT_API_SERVICES_EVENT_PERSISTER_ENABLED"},
+       "server.services.event_persister.enabled"},
+      {{"PREFECT_SERVER_EVENTS_STREAM_OUT_ENABLED", "PREFECT_API_EVENTS_STREAM_OUT_ENABLED"},
+       "server.events.stream_out_enabled"},
+      {{"PREFECT_SERVER_EVENTS_MAXIMUM_SIZE_BYTES", "PREFECT_EVENTS_MAXIMUM_SIZE_BYTES"},
+       "server.events.maximum_size_bytes"},
+      {{"PREFECT_SERVER_API_MAX_PARAMETER_SIZE"}, "server.api.max_parameter_size"},
+      {{"PREFECT_SERVER_EVENTS_MESSAGING_BROKER", "PREFECT_MESSAGING_BROKER"}, "server.events.messaging_broker"},
+      {{"PREFECT_SERVER_EVENTS_MESSAGING_CACHE", "PREFECT_MESSAGING_CACHE"}, "server.events.messaging_cache"},
+      {{"PREFECT_SERVER_EVENTS_CAUSAL_ORDERING"}, "server.events.causal_ordering"},
+      {{"PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE"}, "server.concurrency.lease_storage"},
+      {{"PREFECT_SERVER_DOCKET_URL"}, "server.docket.url"},
+  };
+  return kGuarded;
+}
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::toupper(ch); });
+  return s;
+}
+
+std::string trim_copy(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return std::string(s);
+}
+
+std::string unquote(std::string s) {
+  if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front()) return s.substr(1, s.size() - 2);
+  return s;
+}
+
+// A TOML dotted key or table name with each part unquoted and trimmed ("a . 'b'" -> "a.b").
+std::string normalise_toml_key(const std::string& key) {
+  std::string out;
+  size_t start = 0;
+  for (;;) {
+    size_t dot = key.find('.', start);
+    if (!out.empty()) out += '.';
+    out += unquote(trim_copy(std::string_view(key).substr(start, dot == std::string::npos ? std::string::npos : dot - start)));
+    if (dot == std::string::npos) return out;
+    start = dot + 1;
+  }
+}
+
+struct TomlEntry {
+  std::string table, key, value;  // value: the raw text after '=', trimmed
+};
+
+// Every `key = value` line of a TOML text, tables and keys normalised; a simple line
+// reader, enough for the files Prefect's tools write.
+std::vector<TomlEntry> toml_keys(const std::string& text) {
+  std::vector<TomlEntry> out;
+  std::string table;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('\n', pos);
+    std::string line = trim_copy(std::string_view(text).substr(pos, end == std::string::npos ? std::string::npos : end - pos));
+    pos = end == std::string::npos ? text.size() + 1 : end + 1;
+    if (line.empty() || line[0] == '#') continue;
+    if (line[0] == '[') {
+      std::string name = line.substr(line[1] == '[' ? 2 : 1);
+      name = name.substr(0, name.find(']'));
+      table = normalise_toml_key(name);
+      continue;
+    }
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    out.push_back({table, normalise_toml_key(line.substr(0, eq)), trim_copy(std::string_view(line).substr(eq + 1))});
+  }
+  return out;
+}
+
+bool env_overrides(const Getenv& getenv, const GuardedSetting& g) {
+  for (const auto& name : g.env_names) {
+    if (getenv(name)) return true;
+  }
+  return false;
+}
+
+core::Error read_elsewhere(const std::string& setting, const std::string& file) {
+  return core::Error::invalid(setting + " is set in " + file +
+                              ", which praetor does not read (it reads settings from the environment only); set it "
+                              "in the environment instead, or remove it from the file");
+}
+
+// Guarded settings in Prefect's other settings sources (see load_settings).
+core::Result<core::Ok> refuse_guarded_settings_in_files(const Getenv& getenv, const ReadFile& read_file,
+                                                        const std::string& home) {
+  auto env_name_match = [&](const std::string& name) -> const GuardedSetting* {
+    for (const auto& g : guarded_settings()) {
+      for (const auto& n : g.env_names) {
+        if (upper(name) == n) return &g;
+      }
+    }
+    return nullptr;
+  };
+  auto toml_match = [&](const std::string& path) -> const GuardedSetting* {
+    for (const auto& g : guarded_settings()) {
+      bool prefix = !g.toml_path.empty() && g.toml_path.back() == '.';
+      if (prefix ? path.rfind(g.toml_path, 0) == 0 : path == g.toml_path) return &g;
+    }
+    return nullptr;
+  };
+  // profiles.toml: the active profile's table, keys are environment names.
+  std::string profiles_path = getenv("PREFECT_PROFILES_PATH").value_or(home + "/profiles.toml");
+  if (auto text = read_file(profiles_path)) {
+    auto keys = toml_keys(*text);
+    std::string active = "ephemeral";
+    for (const auto& e : keys) {
+      if (e.table.empty() && e.key == "active") {
+        char q = e.value.empty() ? 0 : e.value[0];
+        active = (q == '"' || q == '\'') ? e.value.substr(1, e.value.find(q, 1) - 1) : e.value;
+      }
+    }
+    if (auto p = getenv("PREFECT_PROFILE"); p && !p->empty()) active = *p;
+    for (const auto& e : keys) {
+      if (e.table != "profiles." + active) continue;
+      if (const GuardedSetting* g = env_name_match(e.key); g && !env_overrides(getenv, *g)) {
+        return read_elsewhere(upper(e.key), profiles_path + " (profile " + active + ")");
+      }
+    }
+  }
+  if (auto text = read_file(".env")) {
+    size_t pos = 0;
+    while (pos <= text->size()) {
+      size_t end = text->find('\n', pos);
+      std::string line = trim_copy(std::string_view(*text).substr(pos, end == std::string::npos ? std::string::npos : end - pos));
+      pos = end == std::string::npos ? text->size() + 1 : end + 1;
+      if (line.rfind("export ", 0) == 0) line = trim_copy(line.substr(7));
+      auto eq = line.find('=');
+      if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
+      std::string name = trim_copy(line.substr(0, eq));
+      if (const GuardedSetting* g = env_name_match(name); g && !env_overrides(getenv, *g)) {
+        return read_elsewhere(upper(name), ".env");
+      }
+    }
+  }
+  for (const auto& [file, prefix] : {std::pair<std::string, std::string>{"prefect.toml", ""},
+                                     std::pair<std::string, std::string>{"pyproject.toml", "tool.prefect."}}) {
+    auto text = read_file(file);
+    if (!text) continue;
+    for (const auto& e : toml_keys(*text)) {
+      std::string path = e.table.empty() ? e.key : e.table + "." + e.key;
+      if (!prefix.empty()) {
+        if (path.rfind(prefix, 0) != 0) continue;
+        path = path.substr(prefix.size());
+      }
+      if (const GuardedSetting* g = toml_match(path); g && !env_overrides(getenv, *g)) {
+        return read_elsewhere(path, file);
+      }
+    }
+  }
+  return core::Ok{};
+}
+
 }  // namespace
+
+std::optional<std::string> read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
 
 std::optional<double> parse_duration_seconds(const std::string& text) {
   if (text.empty()) return std::nullopt;
@@ -232,7 +546,7 @@ std::string DatabaseUrl::redacted() const {
   return raw.substr(0, colon + 1) + "***" + raw.substr(at);
 }
 
-core::Result<Settings> load_settings(const Getenv& getenv) {
+core::Result<Settings> load_settings(const Getenv& getenv, const ReadFile& read_file) {
   Settings s;
   if (auto v = getenv("PREFECT_SERVER_API_HOST")) s.host = *v;
   if (auto v = getenv("PREFECT_SERVER_API_PORT")) {
@@ -347,11 +661,9 @@ core::Result<Settings> load_settings(const Getenv& getenv) {
     if (!n) return n.error();
     s.handler_threads = static_cast<int>(*n);
   }
-  if (auto v = getenv("PREFECT_SERVER_CSRF_PROTECTION_ENABLED")) s.csrf_protection_enabled = parse_bool(*v);
-  if (s.csrf_protection_enabled) {
-    return core::Error::invalid(
-        "PREFECT_SERVER_CSRF_PROTECTION_ENABLED=true is not supported by praetor yet; unset it");
-  }
+  if (auto st = load_security_settings(getenv, s); !st) return st.error();
+  if (auto st = refuse_unimplemented_settings(getenv); !st) return st.error();
+  if (auto st = refuse_guarded_settings_in_files(getenv, read_file, s.home); !st) return st.error();
   if (auto v = getenv("PREFECT_SERVER_LOGGING_LEVEL")) {
     // Prefect's names are upper case (DEBUG, INFO, WARNING, ERROR, CRITICAL); kept lower
     // case, the form spdlog reads (it would take an unknown name as "off").

@@ -82,7 +82,19 @@ struct Settings {
   int default_limit = 200;  // PREFECT_SERVER_API_DEFAULT_LIMIT
   std::size_t max_body_bytes = 64 * 1024 * 1024;
   int handler_threads = 32;
-  bool csrf_protection_enabled = false;  // PREFECT_SERVER_CSRF_PROTECTION_ENABLED
+  // Basic auth (PREFECT_SERVER_API_AUTH_STRING, "user:password"): when set, even to "",
+  // every HTTP request but GET /api/health and /api/ready must carry it (api/security.h).
+  // A secret: never logged.
+  std::optional<std::string> auth_string;
+  // PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED (or PREFECT_SERVER_CSRF_PROTECTION_ENABLED)
+  // and how long a token from /api/csrf-token stays valid (…_CSRF_TOKEN_EXPIRATION).
+  bool csrf_protection_enabled = false;
+  double csrf_token_expiration_seconds = 3600;
+  // PREFECT_SERVER_API_CORS_ALLOWED_{ORIGINS,METHODS,HEADERS} (or PREFECT_SERVER_CORS_…):
+  // comma-separated, split on "," only, as Prefect splits them.
+  std::string cors_allowed_origins = "*";
+  std::string cors_allowed_methods = "*";
+  std::string cors_allowed_headers = "*";
   std::string log_level = "info";        // PREFECT_SERVER_LOGGING_LEVEL
   ServiceSettings services;
   // PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS: how far ahead a run refused a
@@ -97,9 +109,20 @@ std::optional<double> parse_duration_seconds(const std::string& text);
 
 using Getenv = std::function<std::optional<std::string>(const std::string&)>;
 std::optional<std::string> process_getenv(const std::string& name);
+// A file's contents, or nullopt when it cannot be read.
+using ReadFile = std::function<std::optional<std::string>(const std::string& path)>;
+std::optional<std::string> read_text_file(const std::string& path);
 
 // Settings from the environment; an error names the variable and what is wrong with it.
-core::Result<Settings> load_settings(const Getenv& getenv = process_getenv);
+// Fails closed: a Prefect setting that changes security or data handling and that Praetor
+// does not implement (TLS to the database, event retention, Redis messaging, …) is an error
+// naming it, unless it is set to Prefect's default. Values are never echoed (they may hold
+// credentials). Prefect also reads settings from the active profile of profiles.toml
+// ($PREFECT_PROFILES_PATH, default $PREFECT_HOME/profiles.toml: where `prefect config set`
+// writes), and from .env, prefect.toml and pyproject.toml in the working directory; Praetor
+// reads the environment only, so one of those security settings found in such a file (and
+// not overridden by the environment) is an error too, rather than silently ignored.
+core::Result<Settings> load_settings(const Getenv& getenv = process_getenv, const ReadFile& read_file = read_text_file);
 
 // Accepts Prefect's forms: "sqlite+aiosqlite:///abs/path.db", "sqlite:///rel.db",
 // "sqlite+aiosqlite:///:memory:", "postgresql+asyncpg://user:pass@host:5432/db" (also

@@ -199,5 +199,116 @@ TEST(Settings, BackupSettings) {
   EXPECT_TRUE(s->database_tuning.backup_dir_configured);
 }
 
+// Verifies the security settings under Prefect's names and aliases (PREFECT_SERVER_API_*
+// first), with Prefect's defaults otherwise; a CSRF flag that is no boolean is refused.
+TEST(Settings, SecuritySettings) {
+  auto d = load_settings(env_of({}));
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->auth_string);
+  EXPECT_FALSE(d->csrf_protection_enabled);
+  EXPECT_EQ(d->csrf_token_expiration_seconds, 3600);
+  EXPECT_EQ(d->cors_allowed_origins, "*");
+  EXPECT_EQ(d->cors_allowed_methods, "*");
+  EXPECT_EQ(d->cors_allowed_headers, "*");
+  auto s = load_settings(env_of({{"PREFECT_SERVER_API_AUTH_STRING", "admin:pass"},
+                                 {"PREFECT_SERVER_CSRF_PROTECTION_ENABLED", "false"},
+                                 {"PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED", "On"},
+                                 {"PREFECT_SERVER_CSRF_TOKEN_EXPIRATION", "PT2M"},
+                                 {"PREFECT_SERVER_CORS_ALLOWED_ORIGINS", "http://a,http://b"},
+                                 {"PREFECT_SERVER_API_CORS_ALLOWED_METHODS", "GET"},
+                                 {"PREFECT_SERVER_CORS_ALLOWED_METHODS", "POST"},
+                                 {"PREFECT_SERVER_CORS_ALLOWED_HEADERS", "x-a"}}));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->auth_string, "admin:pass");
+  EXPECT_TRUE(s->csrf_protection_enabled);
+  EXPECT_EQ(s->csrf_token_expiration_seconds, 120);
+  EXPECT_EQ(s->cors_allowed_origins, "http://a,http://b");
+  EXPECT_EQ(s->cors_allowed_methods, "GET");
+  EXPECT_EQ(s->cors_allowed_headers, "x-a");
+  auto empty = load_settings(env_of({{"PREFECT_SERVER_API_AUTH_STRING", ""}}));
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->auth_string, "");  // set, though empty: Prefect still guards every route
+  auto bad = load_settings(env_of({{"PREFECT_SERVER_CSRF_PROTECTION_ENABLED", "maybe"}}));
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("PREFECT_SERVER_CSRF_PROTECTION_ENABLED"), std::string::npos);
+}
+
+// Verifies fail-closed: a security or data-handling setting Praetor does not implement is
+// refused by name (its value never echoed), while Prefect's default value is accepted.
+TEST(Settings, UnimplementedSettingsRefused) {
+  const std::map<std::string, std::string> refused = {
+      {"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_ENABLED", "true"},
+      {"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_CA_FILE", "/etc/ca.pem"},
+      {"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_SEARCH_PATH", "tenant1"},
+      {"PREFECT_EVENTS_RETENTION_PERIOD", "P1D"},
+      {"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED", "events,flow_runs"},
+      {"PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED", "false"},
+      {"PREFECT_SERVER_EVENTS_STREAM_OUT_ENABLED", "0"},
+      {"PREFECT_SERVER_API_MAX_PARAMETER_SIZE", "1000"},
+      {"PREFECT_MESSAGING_BROKER", "prefect_redis.messaging"},
+      {"PREFECT_SERVER_DOCKET_URL", "redis://:secret@redis:6379/0"},
+  };
+  for (const auto& [name, value] : refused) {
+    auto s = load_settings(env_of({{name, value}}));
+    ASSERT_FALSE(s) << name;
+    EXPECT_NE(s.error().message.find(name), std::string::npos) << s.error().message;
+    EXPECT_EQ(s.error().message.find(value), std::string::npos) << s.error().message;
+  }
+  auto defaults = load_settings(env_of({{"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_ENABLED", "false"},
+                                        {"PREFECT_SERVER_EVENTS_MESSAGING_BROKER", "prefect.server.utilities.messaging.memory"},
+                                        {"PREFECT_SERVER_DOCKET_URL", "memory://"},
+                                        {"PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED", "true"},
+                                        {"PREFECT_SERVER_EVENTS_STREAM_OUT_ENABLED", "True"}}));
+  EXPECT_TRUE(defaults) << (defaults ? "" : defaults.error().message);
+}
+
+// Verifies a security setting in a settings file Prefect reads and Praetor does not (the
+// active profile of profiles.toml, .env, prefect.toml, pyproject.toml) stops start-up,
+// naming setting and file, unless the environment sets it; other profiles do not count.
+TEST(Settings, SecuritySettingsInFilesRefused) {
+  auto files = [](std::map<std::string, std::string> m) -> ReadFile {
+    return [m](const std::string& path) -> std::optional<std::string> {
+      auto it = m.find(path);
+      if (it == m.end()) return std::nullopt;
+      return it->second;
+    };
+  };
+  const std::string profiles =
+      "active = \"server\"\n\n[profiles.ephemeral]\nPREFECT_API_URL = \"x\"\n\n"
+      "[profiles.server]\nPREFECT_SERVER_API_AUTH_STRING = \"admin:pass\"\n\n"
+      "[profiles.other]\nPREFECT_SERVER_CSRF_PROTECTION_ENABLED = \"true\"\n";
+  auto s = load_settings(env_of({{"PREFECT_HOME", "/h"}}), files({{"/h/profiles.toml", profiles}}));
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("PREFECT_SERVER_API_AUTH_STRING"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("/h/profiles.toml"), std::string::npos);
+  EXPECT_EQ(s.error().message.find("admin:pass"), std::string::npos);
+  // The environment wins over the file, as in Prefect.
+  EXPECT_TRUE(load_settings(env_of({{"PREFECT_HOME", "/h"}, {"PREFECT_SERVER_API_AUTH_STRING", "a:b"}}),
+                            files({{"/h/profiles.toml", profiles}})));
+  // Another active profile: only its table counts.
+  auto other = load_settings(env_of({{"PREFECT_HOME", "/h"}, {"PREFECT_PROFILE", "ephemeral"}}),
+                             files({{"/h/profiles.toml", profiles}}));
+  EXPECT_TRUE(other) << (other ? "" : other.error().message);
+  auto moved = load_settings(env_of({{"PREFECT_PROFILES_PATH", "/etc/p.toml"}, {"PREFECT_PROFILE", "other"}}),
+                             files({{"/etc/p.toml", profiles}}));
+  ASSERT_FALSE(moved);
+  EXPECT_NE(moved.error().message.find("PREFECT_SERVER_CSRF_PROTECTION_ENABLED"), std::string::npos);
+
+  auto dotenv = load_settings(env_of({}), files({{".env", "# c\nexport PREFECT_SERVER_CORS_ALLOWED_ORIGINS=http://a\n"}}));
+  ASSERT_FALSE(dotenv);
+  EXPECT_NE(dotenv.error().message.find(".env"), std::string::npos);
+  auto toml = load_settings(env_of({}), files({{"prefect.toml", "[server.api]\nport = 4300\nauth_string = \"a:b\"\n"}}));
+  ASSERT_FALSE(toml);
+  EXPECT_NE(toml.error().message.find("server.api.auth_string"), std::string::npos);
+  auto tls = load_settings(env_of({}), files({{"prefect.toml", "[server.database.sqlalchemy.connect_args.tls]\nenabled = true\n"}}));
+  EXPECT_FALSE(tls);
+  auto pyproject = load_settings(env_of({}), files({{"pyproject.toml", "[tool.prefect.server]\napi.csrf_protection_enabled = true\n"}}));
+  EXPECT_FALSE(pyproject);
+  // Client settings ([api] auth_string is PREFECT_API_AUTH_STRING) and harmless server ones pass.
+  auto client = load_settings(env_of({}), files({{"prefect.toml", "[api]\nauth_string = \"a:b\"\n[server.api]\nport = 4300\n"},
+                                                {"pyproject.toml", "[tool.other]\nauth_string = 1\n"}}));
+  EXPECT_TRUE(client) << (client ? "" : client.error().message);
+}
+
 }  // namespace
 }  // namespace praetor::config

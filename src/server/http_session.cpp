@@ -43,6 +43,7 @@ void HttpSession::start() {
 }
 
 void HttpSession::read_request() {
+  head_request_ = false;
   parser_.emplace();
   parser_->body_limit(state_.options.max_body_bytes);
   parser_->header_limit(64 * 1024);
@@ -64,6 +65,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   }
   if (state_.stopping.load()) return close();
   auto req = parser_->release();
+  head_request_ = req.method() == http::verb::head;
   bool keep_alive = req.keep_alive();
   unsigned version = req.version();
   api::Request request = to_api_request(req);
@@ -71,6 +73,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   if (beast::websocket::is_upgrade(req)) {
     api::PathParams params;
     if (const api::WebSocketFactory* factory = state_.router.match_websocket(request.path, params)) {
+      if (auto refusal = state_.router.screen_upgrade(request)) return write(std::move(*refusal), false, version);
       stream_.expires_never();
       auto ws = std::make_shared<WebSocketSession>(std::move(stream_), state_);
       ws->start(std::move(req), std::move(request), *factory);
@@ -107,7 +110,14 @@ void HttpSession::write(api::Response response, bool keep_alive, unsigned versio
   for (const auto& [name, value] : response.headers) res->set(name, value);
   res->body() = std::move(response.body);
   res->keep_alive(keep_alive);
-  res->prepare_payload();
+  if (head_request_) {
+    // The body must not be sent: it would be read as the start of the next response.
+    auto size = res->body().size();
+    res->body().clear();
+    res->content_length(size);
+  } else {
+    res->prepare_payload();
+  }
   pending_ = res;
   stream_.expires_after(std::chrono::seconds(60));
   http::async_write(stream_, *res, beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));

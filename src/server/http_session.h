@@ -21,6 +21,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   void read_request();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
+  // A HEAD request's response gets its GET's Content-Length and no body.
   void write(api::Response response, bool keep_alive, unsigned version);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void close();
@@ -30,6 +31,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> pending_;
   ServerState& state_;
+  bool head_request_ = false;  // the request being answered is a HEAD (one at a time)
 };
 
 }  // namespace praetor::server

@@ -13,6 +13,7 @@ each session gets a fresh database on the cluster PRAETOR_PG_URL names (default:
 `scripts/pg.sh start` runs), dropped afterwards.
 """
 
+import base64
 import os
 import shutil
 import subprocess
@@ -74,7 +75,9 @@ class Server:
             raise ValueError(f"unknown PRAETOR_COMPAT_TARGET {target!r}")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        wait_until_serving(self.api_url, self._check_alive, startup)
+        auth = env.get("PREFECT_SERVER_API_AUTH_STRING")
+        self.auth_headers = {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
+        wait_until_serving(self.api_url, self._check_alive, startup, headers=self.auth_headers)
 
     def _check_alive(self) -> None:
         if self.proc.poll() is not None:

@@ -59,3 +59,13 @@ def test_api_version_header_as_prefect_reads_it(api_url):
             assert ("requires version 0.8.0 or higher" in detail) or ("Invalid X-PREFECT-API-VERSION" in detail)
         for path in ("/health", "/version"):
             assert httpx.get(f"{api_url}{path}", headers={"X-PREFECT-API-VERSION": value}).status_code == 200
+
+
+def test_head_answer_has_no_body_and_keeps_the_connection_usable(api_url):
+    # Regression: Praetor once sent a body after a HEAD's headers, which the client then read
+    # as the start of the next response on the same keep-alive connection.
+    with httpx.Client(base_url=api_url, timeout=10) as c:
+        for _ in range(3):
+            head = c.head("/health")
+            assert head.content == b""
+            assert c.get("/health").json() is True

@@ -129,7 +129,9 @@ def test_sqlite_backup_before_a_migration_that_changes_something(praetor_factory
                           env=_env(tmp_path))
     assert "nothing to upgrade" in dump.stdout
     # Undo the newest migration by hand with its down step and forget its version row.
-    down_sql = next((ROOT / "src/store/migrations/sqlite").glob(f"{newest:04d}_*.down.sql")).read_text()
+    # The SQLite override when there is one, else the portable file (migrations from 0012 on).
+    down_sql = next(f for folder in ("sqlite", "common")
+                    for f in (ROOT / "src/store/migrations" / folder).glob(f"{newest:04d}_*.down.sql")).read_text()
     with sqlite3.connect(tmp_path / "praetor.db") as c:
         c.executescript(down_sql)
         c.execute("DELETE FROM praetor_schema_version WHERE version = ?", (newest,))

@@ -51,15 +51,18 @@ class ScratchPostgresDatabase:
             pass  # already gone, or the cluster stopped: nothing left to clean
 
 
-def wait_until_serving(api_url: str, alive, timeout: float, poll: float = 0.1) -> None:
+def wait_until_serving(api_url: str, alive, timeout: float, poll: float = 0.1,
+                       headers: dict[str, str] | None = None) -> None:
     """Waits until the server at `api_url` (ending in /api) serves a read that touches a
     table: Prefect answers /health before its migrations have run, so a by-name read of a
-    flow that does not exist (404) is the signal. `alive()` raises when the process died."""
+    flow that does not exist (404) is the signal. `alive()` raises when the process died.
+    `headers` go with the probe (an Authorization header for a server with basic auth)."""
     deadline = time.monotonic() + timeout
+    probe = urllib.request.Request(f"{api_url}/flows/name/readiness-probe", headers=headers or {})
     while time.monotonic() < deadline:
         alive()
         try:
-            urllib.request.urlopen(f"{api_url}/flows/name/readiness-probe", timeout=2)
+            urllib.request.urlopen(probe, timeout=2)
             return
         except urllib.error.HTTPError as e:
             if e.code == 404:
