@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 PREFECT_VERSION=3.9.1
 OLD_PREFECT_VERSION=3.2.15  # an older 3.x client that must keep working (scripts/test.sh)
+SCHEMATHESIS_VERSION=4.32.5  # the API fuzzer of tests/ops/test_schemathesis.py, in its own .venv-fuzz
 DEBIAN_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
@@ -37,4 +38,11 @@ if [ ! -x .venv-old/bin/prefect ] || ! .venv-old/bin/python -c "import prefect,s
   .venv-old/bin/pip install -q --upgrade pip
   # prefect 3.2 imports importlib_metadata without declaring it for Python 3.10+
   .venv-old/bin/pip install -q "prefect==$OLD_PREFECT_VERSION" importlib_metadata -r tests/requirements.txt
+fi
+
+if [ ! -x .venv-fuzz/bin/schemathesis ] || [ "$(.venv-fuzz/bin/schemathesis --version 2>/dev/null)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+  echo "setup: creating .venv-fuzz with schemathesis==$SCHEMATHESIS_VERSION"
+  python3 -m venv .venv-fuzz
+  .venv-fuzz/bin/pip install -q --upgrade pip
+  .venv-fuzz/bin/pip install -q "schemathesis==$SCHEMATHESIS_VERSION"
 fi

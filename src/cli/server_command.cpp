@@ -83,6 +83,7 @@ int run_server_start(const ServerStartOptions& options) {
   server_options.io_threads = std::max(1u, std::thread::hardware_concurrency());
   server_options.handler_threads = settings->handler_threads;
   server_options.max_body_bytes = settings->max_body_bytes;
+  server_options.max_connections = settings->max_connections;
   server::HttpServer server(server_options, router);
   if (auto st = server.listen(); !st) {
     spdlog::error("{}", st.error().message);

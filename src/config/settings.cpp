@@ -661,6 +661,11 @@ core::Result<Settings> load_settings(const Getenv& getenv, const ReadFile& read_
     if (!n) return n.error();
     s.handler_threads = static_cast<int>(*n);
   }
+  if (auto v = getenv("PRAETOR_SERVER_MAX_CONNECTIONS")) {
+    auto n = parse_int("PRAETOR_SERVER_MAX_CONNECTIONS", *v, 0, 1 << 20);
+    if (!n) return n.error();
+    s.max_connections = static_cast<int>(*n);
+  }
   if (auto st = load_security_settings(getenv, s); !st) return st.error();
   if (auto st = refuse_unimplemented_settings(getenv); !st) return st.error();
   if (auto st = refuse_guarded_settings_in_files(getenv, read_file, s.home); !st) return st.error();

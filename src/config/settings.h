@@ -82,6 +82,9 @@ struct Settings {
   int default_limit = 200;  // PREFECT_SERVER_API_DEFAULT_LIMIT
   std::size_t max_body_bytes = 64 * 1024 * 1024;
   int handler_threads = 32;
+  // PRAETOR_SERVER_MAX_CONNECTIONS: open connections at most; 0 (default): the descriptor
+  // limit (`ulimit -n`) less a reserve of 128 for the database, WAL, backups and logs.
+  int max_connections = 0;
   // Basic auth (PREFECT_SERVER_API_AUTH_STRING, "user:password"): when set, even to "",
   // every HTTP request but GET /api/health and /api/ready must carry it (api/security.h).
   // A secret: never logged.

@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/repeated_log.h"
 #include "server/http_session.h"
 #include "server/server_state.h"
 
@@ -19,28 +20,69 @@ struct HttpServer::Impl {
   ServerState state;
   tcp::acceptor acceptor;
   net::signal_set signals;
+  net::steady_timer accept_timer;
+  static constexpr std::chrono::milliseconds kFirstPause{10}, kLongestPause{1000};
+  static constexpr std::chrono::seconds kMinIdleBeforeShed{1};
+  std::chrono::milliseconds accept_pause = kFirstPause;
+  core::RepeatedLog repeated_failures;
 
   Impl(ServerOptions options, const api::Router& router)
-      : state(std::move(options), router), acceptor(state.ioc), signals(state.ioc, SIGINT, SIGTERM) {}
+      : state(std::move(options), router),
+        acceptor(state.ioc),
+        signals(state.ioc, SIGINT, SIGTERM),
+        accept_timer(state.ioc) {}
 
+  // Accepts while under the connection cap. At the cap, or when the process is out of
+  // descriptors (EMFILE/ENFILE), it closes connections idle the longest and retries after a
+  // pause that doubles up to a second, rather than spinning on a backlog it cannot take.
   void accept() {
+    if (state.connections.full()) {
+      shed_idle();
+      return retry_accept_later();
+    }
     acceptor.async_accept(net::make_strand(state.ioc), [this](boost::system::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted) return;
       if (ec) {
-        if (ec != net::error::operation_aborted) {
-          spdlog::warn("accept failed: {}", ec.message());
-          accept();
-        }
-        return;
+        bool out_of_descriptors = ec == net::error::no_descriptors || ec.value() == ENFILE ||
+                                  ec == net::error::no_buffer_space || ec == net::error::no_memory;
+        if (out_of_descriptors) shed_idle();
+        repeated_failures.log(spdlog::level::warn, "accept failed: " + ec.message() +
+                                                       (out_of_descriptors ? out_of_descriptors_hint() : ""));
+        return retry_accept_later();
       }
+      accept_pause = kFirstPause;
       socket.set_option(tcp::no_delay(true), ec);
       std::make_shared<HttpSession>(std::move(socket), state)->start();
       accept();
     });
   }
 
+  std::string out_of_descriptors_hint() const {
+    return " (" + std::to_string(state.connections.open()) + " connections open, cap " +
+           std::to_string(state.connections.cap()) + "; raise `ulimit -n` or lower PRAETOR_SERVER_MAX_CONNECTIONS)";
+  }
+
+  // Makes room for waiting clients (and /api/health): a tenth of the cap, longest idle first.
+  void shed_idle() {
+    int closed = state.connections.close_longest_idle(std::max(1, state.connections.cap() / 10), kMinIdleBeforeShed);
+    if (closed > 0) {
+      repeated_failures.log(spdlog::level::warn, "connection cap " + std::to_string(state.connections.cap()) +
+                                                     " reached: closing connections idle the longest");
+    }
+  }
+
+  void retry_accept_later() {
+    accept_timer.expires_after(accept_pause);
+    accept_pause = std::min(accept_pause * 2, kLongestPause);
+    accept_timer.async_wait([this](boost::system::error_code ec) {
+      if (!ec && acceptor.is_open()) accept();
+    });
+  }
+
   void shutdown() {
     boost::system::error_code ignored;
     acceptor.close(ignored);
+    accept_timer.cancel();
     signals.cancel(ignored);
     state.stopping = true;
     // Handlers already queued run to completion, so writes they started are committed.

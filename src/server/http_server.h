@@ -18,6 +18,9 @@ struct ServerOptions {
   int io_threads = 2;
   int handler_threads = 32;
   std::size_t max_body_bytes = 64 * 1024 * 1024;
+  // Open connections (HTTP and WebSocket) at most; 0: the descriptor limit less a reserve
+  // (server/connection_limit.h).
+  int max_connections = 0;
 };
 
 class HttpServer {

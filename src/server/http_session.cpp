@@ -36,7 +36,7 @@ api::Request to_api_request(const http::request<http::string_body>& req) {
 }  // namespace
 
 HttpSession::HttpSession(net::ip::tcp::socket socket, ServerState& state)
-    : stream_(std::move(socket)), state_(state) {}
+    : stream_(std::move(socket)), state_(state), slot_(state.connections.take()) {}
 
 void HttpSession::start() {
   net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::read_request, shared_from_this()));
@@ -48,10 +48,17 @@ void HttpSession::read_request() {
   parser_->body_limit(state_.options.max_body_bytes);
   parser_->header_limit(64 * 1024);
   stream_.expires_after(kIdleTimeout);
+  // At the connection cap the server may close this connection while it waits (on its strand).
+  idle_ = state_.connections.waiting([weak = weak_from_this(), executor = stream_.get_executor()] {
+    net::post(executor, [weak] {
+      if (auto self = weak.lock()) self->stream_.cancel();
+    });
+  });
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
 
 void HttpSession::on_read(beast::error_code ec, std::size_t) {
+  idle_ = {};
   if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
       ec == net::error::connection_reset || ec == net::error::eof) {
     return close();

@@ -31,6 +31,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> pending_;
   ServerState& state_;
+  ConnectionLimit::Slot slot_;
+  ConnectionLimit::IdleTicket idle_;  // registered while waiting for a request
   bool head_request_ = false;  // the request being answered is a HEAD (one at a time)
 };
 

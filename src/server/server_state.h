@@ -14,6 +14,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "api/router.h"
+#include "server/connection_limit.h"
 #include "server/http_server.h"
 
 namespace praetor::server {
@@ -73,9 +74,14 @@ struct ServerState {
   CompletionQueue completions{ioc};
   // Set at shutdown: requests read from now on are not served (their connection closes).
   std::atomic<bool> stopping{false};
+  ConnectionLimit connections;
 
   ServerState(ServerOptions o, const api::Router& r)
-      : options(std::move(o)), router(r), ioc(options.io_threads), handlers(static_cast<std::size_t>(options.handler_threads)) {}
+      : options(std::move(o)),
+        router(r),
+        ioc(options.io_threads),
+        handlers(static_cast<std::size_t>(options.handler_threads)),
+        connections(options.max_connections > 0 ? options.max_connections : default_connection_cap()) {}
 };
 
 }  // namespace praetor::server

@@ -11,7 +11,7 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 
 WebSocketSession::WebSocketSession(beast::tcp_stream stream, ServerState& state)
-    : ws_(std::move(stream)), state_(state) {}
+    : ws_(std::move(stream)), state_(state), slot_(state.connections.take()) {}
 
 void WebSocketSession::start(http::request<http::string_body> upgrade, api::Request request,
                              const api::WebSocketFactory& factory) {

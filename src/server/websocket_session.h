@@ -38,6 +38,7 @@ class WebSocketSession : public api::WebSocketPeer, public std::enable_shared_fr
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer buffer_;
   ServerState& state_;
+  ConnectionLimit::Slot slot_;  // counted against the connection cap while open
   api::Request request_;
   const api::WebSocketFactory* factory_ = nullptr;
   std::unique_ptr<api::WebSocketHandler> handler_;

