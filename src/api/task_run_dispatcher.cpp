@@ -143,24 +143,26 @@ void TaskRunDispatcher::deliver(const std::shared_ptr<TaskRunSubscriber>& subscr
     });
     if (!waiting || !*waiting) return;
     // Claimed, then read in the same transaction: the run as it is when it leaves the queue.
-    auto claimed = ctx_.db.write<std::optional<core::TaskRun>>(
-        [&](store::Connection& c) -> core::Result<std::optional<core::TaskRun>> {
-          auto id = queue::claim_next(c, subscriber->task_keys(), subscriber->owner(), now, stale_before);
-          if (!id) return std::optional<core::TaskRun>();
-          auto run = store::task_runs::read(c, *id);
-          if (!run || !run->state || run->state->type != core::StateType::kScheduled) {
-            queue::remove(c, *id);  // deleted or moved on while queued: nothing to deliver
-            return std::optional<core::TaskRun>(core::TaskRun{});
-          }
-          return run;
-        });
+    struct Claim {
+      enum class Outcome { kTakenByAnother, kDropped, kClaimed } outcome;
+      core::TaskRun run;
+    };
+    auto claimed = ctx_.db.write<Claim>([&](store::Connection& c) -> core::Result<Claim> {
+      auto id = queue::claim_next(c, subscriber->task_keys(), subscriber->owner(), now, stale_before);
+      if (!id) return Claim{Claim::Outcome::kTakenByAnother, {}};
+      auto run = store::task_runs::read(c, *id);
+      if (!run || !run->state || run->state->type != core::StateType::kScheduled) {
+        queue::remove(c, *id);  // deleted or moved on while queued: nothing to deliver
+        return Claim{Claim::Outcome::kDropped, {}};
+      }
+      return Claim{Claim::Outcome::kClaimed, std::move(*run)};
+    });
     if (!claimed) {
       spdlog::warn("task run subscriptions: could not claim a run: {}", claimed.error().message);
       return;
     }
-    if (!*claimed) continue;            // another replica or subscriber took it first
-    if ((*claimed)->id.empty()) continue;  // dropped; look for the next
-    const core::TaskRun& run = **claimed;
+    if (claimed->outcome != Claim::Outcome::kClaimed) continue;  // look for the next one
+    const core::TaskRun& run = claimed->run;
     {
       std::lock_guard lock(mu_);
       if (!subscriber->closed_) {
