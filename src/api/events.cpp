@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/authenticated_socket.h"
 #include "api/event_stream.h"
 #include "api/routes.h"
 #include "api/security.h"
@@ -257,54 +258,6 @@ std::string error_reasons(const core::Error& error) {
   }
   return out;
 }
-
-std::optional<json::object> parse_object(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.get_object());
-}
-
-std::string type_of(const json::object& o) {
-  auto it = o.find("type");
-  if (it == o.end() || !it->value().is_string()) return {};
-  return std::string(it->value().get_string());
-}
-
-// The handshake of subscriptions.py: with the "prefect" subprotocol the first message must
-// be {"type":"auth","token":…}, checked against PREFECT_SERVER_API_AUTH_STRING when one is
-// set (security.h), and is answered {"type":"auth_success"}; without the subprotocol
-// (legacy clients, only admitted when no auth string is set) there is no handshake.
-class AuthenticatedSocket : public WebSocketHandler {
- public:
-  AuthenticatedSocket(const Request& upgrade, std::shared_ptr<WebSocketPeer> peer,
-                      const std::optional<std::string>& auth_string)
-      : peer_(std::move(peer)), auth_string_(auth_string), authenticated_(!offers_prefect_subprotocol(upgrade)) {}
-
-  void on_text(std::string_view message) final {
-    if (authenticated_) return on_message(message);
-    if (refused_) return;
-    auto o = parse_object(message);
-    auto refusal = o ? websocket_auth_refusal(*o, auth_string_) : std::optional<std::string>("Expected 'auth' message");
-    if (refusal) {
-      refused_ = true;
-      spdlog::warn("websocket {}: closed at the auth handshake: {}", kind(), *refusal);
-      return peer_->close(1008, *refusal);
-    }
-    authenticated_ = true;
-    peer_->send_text(R"({"type":"auth_success"})");
-  }
-
- protected:
-  virtual void on_message(std::string_view message) = 0;
-  virtual const char* kind() const = 0;
-  std::shared_ptr<WebSocketPeer> peer_;
-
- private:
-  const std::optional<std::string>& auth_string_;  // the settings' (outlive every socket)
-  bool authenticated_;
-  bool refused_ = false;
-};
 
 // /events/in: one event per text frame. Prefect ends the connection on an invalid event;
 // we log and skip it, so one bad frame does not cost the events after it.

@@ -1,7 +1,11 @@
-// /api/logs routes (Prefect's api/logs.py): batched creation and filtered reads.
+// /api/logs routes (Prefect's api/logs.py): batched creation, filtered reads and the
+// /logs/out WebSocket (log_stream.h).
 #include <algorithm>
 
 #include "api/list_request.h"
+#include "api/authenticated_socket.h"
+#include "api/log_response.h"
+#include "api/log_stream.h"
 #include "api/routes.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
@@ -44,19 +48,7 @@ std::optional<Log> read_log_create(const json::value& item, std::size_t index, j
   return log;
 }
 
-json::object log_json(const Log& log) {
-  return json::object{{"id", log.id},
-                      {"created", core::format_timestamp(log.created)},
-                      {"updated", core::format_timestamp(log.updated)},
-                      {"name", log.name},
-                      {"level", log.level},
-                      {"message", log.message},
-                      {"timestamp", core::format_timestamp(log.timestamp)},
-                      {"flow_run_id", log.flow_run_id ? json::value(*log.flow_run_id) : json::value()},
-                      {"task_run_id", log.task_run_id ? json::value(*log.task_run_id) : json::value()}};
-}
-
-core::Result<Response> create_logs(ApiContext& ctx, const Request& req) {
+core::Result<Response> create_logs(ApiContext& ctx, LogStream& stream, const Request& req) {
   auto body = core::parse_body(req.body);
   if (!body) return body.error();
   if (!body->is_array()) {
@@ -81,9 +73,11 @@ core::Result<Response> create_logs(ApiContext& ctx, const Request& req) {
   if (!logs.empty()) {
     auto written = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
       store::logs::insert_many(c, logs);
+      stream.announce(c, logs);
       return core::Ok{};
     });
     if (!written) return written.error();
+    stream.publish(logs);
   }
   return json_response(201, nullptr);
 }
@@ -96,15 +90,59 @@ core::Result<Response> filter_logs(ApiContext& ctx, const Request& req) {
   });
   if (!logs) return logs.error();
   json::array out;
-  for (const auto& log : *logs) out.emplace_back(log_json(log));
+  for (const auto& log : *logs) out.emplace_back(log_response(log));
   return json_response(200, out);
 }
+
+// /logs/out: after the handshake, one {"type":"filter","filter":LogFilter} message, then
+// {"type":"log","log":Log} for each matching log stored from then on.
+class LogsOutSocket final : public AuthenticatedSocket {
+ public:
+  LogsOutSocket(ApiContext& ctx, std::shared_ptr<LogStream> stream, const Request& upgrade,
+                std::shared_ptr<WebSocketPeer> peer)
+      : AuthenticatedSocket(upgrade, std::move(peer), ctx.settings.auth_string), stream_(std::move(stream)) {}
+  ~LogsOutSocket() override { on_closed(); }
+
+  void on_closed() override {
+    if (subscription_) stream_->close(subscription_);
+    subscription_.reset();
+  }
+
+ private:
+  const char* kind() const override { return "/logs/out"; }
+  void on_message(std::string_view message) override {
+    if (subscription_ || closing_) return;  // later messages are ignored, as Prefect does
+    auto o = parse_object(message);
+    if (!o || type_of(*o) != "filter") {
+      closing_ = true;
+      return peer_->close(1002, "Expected 'filter' message");
+    }
+    auto filter = parse_log_stream_filter(o->if_contains("filter"));
+    if (!filter) {
+      closing_ = true;
+      // A close frame's reason is at most 123 bytes.
+      return peer_->close(1002, ("Invalid filter: " + filter.error().message).substr(0, 120));
+    }
+    subscription_ = std::make_shared<LogSubscription>(peer_, std::move(*filter));
+    stream_->open(subscription_);
+  }
+
+  std::shared_ptr<LogStream> stream_;
+  std::shared_ptr<LogSubscription> subscription_;
+  bool closing_ = false;
+};
 
 }  // namespace
 
 void register_log_routes(Router& router, ApiContext& ctx) {
-  router.add("POST", "/api/logs/", [&ctx](const Request& req, const PathParams&) { return create_logs(ctx, req); });
+  auto stream = std::make_shared<LogStream>(
+      ctx.db, store::make_notification_listener(ctx.settings.database, ctx.settings.database_tuning, kLogsChannel));
+  router.add("POST", "/api/logs/",
+             [&ctx, stream](const Request& req, const PathParams&) { return create_logs(ctx, *stream, req); });
   router.add("POST", "/api/logs/filter", [&ctx](const Request& req, const PathParams&) { return filter_logs(ctx, req); });
+  router.add_websocket("/api/logs/out", [&ctx, stream](const Request& upgrade, std::shared_ptr<WebSocketPeer> peer) {
+    return std::make_unique<LogsOutSocket>(ctx, stream, upgrade, std::move(peer));
+  });
 }
 
 }  // namespace praetor::api

@@ -14,7 +14,10 @@ void register_routes(Router& router, ApiContext& context) {
   register_concurrency_limit_v2_routes(router, context);
   register_flow_run_routes(router, context);
   register_flow_run_state_routes(router, context);
-  register_task_run_routes(router, context);
+  // Background task runs: queued by task-run creation, delivered to subscribed task workers.
+  auto task_run_dispatcher = std::make_shared<TaskRunDispatcher>(context);
+  register_task_run_routes(router, context, task_run_dispatcher);
+  register_task_run_subscription_routes(router, context, task_run_dispatcher);
   register_task_run_state_routes(router, context);
   register_work_pool_routes(router, context);
   register_deployment_routes(router, context);

@@ -4,6 +4,7 @@
 
 #include "api/context.h"
 #include "api/router.h"
+#include "api/task_run_dispatcher.h"
 
 namespace praetor::api {
 
@@ -20,7 +21,11 @@ void register_log_routes(Router& router, ApiContext& context);
 void register_concurrency_limit_v2_routes(Router& router, ApiContext& context);
 void register_flow_run_routes(Router& router, ApiContext& context);
 void register_flow_run_state_routes(Router& router, ApiContext& context);
-void register_task_run_routes(Router& router, ApiContext& context);
+void register_task_run_routes(Router& router, ApiContext& context,
+                              const std::shared_ptr<TaskRunDispatcher>& dispatcher);
+// /task_runs/subscriptions/scheduled and /task_workers/filter (task_run_subscriptions.cpp).
+void register_task_run_subscription_routes(Router& router, ApiContext& context,
+                                           const std::shared_ptr<TaskRunDispatcher>& dispatcher);
 void register_task_run_state_routes(Router& router, ApiContext& context);
 void register_work_pool_routes(Router& router, ApiContext& context);
 void register_deployment_routes(Router& router, ApiContext& context);

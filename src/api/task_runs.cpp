@@ -19,7 +19,7 @@ using store::Connection;
 
 namespace {
 
-core::Result<Response> create(ApiContext& ctx, const Request& req) {
+core::Result<Response> create(ApiContext& ctx, TaskRunDispatcher& dispatcher, const Request& req) {
   auto body = core::parse_body(req.body);
   if (!body) return body.error();
   auto now = ctx.clock.now();
@@ -28,6 +28,10 @@ core::Result<Response> create(ApiContext& ctx, const Request& req) {
   auto result = ctx.db.write<TaskRunCreateResult>(
       [&](Connection& c) -> core::Result<TaskRunCreateResult> { return create_task_run(c, *parsed, now); });
   if (!result) return result.error();
+  // A background task run (deferred, Scheduled) may have been queued for a task worker.
+  if (result->created && result->run.state && result->run.state->type == core::StateType::kScheduled) {
+    dispatcher.wake();
+  }
   return json_response(result->created ? 201 : 200, core::to_json(result->run, ctx.clock.now()));
 }
 
@@ -102,8 +106,9 @@ ListSource task_run_list_source(ApiContext& ctx) {
 
 }  // namespace
 
-void register_task_run_routes(Router& router, ApiContext& ctx) {
-  router.add("POST", "/api/task_runs/", [&ctx](const Request& req, const PathParams&) { return create(ctx, req); });
+void register_task_run_routes(Router& router, ApiContext& ctx, const std::shared_ptr<TaskRunDispatcher>& dispatcher) {
+  router.add("POST", "/api/task_runs/",
+             [&ctx, dispatcher](const Request& req, const PathParams&) { return create(ctx, *dispatcher, req); });
   add_list_routes(router, ctx, "/api/task_runs", task_run_list_source(ctx));
   router.add("GET", "/api/task_runs/{id:uuid}",
              [&ctx](const Request&, const PathParams& p) { return read(ctx, p.at("id")); });

@@ -229,6 +229,8 @@ core::Result<core::Ok> refuse_unimplemented_settings(const Getenv& getenv) {
        "/api/events/out is always served"},
       {{"PREFECT_SERVER_EVENTS_MAXIMUM_SIZE_BYTES", "PREFECT_EVENTS_MAXIMUM_SIZE_BYTES"}, {}, A::kValues,
        "an event size limit is not implemented"},
+      {{"PREFECT_SERVER_LOGS_STREAM_OUT_ENABLED"}, {}, A::kTrue, "/api/logs/out is always served"},
+      {{"PREFECT_SERVER_LOGS_STREAM_PUBLISHING_ENABLED"}, {}, A::kTrue, "stored logs are always streamed"},
       {{"PREFECT_SERVER_API_MAX_PARAMETER_SIZE"}, {}, A::kValues, "a parameter size limit is not implemented"},
       {{"PREFECT_SERVER_EVENTS_MESSAGING_BROKER", "PREFECT_MESSAGING_BROKER"},
        {"prefect.server.utilities.messaging.memory"}, A::kValues, "only in-process messaging is implemented"},

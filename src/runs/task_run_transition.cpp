@@ -4,6 +4,7 @@
 
 #include "core/uuid.h"
 #include "orchestration/task_policy.h"
+#include "store/task_run_queue.h"
 #include "store/task_run_repository.h"
 
 namespace praetor::runs {
@@ -12,6 +13,15 @@ namespace json = boost::json;
 using store::Connection;
 
 namespace {
+
+// Prefect's EnqueueScheduledTasks: a deferred run (a background task) entering a Scheduled
+// state waits for a task worker; AwaitingRetry goes to the retry queue.
+void enqueue_if_deferred(Connection& c, const core::TaskRun& run, const core::State& written, core::Timestamp now) {
+  if (written.type != core::StateType::kScheduled) return;
+  const json::value* deferred = written.state_details.if_contains("deferred");
+  if (!deferred || !deferred->is_bool() || !deferred->get_bool()) return;
+  store::task_run_queue::enqueue(c, run.id, run.task_key, written.name == "AwaitingRetry", now);
+}
 
 double uniform_draw() {
   thread_local std::mt19937_64 engine{std::random_device{}()};
@@ -43,6 +53,7 @@ TaskRunSetStateResult apply(Connection& c, const core::TaskRun& run, core::State
   TaskRunSetStateResult out{d.status, run.state, d.details(), false};
   if (d.state_to_write) {
     store::task_runs::save_state(c, d.run, *d.state_to_write, now);
+    enqueue_if_deferred(c, d.run, *d.state_to_write, now);
     out.state = d.state_to_write;
     out.written = true;
   }

@@ -67,6 +67,10 @@ class Server:
                 PREFECT_SERVER_ANALYTICS_ENABLED="false",
                 PREFECT_UI_ENABLED="false",
                 PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{self.workdir}/prefect.db",
+                # Prefect streams logs over /logs/out only with these on (both default off);
+                # Praetor always does.
+                PREFECT_SERVER_LOGS_STREAM_OUT_ENABLED="true",
+                PREFECT_SERVER_LOGS_STREAM_PUBLISHING_ENABLED="true",
             )
             prefect = str(Path(sys.executable).parent / "prefect")
             cmd = [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]

@@ -106,7 +106,7 @@ async def _ws_attempt(url: str, subprotocols, first_message):
 
 def test_websockets_authenticate_with_their_first_message(auth_server):
     base = auth_server.api_url.replace("http://", "ws://")
-    for path in ("/events/in", "/events/out"):
+    for path in ("/events/in", "/events/out", "/logs/out", "/task_runs/subscriptions/scheduled"):
         url = base + path
         attempt = lambda proto, msg: asyncio.run(_ws_attempt(url, proto, msg))  # noqa: E731
         assert attempt(None, {"type": "auth", "token": AUTH}) == ("status", 403), path

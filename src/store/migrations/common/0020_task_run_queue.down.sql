@@ -1,0 +1,2 @@
+DROP TABLE task_worker;
+DROP TABLE task_run_queue;
