@@ -1,4 +1,4 @@
-// Rows of task_run_queue and task_worker (migration 0020): the background task runs waiting
+// Rows of task_run_queue and task_worker (migration 0017): the background task runs waiting
 // for a task worker, and the task workers connected to the replicas. Functions take the
 // Connection of a Database::read/write call and throw DatabaseError on database failure.
 //
