@@ -1,5 +1,7 @@
 #include "store/concurrency_repository.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "core/uuid.h"
@@ -243,12 +245,17 @@ TEST(TagConcurrency, HoldersDecrementAndRevoke) {
   EXPECT_FALSE(take(core::new_uuid4(), 60));  // full: nothing taken
   EXPECT_EQ(active_slots(t, tag.name, kT0), 2);
   auto holders = [&](core::Timestamp now) {
-    return t.db()
-        .read<std::vector<std::string>>(
-            [&](Connection& c) -> core::Result<std::vector<std::string>> { return cl::task_run_holders(c, tag.id, now); })
-        .value();
+    auto ids = t.db()
+                   .read<std::vector<std::string>>([&](Connection& c) -> core::Result<std::vector<std::string>> {
+                     return cl::task_run_holders(c, tag.id, now);
+                   })
+                   .value();
+    std::sort(ids.begin(), ids.end());  // both leases start at kT0: their order is the ids'
+    return ids;
   };
-  EXPECT_EQ(holders(kT0), (std::vector<std::string>{run_a, run_b}));
+  auto both = std::vector<std::string>{run_a, run_b};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(holders(kT0), both);
   EXPECT_EQ(holders(kT0 + 61s), (std::vector<std::string>{run_a}));  // run_b's lease expired
 
   write<core::Ok>(t, [&](Connection& c) {
