@@ -328,7 +328,8 @@ core::Result<Response> read_deployment_by_name(ApiContext& ctx, const std::strin
 }
 
 // Applies schedule inputs to an existing deployment as update_deployment does: targeted by
-// slug when every existing and provided schedule has one, else all replaced.
+// slug when every existing and provided schedule has one, else all replaced; a schedule
+// without a slug is refused when the existing ones all have one.
 core::Result<core::Ok> update_schedules(Connection& c, const core::Deployment& d, const std::vector<ScheduleInput>& in,
                                         core::Timestamp now) {
   bool provided_slugs = std::all_of(in.begin(), in.end(), [](const ScheduleInput& s) { return s.slug.has_value(); });
@@ -349,7 +350,27 @@ core::Result<core::Ok> update_schedules(Connection& c, const core::Deployment& d
     }
     return core::Ok{};
   }
-  std::vector<std::string> kept;
+  // Targeted updates: schedules the request does not name are kept (an empty list changes
+  // nothing), a new slug is added beside the existing ones, `replaces` renames one.
+  std::vector<std::string> replaced;
+  for (const auto& s : in) {
+    if (!s.replaces) continue;
+    if (std::find(replaced.begin(), replaced.end(), *s.replaces) != replaced.end()) {
+      return core::Error::invalid("Multiple schedules have 'replaces' targeting the same slug: " + *s.replaces);
+    }
+    replaced.push_back(*s.replaces);
+  }
+  auto existing_slug = [&](const std::string& slug) {
+    return std::any_of(d.schedules.begin(), d.schedules.end(),
+                       [&](const core::DeploymentSchedule& e) { return e.slug == slug; });
+  };
+  for (const auto& s : in) {
+    if (s.replaces && existing_slug(*s.slug) &&
+        std::find(replaced.begin(), replaced.end(), *s.slug) == replaced.end()) {
+      return core::Error::invalid("Cannot rename schedule from '" + *s.replaces + "' to '" + *s.slug +
+                                  "': a schedule with slug '" + *s.slug + "' already exists.");
+    }
+  }
   for (const auto& s : in) {
     const std::string& target = s.replaces ? *s.replaces : *s.slug;
     auto it = std::find_if(d.schedules.begin(), d.schedules.end(),
@@ -358,9 +379,7 @@ core::Result<core::Ok> update_schedules(Connection& c, const core::Deployment& d
       if (!s.schedule) {
         return core::Error::invalid("Unable to create new deployment schedules without a schedule configuration.");
       }
-      auto created = new_schedule(d.id, s, now);
-      kept.push_back(created.id);
-      store::deployments::insert_schedule(c, created);
+      store::deployments::insert_schedule(c, new_schedule(d.id, s, now));
       continue;
     }
     core::DeploymentSchedule updated = *it;
@@ -371,10 +390,6 @@ core::Result<core::Ok> update_schedules(Connection& c, const core::Deployment& d
     updated.slug = s.slug;
     updated.updated = now;
     store::deployments::replace_schedule(c, updated);
-    kept.push_back(updated.id);
-  }
-  for (const auto& e : d.schedules) {
-    if (std::find(kept.begin(), kept.end(), e.id) == kept.end()) store::deployments::remove_schedule(c, d.id, e.id);
   }
   return core::Ok{};
 }

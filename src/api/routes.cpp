@@ -12,6 +12,7 @@ void register_routes(Router& router, ApiContext& context) {
   register_event_routes(router, context);
   register_log_routes(router, context);
   register_concurrency_limit_v2_routes(router, context);
+  register_tag_concurrency_limit_routes(router, context);
   register_flow_run_routes(router, context);
   register_flow_run_state_routes(router, context);
   // Background task runs: queued by task-run creation, delivered to subscribed task workers.
@@ -24,6 +25,11 @@ void register_routes(Router& router, ApiContext& context) {
   register_deployment_operation_routes(router, context);
   register_work_queue_routes(router, context);
   register_ui_routes(router, context);
+  register_ui_task_run_routes(router, context);
+  register_run_history_routes(router, context);
+  register_work_pool_concurrency_status_route(router, context);
+  register_observed_state_routes(router, context);
+  register_collection_routes(router, context);
   register_variable_routes(router, context);
   register_saved_search_routes(router, context);
   register_artifact_routes(router, context);

@@ -2,6 +2,7 @@
 // `prefect work-queue` CLI and PrefectClient's work-queue methods use. Queues created here
 // live in the "default-agent-pool" (created on first use, type prefect-agent), as upstream
 // keeps legacy queues since work pools arrived; ids reach every queue of every pool.
+#include "api/flow_run_slot_summary.h"
 #include "api/list_request.h"
 #include "api/names.h"
 #include "api/routes.h"
@@ -211,21 +212,8 @@ core::Result<Response> concurrency_status(ApiContext& ctx, const Request& req, c
     if (!q) return q.error();
     int64_t total = store::work_queues::count_slot_holders(c, *q);
     json::array runs;
-    auto time_or_null = [](const std::optional<core::Timestamp>& t) {
-      return t ? json::value(core::format_timestamp(*t)) : json::value(nullptr);
-    };
     for (const auto& run : store::work_queues::slot_holders(c, *q, (page_no - 1) * limit, limit)) {
-      json::value state_type = nullptr;
-      if (run.state_type) state_type = std::string(core::to_string(*run.state_type));
-      json::object summary{{"id", run.id},
-                           {"name", run.name},
-                           {"state_type", state_type},
-                           {"state_name", run.state_name ? json::value(*run.state_name) : nullptr},
-                           {"start_time", time_or_null(run.start_time)},
-                           {"state_timestamp", time_or_null(run.state_timestamp)},
-                           {"time_in_current_state",
-                            run.state_timestamp ? json::value(core::to_seconds(now - *run.state_timestamp)) : nullptr}};
-      runs.emplace_back(std::move(summary));
+      runs.emplace_back(flow_run_slot_summary(run, now));
     }
     return json::object{{"active_slots", total},
                         {"concurrency_limit", q->concurrency_limit ? json::value(*q->concurrency_limit) : nullptr},

@@ -693,6 +693,15 @@ core::Result<Settings> load_settings(const Getenv& getenv, const ReadFile& read_
       break;
     }
   }
+  for (const char* name : {"PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS",
+                           "PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS"}) {
+    if (auto v = getenv(name)) {
+      auto d = parse_duration_seconds(*v);
+      if (!d || *d < 0) return core::Error::invalid(std::string(name) + "=" + *v + " is not a duration");
+      s.tag_concurrency_slot_wait_seconds = *d;
+      break;
+    }
+  }
   if (auto v = getenv("PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION")) {
     auto d = parse_duration_seconds(*v);
     if (!d || *d < 30 || *d > 3600) {

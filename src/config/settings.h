@@ -108,6 +108,9 @@ struct Settings {
   // The installed prefect package whose data files Praetor serves (config/prefect_package.h);
   // empty when none was found. Filled at server start, not by load_settings.
   std::string prefect_package_dir;
+  // PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS: the Retry-After of a refused
+  // /concurrency_limits/increment (tag limits).
+  double tag_concurrency_slot_wait_seconds = 10;
 };
 
 // Seconds from "90", "1.5", or an ISO-8601 duration such as "P100D", "PT1H", "P1DT2H30M".

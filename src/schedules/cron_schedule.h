@@ -23,6 +23,9 @@ struct CronSchedule {
   std::string cron;
   CronExpression expression;
   Zone zone = Zone::utc();
+  // The timezone as given, which reads answer: Prefect keeps a cron schedule's missing
+  // timezone as null (and "" as ""), computing its dates in UTC.
+  std::optional<std::string> timezone;
   bool day_or = true;
 };
 

@@ -236,6 +236,7 @@ core::Result<CronSchedule> parse_cron_schedule(const json::value& v, json::array
     reject_unknown_fields(model, {"cron", "timezone", "day_or"});
     if (model.errors()->empty()) {
       if (auto zone = model_zone(model)) s.zone = *zone;
+      s.timezone = model.child("timezone").string();
     }
   });
 }
@@ -299,7 +300,9 @@ json::value to_json(const Schedule& schedule) {
                           {"timezone", s.zone.name()}};
     }
     json::value operator()(const CronSchedule& s) const {
-      return json::object{{"cron", s.cron}, {"timezone", s.zone.name()}, {"day_or", s.day_or}};
+      return json::object{{"cron", s.cron},
+                          {"timezone", s.timezone ? json::value(*s.timezone) : json::value(nullptr)},
+                          {"day_or", s.day_or}};
     }
     json::value operator()(const RRuleSchedule& s) const {
       return json::object{{"rrule", s.rrule}, {"timezone", s.zone.name()}};

@@ -70,5 +70,18 @@ TEST(ScheduleJson, AcceptsPrefectForms) {
   EXPECT_EQ(interval->anchor_date, kNow);
 }
 
+// Verifies a cron schedule's timezone reads back as given: null when absent (Prefect keeps
+// it null and computes dates in UTC), the name when given.
+TEST(ScheduleJson, CronTimezoneReadsBackAsGiven) {
+  auto bare = parse_schedule(json::parse(R"({"cron": "0 9 * * *"})"), json::array{"schedule"}, kNow);
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(json::serialize(to_json(*bare)), R"({"cron":"0 9 * * *","timezone":null,"day_or":true})");
+  EXPECT_EQ(std::get<CronSchedule>(*bare).zone.name(), "UTC");
+  auto zoned = parse_schedule(json::parse(R"({"cron": "0 9 * * *", "timezone": "Europe/Berlin"})"),
+                              json::array{"schedule"}, kNow);
+  ASSERT_TRUE(zoned.ok());
+  EXPECT_EQ(json::serialize(to_json(*zoned)), R"({"cron":"0 9 * * *","timezone":"Europe/Berlin","day_or":true})");
+}
+
 }  // namespace
 }  // namespace praetor::schedules

@@ -65,16 +65,6 @@ std::string json_list(const std::vector<std::string>& values) {
   return json::serialize(a);
 }
 
-std::vector<Limit> read_by_names(Connection& c, const std::vector<std::string>& names, core::Timestamp now) {
-  auto& st = c.prepare("SELECT " + columns(c.dialect()) +
-                       " FROM concurrency_limit_v2 WHERE name IN (SELECT value FROM json_each(?2)) ORDER BY name" +
-                       sql::for_update(c.dialect()));
-  st.bind(1, core::to_micros(now)).bind(2, json_list(names));
-  std::vector<Limit> out;
-  while (st.step()) out.push_back(limit_from_row(st));
-  return out;
-}
-
 // bulk_decrement_active_slots: active limits among `ids` lose `slots` (never below 0).
 void decrement(Connection& c, const std::vector<std::string>& ids, int64_t slots,
                std::optional<double> occupancy_seconds, core::Timestamp now) {
@@ -95,6 +85,24 @@ void decrement(Connection& c, const std::vector<std::string>& ids, int64_t slots
   st.bind(1, core::to_micros(now)).bind(2, slots).bind(3, json_list(ids));
   if (per_slot) st.bind(4, *per_slot);
   st.run();
+}
+
+// Inserts the lease row `lease_id`; the metadata carries the slots and a non-null holder.
+void create_lease(Connection& c, const std::vector<std::string>& resource_ids, int64_t slots, double lease_seconds,
+                  const json::value& holder, core::Timestamp now, const std::string& lease_id) {
+  const int64_t now_us = core::to_micros(now);
+  json::object metadata{{"slots", slots}};
+  if (!holder.is_null()) metadata["holder"] = holder;
+  auto& ins = c.prepare(
+      "INSERT INTO concurrency_lease(id, created, expiration, resource_ids, slots, metadata) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  ins.bind(1, lease_id)
+      .bind(2, now_us)
+      .bind(3, now_us + static_cast<int64_t>(lease_seconds * 1e6))
+      .bind(4, json_list(resource_ids))
+      .bind(5, slots)
+      .bind(6, json::serialize(metadata))
+      .run();
 }
 
 const char* where_id_or_name(bool is_id) { return is_id ? "id = ?2" : "name = ?2"; }
@@ -164,6 +172,16 @@ bool remove(Connection& c, const std::string& id_or_name, bool is_id) {
   return c.changes() > 0;
 }
 
+std::vector<Limit> read_by_names(Connection& c, const std::vector<std::string>& names, core::Timestamp now) {
+  auto& st = c.prepare("SELECT " + columns(c.dialect()) +
+                       " FROM concurrency_limit_v2 WHERE name IN (SELECT value FROM json_each(?2)) ORDER BY name" +
+                       sql::for_update(c.dialect()));
+  st.bind(1, core::to_micros(now)).bind(2, json_list(names));
+  std::vector<Limit> out;
+  while (st.step()) out.push_back(limit_from_row(st));
+  return out;
+}
+
 AcquireOutcome acquire(Connection& c, const AcquireRequest& request, core::Timestamp now) {
   reclaim_expired_leases(c, now);
   std::vector<Limit> limits = read_by_names(c, request.names, now);
@@ -228,17 +246,7 @@ AcquireOutcome acquire(Connection& c, const AcquireRequest& request, core::Times
   if (request.lease_seconds) {
     std::vector<std::string> resource_ids;
     for (const auto& l : out.limits) resource_ids.push_back(l.id);
-    std::string lease_id = core::new_uuid4();
-    auto& ins = c.prepare(
-        "INSERT INTO concurrency_lease(id, created, expiration, resource_ids, slots, metadata) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    ins.bind(1, lease_id)
-        .bind(2, now_us)
-        .bind(3, now_us + static_cast<int64_t>(*request.lease_seconds * 1e6))
-        .bind(4, json_list(resource_ids))
-        .bind(5, request.slots)
-        .bind(6, json::serialize(json::object{{"slots", request.slots}, {"holder", request.holder}}))
-        .run();
+    std::string lease_id = create_lease(c, resource_ids, request.slots, *request.lease_seconds, request.holder, now);
     out.lease_id = std::move(lease_id);
   }
   return out;
@@ -355,17 +363,23 @@ void take_slot_with_lease(Connection& c, const std::string& limit_id, const std:
                        " + 1, denied_slots = " + decayed_denied_sql(c.dialect()) +
                        ", updated = ?1 WHERE id = ?2 AND active = 1");
   st.bind(1, now_us).bind(2, limit_id).run();
-  json::object metadata{{"slots", 1}};
-  if (!holder.is_null()) metadata["holder"] = holder;
-  auto& ins = c.prepare(
-      "INSERT INTO concurrency_lease(id, created, expiration, resource_ids, slots, metadata) "
-      "VALUES (?1, ?2, ?3, ?4, 1, ?5)");
-  ins.bind(1, lease_id)
-      .bind(2, now_us)
-      .bind(3, now_us + static_cast<int64_t>(lease_seconds * 1e6))
-      .bind(4, json_list({limit_id}))
-      .bind(5, json::serialize(metadata))
-      .run();
+  create_lease(c, {limit_id}, 1, lease_seconds, holder, now, lease_id);
+}
+
+bool take_slots(Connection& c, const std::vector<std::string>& ids, int64_t slots, core::Timestamp now) {
+  auto& st = c.prepare("UPDATE concurrency_limit_v2 SET active_slots = " + decayed_active_sql(c.dialect()) +
+                       " + ?2, denied_slots = " + decayed_denied_sql(c.dialect()) +
+                       ", updated = ?1 WHERE id IN (SELECT value FROM json_each(?3)) AND active = 1 AND " +
+                       decayed_active_sql(c.dialect()) + " + ?2 <= \"limit\"");
+  st.bind(1, core::to_micros(now)).bind(2, slots).bind(3, json_list(ids)).run();
+  return c.changes() == static_cast<int64_t>(ids.size());
+}
+
+std::string create_lease(Connection& c, const std::vector<std::string>& resource_ids, int64_t slots,
+                         double lease_seconds, const json::value& holder, core::Timestamp now) {
+  std::string lease_id = core::new_uuid4();
+  create_lease(c, resource_ids, slots, lease_seconds, holder, now, lease_id);
+  return lease_id;
 }
 
 void free_slots(Connection& c, const std::vector<std::string>& ids, int64_t slots, core::Timestamp now) {

@@ -51,6 +51,9 @@ std::optional<Limit> read(Connection& c, const std::string& id_or_name, bool is_
 // deployment's global_concurrency_limit answers.
 std::optional<Limit> read_stored(Connection& c, const std::string& id);
 std::vector<Limit> list(Connection& c, int64_t limit, int64_t offset, core::Timestamp now);
+// The limits named in `names` that exist, by name, rows locked until the write ends
+// (PostgreSQL FOR UPDATE), with their decayed active slots.
+std::vector<Limit> read_by_names(Connection& c, const std::vector<std::string>& names, core::Timestamp now);
 bool update(Connection& c, const std::string& id_or_name, bool is_id, const LimitUpdate& update,
             core::Timestamp now);
 bool remove(Connection& c, const std::string& id_or_name, bool is_id);
@@ -108,6 +111,14 @@ std::optional<Limit> read_for_update(Connection& c, const std::string& id, core:
 // check here), then a lease over it of `lease_seconds` with the caller's id and holder.
 void take_slot_with_lease(Connection& c, const std::string& limit_id, const std::string& lease_id,
                           double lease_seconds, const boost::json::value& holder, core::Timestamp now);
+// Prefect's bulk_increment_active_slots: `slots` more on every active limit among `ids` that
+// has room for them after decay; true when every id was taken (the caller rolls the write
+// back otherwise, which keeps it all or none).
+bool take_slots(Connection& c, const std::vector<std::string>& ids, int64_t slots, core::Timestamp now);
+// A lease over `resource_ids` holding `slots` each, expiring `lease_seconds` from now, with
+// `holder` (null or {"type","id"}) in its metadata; returns its id. Takes no slots itself.
+std::string create_lease(Connection& c, const std::vector<std::string>& resource_ids, int64_t slots,
+                         double lease_seconds, const boost::json::value& holder, core::Timestamp now);
 // bulk_decrement_active_slots: `slots` off the active limits among `ids` (never below 0).
 void free_slots(Connection& c, const std::vector<std::string>& ids, int64_t slots, core::Timestamp now);
 // Deletes the lease without freeing its slots (revoke_lease); false when missing.

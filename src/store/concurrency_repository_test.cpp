@@ -1,8 +1,11 @@
 #include "store/concurrency_repository.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "core/uuid.h"
+#include "store/tag_concurrency_repository.h"
 #include "store/test_database.h"
 
 namespace praetor::store {
@@ -215,6 +218,55 @@ TEST(ConcurrencyRepository, ReadStoredDoesNotDecay) {
   EXPECT_EQ(stored->active_slots, 4);
   EXPECT_EQ(stored->decayed_active_slots, 4);
   EXPECT_EQ(active_slots(t, "r", kT0 + 10s), 0);
+}
+
+// Verifies the tag-limit view: a tag's holders are the task runs of its live leases; the v1
+// decrement frees only the named run's lease; revoking the leases over a limit frees their
+// slots; an expired lease no longer counts as a holder.
+TEST(TagConcurrency, HoldersDecrementAndRevoke) {
+  testing::TempDatabase t;
+  cl::Limit tag = make_limit(cl::tag_limit_name("etl"), 2);
+  write<core::Ok>(t, [&](Connection& c) {
+    cl::create(c, tag);
+    return core::Ok{};
+  });
+  EXPECT_EQ(cl::tag_of_limit_name(tag.name), "etl");
+  EXPECT_EQ(cl::tag_of_limit_name("etl"), std::nullopt);
+  const std::string run_a = core::new_uuid4(), run_b = core::new_uuid4();
+  auto take = [&](const std::string& run, double seconds) {
+    return write<bool>(t, [&](Connection& c) {
+      bool taken = cl::take_slots(c, {tag.id}, 1, kT0);
+      if (taken) cl::create_lease(c, {tag.id}, 1, seconds, boost::json::object{{"type", "task_run"}, {"id", run}}, kT0);
+      return taken;
+    });
+  };
+  EXPECT_TRUE(take(run_a, cl::kTagLeaseSeconds));
+  EXPECT_TRUE(take(run_b, 60));
+  EXPECT_FALSE(take(core::new_uuid4(), 60));  // full: nothing taken
+  EXPECT_EQ(active_slots(t, tag.name, kT0), 2);
+  auto holders = [&](core::Timestamp now) {
+    auto ids = t.db()
+                   .read<std::vector<std::string>>([&](Connection& c) -> core::Result<std::vector<std::string>> {
+                     return cl::task_run_holders(c, tag.id, now);
+                   })
+                   .value();
+    std::sort(ids.begin(), ids.end());  // both leases start at kT0: their order is the ids'
+    return ids;
+  };
+  auto both = std::vector<std::string>{run_a, run_b};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(holders(kT0), both);
+  EXPECT_EQ(holders(kT0 + 61s), (std::vector<std::string>{run_a}));  // run_b's lease expired
+
+  write<core::Ok>(t, [&](Connection& c) {
+    cl::release_task_run_leases(c, {tag.id}, run_b, kT0);
+    return core::Ok{};
+  });
+  EXPECT_EQ(holders(kT0), (std::vector<std::string>{run_a}));
+  EXPECT_EQ(active_slots(t, tag.name, kT0), 1);
+  EXPECT_EQ(write<int>(t, [&](Connection& c) { return cl::revoke_leases_over(c, tag.id, kT0); }), 1);
+  EXPECT_TRUE(holders(kT0).empty());
+  EXPECT_EQ(active_slots(t, tag.name, kT0), 0);
 }
 
 }  // namespace

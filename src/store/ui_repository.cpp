@@ -115,4 +115,23 @@ std::vector<BucketCount> task_run_buckets(Connection& c, const SqlCondition& whe
   return out;
 }
 
+std::map<std::string, int64_t> task_run_state_counts(Connection& c, const SqlCondition& where) {
+  auto& st = c.prepare("SELECT state_type, COUNT(*) FROM task_run WHERE state_type IS NOT NULL AND (" + where.sql +
+                       ") GROUP BY state_type");
+  bind_all(st, where.params, 1);
+  std::map<std::string, int64_t> out;
+  while (st.step()) out[st.column_text(0)] = st.column_int(1);
+  st.reset();
+  return out;
+}
+
+std::optional<std::string> flow_run_name(Connection& c, const std::string& id) {
+  auto& st = c.prepare("SELECT name FROM flow_run WHERE id = ?1");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  std::string name = st.column_text(0);
+  st.reset();
+  return name;
+}
+
 }  // namespace praetor::store::ui

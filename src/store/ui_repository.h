@@ -59,4 +59,11 @@ struct BucketCount {
 std::vector<BucketCount> task_run_buckets(Connection& c, const SqlCondition& where, core::Timestamp start,
                                           int64_t bucket_micros, int buckets);
 
+// Task runs matching `where` (over the unaliased task_run table) per state type; types
+// without runs are absent (count_task_runs_by_state).
+std::map<std::string, int64_t> task_run_state_counts(Connection& c, const SqlCondition& where);
+
+// The name of the flow run `id`, or nullopt when there is none.
+std::optional<std::string> flow_run_name(Connection& c, const std::string& id);
+
 }  // namespace praetor::store::ui

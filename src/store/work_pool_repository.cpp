@@ -240,6 +240,25 @@ int64_t active_runs(Connection& c, const std::string& pool_id) {
                    pool_id);
 }
 
+std::map<std::string, int64_t> active_runs_by_queue(Connection& c, const std::string& pool_id) {
+  auto& st = c.prepare(std::string("SELECT flow_run.work_queue_id, COUNT(*) FROM flow_run JOIN work_queue ON "
+                                   "work_queue.id = flow_run.work_queue_id WHERE work_queue.work_pool_id = ?1 AND "
+                                   "flow_run.state_type IN ") +
+                       kSlotStates + " GROUP BY flow_run.work_queue_id");
+  st.bind(1, pool_id);
+  std::map<std::string, int64_t> out;
+  while (st.step()) out[st.column_text(0)] = st.column_int(1);
+  st.reset();
+  return out;
+}
+
+std::vector<core::FlowRun> slot_holders_in_queue(Connection& c, const std::string& queue_id, int64_t limit) {
+  SqlCondition where;
+  where.sql = std::string("flow_run.work_queue_id = ? AND flow_run.state_type IN ") + kSlotStates;
+  where.params = {queue_id};
+  return flow_runs::list(c, where, "ORDER BY flow_run.id", limit, 0);
+}
+
 std::optional<core::WorkQueue> create_queue(Connection& c, core::WorkQueue q, bool priority_given) {
   if (exists(c, "SELECT 1 FROM work_queue WHERE work_pool_id = ?1 AND name = ?2", q.work_pool_id, q.name)) {
     return std::nullopt;

@@ -3,6 +3,7 @@
 // failure. Creating a pool also creates its "default" queue, as Prefect does.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,10 @@ int64_t count(Connection& c, const SqlCondition& where);
 void set_status(Connection& c, const std::string& pool_id, const std::string& status, core::Timestamp now);
 // Runs in PENDING/RUNNING/CANCELLING in the pool's queues (the pool's active slots).
 int64_t active_runs(Connection& c, const std::string& pool_id);
+// Runs holding the pool's slots (PENDING/RUNNING) per queue id; queues without any are absent.
+std::map<std::string, int64_t> active_runs_by_queue(Connection& c, const std::string& pool_id);
+// The first `limit` runs holding slots (PENDING/RUNNING) in the queue `queue_id`, by id.
+std::vector<core::FlowRun> slot_holders_in_queue(Connection& c, const std::string& queue_id, int64_t limit);
 
 // ---- queues
 // Inserts `queue` (priority: the given one, or the first free one); nullopt when the pool

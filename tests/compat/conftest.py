@@ -14,6 +14,7 @@ each session gets a fresh database on the cluster PRAETOR_PG_URL names (default:
 """
 
 import base64
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -56,6 +57,9 @@ class Server:
             binary = os.environ.get("PRAETOR_BINARY", str(ROOT / "build/release/src/cli/praetor"))
             cmd = [binary, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
             startup = 15
+            # The data files Prefect's server carries (worker views, …) come from the client's
+            # own prefect package, found without importing it.
+            env.setdefault("PRAETOR_PREFECT_PACKAGE_DIR", str(Path(importlib.util.find_spec("prefect").origin).parent))
             if DB == "postgres":
                 self.database = _scratch_postgres_database()
                 env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = self.database.url.replace(

@@ -124,6 +124,71 @@ def test_non_utc_schedules_fire_at_local_times(schedule):
     assert [g.timestamp() for g in got] == [e.timestamp() for e in expected]
 
 
+def test_cron_schedule_without_timezone_reads_back_null(http):
+    # Prefect keeps a cron schedule's missing timezone as null (its dates are in UTC); an
+    # interval schedule's comes from its anchor date.
+    _, deployment_id = run(_deployment(f"tz-{uuid.uuid4().hex[:6]}"))
+    created = http.post(f"/deployments/{deployment_id}/schedules",
+                        json=[{"schedule": {"cron": "0 9 * * *"}, "active": False},
+                              {"schedule": {"interval": 3600, "anchor_date": "2026-01-01T00:00:00Z"}, "active": False}])
+    assert created.status_code == 201, created.text
+    by_kind = {("cron" in s["schedule"]): s["schedule"] for s in created.json()}
+    assert by_kind[True] == {"cron": "0 9 * * *", "timezone": None, "day_or": True}
+    assert by_kind[False]["timezone"] == "UTC"
+    read = http.get(f"/deployments/{deployment_id}").json()
+    assert [s["schedule"]["timezone"] for s in read["schedules"] if "cron" in s["schedule"]] == [None]
+
+
+def test_patch_with_slugged_schedules_follows_prefects_rules(http):
+    # Prefect's test_schedule_statefulness: once a deployment's schedules all have slugs, a
+    # PATCH updates them by slug: an empty list keeps them, a schedule without a slug is
+    # refused, and a new slug is added beside the existing ones.
+    _, deployment_id = run(_deployment(f"slugs-{uuid.uuid4().hex[:6]}"))
+
+    def schedules():
+        got = http.get(f"/deployments/{deployment_id}").json()["schedules"]
+        return {s["slug"]: s for s in got}
+
+    first = http.patch(f"/deployments/{deployment_id}",
+                       json={"schedules": [{"schedule": {"interval": 3600}, "slug": "hourly", "active": False}]})
+    assert first.status_code == 204, first.text
+    assert set(schedules()) == {"hourly"}
+    hourly_id = schedules()["hourly"]["id"]
+
+    kept = http.patch(f"/deployments/{deployment_id}", json={"schedules": []})
+    assert kept.status_code == 204, kept.text
+    assert set(schedules()) == {"hourly"} and schedules()["hourly"]["id"] == hourly_id
+
+    unslugged = http.patch(f"/deployments/{deployment_id}",
+                           json={"schedules": [{"schedule": {"interval": 60}, "active": False}]})
+    assert unslugged.status_code == 422
+    assert unslugged.json() == {"detail": "Please provide a slug for each schedule in your request to ensure "
+                                          "schedules are updated correctly."}
+    assert set(schedules()) == {"hourly"}
+
+    added = http.patch(f"/deployments/{deployment_id}",
+                       json={"schedules": [{"schedule": {"cron": "0 9 * * *"}, "slug": "daily", "active": False}]})
+    assert added.status_code == 204, added.text
+    now = schedules()
+    assert set(now) == {"hourly", "daily"} and now["hourly"]["id"] == hourly_id
+    assert now["daily"]["schedule"] == {"cron": "0 9 * * *", "timezone": None, "day_or": True}
+
+    # A slug already present is updated in place; `replaces` renames.
+    updated = http.patch(f"/deployments/{deployment_id}",
+                         json={"schedules": [{"schedule": {"interval": 7200}, "slug": "hourly"},
+                                             {"slug": "morning", "replaces": "daily"}]})
+    assert updated.status_code == 204, updated.text
+    now = schedules()
+    assert set(now) == {"hourly", "morning"}
+    assert now["hourly"]["id"] == hourly_id and now["hourly"]["schedule"]["interval"] == 7200.0
+    assert now["morning"]["schedule"]["cron"] == "0 9 * * *"
+    clash = http.patch(f"/deployments/{deployment_id}",
+                       json={"schedules": [{"slug": "hourly", "replaces": "morning"}]})
+    assert clash.status_code == 422
+    assert clash.json() == {"detail": "Cannot rename schedule from 'morning' to 'hourly': a schedule with slug "
+                                      "'hourly' already exists."}
+
+
 def test_pausing_deployment_removes_and_stops_scheduled_runs():
     schedule = DeploymentScheduleCreate(schedule=IntervalSchedule(interval=datetime.timedelta(minutes=30)))
     _, deployment_id = run(_deployment("pausable", schedules=[schedule]))
