@@ -347,8 +347,8 @@ void register_ui_site(Router& router, const config::Settings& settings) {
   if (!settings.ui.enabled) {
     spdlog::info("the web UI is off (PREFECT_UI_ENABLED is false)");
   } else if (settings.prefect_package_dir.empty()) {
-    spdlog::warn("the web UI is not served: no prefect package to take it from (set PRAETOR_PREFECT_PACKAGE_DIR, or "
-                 "start with scripts/start.sh, which fetches it)");
+    // The start-up warning about the missing package says how to get one.
+    spdlog::info("the web UI is not served: no prefect package to take it from");
   } else {
     for (auto& bundle : ui::describe_bundles(settings)) {
       auto name = ui::version_name(bundle.version);

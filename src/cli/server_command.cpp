@@ -10,6 +10,7 @@
 
 #include "api/routes.h"
 #include "api/ui_site.h"
+#include "config/prefect_package.h"
 #include "config/settings.h"
 #include "core/uuid.h"
 #include "events/event_persister.h"
@@ -35,6 +36,19 @@ int run_server_start(const ServerStartOptions& options) {
   if (options.no_scheduler) settings->services.scheduler_enabled = false;
   if (options.no_late_runs) settings->services.late_runs_enabled = false;
   spdlog::set_level(spdlog::level::from_str(settings->log_level));
+  auto package = config::find_prefect_package();
+  if (!package) {
+    spdlog::error("configuration error: {}", package.error().message);
+    return 2;
+  }
+  if (*package) {
+    settings->prefect_package_dir = **package;
+    spdlog::info("serving Prefect's data files (UI, block types, worker views) from {}", settings->prefect_package_dir);
+  } else {
+    spdlog::warn(
+        "no prefect package found: the web UI, Prefect's system block types and worker-type views are not served; "
+        "set PRAETOR_PREFECT_PACKAGE_DIR to an installed prefect package directory or start with scripts/start.sh");
+  }
 
   // The server listens at once (/api/health answers) while the database is opened and
   // migrated in the background; until then /api/ready and every data route answer 503.
