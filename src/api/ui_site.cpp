@@ -174,7 +174,8 @@ Response file_response(const Request& request, const fs::path& file, const struc
   Response r;
   r.headers.emplace_back("etag", etag);
   r.headers.emplace_back("cache-control", hashed_asset ? kImmutable : kRevalidate);
-  if (auto match = request.header("if-none-match"); match && (match->find(etag) != std::string::npos || trim(*match) == "*")) {
+  auto match = request.header("if-none-match");
+  if (match && (match->find(etag) != std::string::npos || trim(*match) == "*")) {
     r.status = 304;
     r.content_type.clear();
     return r;

@@ -108,7 +108,8 @@ void HttpSession::send(std::shared_ptr<Message> message) {
   pending_ = message;
   stream_.expires_after(std::chrono::seconds(60));
   bool keep_alive = message->keep_alive();
-  http::async_write(stream_, *message, beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
+  http::async_write(stream_, *message,
+                    beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
 }
 
 void HttpSession::write_file(api::Response response, bool keep_alive, unsigned version) {

@@ -24,7 +24,7 @@ std::string join_ui_path(std::string_view base_url, std::string_view suffix) {
 UiBaseUrls resolve_base_urls(std::string_view serve_base) {
   std::string base = normalize_base_url(serve_base);
   if (base == kV2Segment) return {"/", base};
-  if (base.size() > kV2Segment.size() && base.compare(base.size() - kV2Segment.size(), kV2Segment.size(), kV2Segment) == 0) {
+  if (base.size() > kV2Segment.size() && std::string_view(base).substr(base.size() - kV2Segment.size()) == kV2Segment) {
     std::string v1 = base.substr(0, base.size() - kV2Segment.size());
     return {v1.empty() ? "/" : v1, base};
   }

@@ -224,8 +224,10 @@ def create_variable(page, watcher, base_url, ui, shots, api_url) -> None:
     page.get_by_role("button", name="Add variable" if ui == "v2" else "Add Variable", exact=True).click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("textbox").first.fill(name)
-    value = dialog.get_by_role("textbox").nth(1)
+    # V2's value field is a CodeMirror editor: its content element takes the keystrokes.
+    value = dialog.locator(".cm-content").first if ui == "v2" else dialog.get_by_role("textbox").nth(1)
     value.click()
+    expect(value).to_be_focused(timeout=TIMEOUT_MS)
     page.keyboard.type('{"answer": 42}')
     dialog.get_by_role("button", name="Create").click()
     expect(page.get_by_text(name).first).to_be_visible(timeout=TIMEOUT_MS)
