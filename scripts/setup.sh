@@ -12,7 +12,8 @@ SCHEMATHESIS_VERSION=4.32.5  # the API fuzzer of tests/ops/test_schemathesis.py,
 DEBIAN_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  libyaml-cpp-dev libgtest-dev libhowardhinnant-date-dev python3-venv curl)
+  libyaml-cpp-dev libgtest-dev libhowardhinnant-date-dev python3-venv curl
+  chromium)  # the browser tests' browser (tests/compat/test_ui.py drives it through Playwright)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
@@ -30,6 +31,13 @@ if [ ! -x .venv/bin/prefect ] || ! .venv/bin/python -c "import prefect,sys; sys.
   python3 -m venv .venv
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q "prefect==$PREFECT_VERSION" -r tests/requirements.txt
+fi
+
+# The browser tests drive Debian's chromium through Playwright (PyPI); no browser download.
+PLAYWRIGHT_VERSION=1.65.2
+if ! .venv/bin/python -c "import importlib.metadata as m,sys; sys.exit(m.version('playwright') != '$PLAYWRIGHT_VERSION')" 2>/dev/null; then
+  echo "setup: installing playwright==$PLAYWRIGHT_VERSION into .venv"
+  .venv/bin/pip install -q "playwright==$PLAYWRIGHT_VERSION"
 fi
 
 if [ ! -x .venv-old/bin/prefect ] || ! .venv-old/bin/python -c "import prefect,sys; sys.exit(prefect.__version__ != '$OLD_PREFECT_VERSION')" 2>/dev/null; then

@@ -29,6 +29,9 @@ struct Response {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is this file's content, which the transport streams from disk (body
+  // stays empty; a file that cannot be opened is answered 404).
+  std::string file;
 };
 
 std::string percent_decode(std::string_view text, bool plus_is_space = false);

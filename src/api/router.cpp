@@ -186,6 +186,9 @@ Response Router::route_request(const Request& request) const {
       return error_response(core::Error::internal(e.what()), request);
     }
   }
+  if (site_ && allowed.empty() && request.path != "/api" && request.path.rfind("/api/", 0) != 0) {
+    return site_(request);
+  }
   if (!allowed.empty()) {
     Response r = json_response(405, json::object{{"detail", "Method Not Allowed"}});
     r.headers.emplace_back("allow", allowed);

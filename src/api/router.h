@@ -46,6 +46,9 @@ class Router {
   void set_async_dispatch(bool enabled) { async_dispatch_ = enabled; }
   // Runs around every HTTP request (middleware.h); set once during set-up.
   void set_middleware(std::shared_ptr<const Middleware> middleware) { middleware_ = std::move(middleware); }
+  // Answers the requests no route matches whose path is outside /api (Prefect mounts its UI
+  // app at / beside the API at /api; api/ui_site.h); set once during set-up.
+  void set_site(std::function<Response(const Request&)> site) { site_ = std::move(site); }
 
   // Runs the matching handler and maps its error or exception to a response; 404/405 with
   // Prefect's bodies when nothing matches.
@@ -84,6 +87,7 @@ class Router {
   std::vector<Route> routes_;
   bool async_dispatch_ = true;
   std::shared_ptr<const Middleware> middleware_;
+  std::function<Response(const Request&)> site_;
 };
 
 }  // namespace praetor::api

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/routes.h"
+#include "api/ui_site.h"
 #include "config/prefect_package.h"
 #include "config/settings.h"
 #include "core/uuid.h"
@@ -76,6 +77,7 @@ int run_server_start(const ServerStartOptions& options) {
   api::ApiContext context{*settings, *db, clock, bus};
   api::Router router;
   api::register_routes(router, context);
+  api::register_ui_site(router, *settings);
 
   server::ServerOptions server_options;
   server_options.host = settings->host;

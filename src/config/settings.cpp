@@ -683,6 +683,7 @@ core::Result<Settings> load_settings(const Getenv& getenv, const ReadFile& read_
     s.log_level = level;
   }
   if (auto st = load_service_settings(getenv, s.services); !st) return st.error();
+  if (auto ui = load_ui_settings(getenv); !ui) return ui.error(); else s.ui = std::move(*ui);
   // Deployment concurrency: the AwaitingConcurrencySlot delay and the first lease's length.
   for (const char* name : {"PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS",
                            "PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS"}) {

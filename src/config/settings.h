@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "config/ui_settings.h"
 #include "core/result.h"
 
 namespace praetor::config {
@@ -111,6 +112,7 @@ struct Settings {
   // PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS: the Retry-After of a refused
   // /concurrency_limits/increment (tag limits).
   double tag_concurrency_slot_wait_seconds = 10;
+  UiSettings ui;  // the web UI (config/ui_settings.h)
 };
 
 // Seconds from "90", "1.5", or an ISO-8601 duration such as "P100D", "PT1H", "P1DT2H30M".

@@ -310,5 +310,38 @@ TEST(Settings, SecuritySettingsInFilesRefused) {
   EXPECT_TRUE(client) << (client ? "" : client.error().message);
 }
 
+// Verifies the UI settings: defaults, Prefect's PREFECT_SERVER_UI_ names winning over the
+// PREFECT_UI_ aliases, the API URL falling back to PREFECT_API_URL, and a bad boolean named.
+TEST(Settings, UiSettings) {
+  auto d = load_settings(env_of({{"HOME", "/home/u"}}));
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->ui.enabled);
+  EXPECT_TRUE(d->ui.v2_default);
+  EXPECT_FALSE(d->ui.api_url);
+  EXPECT_EQ(d->ui.serve_base, "/");
+  EXPECT_EQ(d->ui.static_directory, "");
+
+  auto s = load_settings(env_of({{"PREFECT_SERVER_UI_ENABLED", "false"},
+                                 {"PREFECT_UI_ENABLED", "true"},
+                                 {"PREFECT_SERVER_UI_V2_ENABLED", "off"},
+                                 {"PREFECT_UI_SERVE_BASE", "/prefect"},
+                                 {"PREFECT_UI_STATIC_DIRECTORY", "/srv/ui"},
+                                 {"PREFECT_API_URL", "http://h:1/api"}}));
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->ui.enabled);
+  EXPECT_FALSE(s->ui.v2_default);
+  EXPECT_EQ(s->ui.api_url.value_or(""), "http://h:1/api");
+  EXPECT_EQ(s->ui.serve_base, "/prefect");
+  EXPECT_EQ(s->ui.static_directory, "/srv/ui");
+
+  auto explicit_url = load_settings(env_of({{"PREFECT_UI_API_URL", "http://ui/api"}, {"PREFECT_API_URL", "http://h:1/api"}}));
+  ASSERT_TRUE(explicit_url);
+  EXPECT_EQ(explicit_url->ui.api_url.value_or(""), "http://ui/api");
+
+  auto bad = load_settings(env_of({{"PREFECT_UI_ENABLED", "maybe"}}));
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("PREFECT_UI_ENABLED"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace praetor::config

@@ -110,7 +110,44 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   });
 }
 
+template <class Message>
+void HttpSession::send(std::shared_ptr<Message> message) {
+  pending_ = message;
+  stream_.expires_after(std::chrono::seconds(60));
+  bool keep_alive = message->keep_alive();
+  http::async_write(stream_, *message,
+                    beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
+}
+
+void HttpSession::write_file(api::Response response, bool keep_alive, unsigned version) {
+  beast::error_code ec;
+  http::file_body::value_type file;
+  file.open(response.file.c_str(), beast::file_mode::scan, ec);
+  if (ec) {
+    spdlog::debug("cannot open {}: {}", response.file, ec.message());
+    return write(api::json_response(404, boost::json::object{{"detail", "Not Found"}}), keep_alive, version);
+  }
+  auto fill = [&](auto& res) {
+    res.set(http::field::server, "praetor");
+    if (!response.content_type.empty()) res.set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) res.set(name, value);
+    res.keep_alive(keep_alive);
+    res.content_length(file.size());
+  };
+  auto status = static_cast<http::status>(response.status);
+  if (head_request_) {
+    auto res = std::make_shared<http::response<http::empty_body>>(status, version);
+    fill(*res);
+    return send(std::move(res));
+  }
+  auto res = std::make_shared<http::response<http::file_body>>(status, version);
+  fill(*res);
+  res->body() = std::move(file);
+  send(std::move(res));
+}
+
 void HttpSession::write(api::Response response, bool keep_alive, unsigned version) {
+  if (!response.file.empty()) return write_file(std::move(response), keep_alive, version);
   auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version);
   res->set(http::field::server, "praetor");
   if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
@@ -125,9 +162,7 @@ void HttpSession::write(api::Response response, bool keep_alive, unsigned versio
   } else {
     res->prepare_payload();
   }
-  pending_ = res;
-  stream_.expires_after(std::chrono::seconds(60));
-  http::async_write(stream_, *res, beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
+  send(std::move(res));
 }
 
 void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {

@@ -23,13 +23,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   // A HEAD request's response gets its GET's Content-Length and no body.
   void write(api::Response response, bool keep_alive, unsigned version);
+  // A response whose body is a file (api::Response::file), streamed from disk.
+  void write_file(api::Response response, bool keep_alive, unsigned version);
+  template <class Message>
+  void send(std::shared_ptr<Message> message);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void close();
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> pending_;
+  std::shared_ptr<void> pending_;  // the response being written (string or file body)
   ServerState& state_;
   ConnectionLimit::Slot slot_;
   ConnectionLimit::IdleTicket idle_;  // registered while waiting for a request

@@ -52,7 +52,6 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         env["DO_NOT_TRACK"] = "1"
         env["PREFECT_HOME"] = str(self.workdir / "server-home")
-        env.update(extra_env or {})
         if target == "praetor":
             binary = os.environ.get("PRAETOR_BINARY", str(ROOT / "build/release/src/cli/praetor"))
             cmd = [binary, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
@@ -75,12 +74,15 @@ class Server:
                 # Praetor always does.
                 PREFECT_SERVER_LOGS_STREAM_OUT_ENABLED="true",
                 PREFECT_SERVER_LOGS_STREAM_PUBLISHING_ENABLED="true",
+                # The UI's API URL defaults to PREFECT_SERVER_API_PORT's, not to --port's.
+                PREFECT_UI_API_URL=self.api_url,
             )
             prefect = str(Path(sys.executable).parent / "prefect")
             cmd = [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
             startup = 90
         else:
             raise ValueError(f"unknown PRAETOR_COMPAT_TARGET {target!r}")
+        env.update(extra_env or {})  # a test's settings win over the target's defaults
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         auth = env.get("PREFECT_SERVER_API_AUTH_STRING")
