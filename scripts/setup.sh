@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs everything Praetor's build and tests need on a fresh Debian 12 machine:
-# compilers and libraries from Debian, a virtualenv (.venv) with the pinned prefect, and a
-# second one (.venv-old) with an older 3.x client for the version-skew tests.
+# Installs what Praetor needs on a fresh Debian 12 machine. `scripts/setup.sh --run` (used by
+# scripts/start.sh): only the compilers and libraries the build needs. Without it (used by
+# scripts/test.sh): also the test tools from Debian (PostgreSQL, Chromium), a virtualenv
+# (.venv) with the pinned prefect and Playwright, a second one (.venv-old) with an older 3.x
+# client for the version-skew tests, and .venv-fuzz with schemathesis.
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,11 +11,15 @@ cd "$(dirname "$0")/.."
 PREFECT_VERSION=3.9.1
 OLD_PREFECT_VERSION=3.2.15  # an older 3.x client that must keep working (scripts/test.sh)
 SCHEMATHESIS_VERSION=4.32.5  # the API fuzzer of tests/ops/test_schemathesis.py, in its own .venv-fuzz
-DEBIAN_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
+BUILD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  libyaml-cpp-dev libgtest-dev libhowardhinnant-date-dev python3-venv curl
+  libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libyaml-cpp-dev libgtest-dev libhowardhinnant-date-dev libssl-dev
+  python3-venv)  # python3-venv: scripts/prefect_data.sh fetches the UI from the prefect wheel with pip
+TEST_PACKAGES=(sqlite3 postgresql postgresql-client curl
   chromium)  # the browser tests' browser (tests/compat/test_ui.py drives it through Playwright)
+DEBIAN_PACKAGES=("${BUILD_PACKAGES[@]}")
+[ "${1:-}" = --run ] || DEBIAN_PACKAGES+=("${TEST_PACKAGES[@]}")
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
@@ -25,6 +31,7 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+[ "${1:-}" = --run ] && exit 0
 
 if [ ! -x .venv/bin/prefect ] || ! .venv/bin/python -c "import prefect,sys; sys.exit(prefect.__version__ != '$PREFECT_VERSION')" 2>/dev/null; then
   echo "setup: creating .venv with prefect==$PREFECT_VERSION"

@@ -5,8 +5,9 @@
 # Extra arguments go to `praetor server start`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-scripts/build.sh release >/dev/null
+scripts/setup.sh --run  # the build's packages only; tests need more (scripts/test.sh)
+[ -f build/release/build.ninja ] || cmake --preset release >/dev/null
+cmake --build --preset release --target praetor >/dev/null
 if [ -z "${PRAETOR_PREFECT_PACKAGE_DIR:-}" ]; then
   PRAETOR_PREFECT_PACKAGE_DIR=$(scripts/prefect_data.sh)
   export PRAETOR_PREFECT_PACKAGE_DIR

@@ -31,15 +31,12 @@ TIMEOUT_MS = 20_000
 # waits for: (method, path pattern under /api, issue). Shrink it as those land.
 UUID = "[0-9a-f-]{36}"
 ALLOWED_API_FAILURES: list[tuple[str, str, str]] = [
-    ("POST", "/api/task_runs/history", "issue 11 part 2 (UI-only routes: histories)"),
-    ("POST", "/api/flow_runs/lateness", "issue 11 part 2 (UI-only routes: dashboard lateness)"),
     ("GET", f"/api/flow_runs/{UUID}/graph-v2", "issue 11 part 2 (UI-only routes: run graphs)"),
     ("GET", "/api/automations/related-to/.+", "issue 12 (automations)"),
     ("POST", "/api/automations/filter", "issue 12 (automations)"),
     ("POST", "/api/block_types/filter", "issue 10 (blocks)"),
     ("POST", "/api/block_documents/filter", "issue 10 (blocks)"),
     ("POST", "/api/block_documents/count", "issue 10 (blocks)"),
-    ("POST", "/api/concurrency_limits/filter", "issue 10 (tag concurrency limits, /concurrency_limits)"),
 ]
 
 # Console errors that are not the server's: (URL pattern, why). Prefect's own server shows them too.
