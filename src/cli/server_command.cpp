@@ -16,6 +16,7 @@
 #include "events/task_run_recorder.h"
 #include "server/http_server.h"
 #include "services/services.h"
+#include "store/block_cipher.h"
 #include "store/database.h"
 #include "store/deferred_database.h"
 #include "store/notifications.h"
@@ -34,6 +35,12 @@ int run_server_start(const ServerStartOptions& options) {
   if (options.no_scheduler) settings->services.scheduler_enabled = false;
   if (options.no_late_runs) settings->services.late_runs_enabled = false;
   spdlog::set_level(spdlog::level::from_str(settings->log_level));
+  auto block_cipher = store::load_block_cipher(*settings);
+  if (!block_cipher) {
+    spdlog::error("configuration error: {}", block_cipher.error().message);
+    return 2;
+  }
+  spdlog::info("block documents are encrypted with the key from {}", block_cipher->source());
 
   // The server listens at once (/api/health answers) while the database is opened and
   // migrated in the background; until then /api/ready and every data route answer 503.
@@ -59,7 +66,7 @@ int run_server_start(const ServerStartOptions& options) {
                                                         events::kEventsChannel)) {
     replica_feed = std::make_unique<events::ReplicaEventFeed>(std::move(listener), *db, bus, clock, replica_id);
   }
-  api::ApiContext context{*settings, *db, clock, bus};
+  api::ApiContext context{*settings, *db, clock, bus, &*block_cipher};
   api::Router router;
   api::register_routes(router, context);
 
