@@ -129,7 +129,7 @@ void register_collection_block_types(store::Database& db, const core::Clock& clo
 
 core::Result<Response> install_system_block_types(ApiContext& ctx) {
   log_python_only_types();
-  register_collection_block_types(ctx.db, ctx.clock, std::string());
+  register_collection_block_types(ctx.db, ctx.clock, ctx.settings.prefect_package_dir);
   return json_response(200, nullptr);
 }
 

@@ -2,9 +2,54 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/repeated_log.h"
+
 namespace praetor::api {
 
 namespace json = boost::json;
+
+namespace {
+
+// During a database outage every request fails alike; one line per 10 s and message says so.
+core::RepeatedLog& repeated_failures() {
+  static core::RepeatedLog log;
+  return log;
+}
+
+// Prefect's 422 echoes the request body and each error's input. A large invalid body would
+// then be answered twice over (a 60 MB body made a 125 MB answer), so each echo is capped:
+// beyond kEchoLimit bytes the answer carries a prefix and the size.
+constexpr std::size_t kEchoLimit = 64 * 1024;
+constexpr std::size_t kEchoPrefix = 1024;
+
+json::value capped_echo_text(std::string_view text) {
+  return json::value(std::string(text.substr(0, kEchoPrefix)) + "... [" + std::to_string(text.size()) +
+                     " bytes, cut to " + std::to_string(kEchoPrefix) + "]");
+}
+
+json::value echoed_body(const std::string& body) {
+  if (body.empty()) return json::value();
+  if (body.size() > kEchoLimit) return capped_echo_text(body);
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  return ec ? json::value(body) : parsed;
+}
+
+json::value capped_inputs(json::value detail) {
+  if (auto* entries = detail.if_array()) {
+    for (auto& entry : *entries) {
+      auto* fields = entry.if_object();
+      auto* input = fields ? fields->if_contains("input") : nullptr;
+      if (!input || input->is_null() || input->is_bool() || input->is_number()) continue;
+      if (auto* text = input->if_string(); text && text->size() <= kEchoLimit) continue;
+      std::string serialized = json::serialize(*input);
+      if (serialized.size() > kEchoLimit) *input = capped_echo_text(serialized);
+    }
+  }
+  return detail;
+}
+
+}  // namespace
 
 Response error_response(const core::Error& error, const Request& request) {
   using core::ErrorKind;
@@ -21,21 +66,20 @@ Response error_response(const core::Error& error, const Request& request) {
       return json_response(403, json::object{{"detail", error.message}});
     case ErrorKind::kInvalid: {
       if (!error.detail.is_array()) return json_response(422, json::object{{"detail", error.message}});
-      // Prefect echoes the body: parsed when it is JSON, else the raw text.
-      boost::system::error_code ec;
-      json::value body = request.body.empty() ? json::value() : json::parse(request.body, ec);
-      if (ec) body = json::value(request.body);
+      // Prefect echoes the body: parsed when it is JSON, else the raw text (both capped).
       return json_response(422, json::object{{"exception_message", "Invalid request received."},
-                                             {"exception_detail", error.detail},
-                                             {"request_body", std::move(body)}});
+                                             {"exception_detail", capped_inputs(error.detail)},
+                                             {"request_body", echoed_body(request.body)}});
     }
     case ErrorKind::kUnavailable:
-      spdlog::warn("{} {}: retryable failure: {}", request.method, request.path, error.message);
+      repeated_failures().log(spdlog::level::warn, "retryable:" + error.message,
+                              fmt::format("{} {}: retryable failure: {}", request.method, request.path, error.message));
       return json_response(503, json::object{{"exception_message", "Service Unavailable"}});
     case ErrorKind::kInternal:
       break;
   }
-  spdlog::error("{} {}: internal error: {}", request.method, request.path, error.message);
+  repeated_failures().log(spdlog::level::err, "internal:" + error.message,
+                          fmt::format("{} {}: internal error: {}", request.method, request.path, error.message));
   // An operator-facing explanation (no request content), e.g. a wrong block encryption key.
   if (error.detail.is_string()) return json_response(500, json::object{{"detail", error.detail}});
   return json_response(500, json::object{{"exception_message", "Internal Server Error"}});

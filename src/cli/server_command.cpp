@@ -8,7 +8,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/block_registration.h"
 #include "api/routes.h"
+#include "config/prefect_package.h"
 #include "config/settings.h"
 #include "core/uuid.h"
 #include "events/event_persister.h"
@@ -41,6 +43,19 @@ int run_server_start(const ServerStartOptions& options) {
     return 2;
   }
   spdlog::info("block documents are encrypted with the key from {}", block_cipher->source());
+  auto package = config::find_prefect_package();
+  if (!package) {
+    spdlog::error("configuration error: {}", package.error().message);
+    return 2;
+  }
+  if (*package) {
+    settings->prefect_package_dir = **package;
+    spdlog::info("serving Prefect's data files (UI, block types, worker views) from {}", settings->prefect_package_dir);
+  } else {
+    spdlog::warn(
+        "no prefect package found: the web UI, Prefect's system block types and worker-type views are not served; "
+        "set PRAETOR_PREFECT_PACKAGE_DIR to an installed prefect package directory or start with scripts/start.sh");
+  }
 
   // The server listens at once (/api/health answers) while the database is opened and
   // migrated in the background; until then /api/ready and every data route answer 503.
@@ -96,13 +111,17 @@ int run_server_start(const ServerStartOptions& options) {
   // server that is gone). Detached: it may be blocked on the migration lock when the server
   // stops, and holds the database by shared_ptr.
   auto fatal = std::make_shared<std::atomic<bool>>(false);
-  std::thread([db, fatal, url = settings->database, tuning = settings->database_tuning] {
+  std::thread([db, fatal, url = settings->database, tuning = settings->database_tuning,
+               package_dir = settings->prefect_package_dir] {
     std::string last_error;
     for (;;) {
       auto opened = store::open_database(url, tuning);
       if (opened) {
         spdlog::info("database {} at schema version {}; ready", (*opened)->describe(), (*opened)->schema_version());
         db->set(std::move(*opened));
+        // As Prefect's server does at start-up: the collections' block types and schemas.
+        core::SystemClock registration_clock;
+        api::register_collection_block_types(*db, registration_clock, package_dir);
         return;
       }
       if (opened.error().kind != core::ErrorKind::kUnavailable) {

@@ -106,6 +106,9 @@ struct Settings {
   double deployment_concurrency_slot_wait_seconds = 30;
   // PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION (30..3600).
   double initial_deployment_lease_seconds = 300;
+  // The installed prefect package whose data files Praetor serves (config/prefect_package.h);
+  // empty when none was found. Filled at server start, not by load_settings.
+  std::string prefect_package_dir;
 };
 
 // Seconds from "90", "1.5", or an ISO-8601 duration such as "P100D", "PT1H", "P1DT2H30M".

@@ -81,7 +81,14 @@ std::optional<std::string> JsonField::string() const {
     error("string_type", "Input should be a valid string");
     return std::nullopt;
   }
-  return std::string(value_->get_string());
+  // PostgreSQL text cannot hold U+0000 (an insert fails, a comparison is an error), and SQLite
+  // would store it; refusing it here gives both backends the same answer, a 422.
+  std::string_view text = value_->get_string();
+  if (text.find('\0') != std::string_view::npos) {
+    error("string_no_nul", "String should not contain the NUL character (\\u0000): PostgreSQL cannot store it");
+    return std::nullopt;
+  }
+  return std::string(text);
 }
 
 std::optional<std::string> JsonField::uuid() const {

@@ -21,14 +21,20 @@ constexpr double kMinOccupancySecondsPerSlot = 0.1;
 // ?1 is always `now` in microseconds.
 std::string elapsed_seconds(Dialect d) { return sql::greatest(d, "0.0", "(?1 - updated) / 1e6"); }
 
-std::string decayed_active_sql(Dialect d) {
-  return sql::greatest(d, "0", "active_slots - " + sql::truncate_to_integer(d, "slot_decay_per_second * " + elapsed_seconds(d)));
+// `count` less `rate` slots per second since `updated`, not below 0. Compares before it
+// multiplies: a rate such as 1e308 times the seconds elapsed overflows a double, which
+// PostgreSQL reports as an error (SQLite as infinity).
+std::string decayed_sql(Dialect d, const std::string& count, const std::string& rate) {
+  return "(CASE WHEN " + rate + " > 0 AND " + elapsed_seconds(d) + " >= " + count + " / " + rate + " THEN 0 ELSE " +
+         sql::greatest(d, "0", count + " - " + sql::truncate_to_integer(d, rate + " * " + elapsed_seconds(d))) + " END)";
 }
+
+std::string decayed_active_sql(Dialect d) { return decayed_sql(d, "active_slots", "slot_decay_per_second"); }
 
 std::string decayed_denied_sql(Dialect d) {
   std::string rate = "(CASE WHEN slot_decay_per_second > 0 THEN slot_decay_per_second ELSE 1.0 / " +
                      sql::greatest(d, "0.1", sql::least(d, "avg_slot_occupancy_seconds", "30.0")) + " END)";
-  return sql::greatest(d, "0", "denied_slots - " + sql::truncate_to_integer(d, rate + " * " + elapsed_seconds(d)));
+  return decayed_sql(d, "denied_slots", rate);
 }
 
 std::string columns(Dialect d) {

@@ -6,12 +6,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/repeated_log.h"
 #include "store/backup.h"
 #include "store/migrations.h"
 
 namespace praetor::store {
 
 namespace {
+
+// A database outage fails every transaction alike: one line per message per 10 s, with a count.
+core::RepeatedLog& repeated_failures() {
+  static core::RepeatedLog log;
+  return log;
+}
+
 constexpr int kAttempts = 3;
 
 std::string quote_conninfo(const std::string& v) {
@@ -139,12 +147,14 @@ core::Status PostgresDatabase::run_transaction(const char* begin,
       // a deadlock) is retried; after it the outcome is unknown and the client decides
       // (503 is retried by Prefect's client).
       if (de && de->is_busy() && acquired && !committing && attempt < kAttempts) {
-        spdlog::warn("database transaction failed (attempt {}), retrying: {}", attempt, e.what());
+        repeated_failures().log(spdlog::level::warn, fmt::format("database transaction failed (attempt {}), retrying: {}", attempt, e.what()));
         std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
         continue;
       }
       core::Error err = error_from_exception(e);
-      if (err.kind != core::ErrorKind::kConflict) spdlog::error("database transaction failed: {}", e.what());
+      if (err.kind != core::ErrorKind::kConflict) {
+        repeated_failures().log(spdlog::level::err, fmt::format("database transaction failed: {}", e.what()));
+      }
       return err;
     }
   }

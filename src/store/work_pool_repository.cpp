@@ -246,7 +246,7 @@ std::optional<core::WorkQueue> create_queue(Connection& c, core::WorkQueue q, bo
   }
   if (!priority_given) {
     q.priority = free_priority(c, q.work_pool_id);
-  } else if (exists(c, "SELECT 1 FROM work_queue WHERE work_pool_id = ?1 AND priority = CAST(?2 AS INTEGER)",
+  } else if (exists(c, "SELECT 1 FROM work_queue WHERE work_pool_id = ?1 AND priority = CAST(?2 AS BIGINT)",
                     q.work_pool_id, std::to_string(q.priority))) {
     // Taking a priority that is in use moves the others down (bulk_update_work_queue_priorities).
     c.prepare("UPDATE work_queue SET priority = priority + 1 WHERE work_pool_id = ?1 AND priority >= ?2")

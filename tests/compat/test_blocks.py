@@ -291,3 +291,35 @@ def test_cli_block_commands(prefect_cli, tmp_path, monkeypatch):
     assert name not in prefect_cli("block", "ls").stdout
     missing = prefect_cli("block", "inspect", f"secret/{name}", check=False)
     assert missing.returncode != 0
+
+
+# Verifies the block types of Prefect's collections (server/collection_blocks_data.json of
+# the installed prefect package) are registered at start-up, with schemas the SDK finds by
+# the file's checksum (Praetor is told where the package is; Prefect reads its own).
+def test_collection_block_types_registered_at_start(dedicated_server):
+    import json
+    from pathlib import Path
+
+    import httpx
+    import prefect
+
+    package = Path(prefect.__file__).parent
+    data = json.loads((package / "server" / "collection_blocks_data.json").read_text())
+    aws = data["collections"]["prefect-aws"]["block_types"]["aws-credentials"]
+    srv = dedicated_server({"PRAETOR_PREFECT_PACKAGE_DIR": str(package)})
+    with httpx.Client(base_url=srv.api_url, timeout=30) as client:
+        found = None
+        for _ in range(100):  # registration runs once the database is ready
+            found = client.get("/block_types/slug/aws-credentials")
+            if found.status_code == 200:
+                break
+            import time
+            time.sleep(0.1)
+        assert found.status_code == 200
+        assert found.json()["name"] == aws["name"]
+        schema = client.get(f"/block_schemas/checksum/{aws['block_schema']['checksum']}")
+        assert schema.status_code == 200
+        assert schema.json()["block_type"]["slug"] == "aws-credentials"
+        # A nested reference (s3-bucket holds aws-credentials) resolves to a registered type.
+        bucket = data["collections"]["prefect-aws"]["block_types"]["s3-bucket"]["block_schema"]
+        assert client.get(f"/block_schemas/checksum/{bucket['checksum']}").status_code == 200
