@@ -62,6 +62,8 @@ Response error_response(const core::Error& error, const Request& request) {
       return json_response(400, json::object{{"detail", error.message}});
     case ErrorKind::kConflict:
       return json_response(409, json::object{{"detail", error.message}});
+    case ErrorKind::kForbidden:
+      return json_response(403, json::object{{"detail", error.message}});
     case ErrorKind::kInvalid: {
       if (!error.detail.is_array()) return json_response(422, json::object{{"detail", error.message}});
       // Prefect echoes the body: parsed when it is JSON, else the raw text (both capped).
@@ -78,6 +80,8 @@ Response error_response(const core::Error& error, const Request& request) {
   }
   repeated_failures().log(spdlog::level::err, "internal:" + error.message,
                           fmt::format("{} {}: internal error: {}", request.method, request.path, error.message));
+  // An operator-facing explanation (no request content), e.g. a wrong block encryption key.
+  if (error.detail.is_string()) return json_response(500, json::object{{"detail", error.detail}});
   return json_response(500, json::object{{"exception_message", "Internal Server Error"}});
 }
 

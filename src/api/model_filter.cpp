@@ -59,23 +59,35 @@ SqlCondition field_filter(const core::Model& model, const core::Field& f, const 
   if (f.filter & leaf::kExists) {
     if (auto v = n.child("exists_").boolean()) c.add(sql::null_check(expr, !*v));
   }
+  if (f.filter & leaf::kEq) {
+    if (auto v = n.child("eq_").boolean()) c.add(sql::compare(expr, "=", *v ? 1 : 0));
+  }
   if (f.filter & leaf::kIsNull) {
     if (auto v = n.child("is_null_").boolean()) c.add(is_list ? sql::empty_array(expr, *v) : sql::null_check(expr, *v));
   }
   return std::move(c).join(f.filter_operator && read_or(n));
 }
 
-// The model's own family: {"operator", "<field>": {leaves}}.
+// The model's own family: {"operator", "<field>": {leaves}}. An absent family still applies
+// the fields' filter defaults.
 std::optional<SqlCondition> own_filter(const core::Model& model, const JsonField& family) {
-  if (!family.model()) return std::nullopt;
+  bool given = family.set();
+  if (given && !family.model()) return std::nullopt;
   Conditions c;
   for (const auto& f : model.fields) {
     if (f.filter == 0) continue;
-    JsonField n = family.child(f.name);
+    std::string_view key = f.filter_name.empty() ? f.name : f.filter_name;
+    if (!f.filter_default.empty() && (!given || !family.has_key(key))) {
+      json::value fallback = json::parse(f.filter_default);
+      c.add(field_filter(model, f, JsonField(&fallback, family.loc(), family.errors())));
+      continue;
+    }
+    if (!given) continue;
+    JsonField n = family.child(key);
     if (!n.model()) continue;
     c.add(field_filter(model, f, n));  // a TRUE child stays in the list, as Prefect keeps it
   }
-  return std::move(c).join(read_or(family));
+  return std::move(c).join(given && read_or(family));
 }
 
 // `column IN (SELECT id FROM table WHERE …)` when the body carries any of the relation's keys.
@@ -86,11 +98,11 @@ core::Result<std::optional<SqlCondition>> related_filter(const core::Model& mode
     if (const json::value* v = body.if_contains(key); v && !v->is_null()) keys[key] = *v;
   }
   if (keys.empty()) return std::optional<SqlCondition>();
-  auto inner = store::compile_filter_body(keys, relation.root);
+  auto inner = relation.model ? compile_model_filter(*relation.model, keys) : store::compile_filter_body(keys, relation.root);
   if (!inner) return inner.error();
   std::string table(relation.table);
   return std::optional<SqlCondition>(SqlCondition{std::string(model.table) + "." + std::string(relation.column) +
-                                                      " IN (SELECT " + table + ".id FROM " + table + " WHERE " +
+                                                      " IN (SELECT " + table + "." + std::string(relation.related_column) + " FROM " + table + " WHERE " +
                                                       inner->sql + ")",
                                                   std::move(inner->params)});
 }

@@ -20,13 +20,16 @@
 namespace praetor::api {
 
 // A family of another table that a model's filter body may carry beside its own ("flow_runs":
-// FlowRunFilter, …): rows whose `column` holds the id of a `table` row that matches those
-// keys of the body, compiled by store's filter compiler for `root` (its relations included).
+// FlowRunFilter, …): rows whose `column` holds the `related_column` of a `table` row that
+// matches those keys of the body, compiled by store's filter compiler for `root` (its
+// relations included) or, when `model` is set, as that kit model's own family.
 struct FilterRelation {
   std::string_view column;  // the model's column holding the related id: "flow_run_id"
   std::string_view table;   // "flow_run"
-  store::FilterRoot root;
+  store::FilterRoot root = store::FilterRoot::kFlowRun;
   std::vector<std::string_view> keys;  // the body keys that filter it: {"flow_runs", "flows", "deployments"}
+  const core::Model* model = nullptr;  // a kit model filtered by its own family instead of `root`
+  std::string_view related_column = "id";
 };
 
 // The WHERE condition (over the unaliased table) for a request body's filter.

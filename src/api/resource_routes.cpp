@@ -50,6 +50,9 @@ core::Result<Response> create(ApiContext& ctx, const Spec& s, const Request& req
   if (!body) return body.error();
   auto object = core::read_create(*s->model, *body);
   if (!object) return object.error();
+  if (s->prepare_create) {
+    if (auto ok = s->prepare_create(*object); !ok) return ok.error();
+  }
   auto now = core::format_timestamp(ctx.clock.now());
   (*object)["id"] = core::new_uuid4();
   (*object)["created"] = now;

@@ -61,6 +61,9 @@ struct ResourceRoutes {
   // is deleted (e.g. a "latest per key" table kept in step).
   using Hook = std::function<void(store::Connection& c, const boost::json::object& object)>;
   Hook on_created, on_updated, on_deleting;
+  // Checks and normalises a create body after it is read, before it is written; an error
+  // is the answer (e.g. a reserved name's 403).
+  std::function<core::Result<core::Ok>(boost::json::object& proposed)> prepare_create;
 };
 
 void add_resource_routes(Router& router, ApiContext& ctx, ResourceRoutes routes);

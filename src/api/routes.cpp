@@ -35,6 +35,9 @@ void register_routes(Router& router, ApiContext& context) {
   register_artifact_routes(router, context);
   register_flow_run_input_routes(router, context);
   register_flow_run_logs_download_route(router, context);
+  register_block_type_routes(router, context);
+  register_block_schema_routes(router, context);
+  register_block_document_routes(router, context);
 }
 
 }  // namespace praetor::api

@@ -43,5 +43,8 @@ void register_saved_search_routes(Router& router, ApiContext& context);
 void register_artifact_routes(Router& router, ApiContext& context);
 void register_flow_run_input_routes(Router& router, ApiContext& context);
 void register_flow_run_logs_download_route(Router& router, ApiContext& context);
+void register_block_type_routes(Router& router, ApiContext& context);
+void register_block_schema_routes(Router& router, ApiContext& context);
+void register_block_document_routes(Router& router, ApiContext& context);
 
 }  // namespace praetor::api

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/block_registration.h"
 #include "api/routes.h"
 #include "api/ui_site.h"
 #include "config/prefect_package.h"
@@ -18,6 +19,7 @@
 #include "events/task_run_recorder.h"
 #include "server/http_server.h"
 #include "services/services.h"
+#include "store/block_cipher.h"
 #include "store/database.h"
 #include "store/deferred_database.h"
 #include "store/notifications.h"
@@ -36,6 +38,12 @@ int run_server_start(const ServerStartOptions& options) {
   if (options.no_scheduler) settings->services.scheduler_enabled = false;
   if (options.no_late_runs) settings->services.late_runs_enabled = false;
   spdlog::set_level(spdlog::level::from_str(settings->log_level));
+  auto block_cipher = store::load_block_cipher(*settings);
+  if (!block_cipher) {
+    spdlog::error("configuration error: {}", block_cipher.error().message);
+    return 2;
+  }
+  spdlog::info("block documents are encrypted with the key from {}", block_cipher->source());
   auto package = config::find_prefect_package();
   if (!package) {
     spdlog::error("configuration error: {}", package.error().message);
@@ -74,7 +82,7 @@ int run_server_start(const ServerStartOptions& options) {
                                                         events::kEventsChannel)) {
     replica_feed = std::make_unique<events::ReplicaEventFeed>(std::move(listener), *db, bus, clock, replica_id);
   }
-  api::ApiContext context{*settings, *db, clock, bus};
+  api::ApiContext context{*settings, *db, clock, bus, &*block_cipher};
   api::Router router;
   api::register_routes(router, context);
   api::register_ui_site(router, *settings);
@@ -106,13 +114,17 @@ int run_server_start(const ServerStartOptions& options) {
   // server that is gone). Detached: it may be blocked on the migration lock when the server
   // stops, and holds the database by shared_ptr.
   auto fatal = std::make_shared<std::atomic<bool>>(false);
-  std::thread([db, fatal, url = settings->database, tuning = settings->database_tuning] {
+  std::thread([db, fatal, url = settings->database, tuning = settings->database_tuning,
+               package_dir = settings->prefect_package_dir] {
     std::string last_error;
     for (;;) {
       auto opened = store::open_database(url, tuning);
       if (opened) {
         spdlog::info("database {} at schema version {}; ready", (*opened)->describe(), (*opened)->schema_version());
         db->set(std::move(*opened));
+        // As Prefect's server does at start-up: the collections' block types and schemas.
+        core::SystemClock registration_clock;
+        api::register_collection_block_types(*db, registration_clock, package_dir);
         return;
       }
       if (opened.error().kind != core::ErrorKind::kUnavailable) {

@@ -168,9 +168,43 @@ std::optional<std::pair<std::string, std::string>> first_set(const Getenv& geten
   return std::nullopt;
 }
 
+// Strict standard base64 (padding required); nullopt on any other character.
+std::optional<std::string> decode_base64_strict(std::string_view text) {
+  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '=') {
+      if (i + 2 < text.size() || (i + 1 < text.size() && text[i + 1] != '=')) return std::nullopt;
+      break;
+    }
+    auto pos = kAlphabet.find(text[i]);
+    if (pos == std::string_view::npos) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<unsigned>(pos);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
 core::Result<core::Ok> load_security_settings(const Getenv& getenv, Settings& s) {
   // No alias: Prefect reads the auth string under this one name.
   if (auto v = getenv("PREFECT_SERVER_API_AUTH_STRING")) s.auth_string = *v;
+  if (auto v = getenv("PRAETOR_SERVER_BLOCKS_ENCRYPTION_KEY"); v && !v->empty()) {
+    auto key = decode_base64_strict(*v);  // the value is a secret: never echoed
+    if (!key || key->size() != 32) {
+      return core::Error::invalid(
+          "PRAETOR_SERVER_BLOCKS_ENCRYPTION_KEY must be base64 of 32 bytes (e.g. the output of `openssl rand "
+          "-base64 32`)");
+    }
+    s.blocks_encryption_key = std::move(*key);
+  }
   if (auto v = first_set(getenv, {"PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED", "PREFECT_SERVER_CSRF_PROTECTION_ENABLED"})) {
     auto b = parse_strict_bool(v->second);
     if (!b) return core::Error::invalid(v->first + "=" + v->second + " is not a boolean");

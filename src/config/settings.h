@@ -90,6 +90,10 @@ struct Settings {
   // every HTTP request but GET /api/health and /api/ready must carry it (api/security.h).
   // A secret: never logged.
   std::optional<std::string> auth_string;
+  // PRAETOR_SERVER_BLOCKS_ENCRYPTION_KEY decoded: the 32-byte key that encrypts block
+  // documents at rest (store/block_cipher.h); unset: the key file under `home`. A secret:
+  // never logged.
+  std::optional<std::string> blocks_encryption_key;
   // PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED (or PREFECT_SERVER_CSRF_PROTECTION_ENABLED)
   // and how long a token from /api/csrf-token stays valid (…_CSRF_TOKEN_EXPIRATION).
   bool csrf_protection_enabled = false;

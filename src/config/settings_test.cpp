@@ -88,6 +88,21 @@ TEST(Settings, BadPortNamesVariable) {
   EXPECT_NE(s.error().message.find("PREFECT_SERVER_API_PORT"), std::string::npos);
 }
 
+// Verifies the block encryption key is base64 of 32 bytes, and a bad value is refused by the
+// setting's name without echoing it.
+TEST(Settings, BlocksEncryptionKey) {
+  auto s = load_settings(env_of({{"PRAETOR_SERVER_BLOCKS_ENCRYPTION_KEY", std::string(43, 'A') + "="}}));
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->blocks_encryption_key);
+  EXPECT_EQ(s->blocks_encryption_key->size(), 32u);
+  for (const std::string& bad : std::vector<std::string>{"c2VjcmV0", "not base64 at all!!", std::string(44, '*')}) {
+    auto r = load_settings(env_of({{"PRAETOR_SERVER_BLOCKS_ENCRYPTION_KEY", bad}}));
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("PRAETOR_SERVER_BLOCKS_ENCRYPTION_KEY"), std::string::npos);
+    EXPECT_EQ(r.error().message.find(bad), std::string::npos);
+  }
+}
+
 // Verifies PREFECT_SERVER_LOGGING_LEVEL takes Prefect's upper-case names (spdlog would read
 // an unknown name as "off", silencing the server) and refuses a name that is no level.
 TEST(Settings, LoggingLevelTakesPrefectNames) {

@@ -96,7 +96,11 @@ Result<json::object> read_create(const Model& model, const json::value& body) {
   }
   if (!b.root.model()) return invalid_request(*b.errors);
   for (const auto& f : model.fields) {
-    if (!f.on_create) continue;
+    if (!f.on_create) {
+      // A server-set field with a default starts at it (e.g. is_protected = false).
+      if (f.default_json != "null") out[f.name] = json::parse(f.default_json);
+      continue;
+    }
     JsonField node = b.root.child(f.name);
     bool given = f.type == FieldType::kAny ? b.root.has_key(f.name) : node.set();
     if (!given) {
@@ -152,6 +156,15 @@ bool fields::check_lowercase_key(const JsonField& field, std::string_view what, 
     }
   }
   return true;
+}
+
+bool fields::check_name_pattern(const JsonField& field) {
+  constexpr std::string_view kPattern = "^[^/%&><]+$";
+  std::string_view name(field.value()->get_string());
+  if (!name.empty() && name.find_first_of("/%&><") == std::string_view::npos) return true;
+  field.error("string_pattern_mismatch", "String should match pattern '" + std::string(kPattern) + "'",
+              json::object{{"pattern", kPattern}});
+  return false;
 }
 
 }  // namespace praetor::core

@@ -46,6 +46,7 @@ inline constexpr unsigned kIsNull = 1 << 3;     // is_null_ (for a list: is empt
 inline constexpr unsigned kAll = 1 << 4;        // all_: a list field holds every value
 inline constexpr unsigned kBeforeAfter = 1 << 5;  // before_/after_ on a timestamp, inclusive
 inline constexpr unsigned kExists = 1 << 6;       // exists_: true → not null, false → null
+inline constexpr unsigned kEq = 1 << 7;           // eq_: a boolean equals the value
 }  // namespace filter_leaf
 
 // Extra validation after the type read (name rules, sizes): records errors on `field`.
@@ -64,6 +65,11 @@ struct Field {
   Storage storage = Storage::kColumn;
   unsigned filter = 0;           // filter_leaf bits; 0: not filterable
   bool filter_operator = false;  // its sub-filter has an "operator" (and_/or_) of its own
+  std::string_view filter_name = {};  // its key in the filter family when not `name`
+  // The sub-filter (JSON text) applied when the family omits the key or is absent itself,
+  // as a pydantic default (BlockDocumentFilter.is_anonymous = {"eq_": false}); an explicit
+  // null still turns it off.
+  std::string_view filter_default = {};
   FieldCheck check = nullptr;
   FieldTransform transform = nullptr;
 };

@@ -32,4 +32,8 @@ void value_error(const JsonField& field, std::string_view message);
 // and dashes[ or underscores].") and returns false.
 bool check_lowercase_key(const JsonField& field, std::string_view what, bool underscores);
 
+// Prefect's `Name`: no '/', '%', '&', '>' or '<' (pydantic's string_pattern_mismatch).
+// Returns false after recording the error.
+bool check_name_pattern(const JsonField& field);
+
 }  // namespace praetor::core::fields

@@ -17,6 +17,7 @@ enum class ErrorKind {
   kInvalid,      // the request is well-formed JSON but semantically invalid (422)
   kBadRequest,   // malformed protocol input (400)
   kConflict,     // a uniqueness or integrity constraint (409)
+  kForbidden,    // refused whatever the caller sends, e.g. a protected object (403, {"detail": …})
   kUnavailable,  // retryable: database busy or not ready (503)
   kInternal,     // a bug or an unexpected library failure (500)
 };
@@ -32,6 +33,7 @@ struct Error {
   static Error bad_request(std::string m) { return {ErrorKind::kBadRequest, std::move(m), {}}; }
   static Error invalid(std::string m) { return {ErrorKind::kInvalid, std::move(m), {}}; }
   static Error conflict(std::string m) { return {ErrorKind::kConflict, std::move(m), {}}; }
+  static Error forbidden(std::string m) { return {ErrorKind::kForbidden, std::move(m), {}}; }
   static Error unavailable(std::string m) { return {ErrorKind::kUnavailable, std::move(m), {}}; }
   static Error internal(std::string m) { return {ErrorKind::kInternal, std::move(m), {}}; }
 };
