@@ -34,9 +34,6 @@ ALLOWED_API_FAILURES: list[tuple[str, str, str]] = [
     ("GET", f"/api/flow_runs/{UUID}/graph-v2", "issue 11 part 2 (UI-only routes: run graphs)"),
     ("GET", "/api/automations/related-to/.+", "issue 12 (automations)"),
     ("POST", "/api/automations/filter", "issue 12 (automations)"),
-    ("POST", "/api/block_types/filter", "issue 10 (blocks)"),
-    ("POST", "/api/block_documents/filter", "issue 10 (blocks)"),
-    ("POST", "/api/block_documents/count", "issue 10 (blocks)"),
 ]
 
 # Console errors that are not the server's: (URL pattern, why). Prefect's own server shows them too.
