@@ -63,7 +63,7 @@ PAGES = [  # (name, path under the UI's base, text the page must show; None: loa
     ("concurrency", "/concurrency-limits", None),
     ("events", "/events", None),
     ("settings", "/settings", "3.9.1"),
-    ("blocks", "/blocks", None),  # issue 10 (blocks): assert content once it lands
+    ("blocks", "/blocks", "ui-secret"),
     ("automations", "/automations", None),  # issue 12 (automations): likewise
 ]
 

@@ -1,11 +1,12 @@
 """Makes the data the browser test looks at, with the real SDK against PREFECT_API_URL:
 a flow run with logs and a task run, a process work pool, a deployment on it with an
-hourly schedule. Prints the ids as JSON on its last line."""
+hourly schedule, a Secret block. Prints the ids as JSON on its last line."""
 
 import asyncio
 import json
 
 from prefect import flow, get_run_logger, task
+from prefect.blocks.system import Secret
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 
@@ -29,6 +30,7 @@ async def make_pool() -> None:
 def main() -> None:
     state = ui_flow(3, return_state=True)
     asyncio.run(make_pool())
+    Secret(value="ui-secret-value").save("ui-secret")
     deployment_id = ui_flow.to_deployment(name="ui-deployment", interval=3600).apply(work_pool_name="ui-pool")
     print(json.dumps({"flow_run_id": str(state.state_details.flow_run_id), "deployment_id": str(deployment_id)}))
 
