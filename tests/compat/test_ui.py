@@ -41,6 +41,8 @@ ALLOWED_CONSOLE_ERRORS: list[tuple[str, str]] = [
     (r"https://[a-z0-9.-]*amplitude\.com/.*",
      "V2's analytics library fetches its remote config from the internet, which tests cannot reach"),
     (r"/favicon\.ico", "V1's index.html links /favicon.ico, which Prefect's bundle does not ship"),
+    (r"https://raw\.githubusercontent\.com/PrefectHQ/.*/block-logos/.*",
+     "block types carry their logo as an internet URL (the SDK registers it), which tests cannot reach"),
 ]
 
 # Files the bundles ask for but do not ship, so Prefect's server answers 404 as well.
