@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "config/settings.h"
+#include "config/environment.h"
 #include "core/result.h"
 
 namespace praetor::config {

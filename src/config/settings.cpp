@@ -147,27 +147,6 @@ core::Result<core::Ok> load_service_settings(const Getenv& getenv, ServiceSettin
   return core::Ok{};
 }
 
-// Prefect's (pydantic's) booleans: 1/0, true/false, t/f, yes/no, y/n, on/off, any case.
-std::optional<bool> parse_strict_bool(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  for (const char* t : {"1", "true", "t", "yes", "y", "on"}) {
-    if (text == t) return true;
-  }
-  for (const char* f : {"0", "false", "f", "no", "n", "off"}) {
-    if (text == f) return false;
-  }
-  return std::nullopt;
-}
-
-// The first of `names` that is set (pydantic's AliasChoices order), with its name.
-std::optional<std::pair<std::string, std::string>> first_set(const Getenv& getenv,
-                                                              std::initializer_list<const char*> names) {
-  for (const char* name : names) {
-    if (auto v = getenv(name)) return std::make_pair(std::string(name), *v);
-  }
-  return std::nullopt;
-}
-
 // Strict standard base64 (padding required); nullopt on any other character.
 std::optional<std::string> decode_base64_strict(std::string_view text) {
   static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -206,7 +185,7 @@ core::Result<core::Ok> load_security_settings(const Getenv& getenv, Settings& s)
     s.blocks_encryption_key = std::move(*key);
   }
   if (auto v = first_set(getenv, {"PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED", "PREFECT_SERVER_CSRF_PROTECTION_ENABLED"})) {
-    auto b = parse_strict_bool(v->second);
+    auto b = parse_pydantic_bool(v->second);
     if (!b) return core::Error::invalid(v->first + "=" + v->second + " is not a boolean");
     s.csrf_protection_enabled = *b;
   }
@@ -284,7 +263,7 @@ core::Result<core::Ok> refuse_unimplemented_settings(const Getenv& getenv) {
       if (setting.accept == A::kValues) {
         for (const std::string& a : setting.accepted) ok = ok || *v == a;
       } else {
-        auto b = parse_strict_bool(*v);
+        auto b = parse_pydantic_bool(*v);
         ok = b && *b == (setting.accept == A::kTrue);
       }
       // The value is not echoed: a URL or path may carry credentials.
@@ -534,12 +513,6 @@ std::optional<double> parse_duration_seconds(const std::string& text) {
   }
   if (!number.empty()) return std::nullopt;
   return total;
-}
-
-std::optional<std::string> process_getenv(const std::string& name) {
-  const char* v = std::getenv(name.c_str());
-  if (!v) return std::nullopt;
-  return std::string(v);
 }
 
 core::Result<DatabaseUrl> parse_database_url(const std::string& url) {

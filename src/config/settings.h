@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "config/environment.h"
 #include "config/ui_settings.h"
 #include "core/result.h"
 
@@ -122,8 +123,6 @@ struct Settings {
 // Seconds from "90", "1.5", or an ISO-8601 duration such as "P100D", "PT1H", "P1DT2H30M".
 std::optional<double> parse_duration_seconds(const std::string& text);
 
-using Getenv = std::function<std::optional<std::string>(const std::string&)>;
-std::optional<std::string> process_getenv(const std::string& name);
 // A file's contents, or nullopt when it cannot be read.
 using ReadFile = std::function<std::optional<std::string>(const std::string& path)>;
 std::optional<std::string> read_text_file(const std::string& path);

@@ -1,32 +1,9 @@
 #include "config/ui_settings.h"
 
-#include <algorithm>
-#include <cctype>
 #include <initializer_list>
 
 namespace praetor::config {
 namespace {
-
-// pydantic's lax bool.
-std::optional<bool> parse_pydantic_bool(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  for (const char* t : {"1", "true", "t", "yes", "y", "on"}) {
-    if (text == t) return true;
-  }
-  for (const char* f : {"0", "false", "f", "no", "n", "off"}) {
-    if (text == f) return false;
-  }
-  return std::nullopt;
-}
-
-// The first of `names` that is set, with its name (pydantic's AliasChoices order).
-std::optional<std::pair<std::string, std::string>> first_set(const Getenv& getenv,
-                                                             std::initializer_list<const char*> names) {
-  for (const char* name : names) {
-    if (auto v = getenv(name)) return std::pair<std::string, std::string>(name, *v);
-  }
-  return std::nullopt;
-}
 
 core::Status read_bool(const Getenv& getenv, std::initializer_list<const char*> names, bool& out) {
   auto v = first_set(getenv, names);

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include <functional>
+#include "config/environment.h"
 #include "core/result.h"
 
 namespace praetor::config {
@@ -22,9 +22,6 @@ struct UiSettings {
   // copied with their base path written in; empty: $PREFECT_HOME/ui_build.
   std::string static_directory;
 };
-
-// As in settings.h (which includes this file).
-using Getenv = std::function<std::optional<std::string>(const std::string&)>;
 
 // An error names the variable whose value is not a boolean.
 core::Result<UiSettings> load_ui_settings(const Getenv& getenv);

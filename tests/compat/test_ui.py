@@ -8,6 +8,7 @@ error or API answer >= 400 not on the named allow-list below. Screenshots and a 
 every failed call go to test-artifacts/ui/<target>/.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -306,9 +307,11 @@ def report(watcher, ui: str, part: str) -> list[dict]:
     return bad
 
 
-@pytest.mark.parametrize("ui,base", [("v1", ""), ("v2", "/v2")])
-def test_ui_pages(ui_server, data, browser, ui, base):
-    origin = _origin(ui_server)
+@contextlib.contextmanager
+def ui_session(browser, server, ui: str, part: str):
+    """A fresh browser context on `ui` with its network watcher; what went wrong is written
+    as artifacts and asserted empty when the block ends."""
+    origin = _origin(server)
     shots = ARTIFACTS / ui
     shots.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -317,30 +320,29 @@ def test_ui_pages(ui_server, data, browser, ui, base):
     page = context.new_page()
     watcher = Watcher(page, origin)
     try:
+        yield page, watcher, origin, shots
+    finally:
+        bad = report(watcher, ui, part)
+        context.close()
+    assert not bad, json.dumps(bad, indent=1)
+
+
+@pytest.mark.parametrize("ui,base", [("v1", ""), ("v2", "/v2")])
+def test_ui_pages(ui_server, data, browser, ui, base):
+    with ui_session(browser, ui_server, ui, "pages") as (page, watcher, origin, shots):
         for name, path, text in PAGES:
             if (ui, name) in WAITING_ON_OTHER_ISSUES:
                 text = None
             visit(page, watcher, origin + base + path.format(**data), name,
                   text.format(**data) if text else None, shots)
-    finally:
-        bad = report(watcher, ui, "pages")
-        context.close()
-    assert not bad, json.dumps(bad, indent=1)
 
 
 @pytest.mark.parametrize("ui,base", [("v1", ""), ("v2", "/v2")])
 def test_ui_actions(ui_server, data, browser, ui, base):
     """Creates a variable, pauses and resumes a schedule, runs a deployment and cancels the run,
     by clicking."""
-    origin = _origin(ui_server)
-    shots = ARTIFACTS / ui
-    shots.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_cookies([{"name": "prefect_ui_version", "value": ui, "url": origin}])
-    page = context.new_page()
-    watcher = Watcher(page, origin)
     waiting = WAITING_ON_OTHER_ISSUES.get((ui, "deployment"))
-    try:
+    with ui_session(browser, ui_server, ui, "actions") as (page, watcher, origin, shots):
         create_variable(page, watcher, origin + base, ui, shots, ui_server.api_url)
         if not waiting:
             toggle_schedule(page, watcher, origin + base, ui, shots, ui_server.api_url, data["deployment_id"])
@@ -350,9 +352,5 @@ def test_ui_actions(ui_server, data, browser, ui, base):
             run_id = httpx.post(f"{ui_server.api_url}/deployments/{data['deployment_id']}/create_flow_run",
                                 json={}).json()["id"]
         cancel_run(page, watcher, origin + base, ui, shots, ui_server.api_url, run_id)
-    finally:
-        bad = report(watcher, ui, "actions")
-        context.close()
-    assert not bad, json.dumps(bad, indent=1)
     if waiting:
         pytest.skip("target-specific: the schedule toggle and quick run (the rest passed) wait: " + waiting)

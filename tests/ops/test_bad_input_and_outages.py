@@ -73,8 +73,8 @@ def test_a_postgresql_outage_writes_a_few_lines_not_one_per_request(praetor_fact
     # The outage: this database refuses connections and loses the ones it had (run from the
     # cluster's own database, since this one no longer lets anyone in).
     name = postgres_db.name
-    postgres_db._psql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-    postgres_db._psql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+    postgres_db.run_on_cluster(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    postgres_db.run_on_cluster(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
     try:
         before = len(p.log_text().splitlines())
         failures = 0
@@ -88,7 +88,7 @@ def test_a_postgresql_outage_writes_a_few_lines_not_one_per_request(praetor_fact
         entries = [line for line in lines if line[:1].isdigit()]
         assert len(entries) <= 30, "\n".join(lines[:60])
     finally:
-        postgres_db._psql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        postgres_db.run_on_cluster(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if api.post("/flows/", json={"name": "after"}).status_code == 201:

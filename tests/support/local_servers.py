@@ -37,16 +37,17 @@ class ScratchPostgresDatabase:
     def __init__(self, cluster: str, prefix: str):
         self.cluster = cluster
         self.name = f"{prefix}_{os.getpid()}_{int(time.time() * 1000)}"
-        self._psql(f'CREATE DATABASE "{self.name}"')
+        self.run_on_cluster(f'CREATE DATABASE "{self.name}"')
         self.url = f"{cluster.rsplit('/', 1)[0]}/{self.name}"
 
-    def _psql(self, sql: str) -> None:
+    def run_on_cluster(self, sql: str) -> None:
+        """Runs `sql` through psql on the cluster's maintenance database (not this one)."""
         subprocess.run(["psql", self.cluster, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
                        capture_output=True)
 
     def drop(self) -> None:
         try:
-            self._psql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self.run_on_cluster(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
         except subprocess.CalledProcessError:
             pass  # already gone, or the cluster stopped: nothing left to clean
 
