@@ -9,6 +9,7 @@
 #include "api/routes.h"
 #include "core/json_util.h"
 #include "runs/scheduled_runs.h"
+#include "store/automation_repository.h"
 #include "store/deployment_repository.h"
 #include "store/work_pool_repository.h"
 
@@ -54,6 +55,7 @@ core::Result<Response> bulk_delete(ApiContext& ctx, const Request& req) {
     json::array ids;
     for (const auto& d : store::deployments::list(c, *where, *order, limit.value_or(kBulkDeleteLimit), 0)) {
       store::deployments::delete_scheduled_runs(c, d.id, false, std::nullopt);
+      store::automations::remove_owned_by(c, "prefect.deployment." + d.id, ctx.clock.now());
       if (store::deployments::remove(c, d.id)) ids.emplace_back(d.id);
     }
     return ids;

@@ -9,6 +9,7 @@
 #include "core/uuid.h"
 #include "schedules/schedule_json.h"
 #include "store/concurrency_repository.h"
+#include "store/automation_repository.h"
 #include "store/deployment_repository.h"
 #include "store/flow_repository.h"
 #include "store/flow_run_repository.h"
@@ -437,6 +438,8 @@ core::Result<Response> delete_deployment(ApiContext& ctx, const std::string& id)
   auto found = ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> {
     if (!store::deployments::read(c, id)) return false;
     store::deployments::delete_scheduled_runs(c, id, false, std::nullopt);
+    // The automations its `triggers:` created go with it (Prefect's OSS server keeps them).
+    store::automations::remove_owned_by(c, "prefect.deployment." + id, ctx.clock.now());
     return store::deployments::remove(c, id);
   });
   if (!found) return found.error();
