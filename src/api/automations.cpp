@@ -7,6 +7,7 @@
 // payload (Prefect's events/schemas/lifecycle.py), after it commits.
 #include <memory>
 
+#include "api/automation_events.h"
 #include "api/errors.h"
 #include "api/list_request.h"
 #include "api/resource_routes.h"
@@ -30,17 +31,6 @@ constexpr const char* kNotFound = "Automation not found";
 
 const core::Model& model() { return core::automation_model(); }
 
-void publish(ApiContext& ctx, std::string_view action, const json::object& automation) {
-  events::Event e;
-  e.id = core::new_uuid7();
-  e.occurred = e.received = ctx.clock.now();
-  e.event = "prefect.automation." + std::string(action);
-  e.resource = json::object{{"prefect.resource.id", "prefect.automation." + std::string(automation.at("id").get_string())},
-                            {"prefect.resource.name", automation.at("name")}};
-  e.payload = core::to_response(model(), automation);
-  ctx.events.publish(std::vector<events::Event>{std::move(e)});
-}
-
 core::Result<Response> create(ApiContext& ctx, const Request& req) {
   auto body = core::parse_body(req.body);
   if (!body) return body.error();
@@ -56,7 +46,7 @@ core::Result<Response> create(ApiContext& ctx, const Request& req) {
     return core::Ok{};
   });
   if (!written) return written.error();
-  publish(ctx, "created", automation);
+  publish_automation_event(ctx, "created", automation);
   return json_response(201, core::to_response(model(), automation));
 }
 
@@ -86,7 +76,7 @@ core::Result<Response> replace(ApiContext& ctx, const Request& req, const std::s
       });
   if (!stored) return stored.error();
   if (!*stored) return core::Error::object_not_found(kNotFound);
-  publish(ctx, "updated", **stored);
+  publish_automation_event(ctx, "updated", **stored);
   return no_content();
 }
 
@@ -122,7 +112,7 @@ core::Result<Response> patch(ApiContext& ctx, const Request& req, const std::str
     core::fields::value_error(whole, *patched->loop);
     return core::invalid_request(std::move(*errors));
   }
-  if (enabled) publish(ctx, "updated", *patched->automation);
+  if (enabled) publish_automation_event(ctx, "updated", *patched->automation);
   return no_content();
 }
 
@@ -131,7 +121,7 @@ core::Result<Response> remove(ApiContext& ctx, const std::string& id) {
       [&](Connection& c) -> core::Result<std::optional<json::object>> { return automations::remove(c, id); });
   if (!removed) return removed.error();
   if (!*removed) return core::Error::object_not_found(kNotFound);
-  publish(ctx, "deleted", **removed);
+  publish_automation_event(ctx, "deleted", **removed);
   return no_content();
 }
 
@@ -151,7 +141,7 @@ core::Result<Response> remove_owned_by(ApiContext& ctx, const std::string& resou
     return automations::remove_owned_by(c, resource_id, now);
   });
   if (!removed) return removed.error();
-  for (const auto& a : *removed) publish(ctx, "deleted", a);
+  for (const auto& a : *removed) publish_automation_event(ctx, "deleted", a);
   return json_response(202, json::value());
 }
 
@@ -176,6 +166,17 @@ core::Result<Response> validate_template(const Request& req) {
 }
 
 }  // namespace
+
+void publish_automation_event(ApiContext& ctx, std::string_view action, const json::object& automation) {
+  events::Event e;
+  e.id = core::new_uuid7();
+  e.occurred = e.received = ctx.clock.now();
+  e.event = "prefect.automation." + std::string(action);
+  e.resource = json::object{{"prefect.resource.id", "prefect.automation." + std::string(automation.at("id").get_string())},
+                            {"prefect.resource.name", automation.at("name")}};
+  e.payload = core::to_response(model(), automation);
+  ctx.events.publish(std::vector<events::Event>{std::move(e)});
+}
 
 void register_automation_routes(Router& router, ApiContext& ctx) {
   namespace op = resource_op;

@@ -22,7 +22,7 @@ from prefect.events import DeploymentEventTrigger
 from prefect.events.actions import CancelFlowRun, ChangeFlowRunState, DoNothing, PauseDeployment
 from prefect.events.schemas.automations import CompoundTrigger, EventTrigger, Posture, SequenceTrigger
 
-from scenarios import TARGET, run, unique
+from scenarios import TARGET, run, unique, wait_for
 
 UNKNOWN = "6d0f0f58-6b7b-4b7c-9f3c-6d5f5a1a2b3c"
 
@@ -402,3 +402,25 @@ def test_prefect_yaml_triggers(tmp_path, prefect_cli):
     for automation in replaced:
         Automation.read(id=automation.id).delete()
     prefect_cli("work-pool", "delete", pool)
+
+
+# Verifies the lifecycle events: created, updated (pause) and deleted, each about
+# prefect.automation.<id> with the automation as payload.
+def test_lifecycle_events(http):
+    created = http.post("/automations/", json=_reactive()).json()
+    assert http.patch(f"/automations/{created['id']}", json={"enabled": False}).status_code == 204
+    assert http.delete(f"/automations/{created['id']}").status_code == 204
+    resource_id = f"prefect.automation.{created['id']}"
+
+    def seen():
+        r = http.post("/events/filter", json={"filter": {"resource": {"id": [resource_id]}}, "limit": 10})
+        assert r.status_code == 200, r.text
+        events = r.json()["events"]
+        return events if len(events) == 3 else None
+
+    events = sorted(wait_for(seen, what="three automation events"), key=lambda e: e["occurred"])
+    assert [e["event"] for e in events] == ["prefect.automation.created", "prefect.automation.updated",
+                                            "prefect.automation.deleted"]
+    assert events[0]["resource"]["prefect.resource.name"] == created["name"]
+    assert events[0]["payload"] == created
+    assert events[1]["payload"]["enabled"] is False
