@@ -346,6 +346,28 @@ Outcome perform(const json::object& ta, const ApiDispatch& api, const core::Cloc
     return outcome;
   }
 
+  if (type == "delete-flow-run" || type == "resume-flow-run") {
+    auto id = flow_run_of(ctx, outcome);
+    if (!id) return outcome;
+    outcome.related.push_back(json::object{{"prefect.resource.id", "prefect.flow-run." + *id}, {"prefect.resource.role", "target"}});
+    if (type == "delete-flow-run") {
+      check(ctx.call("DELETE", "/api/flow_runs/" + *id), outcome);
+      return outcome;
+    }
+    auto r = ctx.call("POST", "/api/flow_runs/" + *id + "/resume", json::object{});
+    json::error_code ec;
+    auto v = json::parse(r.body, ec);
+    if (r.status >= 300 || ec || !v.is_object() || str(v.get_object(), "status") != "ACCEPT") {
+      std::string reason = r.status >= 300 ? reason_from(r) : std::string();
+      if (!ec && v.is_object()) {
+        if (auto d = v.get_object().find("details"); d != v.get_object().end() && d->value().is_object())
+          reason = str(d->value().get_object(), "reason");
+      }
+      outcome.failure = "Failed to resume flow run: " + reason;
+    }
+    return outcome;
+  }
+
   outcome.failure = "Praetor does not run " + (type.empty() ? std::string("untyped") : type) + " actions";
   return outcome;
 }

@@ -11,8 +11,8 @@ namespace praetor::automations {
 namespace json = boost::json;
 
 TriggerService::TriggerService(store::Database& db, const core::Clock& clock, events::EventBus* bus,
-                               AutomationSource source, ApiDispatch api)
-    : db_(db), clock_(clock), bus_(bus), source_(std::move(source)), api_(std::move(api)),
+                               AutomationSource source, ApiDispatch api, bool run_actions)
+    : db_(db), clock_(clock), bus_(bus), source_(std::move(source)), api_(std::move(api)), run_actions_(run_actions),
       engine_([&clock] { return clock.now(); }) {}
 
 void TriggerService::run_once() {
@@ -20,7 +20,7 @@ void TriggerService::run_once() {
   // Catch up a backlog in one run_once, a batch per transaction.
   for (int i = 0; i < 20 && evaluate_pass(); ++i) {
   }
-  run_outbox();
+  if (run_actions_) run_outbox();
 }
 
 void TriggerService::reload_automations_if_changed() {
@@ -138,6 +138,29 @@ void TriggerService::run_outbox() {
     if (!done) throw std::runtime_error(done.error().message);
     if (bus_) bus_->publish(std::move(reported));
   }
+}
+
+}  // namespace praetor::automations
+
+#include "store/automation_repository.h"
+
+namespace praetor::automations {
+
+AutomationSource stored_automations() {
+  AutomationSource source;
+  source.snapshot = [](store::Connection& c) {
+    auto& st = c.prepare("SELECT COALESCE(MAX(updated), 0), COUNT(*) FROM automation");
+    if (!st.step()) return std::string();
+    return std::to_string(st.column_int(0)) + "/" + std::to_string(st.column_int(1));
+  };
+  source.enabled = [](store::Connection& c) {
+    std::vector<boost::json::object> out;
+    for (auto& v : store::automations::list_enabled(c)) {
+      if (v.is_object()) out.push_back(std::move(v.get_object()));
+    }
+    return out;
+  };
+  return source;
 }
 
 }  // namespace praetor::automations

@@ -45,8 +45,10 @@ class TriggerService final : public services::Service {
 
   // `db`, `clock` and `bus` (may be null) must outlive the service. Stored events are
   // published on `bus` after their commit, for /events/out subscribers.
+  // With `run_actions` false (PREFECT_SERVER_SERVICES_ACTIONS_ENABLED=false) fired actions
+  // stay in the outbox until a server that runs them starts.
   TriggerService(store::Database& db, const core::Clock& clock, events::EventBus* bus, AutomationSource source,
-                 ApiDispatch api);
+                 ApiDispatch api, bool run_actions = true);
 
   std::string_view name() const override { return "triggers"; }
   std::chrono::microseconds interval() const override { return kPassInterval; }
@@ -63,10 +65,18 @@ class TriggerService final : public services::Service {
   events::EventBus* bus_;
   AutomationSource source_;
   ApiDispatch api_;
+  bool run_actions_;
   TriggerEngine engine_;
   std::optional<std::string> snapshot_;
   int64_t generation_ = -1;  // of the in-memory state; -1: load it
   core::Timestamp last_tick_{};
 };
+
+}  // namespace praetor::automations
+
+namespace praetor::automations {
+
+// The automations table (store/automation_repository.h) as the engine's source.
+AutomationSource stored_automations();
 
 }  // namespace praetor::automations
