@@ -4,11 +4,13 @@
 // GET /deployments/{id}/work_queue_check.
 #include <cstdint>
 
+#include "api/automation_events.h"
 #include "api/deployment_support.h"
 #include "api/list_request.h"
 #include "api/routes.h"
 #include "core/json_util.h"
 #include "runs/scheduled_runs.h"
+#include "store/automation_repository.h"
 #include "store/deployment_repository.h"
 #include "store/work_pool_repository.h"
 
@@ -50,15 +52,21 @@ core::Result<Response> bulk_delete(ApiContext& ctx, const Request& req) {
   if (!where) return where.error();
   auto order = store::compile_sort(nullptr, store::FilterRoot::kDeployment);
   if (!order) return order.error();
+  std::vector<json::object> owned;
   auto deleted = ctx.db.write<json::array>([&](Connection& c) -> core::Result<json::array> {
     json::array ids;
+    owned.clear();  // a retried transaction starts over
     for (const auto& d : store::deployments::list(c, *where, *order, limit.value_or(kBulkDeleteLimit), 0)) {
       store::deployments::delete_scheduled_runs(c, d.id, false, std::nullopt);
+      for (auto& a : store::automations::remove_owned_by(c, "prefect.deployment." + d.id, ctx.clock.now())) {
+        owned.push_back(std::move(a));
+      }
       if (store::deployments::remove(c, d.id)) ids.emplace_back(d.id);
     }
     return ids;
   });
   if (!deleted) return deleted.error();
+  for (const auto& automation : owned) publish_automation_event(ctx, "deleted", automation);
   return json_response(200, json::object{{"deleted", std::move(*deleted)}});
 }
 

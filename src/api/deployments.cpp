@@ -1,6 +1,7 @@
 // /api/deployments routes (Prefect's api/deployments.py): upsert, read (by id and by
 // flow/deployment name), update, delete, filter/count/paginate, schedules, pause/resume,
 // create_flow_run, and the runner's poll /deployments/get_scheduled_flow_runs.
+#include "api/automation_events.h"
 #include "api/deployment_support.h"
 #include "runs/flow_run_creation.h"
 #include "api/list_request.h"
@@ -9,6 +10,7 @@
 #include "core/uuid.h"
 #include "schedules/schedule_json.h"
 #include "store/concurrency_repository.h"
+#include "store/automation_repository.h"
 #include "store/deployment_repository.h"
 #include "store/flow_repository.h"
 #include "store/flow_run_repository.h"
@@ -434,13 +436,17 @@ core::Result<Response> update_deployment(ApiContext& ctx, const Request& req, co
 }
 
 core::Result<Response> delete_deployment(ApiContext& ctx, const std::string& id) {
+  std::vector<json::object> owned;
   auto found = ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> {
     if (!store::deployments::read(c, id)) return false;
     store::deployments::delete_scheduled_runs(c, id, false, std::nullopt);
+    // The automations its `triggers:` created go with it (Prefect's OSS server keeps them).
+    owned = store::automations::remove_owned_by(c, "prefect.deployment." + id, ctx.clock.now());
     return store::deployments::remove(c, id);
   });
   if (!found) return found.error();
   if (!*found) return core::Error::not_found(kNotFound);
+  for (const auto& automation : owned) publish_automation_event(ctx, "deleted", automation);
   return no_content();
 }
 

@@ -31,6 +31,7 @@ void register_routes(Router& router, ApiContext& context) {
   register_observed_state_routes(router, context);
   register_collection_routes(router, context);
   register_variable_routes(router, context);
+  register_automation_routes(router, context);
   register_saved_search_routes(router, context);
   register_artifact_routes(router, context);
   register_flow_run_input_routes(router, context);

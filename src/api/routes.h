@@ -39,6 +39,7 @@ void register_work_pool_concurrency_status_route(Router& router, ApiContext& con
 void register_observed_state_routes(Router& router, ApiContext& context);
 void register_collection_routes(Router& router, ApiContext& context);
 void register_variable_routes(Router& router, ApiContext& context);
+void register_automation_routes(Router& router, ApiContext& context);
 void register_saved_search_routes(Router& router, ApiContext& context);
 void register_artifact_routes(Router& router, ApiContext& context);
 void register_flow_run_input_routes(Router& router, ApiContext& context);
