@@ -120,7 +120,9 @@ std::optional<EventCursor> read_cursor(store::Connection& c) {
   auto& st = c.prepare("SELECT received, generation FROM automation_event_cursor WHERE name = ?1");
   st.bind(1, kCursorName);
   if (!st.step()) return std::nullopt;
-  return EventCursor{core::from_micros(st.column_int(0)), st.column_int(1)};
+  EventCursor cursor{core::from_micros(st.column_int(0)), st.column_int(1)};
+  st.reset();  // a statement left mid-result would keep the pooled reader's snapshot open
+  return cursor;
 }
 
 void write_cursor(store::Connection& c, const EventCursor& cursor) {

@@ -151,7 +151,9 @@ AutomationSource stored_automations() {
   source.snapshot = [](store::Connection& c) {
     auto& st = c.prepare("SELECT COALESCE(MAX(updated), 0), COUNT(*) FROM automation");
     if (!st.step()) return std::string();
-    return std::to_string(st.column_int(0)) + "/" + std::to_string(st.column_int(1));
+    auto snapshot = std::to_string(st.column_int(0)) + "/" + std::to_string(st.column_int(1));
+    st.reset();  // a statement left mid-result would keep the pooled reader's snapshot open
+    return snapshot;
   };
   source.enabled = [](store::Connection& c) {
     std::vector<boost::json::object> out;

@@ -49,7 +49,9 @@ int64_t count_events(store::Database& db, const std::string& name) {
     auto& st = c.prepare("SELECT COUNT(*) FROM event WHERE event = ?1");
     st.bind(1, name);
     st.step();
-    return st.column_int(0);
+    int64_t n = st.column_int(0);
+    st.reset();
+    return n;
   });
   return n.ok() ? *n : -1;
 }
