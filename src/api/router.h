@@ -53,6 +53,9 @@ class Router {
   // Runs the matching handler and maps its error or exception to a response; 404/405 with
   // Prefect's bodies when nothing matches.
   Response dispatch(const Request& request) const;
+  // dispatch() without the middleware (authentication, CSRF): for the server's own
+  // in-process calls, e.g. the actions automations run, which carry no credentials.
+  Response dispatch_trusted(const Request& request) const { return route_request(request); }
   // When the request matches an AsyncHandler: runs it and returns true; its response goes
   // to `deliver` (once). Otherwise returns false and leaves `request` alone (use dispatch).
   bool dispatch_async(Request& request, const Deliver& deliver) const;

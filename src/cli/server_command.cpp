@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/block_registration.h"
+#include "automations/trigger_service.h"
 #include "api/routes.h"
 #include "api/ui_site.h"
 #include "config/prefect_package.h"
@@ -26,6 +27,34 @@
 #include "store/service_lease.h"
 
 namespace praetor::cli {
+
+namespace {
+
+// The automations' trigger engine; its actions call this process's API in-process.
+void add_trigger_service(services::ServiceRunner& runner, const config::Settings& settings, store::Database& db,
+                         const core::Clock& clock, events::EventBus& bus, const api::Router& router) {
+  if (!settings.services.triggers_enabled) {
+    spdlog::info("service triggers disabled (PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED=false): automations do not fire");
+    return;
+  }
+  if (!settings.services.actions_enabled) {
+    spdlog::warn("PREFECT_SERVER_SERVICES_ACTIONS_ENABLED=false: automations fire, their actions wait unrun");
+  }
+  automations::ApiDispatch dispatch = [&router](const std::string& method, const std::string& path,
+                                                const std::string& body) {
+    api::Request request;
+    request.method = method;
+    request.path = path;
+    request.body = body;
+    if (!body.empty()) request.headers.emplace_back("content-type", "application/json");
+    api::Response response = router.dispatch_trusted(request);
+    return automations::ApiReply{response.status, std::move(response.body)};
+  };
+  runner.add(std::make_unique<automations::TriggerService>(db, clock, &bus, automations::stored_automations(),
+                                                           std::move(dispatch), settings.services.actions_enabled));
+}
+
+}  // namespace
 
 int run_server_start(const ServerStartOptions& options) {
   auto settings = config::load_settings();
@@ -104,6 +133,7 @@ int run_server_start(const ServerStartOptions& options) {
   services::ServiceRunner service_runner(leases.get());
   if (!options.no_services) {
     services::add_enabled_services(service_runner, settings->services, *db, clock, &bus);
+    add_trigger_service(service_runner, *settings, *db, clock, bus, router);
     service_runner.start([db] { return db->ready(); });
   }
   spdlog::info("praetor listening on http://{}:{}/api", settings->host, server.port());
@@ -177,6 +207,16 @@ int run_services_start() {
   auto leases = store::make_lease_provider(settings->database, settings->database_tuning);
   services::ServiceRunner runner(leases.get());
   services::add_enabled_services(runner, settings->services, **db, clock, &bus);
+  // The trigger engine's actions go through the API, in-process as in `server start`.
+  auto block_cipher = store::load_block_cipher(*settings);
+  if (!block_cipher) {
+    spdlog::error("configuration error: {}", block_cipher.error().message);
+    return 2;
+  }
+  api::ApiContext context{*settings, **db, clock, bus, &*block_cipher};
+  api::Router router;
+  api::register_routes(router, context);
+  add_trigger_service(runner, *settings, **db, clock, bus, router);
   runner.start();
   spdlog::info("praetor services running ({} services)", runner.size());
   int received = 0;

@@ -140,6 +140,8 @@ core::Result<core::Ok> load_service_settings(const Getenv& getenv, ServiceSettin
   seconds("PAUSE_EXPIRATIONS_LOOP_SECONDS", s.pause_expirations_loop_seconds);
   boolean("REPOSSESSOR_ENABLED", s.repossessor_enabled);
   seconds("REPOSSESSOR_LOOP_SECONDS", s.repossessor_loop_seconds);
+  boolean("TRIGGERS_ENABLED", s.triggers_enabled);
+  boolean("ACTIONS_ENABLED", s.actions_enabled);
   if (!error && s.cancellation_cleanup_cancelling_timeout_seconds <= 0) {
     error = core::Error::invalid("PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS must be > 0");
   }

@@ -70,6 +70,9 @@ struct ServiceSettings {
   // for it.
   bool repossessor_enabled = true;
   double repossessor_loop_seconds = 15;
+  // Automations: the trigger engine, and whether it runs the actions it fires.
+  bool triggers_enabled = true;
+  bool actions_enabled = true;
 };
 
 struct Settings {

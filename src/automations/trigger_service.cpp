@@ -1,0 +1,168 @@
+#include "automations/trigger_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "automations/act.h"
+#include "automations/engine_store.h"
+#include "events/event_persister.h"
+
+namespace praetor::automations {
+
+namespace json = boost::json;
+
+TriggerService::TriggerService(store::Database& db, const core::Clock& clock, events::EventBus* bus,
+                               AutomationSource source, ApiDispatch api, bool run_actions)
+    : db_(db), clock_(clock), bus_(bus), source_(std::move(source)), api_(std::move(api)), run_actions_(run_actions),
+      engine_([&clock] { return clock.now(); }) {}
+
+void TriggerService::run_once() {
+  reload_automations_if_changed();
+  // Catch up a backlog in one run_once, a batch per transaction.
+  for (int i = 0; i < 20 && evaluate_pass(); ++i) {
+  }
+  if (run_actions_) run_outbox();
+}
+
+void TriggerService::reload_automations_if_changed() {
+  auto snapshot = db_.read<std::string>([&](store::Connection& c) -> core::Result<std::string> { return source_.snapshot(c); });
+  if (!snapshot) throw std::runtime_error(snapshot.error().message);
+  if (snapshot_ && *snapshot_ == *snapshot) return;
+  auto docs = db_.read<std::vector<json::object>>(
+      [&](store::Connection& c) -> core::Result<std::vector<json::object>> { return source_.enabled(c); });
+  if (!docs) throw std::runtime_error(docs.error().message);
+  std::vector<Automation> automations;
+  std::vector<std::string> ids;
+  for (const auto& doc : *docs) {
+    auto a = parse_automation(doc);
+    if (!a) {
+      auto id = doc.find("id");
+      spdlog::warn("automation {} is not evaluated: {}",
+                   id != doc.end() && id->value().is_string() ? std::string(id->value().get_string()) : "?",
+                   a.error().message);
+      continue;
+    }
+    if (!a->enabled) continue;
+    ids.push_back(a->id);
+    automations.push_back(std::move(*a));
+  }
+  // Buckets of automations deleted or disabled meanwhile go, as Prefect's cascade does.
+  auto removed = db_.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
+    remove_state_except(c, ids);
+    return core::Ok{};
+  });
+  if (!removed) throw std::runtime_error(removed.error().message);
+  spdlog::info("automations: evaluating {} automations", automations.size());
+  engine_.set_index(std::make_shared<TriggerIndex>(std::move(automations)));
+  generation_ = -1;  // the stored state changed under us
+  snapshot_ = std::move(*snapshot);
+}
+
+bool TriggerService::evaluate_pass() {
+  const auto now = clock_.now();
+  struct Read {
+    std::optional<EventCursor> cursor;
+    std::vector<events::Event> events;
+    std::optional<EngineState> state;
+  };
+  auto read = db_.read<Read>([&](store::Connection& c) -> core::Result<Read> {
+    Read r;
+    r.cursor = read_cursor(c);
+    const EventCursor from = r.cursor.value_or(EventCursor{now + kCommitLag, 0});
+    if (r.cursor) r.events = read_unseen_events(c, from, kEventBatch);
+    if (!r.cursor || r.cursor->generation != generation_) r.state = load_engine_state(c);
+    return r;
+  });
+  if (!read) throw std::runtime_error(read.error().message);
+  // The first pass on a fresh database starts at now: earlier events are history.
+  EventCursor cursor = read->cursor.value_or(EventCursor{now, 0});
+  if (read->state) engine_.reset_state(std::move(*read->state));
+
+  std::vector<Firing> firings;
+  for (const auto& e : read->events) {
+    auto fired = engine_.on_event(e);
+    firings.insert(firings.end(), std::make_move_iterator(fired.begin()), std::make_move_iterator(fired.end()));
+    if (e.received > cursor.received) cursor.received = e.received;
+  }
+  if (now - last_tick_ >= kProactiveInterval) {
+    last_tick_ = now;
+    auto fired = engine_.on_tick(now);
+    firings.insert(firings.end(), std::make_move_iterator(fired.begin()), std::make_move_iterator(fired.end()));
+  }
+
+  std::vector<events::Event> emitted;
+  std::vector<json::object> actions;
+  for (const auto& f : firings) {
+    const auto* entry = engine_.index()->find(f.automation_id, f.trigger_id);
+    if (!entry) continue;
+    spdlog::info("automation {} triggered", f.automation_id);
+    auto acted = act(*entry->automation, *entry->trigger, f, now);
+    emitted.insert(emitted.end(), acted.events.begin(), acted.events.end());
+    actions.insert(actions.end(), acted.actions.begin(), acted.actions.end());
+  }
+
+  EngineState& state = engine_.state();
+  const bool changed = !read->cursor || !read->events.empty() || !state.dirty_buckets.empty() ||
+                       !state.dirty_child_firings.empty() || !emitted.empty();
+  if (!changed) return false;
+  cursor.generation += 1;
+  auto written = db_.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
+    save_engine_state(c, state);
+    mark_seen(c, read->events);
+    prune_seen(c, cursor.received - 2 * kCommitLag);
+    write_cursor(c, cursor);
+    for (const auto& doc : actions) add_to_outbox(c, json::value_to<std::string>(doc.at("id")), now, doc);
+    events::write_events(c, emitted);
+    return core::Ok{};
+  });
+  if (!written) {
+    // Nothing of this pass was committed: forget it and start again from the database.
+    generation_ = -1;
+    throw std::runtime_error(written.error().message);
+  }
+  generation_ = cursor.generation;
+  if (bus_ && !emitted.empty()) bus_->publish(std::move(emitted));
+  return !read->events.empty() && static_cast<int64_t>(read->events.size()) == kEventBatch;
+}
+
+void TriggerService::run_outbox() {
+  auto pending = db_.read<std::vector<OutboxEntry>>(
+      [&](store::Connection& c) -> core::Result<std::vector<OutboxEntry>> { return read_outbox(c, 100); });
+  if (!pending) throw std::runtime_error(pending.error().message);
+  for (const auto& entry : *pending) {
+    auto reported = run_action(entry.doc, api_, clock_);
+    auto done = db_.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
+      remove_from_outbox(c, entry.id);
+      events::write_events(c, reported);
+      return core::Ok{};
+    });
+    if (!done) throw std::runtime_error(done.error().message);
+    if (bus_) bus_->publish(std::move(reported));
+  }
+}
+
+}  // namespace praetor::automations
+
+#include "store/automation_repository.h"
+
+namespace praetor::automations {
+
+AutomationSource stored_automations() {
+  AutomationSource source;
+  source.snapshot = [](store::Connection& c) {
+    auto& st = c.prepare("SELECT COALESCE(MAX(updated), 0), COUNT(*) FROM automation");
+    if (!st.step()) return std::string();
+    auto snapshot = std::to_string(st.column_int(0)) + "/" + std::to_string(st.column_int(1));
+    st.reset();  // a statement left mid-result would keep the pooled reader's snapshot open
+    return snapshot;
+  };
+  source.enabled = [](store::Connection& c) {
+    std::vector<boost::json::object> out;
+    for (auto& v : store::automations::list_enabled(c)) {
+      if (v.is_object()) out.push_back(std::move(v.get_object()));
+    }
+    return out;
+  };
+  return source;
+}
+
+}  // namespace praetor::automations

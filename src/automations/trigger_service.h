@@ -1,0 +1,82 @@
+// The trigger engine as a background service (Prefect's triggers and actions services in
+// one). Each pass, on the replica holding the service's lease:
+//   1. reloads the enabled automations when they changed;
+//   2. reads the stored events past its cursor (events table, received order), evaluates
+//      them and the proactive windows, and in ONE write transaction saves the changed
+//      buckets, the new cursor, the automation.triggered events and the fired actions
+//      (an outbox) — so a crash or a hand-over neither loses nor repeats a firing;
+//   3. runs the outbox's actions through the API and, per action, removes it and stores its
+//      action.triggered/executed/failed events in one transaction. An action interrupted
+//      before that commit runs again; a run-deployment's idempotency key (Prefect's) makes
+//      its flow run once, the other actions set what is already set.
+// The passes run every kPassInterval; stored events are the source of truth, the in-process
+// bus is not needed (another replica's events arrive the same way).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "automations/action_runner.h"
+#include "automations/trigger_engine.h"
+#include "events/event_bus.h"
+#include "services/service.h"
+#include "store/database.h"
+
+namespace praetor::automations {
+
+// Where the engine reads automations (the automations table, owned by the CRUD routes).
+struct AutomationSource {
+  // A value that changes whenever any automation changes (e.g. max(updated) and count).
+  std::function<std::string(store::Connection&)> snapshot;
+  // Every enabled automation, as the API's JSON document.
+  std::function<std::vector<boost::json::object>(store::Connection&)> enabled;
+};
+
+class TriggerService final : public services::Service {
+ public:
+  static constexpr std::chrono::milliseconds kPassInterval{100};
+  static constexpr std::chrono::seconds kProactiveInterval{1};
+  static constexpr int64_t kEventBatch = 500;
+
+  // `db`, `clock` and `bus` (may be null) must outlive the service. Stored events are
+  // published on `bus` after their commit, for /events/out subscribers.
+  // With `run_actions` false (PREFECT_SERVER_SERVICES_ACTIONS_ENABLED=false) fired actions
+  // stay in the outbox until a server that runs them starts.
+  TriggerService(store::Database& db, const core::Clock& clock, events::EventBus* bus, AutomationSource source,
+                 ApiDispatch api, bool run_actions = true);
+
+  std::string_view name() const override { return "triggers"; }
+  std::chrono::microseconds interval() const override { return kPassInterval; }
+  void run_once() override;
+
+ private:
+  void reload_automations_if_changed();
+  // Evaluates events and time; true when it committed something.
+  bool evaluate_pass();
+  void run_outbox();
+
+  store::Database& db_;
+  const core::Clock& clock_;
+  events::EventBus* bus_;
+  AutomationSource source_;
+  ApiDispatch api_;
+  bool run_actions_;
+  TriggerEngine engine_;
+  std::optional<std::string> snapshot_;
+  int64_t generation_ = -1;  // of the in-memory state; -1: load it
+  core::Timestamp last_tick_{};
+};
+
+}  // namespace praetor::automations
+
+namespace praetor::automations {
+
+// The automations table (store/automation_repository.h) as the engine's source.
+AutomationSource stored_automations();
+
+}  // namespace praetor::automations

@@ -1,0 +1,137 @@
+#include "automations/trigger_service.h"
+
+#include <gtest/gtest.h>
+
+#include "automations/engine_store.h"
+#include "core/uuid.h"
+#include "events/event_persister.h"
+#include "store/test_database.h"
+
+namespace praetor::automations {
+namespace {
+
+namespace json = boost::json;
+using std::chrono::seconds;
+
+struct Calls {
+  std::vector<std::string> requests;
+};
+
+// A source with a fixed set of automations, and an API that records what it is asked.
+std::unique_ptr<TriggerService> make_service(store::Database& db, const core::Clock& clock, Calls& calls,
+                                             const json::object& automation) {
+  AutomationSource source;
+  source.snapshot = [](store::Connection&) { return std::string("1"); };
+  source.enabled = [automation](store::Connection&) { return std::vector<json::object>{automation}; };
+  ApiDispatch api = [&calls](const std::string& method, const std::string& path, const std::string&) {
+    calls.requests.push_back(method + " " + path);
+    return ApiReply{200, "{}"};
+  };
+  return std::make_unique<TriggerService>(db, clock, nullptr, std::move(source), std::move(api));
+}
+
+void store_event(store::Database& db, const std::string& name, const std::string& resource, core::Timestamp at) {
+  events::Event e;
+  e.id = core::new_uuid7();
+  e.event = name;
+  e.resource = {{"prefect.resource.id", resource}};
+  e.occurred = at;
+  e.received = at;
+  auto st = db.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
+    events::write_events(c, {e});
+    return core::Ok{};
+  });
+  ASSERT_TRUE(st.ok());
+}
+
+int64_t count_events(store::Database& db, const std::string& name) {
+  auto n = db.read<int64_t>([&](store::Connection& c) -> core::Result<int64_t> {
+    auto& st = c.prepare("SELECT COUNT(*) FROM event WHERE event = ?1");
+    st.bind(1, name);
+    st.step();
+    int64_t n = st.column_int(0);
+    st.reset();
+    return n;
+  });
+  return n.ok() ? *n : -1;
+}
+
+// Verifies a restart (a new service on the reopened database) in the middle of a threshold
+// window keeps the two events counted before it, fires on the third, and a further restart
+// neither fires nor runs the action again.
+TEST(TriggerService, RestartNeitherLosesNorRepeatsAFiring) {
+  store::testing::TempDatabase t;
+  core::ManualClock clock(core::from_micros(1'800'000'000'000'000));
+  const std::string deployment = core::new_uuid4();
+  json::object automation{
+      {"id", core::new_uuid4()},
+      {"name", "pause on three"},
+      {"enabled", true},
+      {"trigger", json::parse(R"({"type":"event","id":"t","posture":"Reactive","expect":["tick"],
+                                  "match":{"prefect.resource.id":"r"},"threshold":3,"within":60})")},
+      {"actions", json::array{json::object{{"type", "pause-deployment"}, {"source", "selected"},
+                                           {"deployment_id", deployment}}}}};
+  Calls calls;
+  auto service = make_service(t.db(), clock, calls, automation);
+  service->run_once();  // the first pass starts the cursor at now
+  clock.advance(seconds(1));
+  store_event(t.db(), "tick", "r", clock.now());
+  store_event(t.db(), "tick", "r", clock.now());
+  store_event(t.db(), "tock", "r", clock.now());
+  service->run_once();
+  EXPECT_TRUE(calls.requests.empty());
+  service.reset();
+  t.reopen();
+
+  service = make_service(t.db(), clock, calls, automation);
+  clock.advance(seconds(1));
+  store_event(t.db(), "tick", "r", clock.now());
+  service->run_once();
+  ASSERT_EQ(calls.requests.size(), 1u);
+  EXPECT_EQ(calls.requests[0], "POST /api/deployments/" + deployment + "/pause_deployment");
+  EXPECT_EQ(count_events(t.db(), "prefect.automation.triggered"), 1);
+  EXPECT_EQ(count_events(t.db(), "prefect.automation.action.executed"), 1);
+  service.reset();
+  t.reopen();
+
+  service = make_service(t.db(), clock, calls, automation);
+  clock.advance(seconds(1));
+  service->run_once();
+  service->run_once();
+  EXPECT_EQ(calls.requests.size(), 1u);
+  EXPECT_EQ(count_events(t.db(), "prefect.automation.triggered"), 1);
+}
+
+// Verifies a fired action that was not run before a restart (actions off) stays in the
+// outbox and runs once afterwards.
+TEST(TriggerService, OutboxRunsAnActionFiredBeforeARestart) {
+  store::testing::TempDatabase t;
+  core::ManualClock clock(core::from_micros(1'800'000'000'000'000));
+  json::object automation{{"id", core::new_uuid4()},
+                          {"name", "now"},
+                          {"trigger", json::parse(R"({"type":"event","posture":"Reactive","expect":["go"]})")},
+                          {"actions", json::array{json::object{{"type", "do-nothing"}}}}};
+  Calls calls;
+  {
+    AutomationSource source;
+    source.snapshot = [](store::Connection&) { return std::string("1"); };
+    source.enabled = [automation](store::Connection&) { return std::vector<json::object>{automation}; };
+    TriggerService held(t.db(), clock, nullptr, source, [](const std::string&, const std::string&, const std::string&) {
+      return ApiReply{500, ""};
+    }, /*run_actions=*/false);
+    held.run_once();
+    clock.advance(seconds(1));
+    store_event(t.db(), "go", "x", clock.now());
+    held.run_once();
+  }
+  EXPECT_EQ(count_events(t.db(), "prefect.automation.triggered"), 1);
+  EXPECT_EQ(count_events(t.db(), "prefect.automation.action.executed"), 0);
+  auto service = make_service(t.db(), clock, calls, automation);
+  service->run_once();
+  service->run_once();
+  EXPECT_EQ(count_events(t.db(), "prefect.automation.action.executed"), 1);
+  EXPECT_EQ(count_events(t.db(), "prefect.automation.triggered"), 1);
+}
+
+}  // namespace
+}  // namespace praetor::automations
