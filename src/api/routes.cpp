@@ -8,6 +8,7 @@ void register_routes(Router& router, ApiContext& context) {
   router.set_async_dispatch(context.db.dialect() == store::Dialect::kSqlite);
   register_security(router, context);
   register_root_routes(router, context);
+  register_admin_storage_routes(router, context);
   register_flow_routes(router, context);
   register_event_routes(router, context);
   register_log_routes(router, context);
@@ -15,6 +16,7 @@ void register_routes(Router& router, ApiContext& context) {
   register_tag_concurrency_limit_routes(router, context);
   register_flow_run_routes(router, context);
   register_flow_run_state_routes(router, context);
+  register_flow_run_graph_routes(router, context);
   // Background task runs: queued by task-run creation, delivered to subscribed task workers.
   auto task_run_dispatcher = std::make_shared<TaskRunDispatcher>(context);
   register_task_run_routes(router, context, task_run_dispatcher);
@@ -26,6 +28,7 @@ void register_routes(Router& router, ApiContext& context) {
   register_work_queue_routes(router, context);
   register_ui_routes(router, context);
   register_ui_task_run_routes(router, context);
+  register_ui_schema_routes(router, context);
   register_run_history_routes(router, context);
   register_work_pool_concurrency_status_route(router, context);
   register_observed_state_routes(router, context);
