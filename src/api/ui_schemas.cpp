@@ -6,10 +6,11 @@
 // {"__prefect_kind": …} wrappers ("none", "json", "jinja", "workspace_variable") are replaced
 // by what they stand for, or by a placeholder that fails with Prefect's message.
 //
-// Not checked as Prefect checks them: the schema against the Draft 2020-12 metaschema, jinja
-// template syntax (a template is accepted as valid, as Prefect accepts a valid one unrendered),
-// and `format` (core/json_schema.h).
+// Not checked as Prefect checks them: the schema against the Draft 2020-12 metaschema (only
+// `type` names are), jinja template syntax (a template is accepted as valid, as Prefect accepts
+// a valid one unrendered), and `format` (core/json_schema.h).
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "api/routes.h"
@@ -98,6 +99,42 @@ json::value preprocess(json::object schema) {
   return schema;
 }
 
+// The first `type` that names no JSON type, where the Draft 2020-12 metaschema looks for
+// subschemas (the one metaschema rule checked: Prefect refuses such a schema with a 422).
+std::optional<json::value> invalid_type_name(const json::value& schema) {
+  const json::object* s = schema.if_object();
+  if (!s) return std::nullopt;
+  if (const json::value* type = s->if_contains("type")) {
+    static const std::set<std::string_view> kTypes{"array", "boolean", "integer", "null", "number", "object", "string"};
+    bool ok = type->is_string() && kTypes.contains(type->get_string());
+    if (const json::array* list = type->if_array()) {
+      ok = true;
+      for (const auto& t : *list) ok = ok && t.is_string() && kTypes.contains(t.get_string());
+    }
+    if (!ok) return *type;
+  }
+  for (const char* key : {"items", "not", "additionalProperties"}) {
+    if (const json::value* sub = s->if_contains(key)) {
+      if (auto bad = invalid_type_name(*sub)) return bad;
+    }
+  }
+  for (const char* key : {"prefixItems", "anyOf", "oneOf", "allOf"}) {
+    if (const json::value* list = s->if_contains(key); list && list->is_array()) {
+      for (const auto& sub : list->get_array()) {
+        if (auto bad = invalid_type_name(sub)) return bad;
+      }
+    }
+  }
+  for (const char* key : {"properties", "$defs", "definitions", "patternProperties"}) {
+    if (const json::value* map = s->if_contains(key); map && map->is_object()) {
+      for (const auto& kv : map->get_object()) {
+        if (auto bad = invalid_type_name(kv.value())) return bad;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 // --- the values, hydrated as Prefect's schema_tools.hydration does -----------------------
 
 // A value standing for a substitution that was not made: an error (with its message) or a
@@ -116,7 +153,7 @@ class Hydrator {
       if (const json::value* kind = o->if_contains("__prefect_kind")) return hydrate_kind(*kind, *o);
       json::object out;
       for (const auto& kv : *o) {
-        path_.push_back(std::string(kv.key()));
+        path_.emplace_back(std::in_place_index<0>, kv.key());
         if (auto child = hydrate(kv.value())) out[kv.key()] = std::move(*child);
         path_.pop_back();
       }
@@ -125,7 +162,7 @@ class Hydrator {
     if (const json::array* a = v.if_array()) {
       json::array out;
       for (const auto& item : *a) {
-        path_.push_back(out.size());
+        path_.emplace_back(std::in_place_index<1>, out.size());
         auto child = hydrate(item);
         path_.pop_back();
         if (child) out.push_back(std::move(*child));
@@ -280,11 +317,24 @@ json::object error_object(std::vector<core::SchemaError> errors,
 core::Result<Response> validate(ApiContext& ctx, const Request& req) {
   auto body = core::parse_body(req.body);
   if (!body) return body.error();
+  // Both fields are embedded body parameters: FastAPI reports a missing one with input null.
+  json::array missing;
+  for (const char* key : {"schema", "values"}) {
+    const json::object* o = body->if_object();
+    if (!o || !o->contains(key)) {
+      missing.push_back(json::object{
+          {"type", "missing"}, {"loc", json::array{"body", key}}, {"msg", "Field required"}, {"input", nullptr}});
+    }
+  }
+  if (!missing.empty()) return core::invalid_request(std::move(missing));
   core::FieldReader reader(*body, json::array{"body"});
   const json::object* schema = reader.object("schema", true);
   const json::object* values = reader.object("values", true);
   if (!reader.ok()) return reader.error();
   json::value prepared = preprocess(*schema);
+  if (auto bad = invalid_type_name(prepared)) {
+    return core::Error::invalid("Invalid schema: " + core::python_repr(*bad) + " is not valid under any of the given schemas");
+  }
 
   struct Hydrated {
     json::value values;
@@ -308,7 +358,12 @@ core::Result<Response> validate(ApiContext& ctx, const Request& req) {
     return core::Error::invalid("Invalid schema: Unable to validate schema with circular references.");
   }
   if (check.unresolvable) {
-    return core::Error::invalid("Invalid schema: Validation failed. Failure reason: Unresolvable: " + *check.unresolvable);
+    // Worded as the `referencing` package words a local pointer to nowhere, or another ref.
+    const std::string& ref = *check.unresolvable;
+    std::string reason = ref.starts_with("#") ? "PointerToNowhere: " + core::python_repr(json::value(ref.substr(1))) +
+                                                     " does not exist within " + core::python_repr(prepared)
+                                               : "Unresolvable: " + ref;
+    return core::Error::invalid("Invalid schema: Validation failed. Failure reason: " + reason);
   }
   return json_response(200, error_object(std::move(check.errors), by_value));
 }

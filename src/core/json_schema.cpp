@@ -120,8 +120,13 @@ class Validator {
   }
 
   // Validates a child value under `part` of the path.
-  void descend(const json::value& v, const json::value& schema, JsonPathPart part) {
-    path_.push_back(std::move(part));
+  void descend(const json::value& v, const json::value& schema, std::string_view property) {
+    path_.emplace_back(std::in_place_index<0>, property);
+    validate(v, schema);
+    path_.pop_back();
+  }
+  void descend(const json::value& v, const json::value& schema, std::size_t index) {
+    path_.emplace_back(std::in_place_index<1>, index);
     validate(v, schema);
     path_.pop_back();
   }
@@ -312,7 +317,7 @@ class Validator {
     const json::object& o = v.get_object();
     if (key == "properties" && k.is_object()) {
       for (const auto& [name, sub] : k.get_object()) {
-        if (const json::value* child = o.if_contains(name)) descend(*child, sub, std::string(name));
+        if (const json::value* child = o.if_contains(name)) descend(*child, sub, std::string_view(name));
       }
     } else if (key == "required" && k.is_array()) {
       for (const auto& name : k.get_array()) {
@@ -328,7 +333,7 @@ class Validator {
         if (!properties || !properties->contains(kv.key())) extras.emplace_back(kv.key());
       }
       if (k.is_object()) {
-        for (const auto& name : extras) descend(o.at(name), k, name);
+        for (const auto& name : extras) descend(o.at(name), k, std::string_view(name));
       } else if (k.is_bool() && !k.get_bool() && !extras.empty()) {
         std::set<std::string> sorted(extras.begin(), extras.end());
         std::string names;
