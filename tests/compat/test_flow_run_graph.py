@@ -5,11 +5,11 @@ through the SDK."""
 
 import uuid
 
-import httpx
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from scenarios import http_client
 
 
 # Results are lists so the SDK can track them into the consumers' task inputs (it cannot
@@ -188,7 +188,7 @@ def test_graph_errors(http):
 def test_graph_limits(dedicated_server):
     srv = dedicated_server({"PREFECT_API_MAX_FLOW_RUN_GRAPH_NODES": "3",
                             "PREFECT_SERVER_FLOW_RUN_GRAPH_MAX_ARTIFACTS": "1"})
-    with httpx.Client(base_url=srv.api_url, timeout=30) as client:
+    with http_client(srv.api_url) as client:
         flow_id = client.post("/flows/", json={"name": f"sized-{uuid.uuid4().hex[:8]}"}).json()["id"]
 
         def run_with_tasks(n: int) -> str:
