@@ -391,7 +391,17 @@ std::optional<SchemaViolation> json_schema_violation(const json::value& instance
   if (check.circular) return SchemaViolation{"$", "schema nesting too deep (circular $ref?)"};
   if (check.unresolvable) return SchemaViolation{"$", "Unresolvable reference " + *check.unresolvable};
   if (check.errors.empty()) return std::nullopt;
-  const auto& first = check.errors.front();
+  // jsonschema's best_match: the shallowest error, one of anyOf/oneOf only when nothing else
+  // is as shallow; the first of equals.
+  auto rank = [](const SchemaError& e) {
+    bool weak = e.keyword == "anyOf" || e.keyword == "oneOf";
+    return std::pair{-static_cast<long>(e.path.size()), !weak};
+  };
+  const SchemaError* best = &check.errors.front();
+  for (const auto& e : check.errors) {
+    if (rank(e) > rank(*best)) best = &e;
+  }
+  const auto& first = *best;
   std::string path = "$";
   for (const auto& part : first.path) {
     if (const auto* name = std::get_if<std::string>(&part)) {

@@ -25,8 +25,8 @@ struct SchemaViolation {
   bool operator==(const SchemaViolation&) const = default;
 };
 
-// The first violation found, or nullopt when `instance` conforms to `schema`. A schema whose
-// references cannot be resolved, or loop, is a violation too.
+// The violation jsonschema's best_match reports (the shallowest), or nullopt when `instance`
+// conforms to `schema`. A schema whose references cannot be resolved, or loop, is a violation too.
 std::optional<SchemaViolation> json_schema_violation(const boost::json::value& instance,
                                                      const boost::json::value& schema);
 
