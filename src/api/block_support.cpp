@@ -6,6 +6,7 @@
 #include "core/block.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
+#include "store/configuration.h"
 #include "store/model_table.h"
 
 namespace praetor::api::blocks {
@@ -317,6 +318,7 @@ void delete_document(Connection& c, std::string_view id) {
   refs.bind(1, id).run();
   auto& doc = c.prepare("DELETE FROM block_document WHERE id = ?1");
   doc.bind(1, id).run();
+  store::configuration::forget_default_result_storage_block(c, id);
 }
 
 }  // namespace praetor::api::blocks

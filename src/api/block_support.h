@@ -49,7 +49,7 @@ inline constexpr std::string_view kObfuscated = "********";
 void obfuscate_secrets(boost::json::object& data, const boost::json::object& schema_fields);
 
 // Deletes a document and the references from and to it.
-void delete_document(store::Connection& c, std::string_view id);
+void delete_document(store::Connection& c, std::string_view id);  // also clears it as default result storage
 
 }  // namespace praetor::api::blocks
 

@@ -1,4 +1,5 @@
-// Liveness, versions and admin routes (Prefect's root.py, admin.py); /csrf-token is in csrf.cpp.
+// Liveness, versions and admin routes (Prefect's root.py, admin.py); /csrf-token is in csrf.cpp,
+// /admin/storage in admin_storage.cpp.
 #include <spdlog/spdlog.h>
 
 #include "api/routes.h"
@@ -45,10 +46,6 @@ void register_root_routes(Router& router, ApiContext& ctx) {
                                                   : "postgresql"}}},
         {"csrf_protection_enabled", s.csrf_protection_enabled}};
     return json_response(200, json::object{{"home", s.home}, {"server", std::move(server)}});
-  });
-  router.add("GET", "/api/admin/storage", [](const Request&, const PathParams&) -> core::Result<Response> {
-    // No server-side default result storage: clients fall back to their local storage.
-    return json_response(200, json::object{{"default_result_storage_block_id", nullptr}});
   });
 }
 

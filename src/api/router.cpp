@@ -194,6 +194,7 @@ Response Router::route_request(const Request& request) const {
     r.headers.emplace_back("allow", allowed);
     return r;
   }
+  if (not_found_) not_found_(request);
   return json_response(404, json::object{{"detail", "Not Found"}});
 }
 

@@ -49,6 +49,8 @@ class Router {
   // Answers the requests no route matches whose path is outside /api (Prefect mounts its UI
   // app at / beside the API at /api; api/ui_site.h); set once during set-up.
   void set_site(std::function<Response(const Request&)> site) { site_ = std::move(site); }
+  // Called for an /api request that no route matched (before its 404), e.g. to log it.
+  void set_not_found_observer(std::function<void(const Request&)> observer) { not_found_ = std::move(observer); }
 
   // Runs the matching handler and maps its error or exception to a response; 404/405 with
   // Prefect's bodies when nothing matches.
@@ -91,6 +93,7 @@ class Router {
   bool async_dispatch_ = true;
   std::shared_ptr<const Middleware> middleware_;
   std::function<Response(const Request&)> site_;
+  std::function<void(const Request&)> not_found_;
 };
 
 }  // namespace praetor::api

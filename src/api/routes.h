@@ -15,6 +15,8 @@ void register_security(Router& router, ApiContext& context);
 
 // Per-resource registration, one per file.
 void register_root_routes(Router& router, ApiContext& context);
+// GET/PUT/DELETE /admin/storage (admin_storage.cpp).
+void register_admin_storage_routes(Router& router, ApiContext& context);
 void register_flow_routes(Router& router, ApiContext& context);
 void register_event_routes(Router& router, ApiContext& context);
 void register_log_routes(Router& router, ApiContext& context);
@@ -22,6 +24,8 @@ void register_concurrency_limit_v2_routes(Router& router, ApiContext& context);
 void register_tag_concurrency_limit_routes(Router& router, ApiContext& context);
 void register_flow_run_routes(Router& router, ApiContext& context);
 void register_flow_run_state_routes(Router& router, ApiContext& context);
+// GET /flow_runs/{id}/graph and /graph-v2 (flow_run_graph.cpp).
+void register_flow_run_graph_routes(Router& router, ApiContext& context);
 void register_task_run_routes(Router& router, ApiContext& context,
                               const std::shared_ptr<TaskRunDispatcher>& dispatcher);
 // /task_runs/subscriptions/scheduled and /task_workers/filter (task_run_subscriptions.cpp).
@@ -34,6 +38,8 @@ void register_deployment_operation_routes(Router& router, ApiContext& context);
 void register_work_queue_routes(Router& router, ApiContext& context);
 void register_ui_routes(Router& router, ApiContext& context);
 void register_ui_task_run_routes(Router& router, ApiContext& context);
+// POST /ui/schemas/validate (ui_schemas.cpp).
+void register_ui_schema_routes(Router& router, ApiContext& context);
 void register_run_history_routes(Router& router, ApiContext& context);
 void register_work_pool_concurrency_status_route(Router& router, ApiContext& context);
 void register_observed_state_routes(Router& router, ApiContext& context);

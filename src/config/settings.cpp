@@ -1,6 +1,7 @@
 #include "config/settings.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -666,6 +667,20 @@ core::Result<Settings> load_settings(const Getenv& getenv, const ReadFile& read_
     auto n = parse_int("PREFECT_SERVER_API_DEFAULT_LIMIT", *v, 1, 1000000);
     if (!n) return n.error();
     s.default_limit = static_cast<int>(*n);
+  }
+  for (auto [names, field] : {std::pair{std::array{"PREFECT_SERVER_FLOW_RUN_GRAPH_MAX_NODES", "PREFECT_API_MAX_FLOW_RUN_GRAPH_NODES"},
+                                        &s.flow_run_graph_max_nodes},
+                              std::pair{std::array{"PREFECT_SERVER_FLOW_RUN_GRAPH_MAX_ARTIFACTS",
+                                                   "PREFECT_API_MAX_FLOW_RUN_GRAPH_ARTIFACTS"},
+                                        &s.flow_run_graph_max_artifacts}}) {
+    for (const char* name : names) {
+      auto v = getenv(name);
+      if (!v) continue;
+      auto n = parse_int(name, *v, 0, 1000000000);
+      if (!n) return n.error();
+      *field = *n;
+      break;
+    }
   }
   if (auto v = getenv("PRAETOR_HANDLER_THREADS")) {
     auto n = parse_int("PRAETOR_HANDLER_THREADS", *v, 1, 1024);

@@ -85,6 +85,11 @@ struct Settings {
   // older than itself and refuses another major version.
   std::string prefect_version = "3.9.1";
   int default_limit = 200;  // PREFECT_SERVER_API_DEFAULT_LIMIT
+  // GET /flow_runs/{id}/graph-v2: a graph of more nodes is refused with a 400; at most this
+  // many artifacts are drawn. PREFECT_SERVER_FLOW_RUN_GRAPH_MAX_{NODES,ARTIFACTS} (or the
+  // legacy PREFECT_API_MAX_FLOW_RUN_GRAPH_{NODES,ARTIFACTS}).
+  int64_t flow_run_graph_max_nodes = 10000;
+  int64_t flow_run_graph_max_artifacts = 10000;
   std::size_t max_body_bytes = 64 * 1024 * 1024;
   int handler_threads = 32;
   // PRAETOR_SERVER_MAX_CONNECTIONS: open connections at most; 0 (default): the descriptor
