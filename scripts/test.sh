@@ -31,14 +31,31 @@ scripts/build.sh asan
 echo "== unit tests (asan+ubsan)"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j2
 
-echo "== compatibility tests (target: ${PRAETOR_COMPAT_TARGET:-praetor})"
-PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest -p skip_policy tests/compat -q -p no:cacheprovider --timeout=300 "$@"
-
+# The suite waits on SDK subprocesses, workers and the server much of the time, so on
+# Praetor the SQLite and PostgreSQL runs go side by side (each with its own server and
+# client home); their outputs are printed one after the other.
+compat() {  # compat <label> [VAR=value ...]: one run of the suite, output to a log file
+  local label=$1; shift
+  env "$@" PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest -p skip_policy tests/compat \
+    -q -p no:cacheprovider --timeout=300 "${PYTEST_ARGS[@]}" >"$COMPAT_LOGS/$label.log" 2>&1
+}
+PYTEST_ARGS=("$@")
+COMPAT_LOGS=$(mktemp -d)
+compat sqlite & sqlite_pid=$!
 if [ "${PRAETOR_COMPAT_TARGET:-praetor}" = praetor ]; then
-  echo "== compatibility tests (target: praetor on PostgreSQL)"
-  PRAETOR_COMPAT_DB=postgres PRAETOR_PG_URL="$PG_URL" PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" \
-    .venv/bin/python -m pytest -p skip_policy tests/compat -q -p no:cacheprovider --timeout=300 "$@"
+  compat postgres PRAETOR_COMPAT_DB=postgres PRAETOR_PG_URL="$PG_URL" & postgres_pid=$!
 fi
+compat_status=0
+echo "== compatibility tests (target: ${PRAETOR_COMPAT_TARGET:-praetor})"
+wait $sqlite_pid || compat_status=1
+cat "$COMPAT_LOGS/sqlite.log"
+if [ -n "${postgres_pid:-}" ]; then
+  echo "== compatibility tests (target: praetor on PostgreSQL)"
+  wait $postgres_pid || compat_status=1
+  cat "$COMPAT_LOGS/postgres.log"
+fi
+rm -rf "$COMPAT_LOGS"
+[ $compat_status = 0 ] || { echo "compatibility tests failed"; exit 1; }
 
 if [ "${PRAETOR_COMPAT_TARGET:-praetor}" = praetor ]; then
   # Version skew: an older 3.x client (.venv-old, scripts/setup.sh) runs the scenario tests

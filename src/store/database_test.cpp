@@ -48,6 +48,39 @@ TEST(Database, ConcurrentWritesAllCommit) {
   EXPECT_EQ(*n, 400);
 }
 
+// Verifies a read that steps one row of a many-row query and returns does not leave its
+// pooled connection on an old snapshot: the next read sees a write made in between.
+TEST(Database, AbandonedStatementDoesNotPinASnapshot) {
+  testing::TempDatabase t;
+  ASSERT_TRUE(t.db().write<Ok>([](Connection& c) -> Status {
+    c.exec("CREATE TABLE kv(k INTEGER PRIMARY KEY)");
+    c.exec("INSERT INTO kv(k) VALUES (1), (2), (3)");
+    return Ok{};
+  }));
+  auto count = [&] {
+    return t.db().read<int64_t>([](Connection& c) -> Result<int64_t> {
+      auto& st = c.prepare("SELECT k FROM kv ORDER BY k");
+      int64_t rows = 0;
+      while (st.step()) ++rows;
+      return rows;
+    });
+  };
+  auto first = t.db().read<int64_t>([](Connection& c) -> Result<int64_t> {
+    auto& st = c.prepare("SELECT k FROM kv ORDER BY k DESC");
+    st.step();  // one row of three, then return: the statement stays mid-result
+    return st.column_int(0);
+  });
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, 3);
+  ASSERT_TRUE(t.db().write<Ok>([](Connection& c) -> Status {
+    c.exec("INSERT INTO kv(k) VALUES (4)");
+    return Ok{};
+  }));
+  auto after = count();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(*after, 4);
+}
+
 // Verifies one failing write in a group rolls back alone and reports its error.
 TEST(Database, FailingWriteRollsBackAlone) {
   testing::TempDatabase t;

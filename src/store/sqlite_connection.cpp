@@ -120,6 +120,7 @@ Statement& SqliteConnection::prepare(const std::string& sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) {
     it->second->reset();
+    handed_out_.push_back(it->second.get());
     return *it->second;
   }
   sqlite3_stmt* raw = nullptr;
@@ -128,7 +129,13 @@ Statement& SqliteConnection::prepare(const std::string& sql) {
     throw SqliteError(rc, std::string("prepare failed: ") + sqlite3_errmsg(db_) + " in: " + sql);
   }
   auto [pos, _] = cache_.emplace(sql, std::make_unique<SqliteStatement>(raw));
+  handed_out_.push_back(pos->second.get());
   return *pos->second;
+}
+
+void SqliteConnection::finish_statements() {
+  for (SqliteStatement* statement : handed_out_) statement->reset();
+  handed_out_.clear();
 }
 
 int64_t SqliteConnection::changes() const { return sqlite3_changes64(db_); }

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "store/connection.h"
 
@@ -56,10 +57,16 @@ class SqliteConnection final : public Connection {
   int64_t changes() const override;
   Dialect dialect() const override { return Dialect::kSqlite; }
   sqlite3* handle() { return db_; }
+  // Resets every statement prepared since the last call. A statement stepped to a row and
+  // left there keeps its read snapshot open past COMMIT: the next transaction on this
+  // (pooled) connection would read stale data, and a WAL checkpoint cannot pass it. The
+  // databases call this when a job's function returns, before committing.
+  void finish_statements();
 
  private:
   sqlite3* db_ = nullptr;
   std::map<std::string, std::unique_ptr<SqliteStatement>, std::less<>> cache_;
+  std::vector<SqliteStatement*> handed_out_;  // since the last finish_statements()
 };
 
 }  // namespace praetor::store

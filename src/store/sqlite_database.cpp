@@ -132,12 +132,14 @@ core::Status SqliteDatabase::read_impl(const std::function<core::Status(Connecti
     conn = acquire_reader();
     conn->exec("BEGIN");
     core::Status st = fn(*conn);
+    conn->finish_statements();
     conn->exec("COMMIT");
     release_reader(std::move(conn));
     return st;
   } catch (const std::exception& e) {
     if (conn) {
       try {
+        conn->finish_statements();
         conn->exec("ROLLBACK");
         release_reader(std::move(conn));
       } catch (const std::exception&) {
@@ -201,6 +203,7 @@ void SqliteDatabase::writer_loop() {
           st = error_from_exception(e);
           if (st.error().kind == core::ErrorKind::kInternal) spdlog::error("write failed: {}", e.what());
         }
+        writer_conn_->finish_statements();
         if (!st.ok()) run_cached(c, kRollbackToSavepoint);
         run_cached(c, kReleaseSavepoint);
         results.push_back(std::move(st));

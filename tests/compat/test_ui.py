@@ -21,19 +21,12 @@ from urllib.parse import urlparse
 
 import prefect
 import pytest
-from conftest import TARGET, Server
+from conftest import DB, TARGET, Server
 from local_servers import ROOT
 
 CHROMIUM = os.environ.get("PRAETOR_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts" / "ui" / TARGET
+ARTIFACTS = ROOT / "test-artifacts" / "ui" / f"{TARGET}-{DB}"  # the suites run side by side
 TIMEOUT_MS = 20_000
-
-# API answers >= 400 that belong to routes other open work is adding, each with the issue it
-# waits for: (method, path pattern under /api, issue). Shrink it as those land.
-ALLOWED_API_FAILURES: list[tuple[str, str, str]] = [
-    ("GET", "/api/automations/related-to/.+", "issue 12 (automations)"),
-    ("POST", "/api/automations/filter", "issue 12 (automations)"),
-]
 
 # Console errors that are not the server's: (URL pattern, why). Prefect's own server shows them too.
 ALLOWED_CONSOLE_ERRORS: list[tuple[str, str]] = [
@@ -77,14 +70,8 @@ EXPECTED_NOT_FOUND: list[tuple[str, str, str]] = [
 
 # Pages that break on this target until another issue lands: (ui, page) → why. Such a page
 # is only loaded (its failed calls are on the allow-list) and its actions are skipped.
-WAITING_ON_OTHER_ISSUES: dict[tuple[str, str], str] = {
-    ("v2", "deployment"): "V2's deployment page turns into an error page when GET "
-                          "/api/automations/related-to/{resource} fails (issue 12, automations)",
-} if TARGET == "praetor" else {}
-
-
 def allowed(method: str, path: str) -> str | None:
-    for m, pattern, issue in ALLOWED_API_FAILURES + EXPECTED_NOT_FOUND:
+    for m, pattern, issue in EXPECTED_NOT_FOUND:
         if m == method and re.fullmatch(pattern, path):
             return issue
     return None
@@ -329,8 +316,6 @@ def ui_session(browser, server, ui: str, part: str):
 def test_ui_pages(ui_server, data, browser, ui, base):
     with ui_session(browser, ui_server, ui, "pages") as (page, watcher, origin, shots):
         for name, path, text in PAGES:
-            if (ui, name) in WAITING_ON_OTHER_ISSUES:
-                text = None
             visit(page, watcher, origin + base + path.format(**data), name,
                   text.format(**data) if text else None, shots)
 
@@ -339,16 +324,8 @@ def test_ui_pages(ui_server, data, browser, ui, base):
 def test_ui_actions(ui_server, data, browser, ui, base):
     """Creates a variable, pauses and resumes a schedule, runs a deployment and cancels the run,
     by clicking."""
-    waiting = WAITING_ON_OTHER_ISSUES.get((ui, "deployment"))
     with ui_session(browser, ui_server, ui, "actions") as (page, watcher, origin, shots):
         create_variable(page, watcher, origin + base, ui, shots, ui_server.api_url)
-        if not waiting:
-            toggle_schedule(page, watcher, origin + base, ui, shots, ui_server.api_url, data["deployment_id"])
-            run_id = quick_run(page, watcher, origin + base, ui, shots, ui_server.api_url, data["deployment_id"])
-        else:  # the run the quick run would have made, made through the API
-            import httpx
-            run_id = httpx.post(f"{ui_server.api_url}/deployments/{data['deployment_id']}/create_flow_run",
-                                json={}).json()["id"]
+        toggle_schedule(page, watcher, origin + base, ui, shots, ui_server.api_url, data["deployment_id"])
+        run_id = quick_run(page, watcher, origin + base, ui, shots, ui_server.api_url, data["deployment_id"])
         cancel_run(page, watcher, origin + base, ui, shots, ui_server.api_url, run_id)
-    if waiting:
-        pytest.skip("target-specific: the schedule toggle and quick run (the rest passed) wait: " + waiting)
