@@ -22,7 +22,8 @@ echo "== unit tests (release)"
 ctest --preset release -j2
 
 echo "== unit tests on PostgreSQL (release)"
-for t in build/release/src/store/praetor_store_test build/release/src/events/praetor_events_test; do
+for t in build/release/src/store/praetor_store_test build/release/src/events/praetor_events_test \
+         build/release/src/automations/praetor_automations_test; do
   PRAETOR_TEST_DB=postgres "$t" --gtest_brief=1
 done
 

@@ -307,19 +307,21 @@ def test_collection_block_types_registered_at_start(dedicated_server):
     data = json.loads((package / "server" / "collection_blocks_data.json").read_text())
     aws = data["collections"]["prefect-aws"]["block_types"]["aws-credentials"]
     srv = dedicated_server({"PRAETOR_PREFECT_PACKAGE_DIR": str(package)})
+    bucket = data["collections"]["prefect-aws"]["block_types"]["s3-bucket"]["block_schema"]
     with httpx.Client(base_url=srv.api_url, timeout=30) as client:
-        found = None
-        for _ in range(100):  # registration runs once the database is ready
-            found = client.get("/block_types/slug/aws-credentials")
-            if found.status_code == 200:
-                break
-            import time
+        # Registration runs once the database is ready, type by type: wait until all that is
+        # read here is there (on a loaded machine this takes seconds).
+        import time
+        paths = ["/block_types/slug/aws-credentials", f"/block_schemas/checksum/{aws['block_schema']['checksum']}",
+                 f"/block_schemas/checksum/{bucket['checksum']}"]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(client.get(p).status_code != 200 for p in paths):
             time.sleep(0.1)
+        found = client.get("/block_types/slug/aws-credentials")
         assert found.status_code == 200
         assert found.json()["name"] == aws["name"]
         schema = client.get(f"/block_schemas/checksum/{aws['block_schema']['checksum']}")
         assert schema.status_code == 200
         assert schema.json()["block_type"]["slug"] == "aws-credentials"
         # A nested reference (s3-bucket holds aws-credentials) resolves to a registered type.
-        bucket = data["collections"]["prefect-aws"]["block_types"]["s3-bucket"]["block_schema"]
         assert client.get(f"/block_schemas/checksum/{bucket['checksum']}").status_code == 200
