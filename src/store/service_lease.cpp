@@ -50,14 +50,27 @@ class AdvisoryLease final : public ServiceLease {
       return held_;
     } catch (const std::exception& e) {
       if (held_) spdlog::warn("service {}: lease session lost: {}", name_, e.what());
+      held_ = false;  // the session is gone: nothing to unlock
       release();
       return false;
     }
   }
 
+  // Unlocks before ending the session: the server frees a closed session's locks only once
+  // its backend notices the disconnect, so another replica could be refused for a moment.
   void release() override {
+    if (held_ && session_) {
+      try {
+        auto& st = session_->prepare("SELECT pg_advisory_unlock(?1::int4, ?2::int4)");
+        st.bind(1, static_cast<int64_t>(kServiceLeaseLockClass)).bind(2, static_cast<int64_t>(key_));
+        st.step();
+        st.reset();
+      } catch (const std::exception& e) {
+        spdlog::warn("service {}: unlocking its lease failed ({}); ending the session frees it", name_, e.what());
+      }
+    }
     held_ = false;
-    session_.reset();  // ending the session frees the lock
+    session_.reset();
   }
 
  private:
