@@ -1,6 +1,10 @@
 #include "automations/template.h"
 
-#include <cctype>
+#include <algorithm>
+#include <variant>
+
+#include "core/template_filters.h"
+#include "core/user_template.h"
 
 namespace praetor::automations {
 
@@ -8,130 +12,80 @@ namespace json = boost::json;
 
 namespace {
 
-struct Expression {
-  std::vector<std::string> path;  // name, then attributes
-};
-
-core::Error unsupported(const std::string& what) {
-  return core::Error::invalid("unsupported template syntax: " + what +
-                              " (Praetor renders {{ name.attribute }} expressions only)");
+core::Result<std::vector<core::TemplatePart>> parse(const std::string& text) {
+  auto parsed = core::parse_user_template(text);
+  if (auto* problem = std::get_if<core::TemplateProblem>(&parsed)) {
+    return core::Error::invalid((problem->unsupported ? "unsupported template syntax: " : "invalid template: ") +
+                                problem->message + " (line " + std::to_string(problem->line) + ")");
+  }
+  return std::get<std::vector<core::TemplatePart>>(std::move(parsed));
 }
 
-core::Result<Expression> parse_expression(std::string_view s) {
-  Expression e;
-  std::size_t i = 0;
-  auto skip_space = [&] {
-    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  };
-  auto read_name = [&]() -> std::string {
-    std::size_t start = i;
-    while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_')) ++i;
-    return std::string(s.substr(start, i - start));
-  };
-  skip_space();
-  auto name = read_name();
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
-    return unsupported("{{" + std::string(s) + "}}");
-  e.path.push_back(name);
-  for (;;) {
-    skip_space();
-    if (i >= s.size()) break;
-    if (s[i] == '.') {
-      ++i;
-      skip_space();
-      auto attr = read_name();
-      if (attr.empty()) return unsupported("{{" + std::string(s) + "}}");
-      e.path.push_back(attr);
-    } else if (s[i] == '[') {
-      ++i;
-      skip_space();
-      if (i >= s.size() || (s[i] != '"' && s[i] != '\'')) return unsupported("{{" + std::string(s) + "}}");
-      char quote = s[i++];
-      auto end = s.find(quote, i);
-      if (end == std::string_view::npos) return unsupported("{{" + std::string(s) + "}}");
-      e.path.emplace_back(s.substr(i, end - i));
-      i = end + 1;
-      skip_space();
-      if (i >= s.size() || s[i] != ']') return unsupported("{{" + std::string(s) + "}}");
-      ++i;
+// The value at `path` (a name, then attribute names and keys), or undefined.
+core::TemplateValue resolve(const std::vector<json::value>& path, const json::object& context) {
+  auto it = context.find(path[0].get_string());
+  if (it == context.end()) return std::nullopt;
+  const json::value* v = &it->value();
+  for (std::size_t i = 1; i < path.size(); ++i) {
+    if (const json::object* o = v->if_object(); o && path[i].is_string()) {
+      auto f = o->find(path[i].get_string());
+      if (f == o->end()) return std::nullopt;
+      v = &f->value();
+    } else if (const json::array* a = v->if_array(); a && path[i].is_int64()) {
+      std::int64_t index = path[i].get_int64();
+      if (index < 0) index += static_cast<std::int64_t>(a->size());  // Python's negative index
+      if (index < 0 || index >= static_cast<std::int64_t>(a->size())) return std::nullopt;
+      v = &(*a)[static_cast<std::size_t>(index)];
     } else {
-      return unsupported("{{" + std::string(s) + "}}");
+      return std::nullopt;
     }
   }
-  return e;
+  return *v;
 }
 
-// Calls `on_text` and `on_expression` in order; errors on `{%`, `{#` and unclosed `{{`.
-core::Status scan(const std::string& text, const std::function<void(std::string_view)>& on_text,
-                  const std::function<core::Status(const Expression&)>& on_expression) {
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto open = text.find('{', pos);
-    while (open != std::string::npos && open + 1 < text.size() && text[open + 1] != '{' && text[open + 1] != '%' &&
-           text[open + 1] != '#')
-      open = text.find('{', open + 1);
-    if (open == std::string::npos || open + 1 >= text.size()) {
-      on_text(std::string_view(text).substr(pos));
-      return core::Ok{};
+core::Result<core::TemplateValue> evaluate(const core::TemplateExpression& e, const json::object& context) {
+  core::TemplateValue value = e.literal ? core::TemplateValue(*e.literal) : resolve(e.path, context);
+  for (const core::TemplateFilterCall& call : e.filters) {
+    const core::TemplateFilter* filter = core::find_template_filter(call.name);
+    if (!filter || !filter->apply) {
+      return core::Error::invalid("unsupported template syntax: Praetor does not render the filter '" + call.name +
+                                  "' yet");
     }
-    if (text[open + 1] == '%') return unsupported("{% ... %} statements");
-    if (text[open + 1] == '#') return unsupported("{# ... #} comments");
-    on_text(std::string_view(text).substr(pos, open - pos));
-    auto close = text.find("}}", open + 2);
-    if (close == std::string::npos) return unsupported("an unclosed {{");
-    auto expr = parse_expression(std::string_view(text).substr(open + 2, close - open - 2));
-    if (!expr) return expr.error();
-    if (auto st = on_expression(*expr); !st) return st;
-    pos = close + 2;
+    auto next = filter->apply(value, call.args);
+    if (!next) return core::Error::invalid("template filter '" + call.name + "': " + next.error().message);
+    value = std::move(*next);
   }
-  return core::Ok{};
+  return value;
 }
 
 }  // namespace
 
 core::Result<std::vector<std::string>> template_names(const std::string& text) {
+  auto parts = parse(text);
+  if (!parts) return parts.error();
   std::vector<std::string> names;
-  auto st = scan(
-      text, [](std::string_view) {},
-      [&](const Expression& e) -> core::Status {
-        if (std::find(names.begin(), names.end(), e.path[0]) == names.end()) names.push_back(e.path[0]);
-        return core::Ok{};
-      });
-  if (!st) return st.error();
+  for (const core::TemplatePart& part : *parts) {
+    const auto* e = std::get_if<core::TemplateExpression>(&part);
+    if (!e || e->path.empty()) continue;
+    std::string name(e->path[0].get_string());
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+  }
   return names;
 }
 
 core::Result<std::string> render_template(const std::string& text, const json::object& context) {
+  auto parts = parse(text);
+  if (!parts) return parts.error();
   std::string out;
-  auto st = scan(
-      text, [&](std::string_view t) { out.append(t); },
-      [&](const Expression& e) -> core::Status {
-        const json::value* v = nullptr;
-        auto it = context.find(e.path[0]);
-        if (it != context.end()) v = &it->value();
-        for (std::size_t i = 1; v && i < e.path.size(); ++i) {
-          const json::object* o = v->if_object();
-          if (!o) {
-            v = nullptr;
-            break;
-          }
-          auto f = o->find(e.path[i]);
-          v = f == o->end() ? nullptr : &f->value();
-        }
-        if (!v || v->is_null()) {
-          if (v && v->is_null()) out += "None";  // Python's str(None)
-          return core::Ok{};
-        }
-        if (v->is_string()) {
-          out.append(v->get_string());
-        } else if (v->is_bool()) {
-          out += v->get_bool() ? "True" : "False";
-        } else {
-          out += json::serialize(*v);
-        }
-        return core::Ok{};
-      });
-  if (!st) return st.error();
+  for (const core::TemplatePart& part : *parts) {
+    if (const auto* literal = std::get_if<std::string>(&part)) {
+      out += *literal;
+      continue;
+    }
+    auto value = evaluate(std::get<core::TemplateExpression>(part), context);
+    if (!value) return value.error();
+    out += core::template_text(*value);
+  }
   return out;
 }
 

@@ -1,11 +1,9 @@
-// Action templates in the subset of Jinja that Prefect's automation docs show: text with
-// `{{ name.attribute... }}` expressions (dotted and ["key"] access into the context
-// objects: event, labels, automation, flow_run, deployment, flow, work_pool, work_queue).
-// Anything else of Jinja (`{% %}` statements, filters, calls, arithmetic) is refused by
-// name, never rendered blank.
+// Renders action templates (core/user_template.h: text, {# comments #} and {{ expressions }}
+// with the filters of core/template_filters.h) against the context objects: event, labels,
+// automation, flow_run, deployment, flow, work_pool, work_queue. The parser is the one that
+// validates templates, so what is accepted at create time is what renders here.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,12 +14,12 @@
 namespace praetor::automations {
 
 // The top-level names a template uses, e.g. {"event", "flow_run"} (so a caller fetches
-// only the objects it needs). Unsupported syntax is an error.
+// only the objects it needs). A template Praetor does not render is an error naming why.
 core::Result<std::vector<std::string>> template_names(const std::string& text);
 
-// Renders `text` with `context` (name → JSON value). A missing attribute renders as "", as
-// Jinja's undefined does; strings render raw, other values as JSON (Python's str() of a
-// dict is close but not equal; documented).
+// Renders `text` with `context` (name → JSON value). A missing attribute is Jinja's
+// undefined: it renders as "" (and the `default` filter replaces it); strings render raw,
+// other values as Python's str() (lists and mappings as JSON; documented).
 core::Result<std::string> render_template(const std::string& text, const boost::json::object& context);
 
 }  // namespace praetor::automations

@@ -24,10 +24,47 @@ TEST(Template, RendersAttributeExpressions) {
 
 // Verifies Jinja beyond the subset is refused by name, never rendered blank.
 TEST(Template, RefusesUnsupportedSyntax) {
-  for (const char* t : {"{% if x %}y{% endif %}", "{{ x | upper }}", "{{ x() }}", "{{ 1 + 2 }}", "{{ open"}) {
+  for (const char* t : {"{% if x %}y{% endif %}", "{{ x() }}", "{{ 1 + 2 }}", "{{ x | bogus }}", "{{ x | ui_url }}"}) {
     auto out = render_template(t, {});
     ASSERT_FALSE(out.ok()) << t;
-    EXPECT_NE(out.error().message.find("unsupported template syntax"), std::string::npos);
+    EXPECT_NE(out.error().message.find("unsupported template syntax"), std::string::npos) << out.error().message;
+  }
+  auto open = render_template("{{ open", {});
+  ASSERT_FALSE(open.ok());
+  EXPECT_NE(open.error().message.find("invalid template: unexpected end of template"), std::string::npos);
+}
+
+// Verifies the filters the validator accepts render as Jinja renders them.
+TEST(Template, RendersFilters) {
+  json::object ctx{{"flow_run", json::object{{"name", "Happy-cat run"}, {"tags", json::array{"a", "b"}},
+                                             {"retries", 3}, {"ratio", 2.5}, {"note", nullptr}}},
+                   {"text", "see http://ui/runs/flow-run/0b7e5e1a-1c2d-4e3f-8a9b-0c1d2e3f4a5b now"}};
+  auto cases = std::vector<std::pair<std::string, std::string>>{
+      {"{{ flow_run.missing | default('unknown') }}", "unknown"},
+      {"{{ flow_run.note | default('x') }}|{{ flow_run.note | d('x', true) }}", "None|x"},
+      {"{{ flow_run.name | lower }} {{ flow_run.name | upper }}", "happy-cat run HAPPY-CAT RUN"},
+      {"{{ 'the big-dog (ok)' | title }}|{{ 'hELLO wORLD' | capitalize }}", "The Big-Dog (Ok)|Hello world"},
+      {"[{{ '  pad  ' | trim }}]{{ 'xxaxx' | trim('x') }}", "[pad]a"},
+      {"{{ flow_run.retries | string }}", "3"},
+      {"{{ '42' | int }} {{ '4.9' | int }} {{ 'nope' | int }} {{ 'nope' | int(7) }} {{ 'ff' | int(0, 16) }}",
+       "42 4 0 7 255"},
+      {"{{ '2.5' | float }} {{ flow_run.retries | float }} {{ 'x' | float }}", "2.5 3.0 0.0"},
+      {"{{ flow_run.tags | length }} {{ flow_run.name | length }} {{ flow_run.missing | length }}", "2 13 0"},
+      {"{{ flow_run.tags | tojson }} {{ \"<a>\" | tojson }}", "[\"a\", \"b\"] \"\\u003ca\\u003e\""},
+      {"{{ 'a-b-c' | replace('-', '+') }} {{ 'a-b-c' | replace('-', '', 1) }}", "a+b+c ab-c"},
+      {"{{ 'hello world, here I am' | truncate(12, false, '...', 0) }}", "hello..."},
+      {"{{ 'hello world, here I am' | truncate(12, true, '...', 0) }}", "hello wor..."},
+      {"{{ 'short' | truncate(12) }}", "short"},
+      {"{{ flow_run.ratio | round }} {{ 3.14159 | round(2) }} {{ 2.1 | round(0, 'ceil') }} {{ 7 | round }}",
+       "2.0 3.14 3.0 7"},
+      {"{{ 'a b/c&d' | urlencode }}", "a%20b/c%26d"},
+      {"{{ text | flow_run_id }} {{ 'nothing' | flow_run_id }}", "0b7e5e1a-1c2d-4e3f-8a9b-0c1d2e3f4a5b None"},
+      {"{{ flow_run.tags[1] }}{{ flow_run.tags[-1] }}{{ flow_run.tags[5] }}{# dropped #}", "bb"},
+  };
+  for (const auto& [text, want] : cases) {
+    auto out = render_template(text, ctx);
+    ASSERT_TRUE(out.ok()) << text << ": " << out.error().message;
+    EXPECT_EQ(*out, want) << text;
   }
 }
 

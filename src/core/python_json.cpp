@@ -10,11 +10,7 @@ namespace praetor::core {
 
 namespace json = boost::json;
 
-namespace {
-
-// Python's repr(float): the shortest round-tripping digits, scientific when the decimal
-// exponent is below -4 or at least 16, and ".0" on integral values.
-std::string float_repr(double d) {
+std::string python_float_repr(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
   char buf[64];
@@ -48,6 +44,8 @@ std::string float_repr(double d) {
   }
   return sign + out;
 }
+
+namespace {
 
 void append_escaped_code_unit(std::string& out, unsigned unit) {
   char buf[8];
@@ -100,7 +98,7 @@ void dump(std::string& out, const json::value& v, bool sort_keys) {
     case json::kind::bool_: out += v.get_bool() ? "true" : "false"; return;
     case json::kind::int64: out += std::to_string(v.get_int64()); return;
     case json::kind::uint64: out += std::to_string(v.get_uint64()); return;
-    case json::kind::double_: out += float_repr(v.get_double()); return;
+    case json::kind::double_: out += python_float_repr(v.get_double()); return;
     case json::kind::string: append_string(out, v.get_string()); return;
     case json::kind::array: {
       out += '[';

@@ -11,4 +11,9 @@ namespace praetor::core {
 
 std::string python_json_dumps(const boost::json::value& value, bool sort_keys);
 
+// Python's repr(float): the shortest round-tripping digits, scientific when the decimal
+// exponent is below -4 or at least 16, and ".0" on integral values (NaN and the infinities
+// as json.dumps writes them).
+std::string python_float_repr(double d);
+
 }  // namespace praetor::core

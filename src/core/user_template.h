@@ -2,28 +2,48 @@
 // subject and body, a webhook's payload, a run-deployment's parameters) and
 // /templates/validate: literal text, {# comments #}, and {{ expressions }} that are a
 // variable path (`flow_run.name`, `event.resource["prefect.resource.id"]`, `x[0]`) or a
-// literal, each optionally piped through the filters in kTemplateFilters with literal
+// literal, each optionally piped through the filters of core/template_filters.h with literal
 // arguments. Statements ({% … %}: loops, conditions) are refused by name, as is anything
 // else Prefect's full Jinja would accept, so a template is never silently rendered
 // differently than written.
+//
+// One parser serves both: /templates/validate and the action validators check that a
+// template parses; the automations engine renders the parsed form (automations/template.h).
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
+
+#include <boost/json.hpp>
 
 namespace praetor::core {
 
-// The filters accepted: a few of Jinja's built-ins and Prefect's event filters
-// (server/events/jinja_filters.py).
-extern const std::vector<std::string_view> kTemplateFilters;
+struct TemplateFilterCall {
+  std::string name;                     // a filter core/template_filters.h defines
+  std::vector<boost::json::value> args;  // literal arguments, in order
+};
+
+// A {{ … }} body: a literal, or a path (a name, then attribute names and literal keys).
+struct TemplateExpression {
+  std::optional<boost::json::value> literal;
+  std::vector<boost::json::value> path;  // path[0] is the name (a string); then keys (strings or integers)
+  std::vector<TemplateFilterCall> filters;
+};
+
+// Literal text or one expression, in template order (comments dropped).
+using TemplatePart = std::variant<std::string, TemplateExpression>;
 
 struct TemplateProblem {
   int line = 1;         // 1-based line of the problem, as Jinja's lineno
   std::string message;  // Jinja's message for syntax errors Jinja also refuses; else names the unsupported part
   bool unsupported = false;  // valid Jinja that Praetor does not render
 };
+
+// The parts of `text`, or the first problem.
+std::variant<std::vector<TemplatePart>, TemplateProblem> parse_user_template(std::string_view text);
 
 // nullopt when `text` is a template Praetor renders.
 std::optional<TemplateProblem> check_user_template(std::string_view text);

@@ -150,6 +150,31 @@ def test_failed_flow_run_reruns_deployment_once(api_url):
     assert executed[0]["follows"] == action_triggered[0]["id"]
 
 
+# Verifies run-deployment parameters are rendered as Jinja templates with filters, from the
+# triggering event (a missing attribute taking its default).
+def test_run_deployment_parameters_render_template_filters(api_url):
+    uid = _uid()
+    _, deployment_id = _create_deployment(f"templated-{uid}")
+    name = "event.resource['prefect.resource.name']"
+    Automation(
+        name=f"templated-{uid}",
+        trigger=_reactive("test.templated", f"test.templated.{uid}", threshold=1),
+        actions=[RunDeployment(source="selected", deployment_id=deployment_id, parameters={
+            "slug": "{{ %s | lower | replace(' ', '-') }}" % name,
+            "short": "{{ %s | truncate(9, true, '..', 0) }}" % name,
+            "missing": "{{ event.payload.nothing | default('none') }}",
+            "count": "{{ event.payload.things | length }} of {{ event.event | upper }}",
+        })],
+    ).create()
+    time.sleep(0.5)  # the automation is loaded by the trigger service
+    emit_event(event="test.templated", payload={"things": [1, 2, 3]},
+               resource={"prefect.resource.id": f"test.templated.{uid}", "prefect.resource.name": "Mixed Case Name"})
+    EventsWorker.drain_all()
+    runs = wait_for(lambda: _runs_of_deployment(deployment_id), timeout=30, what="the templated run", interval=0.2)
+    assert runs[0].parameters == {"slug": "mixed-case-name", "short": "Mixed C..", "missing": "none",
+                                  "count": "3 of TEST.TEMPLATED"}
+
+
 # Verifies a threshold of 3 events within 60 s pauses a deployment on the third event and
 # not before.
 def test_threshold_of_three_pauses_deployment_on_third_event(api_url):

@@ -54,11 +54,11 @@ PAGES = [  # (name, path under the UI's base, text the page must show; None: loa
     ("work-pools", "/work-pools", "ui-pool"),
     ("work-pool", "/work-pools/work-pool/ui-pool", "default"),
     ("variables", "/variables", None),
-    ("concurrency", "/concurrency-limits", None),
+    ("concurrency", "/concurrency-limits", "ui-limit"),
     ("events", "/events", None),
     ("settings", "/settings", "3.9.1"),
     ("blocks", "/blocks", "ui-secret"),
-    ("automations", "/automations", None),  # issue 12 (automations): likewise
+    ("automations", "/automations", "ui-automation"),
 ]
 
 
