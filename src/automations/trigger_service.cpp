@@ -18,9 +18,9 @@ TriggerService::TriggerService(store::Database& db, const core::Clock& clock, ev
 void TriggerService::run_once() {
   reload_automations_if_changed();
   // Catch up a backlog in one run_once, a batch per transaction.
-  for (int i = 0; i < 20 && evaluate_pass(); ++i) {
+  for (int i = 0; i < 20 && !stop_requested_ && evaluate_pass(); ++i) {
   }
-  if (run_actions_) run_outbox();
+  if (run_actions_ && !stop_requested_) run_outbox();
 }
 
 void TriggerService::reload_automations_if_changed() {
@@ -129,6 +129,7 @@ void TriggerService::run_outbox() {
       [&](store::Connection& c) -> core::Result<std::vector<OutboxEntry>> { return read_outbox(c, 100); });
   if (!pending) throw std::runtime_error(pending.error().message);
   for (const auto& entry : *pending) {
+    if (stop_requested_) return;  // the rest stays in the outbox for the next start
     auto reported = run_action(entry.doc, api_, clock_);
     auto done = db_.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
       remove_from_outbox(c, entry.id);

@@ -13,6 +13,8 @@
 // bus is not needed (another replica's events arrive the same way).
 #pragma once
 
+#include <atomic>
+
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -41,7 +43,9 @@ class TriggerService final : public services::Service {
  public:
   static constexpr std::chrono::milliseconds kPassInterval{100};
   static constexpr std::chrono::seconds kProactiveInterval{1};
-  static constexpr int64_t kEventBatch = 500;
+  // Events per transaction. Small, so one step stays short (and a stop prompt) even when
+  // every event fires many automations, e.g. ones that match their own events.
+  static constexpr int64_t kEventBatch = 100;
 
   // `db`, `clock` and `bus` (may be null) must outlive the service. Stored events are
   // published on `bus` after their commit, for /events/out subscribers.
@@ -53,6 +57,7 @@ class TriggerService final : public services::Service {
   std::string_view name() const override { return "triggers"; }
   std::chrono::microseconds interval() const override { return kPassInterval; }
   void run_once() override;
+  void request_stop() override { stop_requested_ = true; }
 
  private:
   void reload_automations_if_changed();
@@ -66,6 +71,7 @@ class TriggerService final : public services::Service {
   AutomationSource source_;
   ApiDispatch api_;
   bool run_actions_;
+  std::atomic<bool> stop_requested_{false};  // ends a long catch-up between steps
   TriggerEngine engine_;
   std::optional<std::string> snapshot_;
   int64_t generation_ = -1;  // of the in-memory state; -1: load it

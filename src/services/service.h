@@ -15,6 +15,9 @@ class Service {
   virtual std::chrono::microseconds interval() const = 0;
   // One pass; errors are logged by the runner and the next pass runs as usual.
   virtual void run_once() = 0;
+  // Called (from another thread) when the runner stops: a service whose pass can be long,
+  // e.g. catching up a backlog, ends it at its next step so shutdown stays prompt.
+  virtual void request_stop() {}
 };
 
 inline std::chrono::microseconds seconds(double s) {

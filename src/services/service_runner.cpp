@@ -22,6 +22,7 @@ void ServiceRunner::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  for (auto& service : services_) service->request_stop();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }

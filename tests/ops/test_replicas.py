@@ -57,12 +57,13 @@ def test_each_service_runs_on_one_replica_and_kill9_hands_it_over(praetor_factor
     holders = _holders(replicas)
     assert len(holders) == 1, [r.log_text()[-1500:] for r in replicas]
     # One lock per service (scheduler, recent-deployments pass, late runs, foreman,
-    # cancellation cleanup, pause expirations, repossessor), each held once across the replicas.
+    # cancellation cleanup, pause expirations, repossessor, automation triggers), each held
+    # once across the replicas.
     held = postgres_db.psql(
         f"SELECT count(*), count(DISTINCT objid) FROM pg_locks WHERE locktype = 'advisory' "
         f"AND classid = {SERVICE_LEASE_CLASS} AND granted AND database = "
         f"(SELECT oid FROM pg_database WHERE datname = current_database())")
-    assert held == "7|7", held
+    assert held == "8|8", held
     for service in ("scheduler-recent-deployments", "late-runs", "foreman", "cancellation-cleanup",
                     "pause-expirations", "repossessor"):
         assert sum(f"service {service}: lease acquired" in r.log_text() for r in replicas) == 1, service
