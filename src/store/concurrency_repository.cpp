@@ -21,12 +21,21 @@ constexpr double kMinOccupancySecondsPerSlot = 0.1;
 // ?1 is always `now` in microseconds.
 std::string elapsed_seconds(Dialect d) { return sql::greatest(d, "0.0", "(?1 - updated) / 1e6"); }
 
-// `count` less `rate` slots per second since `updated`, not below 0. Compares before it
-// multiplies: a rate such as 1e308 times the seconds elapsed overflows a double, which
-// PostgreSQL reports as an error (SQLite as infinity).
+// The rate the decay arithmetic uses: 0 stays 0, any other rate is held within
+// [1e-9, 1e9] slots per second. PostgreSQL raises an error on a double product or quotient
+// that overflows or underflows (a rate of 1e308 times the seconds elapsed, or of 5e-324),
+// and one such stored limit would then fail every read of every limit. Within these
+// bounds the products below stay finite and non-zero; outside them the decay is the same
+// to the microsecond (faster) or to the decade (slower).
+std::string bounded_rate(Dialect d, const std::string& rate) {
+  return "(CASE WHEN " + rate + " > 0 THEN " + sql::greatest(d, "1e-9", sql::least(d, rate, "1e9")) + " ELSE 0.0 END)";
+}
+
+// `count` less `rate` slots per second since `updated`, not below 0.
 std::string decayed_sql(Dialect d, const std::string& count, const std::string& rate) {
-  return "(CASE WHEN " + rate + " > 0 AND " + elapsed_seconds(d) + " >= " + count + " / " + rate + " THEN 0 ELSE " +
-         sql::greatest(d, "0", count + " - " + sql::truncate_to_integer(d, rate + " * " + elapsed_seconds(d))) + " END)";
+  std::string decayed = "(" + bounded_rate(d, rate) + " * " + elapsed_seconds(d) + ")";
+  return "(CASE WHEN " + decayed + " >= " + count + " THEN 0 ELSE " +
+         sql::greatest(d, "0", count + " - " + sql::truncate_to_integer(d, decayed)) + " END)";
 }
 
 std::string decayed_active_sql(Dialect d) { return decayed_sql(d, "active_slots", "slot_decay_per_second"); }

@@ -34,6 +34,20 @@ def openapi_document(tmp_path_factory) -> str:
     return str(path)
 
 
+def failure_report(stdout: str) -> str:
+    """The failing cases (with their curl reproductions) and the summary, not the long warnings
+    about missing links that sit between them."""
+    start = stdout.find("FAILURES")
+    failures = stdout[start:start + 8000] if start >= 0 else "(no FAILURES section)\n"
+    return failures + "\n...\n" + stdout[-1500:]
+
+
+def server_errors(log: str) -> str:
+    """The server's error lines, which name the route and the cause of a 5xx."""
+    lines = [line for line in log.splitlines() if "error" in line.lower()]
+    return "\nserver error lines:\n" + "\n".join(lines[-40:])
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_no_generated_request_gets_a_server_error(backend, openapi_document, praetor_factory, request, tmp_path):
     assert SCHEMATHESIS.exists(), "schemathesis is missing: run scripts/setup.sh (it creates .venv-fuzz)"
@@ -47,7 +61,7 @@ def test_no_generated_request_gets_a_server_error(backend, openapi_document, pra
          "--workers", "2", "--suppress-health-check", "all", "--no-color"],
         capture_output=True, text=True, timeout=MAX_SECONDS + 240, cwd=tmp_path)
     summary = run.stdout[-6000:]
-    assert run.returncode == 0, summary + run.stderr[-2000:]
+    assert run.returncode == 0, failure_report(run.stdout) + run.stderr[-2000:] + server_errors(p.log_text())
     assert " passed" in summary and "generated" in summary, summary
     assert p.proc.poll() is None, "praetor died under fuzzing: " + p.log_text()[-2000:]
     p.terminate()
