@@ -1,0 +1,89 @@
+#include "importer/importer.h"
+
+#include <algorithm>
+#include <map>
+
+#include "importer/import_steps.h"
+
+namespace praetor::importer {
+
+namespace {
+
+struct Step {
+  core::Result<TableOutcome> (*run)(PrefectSource&, store::Database&);
+  const char* praetor_count;  // the rows of Praetor's that correspond, counted afterwards
+};
+
+// In dependency order: what a row points at is copied before it.
+const std::vector<Step> kSteps = {
+    {import_flows, "SELECT count(*) FROM flow"},
+    {import_work_pools, "SELECT count(*) FROM work_pool"},
+    {import_work_queues, "SELECT count(*) FROM work_queue"},
+    {import_variables, "SELECT count(*) FROM variable"},
+    {import_global_limits, "SELECT count(*) FROM concurrency_limit_v2"},
+    {import_tag_limits, "SELECT count(*) FROM concurrency_limit_v2 WHERE name LIKE 'tag:%'"},
+    {import_deployments, "SELECT count(*) FROM deployment"},
+    {import_deployment_schedules, "SELECT count(*) FROM deployment_schedule"},
+    {import_flow_runs, "SELECT count(*) FROM flow_run"},
+    {import_task_runs, "SELECT count(*) FROM task_run"},
+    {import_logs, "SELECT count(*) FROM log"},
+};
+
+// Prefect tables whose rows the steps above copy along with their run or resource.
+const std::vector<std::string> kCopiedAlong = {"flow_run_state", "task_run_state"};
+
+// Prefect tables not copied, and why. A table missing here and from the steps is reported
+// as not imported (never dropped without a word).
+const std::map<std::string, std::string> kNotCopied = {
+    {"alembic_version", "Prefect's migration bookkeeping"},
+    {"block_type", "Praetor registers the block types of Prefect's collections itself at start-up"},
+    {"block_schema", "Praetor registers the block schemas of Prefect's collections itself at start-up"},
+    {"block_schema_reference", "Praetor registers the block schemas of Prefect's collections itself at start-up"},
+    {"csrf_token", "short-lived tokens; clients fetch new ones"},
+    {"configuration", "server bookkeeping (Praetor keeps its own)"},
+    {"agent", "agents are gone from Prefect 3"},
+    {"worker", "workers announce themselves again with their next heartbeat"},
+    {"task_run_state_cache", "a cache of task-run states, rebuilt as runs proceed"},
+    {"artifact", "not imported yet by this praetor (a state's result, the artifact its result_artifact_id "
+                 "names, is copied into the state's data)"},
+};
+
+int64_t praetor_count(store::Database& db, const std::string& sql) {
+  auto n = db.read<int64_t>([&](store::Connection& c) -> core::Result<int64_t> {
+    auto& st = c.prepare(sql);
+    st.step();
+    int64_t count = st.column_int(0);
+    st.reset();
+    return count;
+  });
+  return n ? *n : -1;
+}
+
+}  // namespace
+
+core::Result<ImportReport> import_prefect_database(PrefectSource& source, store::Database& target,
+                                                   const ImportProgress& progress) {
+  ImportReport report;
+  std::vector<std::string> handled = kCopiedAlong;
+  for (const auto& step : kSteps) {
+    auto outcome = step.run(source, target);
+    if (!outcome) return outcome.error();
+    outcome->in_praetor = praetor_count(target, step.praetor_count);
+    handled.push_back(outcome->table);
+    if (progress) progress(*outcome);
+    report.tables.push_back(std::move(*outcome));
+  }
+  for (const auto& table : source.tables()) {
+    if (std::find(handled.begin(), handled.end(), table) != handled.end()) continue;
+    int64_t rows = source.count(table);
+    auto known = kNotCopied.find(table);
+    if (known != kNotCopied.end()) {
+      if (rows > 0) report.skipped.push_back({table, rows, known->second});
+      continue;
+    }
+    if (rows > 0) report.skipped.push_back({table, rows, "not imported yet by this praetor"});
+  }
+  return report;
+}
+
+}  // namespace praetor::importer
