@@ -56,5 +56,9 @@ core::Result<TableOutcome> import_deployment_schedules(PrefectSource& source, st
 core::Result<TableOutcome> import_flow_runs(PrefectSource& source, store::Database& db);
 core::Result<TableOutcome> import_task_runs(PrefectSource& source, store::Database& db);
 core::Result<TableOutcome> import_logs(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_saved_searches(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_flow_run_inputs(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_artifacts(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_artifact_collections(PrefectSource& source, store::Database& db);
 
 }  // namespace praetor::importer

@@ -27,6 +27,10 @@ const std::vector<Step> kSteps = {
     {import_flow_runs, "SELECT count(*) FROM flow_run"},
     {import_task_runs, "SELECT count(*) FROM task_run"},
     {import_logs, "SELECT count(*) FROM log"},
+    {import_flow_run_inputs, "SELECT count(*) FROM flow_run_input"},
+    {import_artifacts, "SELECT count(*) FROM artifact"},
+    {import_artifact_collections, "SELECT count(*) FROM artifact_collection"},
+    {import_saved_searches, "SELECT count(*) FROM saved_search"},
 };
 
 // Prefect tables whose rows the steps above copy along with their run or resource.
@@ -44,8 +48,6 @@ const std::map<std::string, std::string> kNotCopied = {
     {"agent", "agents are gone from Prefect 3"},
     {"worker", "workers announce themselves again with their next heartbeat"},
     {"task_run_state_cache", "a cache of task-run states, rebuilt as runs proceed"},
-    {"artifact", "not imported yet by this praetor (a state's result, the artifact its result_artifact_id "
-                 "names, is copied into the state's data)"},
 };
 
 int64_t praetor_count(store::Database& db, const std::string& sql) {

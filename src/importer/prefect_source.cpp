@@ -177,6 +177,18 @@ int64_t PrefectSource::count(const std::string& table) {
   return n;
 }
 
+std::vector<std::string> PrefectSource::columns(const std::string& table) {
+  auto& st = connection_->prepare(connection_->dialect() == store::Dialect::kPostgres
+                                      ? "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                                        "current_schema() AND table_name = ?1"
+                                      : "SELECT name FROM pragma_table_info(?1)");
+  st.bind(1, table);
+  std::vector<std::string> out;
+  while (st.step()) out.push_back(st.column_text(0));
+  st.reset();
+  return out;
+}
+
 std::unique_ptr<SourceCursor> PrefectSource::select(const std::string& table, const std::vector<SourceColumn>& columns,
                                                     const std::string& order_by, const std::string& where) {
   std::string sql = "SELECT ";

@@ -79,6 +79,8 @@ class PrefectSource {
   // Prefect's tables, sorted.
   const std::vector<std::string>& tables() const { return tables_; }
   int64_t count(const std::string& table);
+  // The columns of Prefect's `table`.
+  std::vector<std::string> columns(const std::string& table);
   // The rows of `table` with `columns`, in `order_by` (comma-separated column names, each
   // ascending), optionally filtered by a condition without parameters.
   std::unique_ptr<SourceCursor> select(const std::string& table, const std::vector<SourceColumn>& columns,

@@ -22,6 +22,7 @@ def cli(*args: str) -> None:
 
 def fill() -> None:
     from prefect import flow, task
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import DeploymentScheduleCreate
     from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
@@ -40,13 +41,16 @@ def fill() -> None:
     @flow(log_prints=True)
     def child(n: int) -> int:
         print(f"child got {n}")
+        create_markdown_artifact(markdown=f"# child {n}", key="import-report", description="older")
         return add(n, 1)
 
     @flow(log_prints=True, name="import-parent")
     def parent(n: int = 2) -> int:
         print("parent starts")
         flaky([])
-        return add(n, 2) + child(n)
+        result = add(n, 2) + child(n)
+        create_table_artifact(table=[{"n": n, "result": result}], key="import-report", description="latest")
+        return result
 
     @flow(name="import-failing")
     def failing() -> None:
@@ -76,6 +80,12 @@ def fill() -> None:
                 DeploymentScheduleCreate(schedule=CronSchedule(cron="0 3 * * *", timezone="Europe/Paris"),
                                          active=False, parameters={"n": 9}, slug="paris"),
             ])
+        run = client.read_flow_runs()[0]
+        client.create_flow_run_input(run.id, key="approval", value='{"approved": true}', sender="ops")
+        response = client._client.put("/saved_searches/", json={
+            "name": "failed imports", "filters": [{"object": "flow_run", "property": "state", "type": "state",
+                                                   "operation": "or", "value": ["FAILED"]}]})
+        response.raise_for_status()
 
 
 def _dump(model) -> dict:
@@ -101,6 +111,11 @@ def read() -> dict:
         tasks = client.read_task_runs()
         out["task_runs"] = [_dump(t) for t in tasks]
         out["task_run_states"] = {str(t.id): [_dump(s) for s in client.read_task_run_states(t.id)] for t in tasks}
+        out["artifacts"] = [_dump(a) for a in client.read_artifacts()]
+        out["latest_artifacts"] = [_dump(a) for a in client.read_latest_artifacts()]
+        out["flow_run_inputs"] = {str(r.id): json.loads(client._client.post(
+            f"/flow_runs/{r.id}/input/filter", json={"prefix": "", "limit": 10}).text) for r in runs}
+        out["saved_searches"] = json.loads(client._client.post("/saved_searches/filter", json={}).text)
         out["logs"] = {str(r.id): [_dump(entry) for entry in client.read_logs(
             log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[r.id])))] for r in runs}
     return out

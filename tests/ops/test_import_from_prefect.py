@@ -98,7 +98,9 @@ def test_import_from_prefect_sqlite(praetor_factory, tmp_path):
     prefect_db.parent.mkdir()
     source_url = f"sqlite+aiosqlite:///{prefect_db}"
     expected = fill_prefect(source_url, tmp_path)
-    assert expected["deployments"][0]["schedules"] and expected["task_runs"] and expected["logs"]
+    for key in ("deployments", "task_runs", "logs", "artifacts", "latest_artifacts", "saved_searches", "variables"):
+        assert expected[key], key  # the data set reached Prefect's server
+    assert any(expected["flow_run_inputs"].values())
     before = digest(prefect_db)
     home = tmp_path / "praetor-home"
     import_twice_and_compare(source_url, expected, {"PREFECT_HOME": str(home)}, praetor_factory)
