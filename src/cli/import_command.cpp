@@ -7,6 +7,7 @@
 
 #include "config/settings.h"
 #include "importer/importer.h"
+#include "store/block_cipher.h"
 #include "store/database.h"
 
 namespace praetor::cli {
@@ -23,9 +24,9 @@ bool same_database(const config::DatabaseUrl& a, const config::DatabaseUrl& b) {
 }
 
 void print_report(const importer::ImportReport& report) {
-  std::printf("\n%-22s %12s %10s %14s %12s\n", "table", "in Prefect", "copied", "already there", "in Praetor");
+  std::printf("\n%-26s %12s %10s %14s %12s\n", "table", "in Prefect", "copied", "already there", "in Praetor");
   for (const auto& t : report.tables) {
-    std::printf("%-22s %12lld %10lld %14lld %12lld\n", t.table.c_str(), static_cast<long long>(t.in_prefect),
+    std::printf("%-26s %12lld %10lld %14lld %12lld\n", t.table.c_str(), static_cast<long long>(t.in_prefect),
                 static_cast<long long>(t.copied), static_cast<long long>(t.already_there),
                 static_cast<long long>(t.in_praetor));
   }
@@ -64,6 +65,11 @@ int run_database_import(const std::string& from_url) {
                   settings->database.redacted());
     return 2;
   }
+  auto cipher = store::load_block_cipher(*settings);
+  if (!cipher) {
+    spdlog::error("configuration error: {}", cipher.error().message);
+    return 2;
+  }
   auto source = importer::PrefectSource::open(*from);
   if (!source) {
     spdlog::error("{}", source.error().message);
@@ -77,8 +83,8 @@ int run_database_import(const std::string& from_url) {
   std::printf("importing %s (Prefect schema at alembic revision %s) into %s\n", (*source)->describe().c_str(),
               (*source)->revision().c_str(), (*target)->describe().c_str());
   std::fflush(stdout);
-  auto report = importer::import_prefect_database(**source, **target, [](const importer::TableOutcome& t) {
-    std::printf("  %-22s %lld copied, %lld already there\n", t.table.c_str(), static_cast<long long>(t.copied),
+  auto report = importer::import_prefect_database(**source, **target, *cipher, [](const importer::TableOutcome& t) {
+    std::printf("  %-26s %lld copied, %lld already there\n", t.table.c_str(), static_cast<long long>(t.copied),
                 static_cast<long long>(t.already_there));
     std::fflush(stdout);
   });

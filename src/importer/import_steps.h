@@ -56,6 +56,12 @@ core::Result<TableOutcome> import_deployment_schedules(PrefectSource& source, st
 core::Result<TableOutcome> import_flow_runs(PrefectSource& source, store::Database& db);
 core::Result<TableOutcome> import_task_runs(PrefectSource& source, store::Database& db);
 core::Result<TableOutcome> import_logs(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_block_types(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_block_schemas(PrefectSource& source, store::Database& db);
+// Documents are sealed with `cipher` (Praetor's block key).
+core::Result<TableOutcome> import_block_documents(PrefectSource& source, store::Database& db,
+                                                  const store::BlockCipher* cipher);
+core::Result<TableOutcome> import_block_document_references(PrefectSource& source, store::Database& db);
 core::Result<TableOutcome> import_saved_searches(PrefectSource& source, store::Database& db);
 core::Result<TableOutcome> import_flow_run_inputs(PrefectSource& source, store::Database& db);
 core::Result<TableOutcome> import_artifacts(PrefectSource& source, store::Database& db);

@@ -10,12 +10,13 @@ namespace praetor::importer {
 namespace {
 
 struct Step {
-  core::Result<TableOutcome> (*run)(PrefectSource&, store::Database&);
+  std::function<core::Result<TableOutcome>(PrefectSource&, store::Database&)> run;
   const char* praetor_count;  // the rows of Praetor's that correspond, counted afterwards
 };
 
 // In dependency order: what a row points at is copied before it.
-const std::vector<Step> kSteps = {
+std::vector<Step> steps(const store::BlockCipher& cipher) {
+  return {
     {import_flows, "SELECT count(*) FROM flow"},
     {import_work_pools, "SELECT count(*) FROM work_pool"},
     {import_work_queues, "SELECT count(*) FROM work_queue"},
@@ -31,7 +32,13 @@ const std::vector<Step> kSteps = {
     {import_artifacts, "SELECT count(*) FROM artifact"},
     {import_artifact_collections, "SELECT count(*) FROM artifact_collection"},
     {import_saved_searches, "SELECT count(*) FROM saved_search"},
-};
+    {import_block_types, "SELECT count(*) FROM block_type"},
+    {import_block_schemas, "SELECT count(*) FROM block_schema"},
+    {[&cipher](PrefectSource& s, store::Database& db) { return import_block_documents(s, db, &cipher); },
+     "SELECT count(*) FROM block_document"},
+    {import_block_document_references, "SELECT count(*) FROM block_document_reference"},
+  };
+}
 
 // Prefect tables whose rows the steps above copy along with their run or resource.
 const std::vector<std::string> kCopiedAlong = {"flow_run_state", "task_run_state"};
@@ -40,11 +47,10 @@ const std::vector<std::string> kCopiedAlong = {"flow_run_state", "task_run_state
 // as not imported (never dropped without a word).
 const std::map<std::string, std::string> kNotCopied = {
     {"alembic_version", "Prefect's migration bookkeeping"},
-    {"block_type", "Praetor registers the block types of Prefect's collections itself at start-up"},
-    {"block_schema", "Praetor registers the block schemas of Prefect's collections itself at start-up"},
-    {"block_schema_reference", "Praetor registers the block schemas of Prefect's collections itself at start-up"},
+    {"block_schema_reference", "copied into the schemas' fields (block_schema_references and definitions), where "
+                               "Praetor keeps them"},
     {"csrf_token", "short-lived tokens; clients fetch new ones"},
-    {"configuration", "server bookkeeping (Praetor keeps its own)"},
+    {"configuration", "server bookkeeping (Praetor keeps its own; the block encryption key is read from it)"},
     {"agent", "agents are gone from Prefect 3"},
     {"worker", "workers announce themselves again with their next heartbeat"},
     {"task_run_state_cache", "a cache of task-run states, rebuilt as runs proceed"},
@@ -64,10 +70,10 @@ int64_t praetor_count(store::Database& db, const std::string& sql) {
 }  // namespace
 
 core::Result<ImportReport> import_prefect_database(PrefectSource& source, store::Database& target,
-                                                   const ImportProgress& progress) {
+                                                   const store::BlockCipher& cipher, const ImportProgress& progress) {
   ImportReport report;
   std::vector<std::string> handled = kCopiedAlong;
-  for (const auto& step : kSteps) {
+  for (const auto& step : steps(cipher)) {
     auto outcome = step.run(source, target);
     if (!outcome) return outcome.error();
     outcome->in_praetor = praetor_count(target, step.praetor_count);

@@ -13,6 +13,7 @@
 
 #include "core/result.h"
 #include "importer/prefect_source.h"
+#include "store/block_cipher.h"
 #include "store/database.h"
 
 namespace praetor::importer {
@@ -42,7 +43,8 @@ struct ImportReport {
 // Called after each table with its outcome (progress on the terminal).
 using ImportProgress = std::function<void(const TableOutcome&)>;
 
+// `cipher` seals the block documents' data (Praetor's block key, store/block_cipher.h).
 core::Result<ImportReport> import_prefect_database(PrefectSource& source, store::Database& target,
-                                                   const ImportProgress& progress = {});
+                                                   const store::BlockCipher& cipher, const ImportProgress& progress = {});
 
 }  // namespace praetor::importer

@@ -20,6 +20,28 @@ def cli(*args: str) -> None:
     assert out.returncode == 0, f"prefect {' '.join(args)}: {out.stdout}{out.stderr}"
 
 
+def save_blocks() -> None:
+    """A system block, a secret, and custom block types, one nesting another (a reference)."""
+    from pydantic import SecretStr
+
+    from prefect.blocks.core import Block
+    from prefect.blocks.system import Secret
+
+    class ImportCreds(Block):
+        token: SecretStr
+        region: str = "eu"
+
+    class ImportBundle(Block):
+        creds: ImportCreds
+        note: str
+
+    Secret(value="s3cr3t").save("import-secret")
+    Secret(value={"a": [1, 2]}).save("import-json-secret")
+    creds = ImportCreds(token="t0k3n", region="us")
+    creds.save("import-creds")
+    ImportBundle(creds=creds, note="nested").save("import-bundle")
+
+
 def fill() -> None:
     from prefect import flow, task
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -56,6 +78,7 @@ def fill() -> None:
     def failing() -> None:
         raise ValueError("boom")
 
+    save_blocks()
     parent(3)
     try:
         failing()
@@ -115,6 +138,7 @@ def read() -> dict:
         out["latest_artifacts"] = [_dump(a) for a in client.read_latest_artifacts()]
         out["flow_run_inputs"] = {str(r.id): json.loads(client._client.post(
             f"/flow_runs/{r.id}/input/filter", json={"prefix": "", "limit": 10}).text) for r in runs}
+        out["block_documents"] = [_dump(b) for b in client.read_block_documents(include_secrets=True)]
         out["saved_searches"] = json.loads(client._client.post("/saved_searches/filter", json={}).text)
         out["logs"] = {str(r.id): [_dump(entry) for entry in client.read_logs(
             log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[r.id])))] for r in runs}

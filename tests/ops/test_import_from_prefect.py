@@ -82,8 +82,12 @@ def import_twice_and_compare(source_url: str, expected: dict, praetor_env: dict[
     assert "tables not copied:" in second.stdout and "events (" in second.stdout  # named, with a reason
 
     server = praetor_factory(env=praetor_env | NO_SCHEDULING).start(timeout=30)
-    got = json.loads(dataset("read", server.api_url, Path(praetor_env["PREFECT_HOME"]) / "client-home"))
+    home = Path(praetor_env["PREFECT_HOME"])
+    got = json.loads(dataset("read", server.api_url, home / "client-home"))
     assert server.terminate() == 0
+    # Both answers stay beside the test's data for a look when they differ.
+    (home / "prefect-read.json").write_text(json.dumps(expected, indent=1, sort_keys=True))
+    (home / "praetor-read.json").write_text(json.dumps(got, indent=1, sort_keys=True))
     for key in expected:
         assert sorted(got[key], key=str) == sorted(expected[key], key=str) if isinstance(expected[key], list) \
             else got[key] == expected[key], key
@@ -98,7 +102,8 @@ def test_import_from_prefect_sqlite(praetor_factory, tmp_path):
     prefect_db.parent.mkdir()
     source_url = f"sqlite+aiosqlite:///{prefect_db}"
     expected = fill_prefect(source_url, tmp_path)
-    for key in ("deployments", "task_runs", "logs", "artifacts", "latest_artifacts", "saved_searches", "variables"):
+    for key in ("deployments", "task_runs", "logs", "artifacts", "latest_artifacts", "saved_searches", "variables",
+                "block_documents"):
         assert expected[key], key  # the data set reached Prefect's server
     assert any(expected["flow_run_inputs"].values())
     before = digest(prefect_db)
