@@ -48,7 +48,7 @@ void print_report(const importer::ImportReport& report) {
 
 }  // namespace
 
-int run_database_import(const std::string& from_url) {
+int run_database_import(const std::string& from_url, bool events) {
   auto settings = config::load_settings();
   if (!settings) {
     spdlog::error("configuration error: {}", settings.error().message);
@@ -83,7 +83,9 @@ int run_database_import(const std::string& from_url) {
   std::printf("importing %s (Prefect schema at alembic revision %s) into %s\n", (*source)->describe().c_str(),
               (*source)->revision().c_str(), (*target)->describe().c_str());
   std::fflush(stdout);
-  auto report = importer::import_prefect_database(**source, **target, *cipher, [](const importer::TableOutcome& t) {
+  importer::ImportOptions options;
+  options.events = events;
+  auto report = importer::import_prefect_database(**source, **target, *cipher, options, [](const importer::TableOutcome& t) {
     std::printf("  %-26s %lld copied, %lld already there\n", t.table.c_str(), static_cast<long long>(t.copied),
                 static_cast<long long>(t.already_there));
     std::fflush(stdout);

@@ -10,6 +10,7 @@
 
 namespace praetor::cli {
 
-int run_database_import(const std::string& from_url);
+// `events`: also copy Prefect's events (--events).
+int run_database_import(const std::string& from_url, bool events);
 
 }  // namespace praetor::cli

@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
       "import", "Copy a Prefect server's database into Praetor's (the Prefect database is only read)");
   db_import->add_option("--from", import_from, "The Prefect database's URL (sqlite+aiosqlite:///… or postgresql+asyncpg://…)")
       ->required();
+  bool import_events = false;
+  db_import->add_flag("--events", import_events, "Also copy Prefect's events (often its largest table)");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -77,7 +79,7 @@ int main(int argc, char** argv) {
   if (db_reset->parsed()) return praetor::cli::run_database_reset(reset_options);
   if (db_stamp->parsed()) return praetor::cli::run_database_stamp(stamp_options);
   if (db_backup->parsed()) return praetor::cli::run_database_backup();
-  if (db_import->parsed()) return praetor::cli::run_database_import(import_from);
+  if (db_import->parsed()) return praetor::cli::run_database_import(import_from, import_events);
 
   if (version->parsed()) {
     std::printf("praetor %s\nPrefect API version: 0.8.4\nPrefect server version reported: 3.9.1\n", PRAETOR_VERSION);

@@ -15,8 +15,8 @@ struct Step {
 };
 
 // In dependency order: what a row points at is copied before it.
-std::vector<Step> steps(const store::BlockCipher& cipher) {
-  return {
+std::vector<Step> steps(const store::BlockCipher& cipher, const ImportOptions& options) {
+  std::vector<Step> out = {
     {import_flows, "SELECT count(*) FROM flow"},
     {import_work_pools, "SELECT count(*) FROM work_pool"},
     {import_work_queues, "SELECT count(*) FROM work_queue"},
@@ -38,6 +38,8 @@ std::vector<Step> steps(const store::BlockCipher& cipher) {
      "SELECT count(*) FROM block_document"},
     {import_block_document_references, "SELECT count(*) FROM block_document_reference"},
   };
+  if (options.events) out.push_back({import_events, "SELECT count(*) FROM event"});
+  return out;
 }
 
 // Prefect tables whose rows the steps above copy along with their run or resource.
@@ -54,6 +56,8 @@ const std::map<std::string, std::string> kNotCopied = {
     {"agent", "agents are gone from Prefect 3"},
     {"worker", "workers announce themselves again with their next heartbeat"},
     {"task_run_state_cache", "a cache of task-run states, rebuilt as runs proceed"},
+    {"events", "copied only when asked (--events)"},
+    {"event_resources", "derived from the events (copied with --events)"},
 };
 
 int64_t praetor_count(store::Database& db, const std::string& sql) {
@@ -70,10 +74,12 @@ int64_t praetor_count(store::Database& db, const std::string& sql) {
 }  // namespace
 
 core::Result<ImportReport> import_prefect_database(PrefectSource& source, store::Database& target,
-                                                   const store::BlockCipher& cipher, const ImportProgress& progress) {
+                                                   const store::BlockCipher& cipher, const ImportOptions& options,
+                                                   const ImportProgress& progress) {
   ImportReport report;
   std::vector<std::string> handled = kCopiedAlong;
-  for (const auto& step : steps(cipher)) {
+  if (options.events) handled.push_back("event_resources");
+  for (const auto& step : steps(cipher, options)) {
     auto outcome = step.run(source, target);
     if (!outcome) return outcome.error();
     outcome->in_praetor = praetor_count(target, step.praetor_count);

@@ -43,8 +43,13 @@ struct ImportReport {
 // Called after each table with its outcome (progress on the terminal).
 using ImportProgress = std::function<void(const TableOutcome&)>;
 
+struct ImportOptions {
+  bool events = false;  // also copy Prefect's events (often the largest table by far)
+};
+
 // `cipher` seals the block documents' data (Praetor's block key, store/block_cipher.h).
 core::Result<ImportReport> import_prefect_database(PrefectSource& source, store::Database& target,
-                                                   const store::BlockCipher& cipher, const ImportProgress& progress = {});
+                                                   const store::BlockCipher& cipher, const ImportOptions& options,
+                                                   const ImportProgress& progress = {});
 
 }  // namespace praetor::importer

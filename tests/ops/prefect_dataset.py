@@ -139,6 +139,13 @@ def read() -> dict:
         out["flow_run_inputs"] = {str(r.id): json.loads(client._client.post(
             f"/flow_runs/{r.id}/input/filter", json={"prefix": "", "limit": 10}).text) for r in runs}
         out["block_documents"] = [_dump(b) for b in client.read_block_documents(include_secrets=True)]
+        page = json.loads(client._client.post("/events/filter", json={"limit": 50}).text)
+        out["events"] = page["events"]
+        for _ in range(20):  # bounded: the data set has about a hundred events
+            if not page.get("next_page"):
+                break
+            page = json.loads(client._client.get(page["next_page"]).text)
+            out["events"] += page["events"]
         out["saved_searches"] = json.loads(client._client.post("/saved_searches/filter", json={}).text)
         out["logs"] = {str(r.id): [_dump(entry) for entry in client.read_logs(
             log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[r.id])))] for r in runs}
