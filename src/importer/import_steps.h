@@ -62,6 +62,7 @@ core::Result<TableOutcome> import_block_schemas(PrefectSource& source, store::Da
 core::Result<TableOutcome> import_block_documents(PrefectSource& source, store::Database& db,
                                                   const store::BlockCipher* cipher);
 core::Result<TableOutcome> import_block_document_references(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_automations(PrefectSource& source, store::Database& db);
 core::Result<TableOutcome> import_events(PrefectSource& source, store::Database& db);
 core::Result<TableOutcome> import_saved_searches(PrefectSource& source, store::Database& db);
 core::Result<TableOutcome> import_flow_run_inputs(PrefectSource& source, store::Database& db);

@@ -37,13 +37,14 @@ std::vector<Step> steps(const store::BlockCipher& cipher, const ImportOptions& o
     {[&cipher](PrefectSource& s, store::Database& db) { return import_block_documents(s, db, &cipher); },
      "SELECT count(*) FROM block_document"},
     {import_block_document_references, "SELECT count(*) FROM block_document_reference"},
+    {import_automations, "SELECT count(*) FROM automation"},
   };
   if (options.events) out.push_back({import_events, "SELECT count(*) FROM event"});
   return out;
 }
 
 // Prefect tables whose rows the steps above copy along with their run or resource.
-const std::vector<std::string> kCopiedAlong = {"flow_run_state", "task_run_state"};
+const std::vector<std::string> kCopiedAlong = {"flow_run_state", "task_run_state", "automation_related_resource"};
 
 // Prefect tables not copied, and why. A table missing here and from the steps is reported
 // as not imported (never dropped without a word).
@@ -57,6 +58,10 @@ const std::map<std::string, std::string> kNotCopied = {
     {"worker", "workers announce themselves again with their next heartbeat"},
     {"task_run_state_cache", "a cache of task-run states, rebuilt as runs proceed"},
     {"events", "copied only when asked (--events)"},
+    {"automation_bucket", "the trigger engine's state: Praetor's starts afresh from the events that arrive"},
+    {"automation_held_event", "the trigger engine's state: Praetor's starts afresh from the events that arrive"},
+    {"automation_event_follower", "the trigger engine's state: Praetor's starts afresh from the events that arrive"},
+    {"composite_trigger_child_firing", "the trigger engine's state: Praetor's starts afresh from the events that arrive"},
     {"event_resources", "derived from the events (copied with --events)"},
 };
 

@@ -110,6 +110,16 @@ def fill() -> None:
                                                    "operation": "or", "value": ["FAILED"]}]})
         response.raise_for_status()
 
+    from prefect.automations import Automation
+    from prefect.events.actions import CancelFlowRun, PauseDeployment
+    from prefect.events.schemas.automations import EventTrigger, Posture
+
+    Automation(name="import-automation", description="cancels stuck runs", tags=["ops"],
+               trigger=EventTrigger(expect={"prefect.flow-run.Running"}, match={"prefect.resource.id": "prefect.flow-run.*"},
+                                    posture=Posture.Proactive, threshold=1, within=timedelta(minutes=30)),
+               actions=[CancelFlowRun()], actions_on_resolve=[PauseDeployment(deployment_id=None, source="inferred")]
+               ).create()
+
 
 def _dump(model) -> dict:
     return json.loads(model.model_dump_json())
@@ -139,6 +149,7 @@ def read() -> dict:
         out["flow_run_inputs"] = {str(r.id): json.loads(client._client.post(
             f"/flow_runs/{r.id}/input/filter", json={"prefix": "", "limit": 10}).text) for r in runs}
         out["block_documents"] = [_dump(b) for b in client.read_block_documents(include_secrets=True)]
+        out["automations"] = [_dump(a) for a in client.read_automations()]
         page = json.loads(client._client.post("/events/filter", json={"limit": 50}).text)
         out["events"] = page["events"]
         for _ in range(20):  # bounded: the data set has about a hundred events

@@ -108,7 +108,7 @@ def test_import_from_prefect_sqlite(praetor_factory, tmp_path):
     source_url = f"sqlite+aiosqlite:///{prefect_db}"
     expected = fill_prefect(source_url, tmp_path)
     for key in ("deployments", "task_runs", "logs", "artifacts", "latest_artifacts", "saved_searches", "variables",
-                "block_documents", "events"):
+                "block_documents", "events", "automations"):
         assert expected[key], key  # the data set reached Prefect's server
     assert any(expected["flow_run_inputs"].values())
     before = digest(prefect_db)
