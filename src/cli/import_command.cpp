@@ -1,5 +1,7 @@
 #include "cli/import_command.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -85,11 +87,18 @@ int run_database_import(const std::string& from_url, bool events) {
   std::fflush(stdout);
   importer::ImportOptions options;
   options.events = events;
-  auto report = importer::import_prefect_database(**source, **target, *cipher, options, [](const importer::TableOutcome& t) {
-    std::printf("  %-26s %lld copied, %lld already there\n", t.table.c_str(), static_cast<long long>(t.copied),
-                static_cast<long long>(t.already_there));
-    std::fflush(stdout);
-  });
+  // On a terminal each table's line counts up as its batches are written.
+  const bool terminal = ::isatty(STDOUT_FILENO);
+  auto report = importer::import_prefect_database(
+      **source, **target, *cipher, options, [terminal](const importer::TableOutcome& t, bool finished) {
+        if (!finished && !terminal) return;
+        std::printf("%s  %-26s %lld of %lld: %lld copied, %lld already there%s", terminal ? "\r\033[K" : "",
+                    t.table.c_str(),
+                    static_cast<long long>(t.copied + t.already_there + static_cast<int64_t>(t.not_copied.size())),
+                    static_cast<long long>(t.in_prefect), static_cast<long long>(t.copied),
+                    static_cast<long long>(t.already_there), finished ? "\n" : "");
+        std::fflush(stdout);
+      });
   if (!report) {
     spdlog::error("import stopped: {} (rows copied so far are kept; run the command again to go on)",
                   report.error().message);

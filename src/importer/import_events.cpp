@@ -27,6 +27,7 @@ core::Result<TableOutcome> import_events(PrefectSource& source, store::Database&
     out.copied += *written;
     out.already_there += static_cast<int64_t>(batch.size()) - *written;
     batch.clear();
+    report_progress(out);
     return core::Ok{};
   };
   auto cursor = source.select("events", kColumns, "occurred, id");

@@ -21,6 +21,10 @@ struct RowOutcome {
   static RowOutcome not_copied(std::string why) { return {kNotCopied, std::move(why)}; }
 };
 
+// Reports a table's outcome so far to the running import's progress callback (importer.cpp
+// installs it for the duration of import_prefect_database; a no-op outside one).
+void report_progress(const TableOutcome& so_far);
+
 // Whether Praetor's `table` holds a row with this id.
 bool row_exists(store::Connection& c, const std::string& table, const std::string& id);
 
@@ -41,6 +45,7 @@ core::Status write_in_batches(store::Database& db, const std::vector<T>& items, 
       if (o.kind == RowOutcome::kAlreadyThere) ++out.already_there;
       if (o.kind == RowOutcome::kNotCopied) out.not_copied.push_back(std::move(o.why));
     }
+    report_progress(out);
   }
   return core::Ok{};
 }

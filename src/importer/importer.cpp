@@ -76,12 +76,29 @@ int64_t praetor_count(store::Database& db, const std::string& sql) {
   return n ? *n : -1;
 }
 
+// The progress callback of the import running on this thread (steps report through
+// report_progress without carrying it in every signature).
+thread_local const ImportProgress* current_progress = nullptr;
+
+class ProgressScope {
+ public:
+  explicit ProgressScope(const ImportProgress& progress) { current_progress = progress ? &progress : nullptr; }
+  ~ProgressScope() { current_progress = nullptr; }
+  ProgressScope(const ProgressScope&) = delete;
+  ProgressScope& operator=(const ProgressScope&) = delete;
+};
+
 }  // namespace
+
+void report_progress(const TableOutcome& so_far) {
+  if (current_progress) (*current_progress)(so_far, false);
+}
 
 core::Result<ImportReport> import_prefect_database(PrefectSource& source, store::Database& target,
                                                    const store::BlockCipher& cipher, const ImportOptions& options,
                                                    const ImportProgress& progress) {
   ImportReport report;
+  ProgressScope scope(progress);
   std::vector<std::string> handled = kCopiedAlong;
   if (options.events) handled.push_back("event_resources");
   for (const auto& step : steps(cipher, options)) {
@@ -89,7 +106,7 @@ core::Result<ImportReport> import_prefect_database(PrefectSource& source, store:
     if (!outcome) return outcome.error();
     outcome->in_praetor = praetor_count(target, step.praetor_count);
     handled.push_back(outcome->table);
-    if (progress) progress(*outcome);
+    if (progress) progress(*outcome, true);
     report.tables.push_back(std::move(*outcome));
   }
   for (const auto& table : source.tables()) {

@@ -40,8 +40,9 @@ struct ImportReport {
   std::vector<SkippedTable> skipped;
 };
 
-// Called after each table with its outcome (progress on the terminal).
-using ImportProgress = std::function<void(const TableOutcome&)>;
+// Called with a table's outcome so far after each batch it writes (`finished` false), and
+// once it is done (`finished` true): the progress shown on a terminal.
+using ImportProgress = std::function<void(const TableOutcome&, bool finished)>;
 
 struct ImportOptions {
   bool events = false;  // also copy Prefect's events (often the largest table by far)
