@@ -12,8 +12,16 @@ namespace praetor::importer {
 
 namespace json = boost::json;
 
-// prefect 3.9.1: server/database/_migrations/versions/{sqlite,postgresql}/ heads.
-const std::vector<std::string> kKnownRevisions = {"27d8f4e1a6c9", "91e2b8f3d6a4"};
+// The `revision` of each file of prefect 3.9.1's server/database/_migrations/versions/
+// {sqlite,postgresql}/, in file-name (date) order, from prefect 3.2.15's head on.
+const std::vector<std::string> kKnownSqliteRevisions = {
+    "bbca16f6f218", "7655f31c5157", "3c841a1800a1", "bb2345678901", "8bb517bae6f9",
+    "9e83011d1f2a", "a1b2c3d4e5f7", "4dfa692e02a7", "2095de406cbe", "79e7a60e43d8",
+    "14806cb26270", "f416ea180ae1", "a3b9c7d2e5f1", "8f5eda7c1dd7", "27d8f4e1a6c9"};
+const std::vector<std::string> kKnownPostgresRevisions = {
+    "06b7c293bc69", "7a73514ca2d6", "4160a4841eed", "1c9bb7f78263", "aa1234567890", "3b86c5ea017a",
+    "9e83011d1f2a", "a1b2c3d4e5f6", "09a9e091e578", "7218aad17905", "bad1e352c597", "50737cdaee36",
+    "9e9dadc36797", "c8d5f2a71b3e", "d4a7e1c93f52", "e7f54680bce3", "91e2b8f3d6a4"};
 
 namespace {
 
@@ -159,11 +167,13 @@ core::Result<std::unique_ptr<PrefectSource>> PrefectSource::open(const config::D
   } catch (const std::exception& e) {
     return core::Error::invalid("cannot read the Prefect database " + url.redacted() + ": " + e.what());
   }
-  if (std::find(kKnownRevisions.begin(), kKnownRevisions.end(), source->revision_) == kKnownRevisions.end()) {
+  const auto& known = url.dialect == config::DatabaseUrl::Dialect::kPostgres ? kKnownPostgresRevisions
+                                                                              : kKnownSqliteRevisions;
+  if (std::find(known.begin(), known.end(), source->revision_) == known.end()) {
     return core::Error::invalid(
         "the Prefect database " + url.redacted() + " is at alembic revision " + source->revision_ +
-        ", which this praetor does not read (it reads the schema of prefect 3.9.1: " + kKnownRevisions[0] + ", " +
-        kKnownRevisions[1] + "); upgrade a copy of it with that release first: "
+        ", which this praetor does not read (it reads the schemas of prefect 3.2.15 to 3.9.1, revisions " +
+        known.front() + " to " + known.back() + "); upgrade a copy of it with prefect 3.9.1 first: "
         "PREFECT_SERVER_DATABASE_CONNECTION_URL=<copy> prefect server database upgrade -y");
   }
   return source;
@@ -191,8 +201,15 @@ std::vector<std::string> PrefectSource::columns(const std::string& table) {
 
 std::unique_ptr<SourceCursor> PrefectSource::select(const std::string& table, const std::vector<SourceColumn>& columns,
                                                     const std::string& order_by, const std::string& where) {
+  // A column an older Prefect schema lacks reads as NULL.
+  auto known = columns_.find(table);
+  if (known == columns_.end()) known = columns_.emplace(table, this->columns(table)).first;
+  const auto& present = known->second;
   std::string sql = "SELECT ";
-  for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + expression(connection_->dialect(), columns[i]);
+  for (size_t i = 0; i < columns.size(); ++i) {
+    bool exists = std::find(present.begin(), present.end(), columns[i].name) != present.end();
+    sql += (i ? ", " : "") + (exists ? expression(connection_->dialect(), columns[i]) : std::string("NULL"));
+  }
   sql += " FROM \"" + table + "\"";
   if (!where.empty()) sql += " WHERE " + where;
   // Ordered by the stored columns, not by their text (PostgreSQL would sort the text of a

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,7 +71,7 @@ class SourceCursor {
 class PrefectSource {
  public:
   // Opens the database `url` names, read-only, and checks that it holds Prefect's schema at
-  // a revision this binary knows (kKnownRevisions); otherwise an error saying what it holds.
+  // a revision this binary knows (kKnownSqliteRevisions, kKnownPostgresRevisions); otherwise an error saying what it holds.
   static core::Result<std::unique_ptr<PrefectSource>> open(const config::DatabaseUrl& url);
   ~PrefectSource();
 
@@ -92,10 +93,13 @@ class PrefectSource {
   std::string description_;
   std::string revision_;
   std::vector<std::string> tables_;
+  std::map<std::string, std::vector<std::string>> columns_;  // per table, read once
 };
 
-// The alembic revisions whose schema the import reads: the heads of the pinned Prefect
-// release's SQLite and PostgreSQL migrations.
-extern const std::vector<std::string> kKnownRevisions;
+// The alembic revisions whose schema the import reads, oldest first: those of prefect
+// 3.2.15's head (the oldest client Praetor is tested with) to the pinned 3.9.1's, on SQLite
+// and on PostgreSQL. A column an older revision lacks reads as NULL.
+extern const std::vector<std::string> kKnownSqliteRevisions;
+extern const std::vector<std::string> kKnownPostgresRevisions;
 
 }  // namespace praetor::importer
