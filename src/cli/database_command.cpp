@@ -12,6 +12,7 @@
 
 #include "config/settings.h"
 #include "store/backup.h"
+#include "store/foreign_schema.h"
 #include "store/migrations.h"
 #include "store/postgres_connection.h"
 #include "store/postgres_database.h"
@@ -37,13 +38,19 @@ std::optional<Target> load_target() {
   return Target{*settings, pg ? store::Dialect::kPostgres : store::Dialect::kSqlite};
 }
 
-// A direct connection (no migration); throws DatabaseError when the database cannot be reached.
-std::unique_ptr<store::Connection> connect(const Target& t) {
+// A direct connection (no migration) to a database that is empty or Praetor's; throws
+// DatabaseError when the database cannot be reached, and returns the refusal of a foreign
+// one (store/foreign_schema.h) having written nothing to it.
+core::Result<std::unique_ptr<store::Connection>> connect(const Target& t) {
   if (t.dialect == store::Dialect::kPostgres) {
-    return std::make_unique<store::PostgresConnection>(
+    auto c = std::make_unique<store::PostgresConnection>(
         store::postgres_conninfo(t.settings.database, t.settings.database_tuning.connect_timeout_seconds), 0);
+    if (auto st = store::refuse_foreign_schema(*c, t.where()); !st) return st.error();
+    return std::unique_ptr<store::Connection>(std::move(c));
   }
-  return std::make_unique<store::SqliteConnection>(t.settings.database.sqlite_path, true);
+  if (auto st = store::refuse_foreign_sqlite_file(t.settings.database.sqlite_path); !st) return st.error();
+  return std::unique_ptr<store::Connection>(
+      std::make_unique<store::SqliteConnection>(t.settings.database.sqlite_path, true));
 }
 
 // version → applied_at of the versions recorded in the database.
@@ -64,7 +71,11 @@ int with_database(Fn&& fn) {
   if (!t) return 2;
   try {
     auto c = connect(*t);
-    return fn(*t, *c);
+    if (!c) {
+      spdlog::error("{}", c.error().message);
+      return 1;
+    }
+    return fn(*t, **c);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;

@@ -1,5 +1,5 @@
 // The praetor executable: `praetor server start [--no-services]`, `praetor server services
-// start`, `praetor server database …`, `praetor version`.
+// start`, `praetor server database …` (import included), `praetor version`.
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/database_command.h"
+#include "cli/import_command.h"
 #include "cli/server_command.h"
 
 int main(int argc, char** argv) {
@@ -61,6 +62,13 @@ int main(int argc, char** argv) {
   auto* db_stamp = database->add_subcommand("stamp", "Record the schema as at a version without running any migration");
   db_stamp->add_option("-r,--revision", stamp_options.revision, "Version to record (N, head, base)")->required();
   auto* db_backup = database->add_subcommand("backup", "Write a backup of the database and print where it is");
+  std::string import_from;
+  auto* db_import = database->add_subcommand(
+      "import", "Copy a Prefect server's database into Praetor's (the Prefect database is only read)");
+  db_import->add_option("--from", import_from, "The Prefect database's URL (sqlite+aiosqlite:///… or postgresql+asyncpg://…)")
+      ->required();
+  bool import_events = false;
+  db_import->add_flag("--events", import_events, "Also copy Prefect's events (often its largest table)");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -71,6 +79,7 @@ int main(int argc, char** argv) {
   if (db_reset->parsed()) return praetor::cli::run_database_reset(reset_options);
   if (db_stamp->parsed()) return praetor::cli::run_database_stamp(stamp_options);
   if (db_backup->parsed()) return praetor::cli::run_database_backup();
+  if (db_import->parsed()) return praetor::cli::run_database_import(import_from, import_events);
 
   if (version->parsed()) {
     std::printf("praetor %s\nPrefect API version: 0.8.4\nPrefect server version reported: 3.9.1\n", PRAETOR_VERSION);

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <csignal>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -52,6 +53,29 @@ void add_trigger_service(services::ServiceRunner& runner, const config::Settings
   };
   runner.add(std::make_unique<automations::TriggerService>(db, clock, &bus, automations::stored_automations(),
                                                            std::move(dispatch), settings.services.actions_enabled));
+}
+
+// A team switching from Prefect often keeps its PREFECT_HOME, where Prefect's own database
+// lies beside Praetor's: while Praetor's holds no flow yet, say that prefect.db is not read
+// and name the command that copies it (Praetor starts empty otherwise, without a word).
+void mention_prefect_database_beside(const config::Settings& settings, store::Database& db) {
+  if (settings.database.dialect != config::DatabaseUrl::Dialect::kSqlite) return;
+  std::error_code ec;
+  const std::filesystem::path prefect_db = std::filesystem::path(settings.home) / "prefect.db";
+  if (!std::filesystem::is_regular_file(prefect_db, ec)) return;
+  if (std::filesystem::equivalent(prefect_db, settings.database.sqlite_path, ec)) return;
+  auto has_flows = db.read<bool>([](store::Connection& c) -> core::Result<bool> {
+    auto& st = c.prepare("SELECT 1 FROM flow LIMIT 1");
+    bool any = st.step();
+    st.reset();
+    return any;
+  });
+  if (!has_flows || *has_flows) return;
+  spdlog::warn(
+      "PREFECT_HOME holds Prefect's database {} and Praetor's database {} holds no flow yet: Praetor does not read "
+      "Prefect's database. To copy its flows, deployments, runs and the rest into Praetor's, stop praetor and run "
+      "`praetor server database import --from sqlite+aiosqlite:///{}` (docs/importing.md)",
+      prefect_db.string(), settings.database.sqlite_path, prefect_db.string());
 }
 
 }  // namespace
@@ -144,14 +168,17 @@ int run_server_start(const ServerStartOptions& options) {
   // server that is gone). Detached: it may be blocked on the migration lock when the server
   // stops, and holds the database by shared_ptr.
   auto fatal = std::make_shared<std::atomic<bool>>(false);
-  std::thread([db, fatal, url = settings->database, tuning = settings->database_tuning,
-               package_dir = settings->prefect_package_dir] {
+  std::thread([db, fatal, settings = *settings] {
+    const auto& url = settings.database;
+    const auto& tuning = settings.database_tuning;
+    const auto& package_dir = settings.prefect_package_dir;
     std::string last_error;
     for (;;) {
       auto opened = store::open_database(url, tuning);
       if (opened) {
         spdlog::info("database {} at schema version {}; ready", (*opened)->describe(), (*opened)->schema_version());
         db->set(std::move(*opened));
+        mention_prefect_database_beside(settings, *db);
         // As Prefect's server does at start-up: the collections' block types and schemas.
         core::SystemClock registration_clock;
         api::register_collection_block_types(*db, registration_clock, package_dir);

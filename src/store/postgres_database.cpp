@@ -8,6 +8,7 @@
 
 #include "core/repeated_log.h"
 #include "store/backup.h"
+#include "store/foreign_schema.h"
 #include "store/migrations.h"
 
 namespace praetor::store {
@@ -57,6 +58,7 @@ core::Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::open(const con
     // Migrations are not bound by the API's statement timeout (Prefect's migration_timeout
     // defaults to none), and waiting for another replica's migration lock may take a while.
     PostgresConnection c(db->conninfo_, 0);
+    if (auto st = refuse_foreign_schema(c, url.redacted()); !st) return st.error();
     const auto& migrations = embedded_migrations(Dialect::kPostgres);
     auto version = tuning.migrate_on_start ? apply_migrations(c, migrations, backup_before_migrating(url, tuning))
                                            : check_schema_current(c, migrations);

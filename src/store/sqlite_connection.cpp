@@ -68,6 +68,12 @@ std::string SqliteStatement::column_text(int col) const {
 }
 
 namespace {
+std::string fmt_percent(char ch) {
+  static const char* kHex = "0123456789ABCDEF";
+  auto byte = static_cast<unsigned char>(ch);
+  return std::string{'%', kHex[byte >> 4], kHex[byte & 0xF]};
+}
+
 // Process-wide SQLite settings, applied before the first connection initialises the library.
 void configure_sqlite_once() {
   static std::once_flag once;
@@ -76,12 +82,24 @@ void configure_sqlite_once() {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   });
 }
+
+// A file: URI naming `path` (SQLite's URI escaping: '%', '?' and '#' percent-encoded).
+std::string file_uri(const std::string& path, const std::string& query) {
+  std::string out = "file:";
+  for (char ch : path) {
+    if (ch == '%' || ch == '?' || ch == '#') {
+      out += fmt_percent(ch);
+    } else {
+      out += ch;
+    }
+  }
+  return out + "?" + query;
+}
 }  // namespace
 
-SqliteConnection::SqliteConnection(const std::string& path, bool create) {
+void SqliteConnection::open_handle(const std::string& path, const std::string& uri_or_path, int flags) {
   configure_sqlite_once();
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  int rc = sqlite3_open_v2(uri_or_path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -90,6 +108,15 @@ SqliteConnection::SqliteConnection(const std::string& path, bool create) {
   }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, 10000);
+}
+
+SqliteConnection::SqliteConnection(const std::string& path, ReadOnly mode) {
+  open_handle(path, file_uri(path, mode.immutable ? "mode=ro&immutable=1" : "mode=ro"),
+       SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX);
+}
+
+SqliteConnection::SqliteConnection(const std::string& path, bool create) {
+  open_handle(path, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0));
   exec("PRAGMA journal_mode=WAL");
   // FULL: an acknowledged commit survives power loss, not only a process crash. Group
   // commit in Database keeps the fsync cost per request small; its writer then switches to

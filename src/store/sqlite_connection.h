@@ -50,6 +50,14 @@ class SqliteConnection final : public Connection {
  public:
   // Opens (creating if asked) the database at `path` and applies Praetor's pragmas.
   SqliteConnection(const std::string& path, bool create);
+  // Opens an existing database read-only and applies no pragma, so the file is never
+  // written: for looking at a database that may not be Praetor's (store/foreign_schema.h).
+  // `immutable` promises SQLite that nothing changes the file meanwhile: it takes no locks
+  // and creates no -wal or -shm file (so it must not be used when a WAL file holds data).
+  struct ReadOnly {
+    bool immutable = false;
+  };
+  SqliteConnection(const std::string& path, ReadOnly mode);
   ~SqliteConnection() override;
 
   void exec(const std::string& sql) override;
@@ -64,6 +72,7 @@ class SqliteConnection final : public Connection {
   void finish_statements();
 
  private:
+  void open_handle(const std::string& path, const std::string& uri_or_path, int flags);
   sqlite3* db_ = nullptr;
   std::map<std::string, std::unique_ptr<SqliteStatement>, std::less<>> cache_;
   std::vector<SqliteStatement*> handed_out_;  // since the last finish_statements()

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "store/foreign_schema.h"
 #include "store/migrations.h"
 
 namespace praetor::store {
@@ -65,6 +66,8 @@ core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::st
                                                                   const BeforeMigrating& before) {
   std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(path));
   try {
+    // Nothing is written, not even a journal mode, to a database that is not Praetor's.
+    if (auto st = refuse_foreign_sqlite_file(path); !st) return st.error();
     if (path != ":memory:") {
       auto parent = std::filesystem::path(path).parent_path();
       if (!parent.empty()) std::filesystem::create_directories(parent);

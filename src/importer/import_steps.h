@@ -1,0 +1,77 @@
+// The import's steps, one per Prefect resource (import_resources.cpp, import_runs.cpp), and
+// what they share: each reads its Prefect table(s) and writes the rows through Praetor's
+// repositories in batches, one write transaction per batch.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "importer/importer.h"
+
+namespace praetor::importer {
+
+// What writing one row did.
+struct RowOutcome {
+  enum Kind { kCopied, kAlreadyThere, kNotCopied };
+  Kind kind = kCopied;
+  std::string why;  // kNotCopied: the row and the reason
+  static RowOutcome copied() { return {}; }
+  static RowOutcome already_there() { return {kAlreadyThere, {}}; }
+  static RowOutcome not_copied(std::string why) { return {kNotCopied, std::move(why)}; }
+};
+
+// Reports a table's outcome so far to the running import's progress callback (importer.cpp
+// installs it for the duration of import_prefect_database; a no-op outside one).
+void report_progress(const TableOutcome& so_far);
+
+// Whether Praetor's `table` holds a row with this id.
+bool row_exists(store::Connection& c, const std::string& table, const std::string& id);
+
+// Writes `items` through `write_one`, `batch` per transaction, counting into `out`.
+template <class T>
+core::Status write_in_batches(store::Database& db, const std::vector<T>& items, size_t batch, TableOutcome& out,
+                              const std::function<RowOutcome(store::Connection&, const T&)>& write_one) {
+  for (size_t start = 0; start < items.size(); start += batch) {
+    size_t end = std::min(items.size(), start + batch);
+    auto outcomes = db.write<std::vector<RowOutcome>>([&](store::Connection& c) -> core::Result<std::vector<RowOutcome>> {
+      std::vector<RowOutcome> done;
+      for (size_t i = start; i < end; ++i) done.push_back(write_one(c, items[i]));
+      return done;
+    });
+    if (!outcomes) return outcomes.error();
+    for (auto& o : *outcomes) {
+      if (o.kind == RowOutcome::kCopied) ++out.copied;
+      if (o.kind == RowOutcome::kAlreadyThere) ++out.already_there;
+      if (o.kind == RowOutcome::kNotCopied) out.not_copied.push_back(std::move(o.why));
+    }
+    report_progress(out);
+  }
+  return core::Ok{};
+}
+
+core::Result<TableOutcome> import_flows(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_work_pools(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_work_queues(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_variables(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_global_limits(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_tag_limits(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_deployments(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_deployment_schedules(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_flow_runs(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_task_runs(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_logs(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_block_types(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_block_schemas(PrefectSource& source, store::Database& db);
+// Documents are sealed with `cipher` (Praetor's block key).
+core::Result<TableOutcome> import_block_documents(PrefectSource& source, store::Database& db,
+                                                  const store::BlockCipher* cipher);
+core::Result<TableOutcome> import_block_document_references(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_automations(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_events(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_saved_searches(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_flow_run_inputs(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_artifacts(PrefectSource& source, store::Database& db);
+core::Result<TableOutcome> import_artifact_collections(PrefectSource& source, store::Database& db);
+
+}  // namespace praetor::importer
