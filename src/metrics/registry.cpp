@@ -93,8 +93,9 @@ std::string Registry::render() const {
 }
 
 Registry& default_registry() {
-  static Registry registry;
-  return registry;
+  // Never destroyed: threads still running at exit (a detached database opener) may record.
+  static Registry* registry = new Registry;
+  return *registry;
 }
 
 }  // namespace praetor::metrics
