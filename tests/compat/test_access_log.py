@@ -3,6 +3,7 @@ template, status, milliseconds; never the raw path, query or body) and PRAETOR_L
 (one JSON object per line), driven by the unmodified SDK in a subprocess."""
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -63,3 +64,24 @@ def test_access_lines_hidden_by_default(dedicated_server):
     text = srv.log_text()
     assert "praetor listening on" in text
     assert "POST /api/variables 201" not in text
+
+
+# Verifies a Prefect route Praetor does not serve (the SDK's create_deployment_branch, which
+# Prefect's own server does not serve either) is answered 404 by both servers, and that
+# Praetor's log names it as such: the method, the route template and Praetor's version, and
+# not the id sent.
+def test_unserved_prefect_route_is_named_in_the_log(server):
+    from prefect import get_client
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    deployment_id = uuid.uuid4()
+    with get_client(sync_client=True) as client:
+        with pytest.raises(PrefectHTTPStatusError) as raised:
+            client.create_deployment_branch(deployment_id, "feature")
+    assert raised.value.response.status_code == 404
+    assert raised.value.response.json() == {"detail": "Not Found"}
+    if TARGET == "praetor":
+        text = server.log_text()
+        assert re.search(r"warning POST /api/deployments/\{id\}/branch: not served by Praetor \d+\.\d+\.\d+ ", text), \
+            text[-2000:]
+        assert str(deployment_id) not in text
