@@ -13,7 +13,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import TARGET
+from conftest import DB, TARGET
 from local_servers import free_port
 
 
@@ -111,6 +111,16 @@ def test_prometheus_scrapes_and_answers_queries(dedicated_server, tmp_path):
         assert _wait_for_value(url, 'praetor_task_runs{state_type="COMPLETED"}', proc) >= 1
         assert _wait_for_value(url, "praetor_store_commit_duration_seconds_count", proc) > 0
         assert _wait_for_value(url, 'sum(praetor_http_request_duration_seconds_count{route="/api/flows"})', proc) >= 1
+        assert _wait_for_value(url, 'praetor_events_received_total{origin="local"}', proc) > 0  # the run's events
+        # The SDK sent its events over /api/events/in and closed the socket again.
+        assert _wait_for_value(url, 'praetor_websocket_connections{route="/api/events/in"}', proc) == 0
+        assert _wait_for_value(url, "count(praetor_service_pass_duration_seconds_count)", proc) >= 1
+        if DB == "postgres":
+            assert _wait_for_value(url, "praetor_database_pool_max_connections", proc) == 15  # 5 + overflow 10
+            assert _wait_for_value(url, "sum(praetor_database_pool_connections)", proc) >= 1
+        else:
+            assert _wait_for_value(url, "praetor_store_group_commit_size_count", proc) > 0
+            assert _wait_for_value(url, "praetor_store_wal_sync_duration_seconds_count", proc) > 0
         # The scrapes themselves are requests too, counted under the metrics route.
         assert _wait_for_value(url, 'sum(praetor_http_requests_total{route="/api/metrics",status="200"})', proc) >= 1
     finally:
