@@ -6,6 +6,21 @@
 
 namespace praetor::services {
 
+namespace {
+
+metrics::Family<metrics::Counter>& pass_errors() {
+  return metrics::default_registry().counter(
+      "praetor_service_pass_errors_total",
+      "Errors met by background service passes (a failed read or write, or a pass that threw).", {"service"});
+}
+
+}  // namespace
+
+void log_pass_error(std::string_view service, std::string_view message) {
+  spdlog::error("{}: {}", service, message);
+  pass_errors().labels({std::string(service)}).inc();
+}
+
 ServiceRunner::~ServiceRunner() { stop(); }
 
 void ServiceRunner::add(std::unique_ptr<Service> service) { services_.push_back(std::move(service)); }
@@ -49,10 +64,7 @@ void ServiceRunner::loop(Service& service) {
                                       "Duration of a background service's pass (on the replica holding its lease).",
                                       {"service"}, metrics::exponential_buckets(0.001, 4, 9))
                            .labels({name});
-  auto& pass_errors = metrics::default_registry()
-                          .counter("praetor_service_pass_errors_total", "Background service passes that failed.",
-                                   {"service"})
-                          .labels({name});
+  pass_errors().labels({name});  // present at zero from the first pass
   for (;;) {
     const bool now_holding = !lease || lease->acquire();
     if (lease && now_holding != holding) {
@@ -68,8 +80,7 @@ void ServiceRunner::loop(Service& service) {
       try {
         service.run_once();
       } catch (const std::exception& e) {
-        spdlog::error("service {} pass failed: {}", service.name(), e.what());
-        pass_errors.inc();
+        log_pass_error(service.name(), std::string("pass failed: ") + e.what());
       }
       pass_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
