@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/state.h"
+#include "metrics/process_metrics.h"
 #include "metrics/text_format.h"
 #include "store/run_counts.h"
 
@@ -57,7 +58,13 @@ void RunStateGauges::refresh() {
 void register_metrics_routes(Router& router, ApiContext& context) {
   if (!context.settings.metrics_enabled) return;
   auto gauges = std::make_shared<RunStateGauges>(context.db, context.clock);
-  router.add("GET", "/api/metrics", [gauges](const Request&, const PathParams&) -> core::Result<Response> {
+  auto process = std::make_shared<metrics::ScrapeHook>(metrics::collect_process_metrics());
+  metrics::default_registry()
+      .gauge("praetor_build_info", "Always 1: the Praetor version and the Prefect server version it reports.",
+             {"version", "prefect_version"})
+      .labels({PRAETOR_VERSION, context.settings.prefect_version})
+      .set(1);
+  router.add("GET", "/api/metrics", [gauges, process](const Request&, const PathParams&) -> core::Result<Response> {
     Response response;
     response.content_type = std::string(metrics::kTextContentType);
     response.body = metrics::default_registry().render();  // runs gauges' refresh through its hook

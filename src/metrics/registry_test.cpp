@@ -95,3 +95,32 @@ TEST(Registry, ConcurrentUpdatesAndRenders) {
 
 }  // namespace
 }  // namespace praetor::metrics
+
+#include "metrics/process_metrics.h"
+
+namespace praetor::metrics {
+namespace {
+
+double sample(const std::string& text, const std::string& series) {
+  auto at = text.find("\n" + series + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + series.size() + 2));
+}
+
+// Verifies the process series read from /proc: CPU time and memory above zero, open
+// descriptors within the limit, and a start time in the past but after 2020.
+TEST(ProcessMetrics, ReadFromProc) {
+  Registry r;
+  ScrapeHook hook = collect_process_metrics(r);
+  std::string text = r.render();
+  EXPECT_GT(sample(text, "process_resident_memory_bytes"), 1e5) << text;
+  EXPECT_GT(sample(text, "process_virtual_memory_bytes"), 1e5);
+  EXPECT_GE(sample(text, "process_cpu_seconds_total"), 0);
+  EXPECT_GE(sample(text, "process_open_fds"), 3);
+  EXPECT_LE(sample(text, "process_open_fds"), sample(text, "process_max_fds"));
+  double start = sample(text, "process_start_time_seconds");
+  EXPECT_GT(start, 1.5e9);
+  EXPECT_LE(start, static_cast<double>(std::time(nullptr)) + 1);
+}
+
+}  // namespace
+}  // namespace praetor::metrics

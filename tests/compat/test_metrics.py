@@ -121,6 +121,7 @@ def test_prometheus_scrapes_and_answers_queries(dedicated_server, tmp_path):
         else:
             assert _wait_for_value(url, "praetor_store_group_commit_size_count", proc) > 0
             assert _wait_for_value(url, "praetor_store_wal_sync_duration_seconds_count", proc) > 0
+        assert _wait_for_value(url, "process_resident_memory_bytes", proc) > 0
         # The scrapes themselves are requests too, counted under the metrics route.
         assert _wait_for_value(url, 'sum(praetor_http_requests_total{route="/api/metrics",status="200"})', proc) >= 1
     finally:
