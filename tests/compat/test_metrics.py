@@ -61,15 +61,26 @@ def _query(prometheus_url: str, promql: str) -> list[dict]:
     return body["data"]["result"]
 
 
+def _wait_until_ready(prometheus_url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Prometheus answers 503 until its storage is open: wait for /-/ready."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, "prometheus exited"
+        try:
+            if httpx.get(f"{prometheus_url}/-/ready", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, f"prometheus not ready within {timeout} s"
+        time.sleep(0.2)
+
+
 def _wait_for_value(prometheus_url: str, promql: str, proc: subprocess.Popen, timeout: float = 60) -> float:
     """The query's single value once Prometheus has scraped one."""
     deadline = time.monotonic() + timeout
     while True:
         assert proc.poll() is None, "prometheus exited"
-        try:
-            result = _query(prometheus_url, promql)
-        except httpx.TransportError:
-            result = []  # Prometheus still starting
+        result = _query(prometheus_url, promql)
         if result:
             assert len(result) == 1, result
             return float(result[0]["value"][1])
@@ -100,6 +111,7 @@ def test_prometheus_scrapes_and_answers_queries(dedicated_server, tmp_path):
         stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{prometheus_port}"
     try:
+        _wait_until_ready(url, proc)
         assert _wait_for_value(url, 'up{job="praetor"}', proc) == 1
         set_state = _wait_for_value(
             url, 'sum by (route) (praetor_http_requests_total{route="/api/flow_runs/{id}/set_state"})', proc)
