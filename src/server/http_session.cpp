@@ -35,6 +35,14 @@ api::Request to_api_request(const http::request<http::string_body>& req) {
   return out;
 }
 
+// A bounded set of method labels: any other method a client sends counts as "other".
+std::string_view method_label(std::string_view method) {
+  for (std::string_view known : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
 }  // namespace
 
 HttpSession::HttpSession(net::ip::tcp::socket socket, ServerState& state)
@@ -42,14 +50,6 @@ HttpSession::HttpSession(net::ip::tcp::socket socket, ServerState& state)
 
 void HttpSession::start() {
   net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::read_request, shared_from_this()));
-}
-
-// A bounded set of method labels: any other method a client sends counts as "other".
-std::string_view method_label(std::string_view method) {
-  for (std::string_view known : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
-    if (method == known) return known;
-  }
-  return "other";
 }
 
 void HttpSession::record(std::string_view route, int status) {
