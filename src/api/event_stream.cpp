@@ -6,12 +6,17 @@
 
 #include "core/json_util.h"
 #include "events/event_query.h"
+#include "metrics/registry.h"
 
 namespace praetor::api {
 
 namespace json = boost::json;
 
 void EventSubscription::send(const json::object& event) {
+  static auto& sent = metrics::default_registry()
+                          .counter("praetor_events_sent_total", "Events sent to /api/events/out subscribers.")
+                          .get();
+  sent.inc();
   peer_->send_text(core::to_json_text(json::object{{"type", "event"}, {"event", event}}));
 }
 

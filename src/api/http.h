@@ -32,6 +32,10 @@ struct Response {
   // When set, the body is this file's content, which the transport streams from disk (body
   // stays empty; a file that cannot be opened is answered 404).
   std::string file;
+  // The template of the route that answered, as registered without parameter types (e.g.
+  // "/api/flows/{id}"), for metrics and the access log; set by the Router: "unmatched" when
+  // no route matched, "ui" for the UI site. Never a raw path (that may carry names).
+  std::string route;
 };
 
 std::string percent_decode(std::string_view text, bool plus_is_space = false);

@@ -112,16 +112,30 @@ std::vector<Router::Segment> Router::compile(const std::string& pattern) {
   return out;
 }
 
+std::string Router::label_of(const std::string& pattern) {
+  // "/api/flows/{id:uuid}/" → "/api/flows/{id}": a parameter's type is routing detail.
+  std::string out;
+  bool in_param = false, in_type = false;
+  for (char ch : pattern) {
+    if (ch == '{') in_param = true;
+    if (ch == '}') in_param = in_type = false;
+    if (in_param && ch == ':') in_type = true;
+    if (!in_type) out += ch;
+  }
+  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
 void Router::add(std::string method, const std::string& pattern, Handler handler) {
-  routes_.push_back({std::move(method), pattern, compile(pattern), std::move(handler), {}, {}});
+  routes_.push_back({std::move(method), pattern, label_of(pattern), compile(pattern), std::move(handler), {}, {}});
 }
 
 void Router::add_async(std::string method, const std::string& pattern, AsyncHandler handler) {
-  routes_.push_back({std::move(method), pattern, compile(pattern), {}, std::move(handler), {}});
+  routes_.push_back({std::move(method), pattern, label_of(pattern), compile(pattern), {}, std::move(handler), {}});
 }
 
 void Router::add_websocket(const std::string& pattern, WebSocketFactory factory) {
-  routes_.push_back({"WEBSOCKET", pattern, compile(pattern), {}, {}, std::move(factory)});
+  routes_.push_back({"WEBSOCKET", pattern, label_of(pattern), compile(pattern), {}, {}, std::move(factory)});
 }
 
 bool Router::match(const Route& route, const std::vector<std::string>& parts, PathParams& params) {
@@ -158,13 +172,24 @@ bool Router::match(const Route& route, const std::vector<std::string>& parts, Pa
 
 Response Router::dispatch(const Request& request) const {
   if (!middleware_) return route_request(request);
-  if (auto early = middleware_->before(request)) return std::move(*early);
+  if (auto early = middleware_->before(request)) {
+    PathParams params;
+    const Route* route = find(request, params);
+    early->route = route ? route->label : "unmatched";
+    return std::move(*early);
+  }
   Response response = route_request(request);
   middleware_->after(request, response);
   return response;
 }
 
 Response Router::route_request(const Request& request) const {
+  Response response = answer(request);
+  if (response.route.empty()) response.route = "unmatched";
+  return response;
+}
+
+Response Router::answer(const Request& request) const {
   auto parts = split_path(request.path);
   PathParams params;
   std::string allowed;  // methods of routes whose path matched, for the 405's Allow header
@@ -175,19 +200,25 @@ Response Router::route_request(const Request& request) const {
       if (allowed.find(route.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + route.method;
       continue;
     }
-    if (auto bad_version = check_api_version(request)) return error_response(*bad_version, request);
-    if (auto not_json = non_json_body_refusal(request)) return std::move(*not_json);
-    if (route.async_handler) return dispatch_blocking(route, request, params);
+    auto labelled = [&route](Response response) {
+      response.route = route.label;
+      return response;
+    };
+    if (auto bad_version = check_api_version(request)) return labelled(error_response(*bad_version, request));
+    if (auto not_json = non_json_body_refusal(request)) return labelled(std::move(*not_json));
+    if (route.async_handler) return labelled(dispatch_blocking(route, request, params));
     try {
       auto result = route.handler(request, params);
-      if (!result) return error_response(result.error(), request);
-      return std::move(*result);
+      if (!result) return labelled(error_response(result.error(), request));
+      return labelled(std::move(*result));
     } catch (const std::exception& e) {
-      return error_response(core::Error::internal(e.what()), request);
+      return labelled(error_response(core::Error::internal(e.what()), request));
     }
   }
   if (site_ && allowed.empty() && request.path != "/api" && request.path.rfind("/api/", 0) != 0) {
-    return site_(request);
+    Response response = site_(request);
+    response.route = "ui";
+    return response;
   }
   if (!allowed.empty()) {
     Response r = json_response(405, json::object{{"detail", "Method Not Allowed"}});
@@ -230,16 +261,19 @@ bool Router::dispatch_async(Request& request, const Deliver& deliver) const {
   if (!route || !route->async_handler || check_api_version(request) || non_json_body_refusal(request)) return false;
   if (middleware_ && middleware_->may_block(request)) return false;
   auto owned = std::make_shared<const Request>(std::move(request));
+  const std::string& label = route->label;  // routes_ is fixed once serving: the reference stays valid
   if (middleware_) {
     if (auto early = middleware_->before(*owned)) {
+      early->route = label;
       deliver([early = std::make_shared<Response>(std::move(*early))] { return std::move(*early); });
       return true;
     }
   }
-  auto respond = [owned, deliver, middleware = middleware_](std::function<core::Result<Response>()> make) {
-    deliver([owned, make = std::move(make), middleware] {
+  auto respond = [owned, deliver, middleware = middleware_, &label](std::function<core::Result<Response>()> make) {
+    deliver([owned, make = std::move(make), middleware, &label] {
       Response response = finish(make, *owned);
       if (middleware) middleware->after(*owned, response);
+      response.route = label;
       return response;
     });
   };
@@ -248,9 +282,10 @@ bool Router::dispatch_async(Request& request, const Deliver& deliver) const {
   } catch (const std::exception& e) {
     // Thrown before the handler could hand over its completion (a parse, not the write).
     std::string what = e.what();
-    deliver([owned, what, middleware = middleware_] {
+    deliver([owned, what, middleware = middleware_, &label] {
       Response response = error_response(core::Error::internal(what), *owned);
       if (middleware) middleware->after(*owned, response);
+      response.route = label;
       return response;
     });
   }
@@ -272,12 +307,12 @@ Response Router::dispatch_blocking(const Route& route, const Request& request, c
   return fut.get();
 }
 
-const WebSocketFactory* Router::match_websocket(const std::string& path, PathParams& params) const {
+std::optional<Router::WebSocketMatch> Router::match_websocket(const std::string& path, PathParams& params) const {
   auto parts = split_path(path);
   for (const auto& route : routes_) {
-    if (route.websocket && match(route, parts, params)) return &route.websocket;
+    if (route.websocket && match(route, parts, params)) return WebSocketMatch{&route.websocket, route.label};
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 std::optional<Response> Router::screen_upgrade(const Request& upgrade) const {

@@ -61,8 +61,12 @@ class Router {
   // When the request matches an AsyncHandler: runs it and returns true; its response goes
   // to `deliver` (once). Otherwise returns false and leaves `request` alone (use dispatch).
   bool dispatch_async(Request& request, const Deliver& deliver) const;
-  // The endpoint for an upgrade request's path, or nullptr.
-  const WebSocketFactory* match_websocket(const std::string& path, PathParams& params) const;
+  // The endpoint for an upgrade request's path, or nullopt.
+  struct WebSocketMatch {
+    const WebSocketFactory* factory;
+    std::string route;  // its template, as Response::route
+  };
+  std::optional<WebSocketMatch> match_websocket(const std::string& path, PathParams& params) const;
   // The middleware's refusal of a WebSocket upgrade (sent instead of the handshake), or nullopt.
   std::optional<Response> screen_upgrade(const Request& upgrade) const;
 
@@ -77,17 +81,20 @@ class Router {
   struct Route {
     std::string method;
     std::string pattern;
+    std::string label;  // the pattern without parameter types, for Response::route
     std::vector<Segment> segments;
     Handler handler;
     AsyncHandler async_handler;
     WebSocketFactory websocket;
   };
   static std::vector<Segment> compile(const std::string& pattern);
+  static std::string label_of(const std::string& pattern);
   static bool match(const Route& route, const std::vector<std::string>& parts, PathParams& params);
   // The route for the request's method and path, or nullptr (no match, or only other methods).
   const Route* find(const Request& request, PathParams& params) const;
   static Response dispatch_blocking(const Route& route, const Request& request, const PathParams& params);
   Response route_request(const Request& request) const;  // dispatch() without the middleware
+  Response answer(const Request& request) const;         // route_request() before its route label
 
   std::vector<Route> routes_;
   bool async_dispatch_ = true;

@@ -156,6 +156,24 @@ TEST(Router, HealthAndVersionSkipApiVersionCheck) {
 }
 
 // Verifies query parameters are decoded.
+// Verifies that every response names the template of the route that answered, without
+// parameter types or a trailing slash, and never the raw path (metrics and access log).
+TEST(Router, ResponsesCarryTheirRouteTemplate) {
+  Router r = make_router();
+  EXPECT_EQ(r.dispatch(req("GET", "/api/flows/7a1d3b56-4c2e-4f7a-9b1e-0d2c3e4f5a6b")).route, "/api/flows/{id}");
+  EXPECT_EQ(r.dispatch(req("GET", "/api/flows/name/secret-name")).route, "/api/flows/name/{name}");
+  EXPECT_EQ(r.dispatch(req("POST", "/api/flows")).route, "/api/flows");
+  EXPECT_EQ(r.dispatch(req("GET", "/api/boom")).route, "/api/boom");  // mapped errors too
+  EXPECT_EQ(r.dispatch(req("GET", "/api/nothing/here")).route, "unmatched");
+  EXPECT_EQ(r.dispatch(req("DELETE", "/api/flows")).route, "unmatched");  // 405
+  Router a = make_async_router();
+  Request request = req("POST", "/api/later/5");
+  std::promise<Response> promise;
+  auto fut = promise.get_future();
+  ASSERT_TRUE(a.dispatch_async(request, [&promise](std::function<Response()> send) { promise.set_value(send()); }));
+  EXPECT_EQ(fut.get().route, "/api/later/{n}");
+}
+
 TEST(Request, QueryParam) {
   Request q;
   q.query = "client=a%2Fb&x=1+2";

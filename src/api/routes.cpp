@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/metrics_routes.h"
 #include "api/unserved_routes.h"
 #include "core/repeated_log.h"
 
@@ -21,8 +22,8 @@ void log_unserved_prefect_routes(Router& router, const ApiContext& context) {
     if (request.path.rfind("/api/", 0) != 0) return;
     auto route = templates->match(std::string_view(request.path).substr(4));
     if (!route) return;
-    repeated->log(spdlog::level::warn,
-                  request.method + " /api" + *route + ": a Prefect API route praetor does not serve (answered 404)");
+    repeated->log(spdlog::level::warn, request.method + " /api" + *route + ": not served by Praetor " PRAETOR_VERSION
+                                       " (a Prefect API route; answered 404)");
   });
 }
 
@@ -68,6 +69,7 @@ void register_routes(Router& router, ApiContext& context) {
   register_block_type_routes(router, context);
   register_block_schema_routes(router, context);
   register_block_document_routes(router, context);
+  register_metrics_routes(router, context);
   log_unserved_prefect_routes(router, context);
 }
 

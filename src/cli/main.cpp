@@ -9,6 +9,7 @@
 
 #include "cli/database_command.h"
 #include "cli/import_command.h"
+#include "core/log_format.h"
 #include "cli/server_command.h"
 
 int main(int argc, char** argv) {
@@ -17,7 +18,7 @@ int main(int argc, char** argv) {
   ::umask(077);
   // Structured log lines on stderr; stdout stays free for command output.
   auto logger = spdlog::stderr_color_mt("praetor");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
+  logger->set_formatter(praetor::core::make_log_formatter("text"));  // PRAETOR_LOG_FORMAT applies once settings are read
   spdlog::set_default_logger(logger);
 
   CLI::App app{"praetor: a Prefect 3 compatible orchestration server"};

@@ -15,6 +15,8 @@
 #include "api/ui_site.h"
 #include "config/prefect_package.h"
 #include "config/settings.h"
+#include "api/request_log.h"
+#include "core/log_format.h"
 #include "core/uuid.h"
 #include "events/event_persister.h"
 #include "events/replica_feed.h"
@@ -91,6 +93,7 @@ int run_server_start(const ServerStartOptions& options) {
   if (options.no_scheduler) settings->services.scheduler_enabled = false;
   if (options.no_late_runs) settings->services.late_runs_enabled = false;
   spdlog::set_level(spdlog::level::from_str(settings->log_level));
+  spdlog::default_logger()->set_formatter(core::make_log_formatter(settings->log_format));
   auto block_cipher = store::load_block_cipher(*settings);
   if (!block_cipher) {
     spdlog::error("configuration error: {}", block_cipher.error().message);
@@ -147,6 +150,8 @@ int run_server_start(const ServerStartOptions& options) {
   server_options.handler_threads = settings->handler_threads;
   server_options.max_body_bytes = settings->max_body_bytes;
   server_options.max_connections = settings->max_connections;
+  const api::RequestLog request_log(settings->access_log_level);
+  server_options.request_log = &request_log;
   server::HttpServer server(server_options, router);
   if (auto st = server.listen(); !st) {
     spdlog::error("{}", st.error().message);
@@ -216,6 +221,7 @@ int run_services_start() {
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(settings->log_level));
+  spdlog::default_logger()->set_formatter(core::make_log_formatter(settings->log_format));
   // Wait for the stop signal on this thread; the service threads never see it.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

@@ -85,6 +85,23 @@ void parse_postgres_authority(std::string rest, DatabaseUrl& out) {
   out.name = percent_decode(path);
 }
 
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return text;
+}
+
+// Prefect's level names are upper case (DEBUG, INFO, WARNING, ERROR, CRITICAL); kept lower
+// case, the form spdlog reads (it would take an unknown name as "off"). `allow_off`: also "off".
+core::Result<std::string> parse_log_level(const std::string& name, const std::string& value, bool allow_off) {
+  std::string level = lower(value);
+  if (level == "debug" || level == "info" || level == "warning" || level == "error" || level == "critical" ||
+      (allow_off && level == "off")) {
+    return level;
+  }
+  return core::Error::invalid(name + "=" + value + " is not a log level; use DEBUG, INFO, WARNING, ERROR or CRITICAL" +
+                              (allow_off ? " (or OFF)" : ""));
+}
+
 bool parse_bool(const std::string& text) {
   return text == "1" || text == "true" || text == "True" || text == "TRUE" || text == "yes";
 }
@@ -695,16 +712,27 @@ core::Result<Settings> load_settings(const Getenv& getenv, const ReadFile& read_
   if (auto st = load_security_settings(getenv, s); !st) return st.error();
   if (auto st = refuse_unimplemented_settings(getenv); !st) return st.error();
   if (auto st = refuse_guarded_settings_in_files(getenv, read_file, s.home); !st) return st.error();
-  if (auto v = getenv("PREFECT_SERVER_LOGGING_LEVEL")) {
-    // Prefect's names are upper case (DEBUG, INFO, WARNING, ERROR, CRITICAL); kept lower
-    // case, the form spdlog reads (it would take an unknown name as "off").
-    std::string level(*v);
-    std::transform(level.begin(), level.end(), level.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    if (level != "debug" && level != "info" && level != "warning" && level != "error" && level != "critical") {
-      return core::Error::invalid("PREFECT_SERVER_LOGGING_LEVEL=" + std::string(*v) +
-                                  " is not a log level; use DEBUG, INFO, WARNING, ERROR or CRITICAL");
+  if (auto v = first_set(getenv, {"PREFECT_SERVER_LOGGING_LEVEL", "PREFECT_LOGGING_SERVER_LEVEL"})) {
+    auto level = parse_log_level(v->first, v->second, false);
+    if (!level) return level.error();
+    s.log_level = *level;
+  }
+  if (auto v = getenv("PRAETOR_ACCESS_LOG_LEVEL")) {
+    auto level = parse_log_level("PRAETOR_ACCESS_LOG_LEVEL", *v, true);
+    if (!level) return level.error();
+    s.access_log_level = *level;
+  }
+  if (auto v = getenv("PRAETOR_LOG_FORMAT")) {
+    std::string format = lower(*v);
+    if (format != "text" && format != "json") {
+      return core::Error::invalid("PRAETOR_LOG_FORMAT=" + *v + " is not a log format; use text or json");
     }
-    s.log_level = level;
+    s.log_format = format;
+  }
+  if (auto v = first_set(getenv, {"PREFECT_SERVER_METRICS_ENABLED", "PREFECT_API_ENABLE_METRICS"})) {
+    auto b = parse_pydantic_bool(v->second);
+    if (!b) return core::Error::invalid(v->first + "=" + v->second + " is not a boolean");
+    s.metrics_enabled = *b;
   }
   if (auto st = load_service_settings(getenv, s.services); !st) return st.error();
   if (auto ui = load_ui_settings(getenv); !ui) return ui.error(); else s.ui = std::move(*ui);

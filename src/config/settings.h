@@ -112,7 +112,17 @@ struct Settings {
   std::string cors_allowed_origins = "*";
   std::string cors_allowed_methods = "*";
   std::string cors_allowed_headers = "*";
-  std::string log_level = "info";        // PREFECT_SERVER_LOGGING_LEVEL
+  std::string log_level = "info";        // PREFECT_SERVER_LOGGING_LEVEL (or PREFECT_LOGGING_SERVER_LEVEL)
+  // PRAETOR_ACCESS_LOG_LEVEL: the level of the one line logged per HTTP request (method,
+  // route template, status, milliseconds), or "off". Debug by default: Prefect's uvicorn
+  // logs its access lines at INFO under a default server level of WARNING, so by default
+  // neither server's log carries them.
+  std::string access_log_level = "debug";
+  // PRAETOR_LOG_FORMAT: "text" (default) or "json" (one JSON object per line).
+  std::string log_format = "text";
+  // PREFECT_SERVER_METRICS_ENABLED (or PREFECT_API_ENABLE_METRICS): serve Prometheus
+  // metrics at GET /api/metrics (docs/metrics.md). Off by default, as in Prefect.
+  bool metrics_enabled = false;
   ServiceSettings services;
   // PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS: how far ahead a run refused a
   // deployment concurrency slot is rescheduled (AwaitingConcurrencySlot).

@@ -117,6 +117,52 @@ TEST(Settings, LoggingLevelTakesPrefectNames) {
   EXPECT_NE(bad.error().message.find("PREFECT_SERVER_LOGGING_LEVEL"), std::string::npos);
 }
 
+// Verifies Prefect's second name for the server level, PREFECT_LOGGING_SERVER_LEVEL.
+TEST(Settings, LoggingLevelTakesPrefectsAlias) {
+  auto s = load_settings(env_of({{"PREFECT_LOGGING_SERVER_LEVEL", "ERROR"}}));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->log_level, "error");
+}
+
+// Verifies the access-log level (debug by default, "off" allowed) and the log format
+// (text or json), each refused by name when it is not one of those.
+TEST(Settings, AccessLogLevelAndLogFormat) {
+  auto d = load_settings(env_of({}));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->access_log_level, "debug");
+  EXPECT_EQ(d->log_format, "text");
+  auto s = load_settings(env_of({{"PRAETOR_ACCESS_LOG_LEVEL", "INFO"}, {"PRAETOR_LOG_FORMAT", "JSON"}}));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->access_log_level, "info");
+  EXPECT_EQ(s->log_format, "json");
+  auto off = load_settings(env_of({{"PRAETOR_ACCESS_LOG_LEVEL", "off"}}));
+  ASSERT_TRUE(off);
+  EXPECT_EQ(off->access_log_level, "off");
+  auto bad_level = load_settings(env_of({{"PRAETOR_ACCESS_LOG_LEVEL", "chatty"}}));
+  ASSERT_FALSE(bad_level);
+  EXPECT_NE(bad_level.error().message.find("PRAETOR_ACCESS_LOG_LEVEL"), std::string::npos);
+  auto bad_format = load_settings(env_of({{"PRAETOR_LOG_FORMAT", "xml"}}));
+  ASSERT_FALSE(bad_format);
+  EXPECT_NE(bad_format.error().message.find("PRAETOR_LOG_FORMAT"), std::string::npos);
+}
+
+// Verifies Prefect's two names for serving metrics, off by default, parsed as pydantic
+// booleans.
+TEST(Settings, MetricsEnabledUnderPrefectsNames) {
+  auto d = load_settings(env_of({}));
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->metrics_enabled);
+  auto a = load_settings(env_of({{"PREFECT_SERVER_METRICS_ENABLED", "true"}}));
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->metrics_enabled);
+  auto b = load_settings(env_of({{"PREFECT_API_ENABLE_METRICS", "1"}}));
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(b->metrics_enabled);
+  auto bad = load_settings(env_of({{"PREFECT_SERVER_METRICS_ENABLED", "maybe"}}));
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("PREFECT_SERVER_METRICS_ENABLED"), std::string::npos);
+}
+
 // Verifies the deployment-concurrency settings: defaults, Prefect's names (the legacy
 // alias too), and the lease duration's 30..3600 range.
 TEST(Settings, DeploymentConcurrency) {

@@ -1,5 +1,7 @@
 #include "events/event_bus.h"
 
+#include "metrics/registry.h"
+
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
@@ -19,6 +21,14 @@ EventBus::~EventBus() {
 
 void EventBus::publish(std::vector<Event> batch, Origin origin) {
   if (batch.empty()) return;
+  static auto& received = metrics::default_registry().counter(
+      "praetor_events_received_total",
+      "Events entering this replica's event bus: origin=local (sent by clients or emitted here), origin=remote "
+      "(stored by another replica).",
+      {"origin"});
+  static auto& local = received.labels({"local"});
+  static auto& remote = received.labels({"remote"});
+  (origin == Origin::kLocal ? local : remote).inc(static_cast<double>(batch.size()));
   {
     std::lock_guard lock(mu_);
     backlog_ += batch.size();

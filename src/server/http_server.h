@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "api/request_log.h"
 #include "api/router.h"
 #include "core/result.h"
 
@@ -21,6 +22,9 @@ struct ServerOptions {
   // Open connections (HTTP and WebSocket) at most; 0: the descriptor limit less a reserve
   // (server/connection_limit.h).
   int max_connections = 0;
+  // Told of every answered request (access log, HTTP metrics); null: nothing is recorded.
+  // Must outlive the server.
+  const api::RequestLog* request_log = nullptr;
 };
 
 class HttpServer {

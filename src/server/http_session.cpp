@@ -6,6 +6,8 @@
 
 #include "server/websocket_session.h"
 
+#include <string_view>
+
 namespace praetor::server {
 
 namespace beast = boost::beast;
@@ -33,6 +35,14 @@ api::Request to_api_request(const http::request<http::string_body>& req) {
   return out;
 }
 
+// A bounded set of method labels: any other method a client sends counts as "other".
+std::string_view method_label(std::string_view method) {
+  for (std::string_view known : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
 }  // namespace
 
 HttpSession::HttpSession(net::ip::tcp::socket socket, ServerState& state)
@@ -42,8 +52,17 @@ void HttpSession::start() {
   net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::read_request, shared_from_this()));
 }
 
+void HttpSession::record(std::string_view route, int status) {
+  if (recorded_ || !state_.options.request_log) return;
+  recorded_ = true;
+  state_.options.request_log->record(api::AnsweredRequest{method_label(method_), route.empty() ? "unmatched" : route,
+                                                          status, std::chrono::steady_clock::now() - started_});
+}
+
 void HttpSession::read_request() {
   head_request_ = false;
+  recorded_ = false;
+  method_.clear();
   parser_.emplace();
   parser_->body_limit(state_.options.max_body_bytes);
   parser_->header_limit(64 * 1024);
@@ -59,6 +78,8 @@ void HttpSession::read_request() {
 
 void HttpSession::on_read(beast::error_code ec, std::size_t) {
   idle_ = {};
+  started_ = std::chrono::steady_clock::now();
+  if (parser_ && parser_->is_header_done()) method_ = std::string(parser_->get().method_string());
   if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
       ec == net::error::connection_reset || ec == net::error::eof) {
     return close();
@@ -79,11 +100,15 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
 
   if (beast::websocket::is_upgrade(req)) {
     api::PathParams params;
-    if (const api::WebSocketFactory* factory = state_.router.match_websocket(request.path, params)) {
-      if (auto refusal = state_.router.screen_upgrade(request)) return write(std::move(*refusal), false, version);
+    if (auto match = state_.router.match_websocket(request.path, params)) {
+      if (auto refusal = state_.router.screen_upgrade(request)) {
+        refusal->route = match->route;
+        return write(std::move(*refusal), false, version);
+      }
+      record(match->route, 101);
       stream_.expires_never();
       auto ws = std::make_shared<WebSocketSession>(std::move(stream_), state_);
-      ws->start(std::move(req), std::move(request), *factory);
+      ws->start(std::move(req), std::move(request), *match->factory, match->route);
       return;
     }
   }
@@ -147,6 +172,7 @@ void HttpSession::write_file(api::Response response, bool keep_alive, unsigned v
 }
 
 void HttpSession::write(api::Response response, bool keep_alive, unsigned version) {
+  record(response.route, response.status);
   if (!response.file.empty()) return write_file(std::move(response), keep_alive, version);
   auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version);
   res->set(http::field::server, "praetor");

@@ -38,6 +38,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   ConnectionLimit::Slot slot_;
   ConnectionLimit::IdleTicket idle_;  // registered while waiting for a request
   bool head_request_ = false;  // the request being answered is a HEAD (one at a time)
+  // The request being answered, for its access line and metrics: recorded once, at write.
+  std::string method_;
+  std::chrono::steady_clock::time_point started_;
+  bool recorded_ = false;
+  void record(std::string_view route, int status);
 };
 
 }  // namespace praetor::server

@@ -1,5 +1,7 @@
 #include "server/websocket_session.h"
 
+#include <utility>
+
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -14,9 +16,13 @@ WebSocketSession::WebSocketSession(beast::tcp_stream stream, ServerState& state)
     : ws_(std::move(stream)), state_(state), slot_(state.connections.take()) {}
 
 void WebSocketSession::start(http::request<http::string_body> upgrade, api::Request request,
-                             const api::WebSocketFactory& factory) {
+                             const api::WebSocketFactory& factory, const std::string& route) {
   request_ = std::move(request);
   factory_ = &factory;
+  open_gauge_ = &metrics::default_registry()
+                     .gauge("praetor_websocket_connections",
+                            "Open WebSocket connections (subscribers) by endpoint, e.g. /api/events/out.", {"route"})
+                     .labels({route});
   // Beast answers pings itself; its keep-alive pings detect dead peers of idle subscribers.
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeouts.keep_alive_pings = true;
@@ -35,8 +41,10 @@ void WebSocketSession::start(http::request<http::string_body> upgrade, api::Requ
 void WebSocketSession::on_accept(beast::error_code ec) {
   if (ec) {
     spdlog::debug("websocket handshake failed: {}", ec.message());
+    open_gauge_ = nullptr;  // never counted
     return;
   }
+  open_gauge_->add(1);
   try {
     handler_ = (*factory_)(request_, shared_from_this());
   } catch (const std::exception& e) {
@@ -123,6 +131,7 @@ void WebSocketSession::write_next() {
 void WebSocketSession::finish() {
   if (finished_) return;
   finished_ = true;
+  if (open_gauge_) std::exchange(open_gauge_, nullptr)->add(-1);
   outbox_.clear();
   if (handler_) {
     try {

@@ -12,6 +12,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "api/websocket.h"
+#include "metrics/registry.h"
 #include "server/server_state.h"
 
 namespace praetor::server {
@@ -19,9 +20,13 @@ namespace praetor::server {
 class WebSocketSession : public api::WebSocketPeer, public std::enable_shared_from_this<WebSocketSession> {
  public:
   WebSocketSession(boost::beast::tcp_stream stream, ServerState& state);
+  ~WebSocketSession() override {
+    if (open_gauge_) open_gauge_->add(-1);  // closed without finish()
+  }
   // Completes the upgrade of `upgrade` and starts serving `factory`'s handler.
+  // `route` is the endpoint's template (the praetor_websocket_connections label).
   void start(boost::beast::http::request<boost::beast::http::string_body> upgrade, api::Request request,
-             const api::WebSocketFactory& factory);
+             const api::WebSocketFactory& factory, const std::string& route);
 
   void send_text(std::string message) override;
   void close(uint16_t code, std::string reason) override;
@@ -47,6 +52,7 @@ class WebSocketSession : public api::WebSocketPeer, public std::enable_shared_fr
   bool close_requested_ = false;
   boost::beast::websocket::close_reason close_reason_;
   bool finished_ = false;
+  metrics::Gauge* open_gauge_ = nullptr;  // this endpoint's open connections, counted from accept to finish
   std::atomic<bool> paused_{false};  // set by pause_reading, cleared on the strand by resume_reading
   bool read_stopped_ = false;        // on_read did not start the next read because of paused_
 };

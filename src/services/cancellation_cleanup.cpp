@@ -40,7 +40,7 @@ void for_each_id(store::Database& db, const std::string& sql, std::optional<int6
       return out;
     });
     if (!ids) {
-      spdlog::error("{}: {}", service, ids.error().message);
+      log_pass_error(service, ids.error().message);
       return;
     }
     for (const auto& id : *ids) each(id);
@@ -89,7 +89,7 @@ bool CancellationCleanup::propose(const std::string& flow_run_id, const Decide& 
     return runs::apply_flow_run_transition(c, *run, std::move(*state), false, now);
   });
   if (!outcome) {
-    spdlog::error("cancellation-cleanup: {}", outcome.error().message);
+    log_pass_error(name(), outcome.error().message);
     return false;
   }
   if (events_ && outcome->event) events_->publish(std::vector<events::Event>{std::move(*outcome->event)});
@@ -117,7 +117,7 @@ void CancellationCleanup::cancel_child_task_runs() {
       return set->written;
     });
     if (!result) {
-      spdlog::error("cancellation-cleanup: task run {}: {}", id, result.error().message);
+      log_pass_error(name(), "task run " + id + ": " + result.error().message);
     } else if (*result) {
       ++last_.task_runs;
     }

@@ -11,7 +11,7 @@ void Foreman::run_once() {
   auto changed = db_.write<int64_t>([&](store::Connection& c) -> core::Result<int64_t> {
     return store::work_pools::mark_stale(c, now, seconds(settings_.foreman_inactivity_seconds));
   });
-  if (!changed) spdlog::error("foreman: {}", changed.error().message);
+  if (!changed) log_pass_error("foreman", changed.error().message);
 }
 
 }  // namespace praetor::services

@@ -30,7 +30,7 @@ void LateRuns::run_once() {
     return out;
   });
   if (!ids) {
-    spdlog::error("late-runs: {}", ids.error().message);
+    log_pass_error(name(), ids.error().message);
     return;
   }
   for (const auto& id : *ids) {
@@ -50,7 +50,7 @@ void LateRuns::run_once() {
       return runs::apply_flow_run_transition(c, *run, std::move(late), false, clock_.now(), context);
     });
     if (!outcome) {
-      spdlog::error("late-runs: {}", outcome.error().message);
+      log_pass_error(name(), outcome.error().message);
       continue;
     }
     if (outcome->decision.written) ++last_marked_;

@@ -39,7 +39,7 @@ void PauseExpirations::run_once() {
       return out;
     });
     if (!ids) {
-      spdlog::error("pause-expirations: {}", ids.error().message);
+      log_pass_error(name(), ids.error().message);
       return;
     }
     for (const auto& id : *ids) {
@@ -55,7 +55,7 @@ void PauseExpirations::run_once() {
         return runs::apply_flow_run_transition(c, *run, std::move(failed), true, now);
       });
       if (!outcome) {
-        spdlog::error("pause-expirations: {}", outcome.error().message);
+        log_pass_error(name(), outcome.error().message);
         continue;
       }
       if (outcome->decision.written) ++last_failed_;

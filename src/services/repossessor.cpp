@@ -17,7 +17,7 @@ void Repossessor::run_once() {
       return store::concurrency::expired_lease_ids(c, now, kBatchSize);
     });
     if (!ids) {
-      spdlog::error("repossessor: {}", ids.error().message);
+      log_pass_error(name(), ids.error().message);
       return;
     }
     if (!ids->empty()) spdlog::info("repossessor: reclaiming {} expired concurrency leases", ids->size());
@@ -27,7 +27,7 @@ void Repossessor::run_once() {
         return store::concurrency::reclaim_expired_lease(c, id, clock_.now());
       });
       if (!done) {
-        spdlog::error("repossessor: lease {}: {}", id, done.error().message);
+        log_pass_error(name(), "lease " + id + ": " + done.error().message);
         continue;
       }
       if (*done) ++reclaimed;

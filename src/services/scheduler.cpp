@@ -48,7 +48,7 @@ void Scheduler::run_once() {
           return store::deployments::schedules_to_run(c, cursor, settings_.scheduler_deployment_batch_size, since);
         });
     if (!batch) {
-      spdlog::error("scheduler: {}", batch.error().message);
+      log_pass_error(name(), batch.error().message);
       return;
     }
     if (batch->empty()) return;
@@ -73,7 +73,7 @@ void Scheduler::run_once() {
       return n;
     });
     if (!inserted) {
-      spdlog::error("scheduler: {}", inserted.error().message);
+      log_pass_error(name(), inserted.error().message);
       return;
     }
     last_inserted_ += *inserted;

@@ -20,6 +20,10 @@ class Service {
   virtual void request_stop() {}
 };
 
+// Logs an error met during a pass of the service named `service` (the pass then goes on or
+// ends early) and counts it in praetor_service_pass_errors_total{service}.
+void log_pass_error(std::string_view service, std::string_view message);
+
 inline std::chrono::microseconds seconds(double s) {
   return std::chrono::microseconds(static_cast<int64_t>(s * 1e6));
 }

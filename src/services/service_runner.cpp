@@ -2,7 +2,24 @@
 
 #include <spdlog/spdlog.h>
 
+#include "metrics/registry.h"
+
 namespace praetor::services {
+
+namespace {
+
+metrics::Family<metrics::Counter>& pass_errors() {
+  return metrics::default_registry().counter(
+      "praetor_service_pass_errors_total",
+      "Errors met by background service passes (a failed read or write, or a pass that threw).", {"service"});
+}
+
+}  // namespace
+
+void log_pass_error(std::string_view service, std::string_view message) {
+  spdlog::error("{}: {}", service, message);
+  pass_errors().labels({std::string(service)}).inc();
+}
 
 ServiceRunner::~ServiceRunner() { stop(); }
 
@@ -41,6 +58,13 @@ void ServiceRunner::loop(Service& service) {
   if (!wait_ready()) return;
   std::unique_ptr<store::ServiceLease> lease = leases_ ? leases_->lease(service.name()) : nullptr;
   bool holding = false;
+  const std::string name(service.name());
+  auto& pass_seconds = metrics::default_registry()
+                           .histogram("praetor_service_pass_duration_seconds",
+                                      "Duration of a background service's pass (on the replica holding its lease).",
+                                      {"service"}, metrics::exponential_buckets(0.001, 4, 9))
+                           .labels({name});
+  pass_errors().labels({name});  // present at zero from the first pass
   for (;;) {
     const bool now_holding = !lease || lease->acquire();
     if (lease && now_holding != holding) {
@@ -52,11 +76,13 @@ void ServiceRunner::loop(Service& service) {
     }
     holding = now_holding;
     if (holding) {
+      auto started = std::chrono::steady_clock::now();
       try {
         service.run_once();
       } catch (const std::exception& e) {
-        spdlog::error("service {} pass failed: {}", service.name(), e.what());
+        log_pass_error(service.name(), std::string("pass failed: ") + e.what());
       }
+      pass_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
     auto wait = holding ? service.interval()
                         : std::min<std::chrono::microseconds>(service.interval(), kStandbyRetry);

@@ -1,5 +1,7 @@
 #include "services/service_runner.h"
 
+#include "metrics/registry.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -70,6 +72,52 @@ TEST(ServiceRunner, RunsOnlyWhileHoldingTheLease) {
   while (passes.load() < 3) std::this_thread::yield();
   holder.stop();
   EXPECT_EQ(leases.released.load(), 2);
+}
+
+}  // namespace
+}  // namespace praetor::services
+
+namespace praetor::services {
+namespace {
+
+// Fails every pass: once by an error it logs, once by throwing.
+class FailingService final : public Service {
+ public:
+  explicit FailingService(std::atomic<int>& passes) : passes_(passes) {}
+  std::string_view name() const override { return "failing-for-metrics"; }
+  std::chrono::microseconds interval() const override { return std::chrono::milliseconds(1); }
+  void run_once() override {
+    ++passes_;
+    log_pass_error(name(), "database unavailable");
+    throw std::runtime_error("bug");
+  }
+
+ private:
+  std::atomic<int>& passes_;
+};
+
+double sample(const std::string& text, const std::string& series) {
+  auto at = text.find(series + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + series.size() + 1));
+}
+
+// Verifies the runner times every pass into praetor_service_pass_duration_seconds and that
+// both kinds of failure (a logged error, an exception) count in
+// praetor_service_pass_errors_total, labelled with the service's name.
+TEST(ServiceRunner, PassesAndErrorsAreMetrics) {
+  std::atomic<int> passes{0};
+  {
+    ServiceRunner runner;
+    runner.add(std::make_unique<FailingService>(passes));
+    runner.start();
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (passes.load() < 2 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+    runner.stop();
+  }
+  ASSERT_GE(passes.load(), 2);
+  std::string text = metrics::default_registry().render();
+  EXPECT_EQ(sample(text, "praetor_service_pass_duration_seconds_count{service=\"failing-for-metrics\"}"), passes.load());
+  EXPECT_EQ(sample(text, "praetor_service_pass_errors_total{service=\"failing-for-metrics\"}"), 2 * passes.load());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "store/backup.h"
 #include "store/foreign_schema.h"
 #include "store/migrations.h"
+#include "store/store_metrics.h"
 
 namespace praetor::store {
 
@@ -67,6 +68,13 @@ core::Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::open(const con
   } catch (const std::exception& e) {
     return core::Error::unavailable(std::string("cannot open database: ") + e.what());
   }
+  db->pool_hook_ = metrics::default_registry().on_scrape([raw = db.get()] {
+    const StoreMetrics& m = store_metrics();
+    std::lock_guard lock(raw->mu_);
+    m.pool_connections.labels({"idle"}).set(static_cast<double>(raw->idle_.size()));
+    m.pool_connections.labels({"in_use"}).set(static_cast<double>(raw->open_ - static_cast<int>(raw->idle_.size())));
+    m.pool_max.set(raw->tuning_.pool_size + raw->tuning_.max_overflow);
+  });
   return db;
 }
 
@@ -77,6 +85,14 @@ std::unique_ptr<PostgresConnection> PostgresDatabase::acquire() {
   const int max_open = tuning_.pool_size + tuning_.max_overflow;
   {
     std::unique_lock lock(mu_);
+    const auto asked = std::chrono::steady_clock::now();
+    struct WaitTimer {
+      std::chrono::steady_clock::time_point asked;
+      ~WaitTimer() {
+        store_metrics().pool_wait_seconds.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
+      }
+    } wait_timer{asked};
     auto deadline = std::chrono::steady_clock::now() +
                     std::chrono::milliseconds(static_cast<int64_t>(tuning_.pool_timeout_seconds * 1000));
     while (idle_.empty() && open_ >= max_open) {
@@ -131,7 +147,12 @@ core::Status PostgresDatabase::run_transaction(const char* begin,
         return st;
       }
       committing = true;
+      const auto commit_started = std::chrono::steady_clock::now();
       conn->exec("COMMIT");
+      if (std::string_view(begin) == "BEGIN") {
+        store_metrics().commit_seconds.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
+      }
       release(std::move(conn));
       return st;
     } catch (const std::exception& e) {

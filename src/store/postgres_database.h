@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/registry.h"
 #include "store/database.h"
 #include "store/postgres_connection.h"
 
@@ -24,7 +25,7 @@ class PostgresDatabase final : public Database {
  public:
   static core::Result<std::unique_ptr<PostgresDatabase>> open(const config::DatabaseUrl& url,
                                                               const config::DatabaseTuning& tuning);
-  ~PostgresDatabase() override = default;
+  ~PostgresDatabase() override { pool_hook_.reset(); }
 
   Dialect dialect() const override { return Dialect::kPostgres; }
   int schema_version() const override { return schema_version_; }
@@ -49,6 +50,7 @@ class PostgresDatabase final : public Database {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<PostgresConnection>> idle_;
   int open_ = 0;  // connections handed out or idle
+  metrics::ScrapeHook pool_hook_;  // reads the pool: removed first in the destructor
 };
 
 }  // namespace praetor::store

@@ -9,6 +9,7 @@
 
 #include "store/foreign_schema.h"
 #include "store/migrations.h"
+#include "store/store_metrics.h"
 
 namespace praetor::store {
 
@@ -91,6 +92,10 @@ core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::st
     return core::Error::internal(std::string("cannot open database: ") + e.what());
   }
   db->writer_ = std::thread([raw = db.get()] { raw->writer_loop(); });
+  db->queue_depth_hook_ = metrics::default_registry().on_scrape([raw = db.get()] {
+    std::lock_guard lock(raw->queue_mu_);
+    store_metrics().writer_queue_depth.set(static_cast<double>(raw->queue_.size()));
+  });
   return db;
 }
 
@@ -104,6 +109,7 @@ std::string SqliteDatabase::writer_journal_mode() {
 }
 
 SqliteDatabase::~SqliteDatabase() {
+  queue_depth_hook_.reset();
   {
     std::lock_guard lock(queue_mu_);
     stopping_ = true;
@@ -182,6 +188,7 @@ void SqliteDatabase::writer_loop() {
   std::vector<WriteJob> group;
   std::vector<core::Status> results;
   WriterStats stats;
+  const StoreMetrics& metrics = store_metrics();
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
@@ -236,6 +243,10 @@ void SqliteDatabase::writer_loop() {
         }
       }
     }
+    auto seconds = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
+    metrics.group_size.observe(static_cast<double>(group.size()));
+    metrics.group_seconds.observe(seconds(t2 - t0));
+    metrics.commit_seconds.observe(seconds(t2 - t1));
     if (spdlog::should_log(spdlog::level::debug)) stats.add(group.size(), t1 - t0, t2 - t1, Clock::now() - t2);
     group.clear();
     if (checkpointer_) checkpointer_->between_transactions();

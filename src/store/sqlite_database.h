@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "metrics/registry.h"
 #include "store/database.h"
 #include "store/migrations.h"
 #include "store/sqlite_connection.h"
@@ -63,6 +64,7 @@ class SqliteDatabase final : public Database {
   std::unique_ptr<WalSyncer> syncer_;  // null for ":memory:" (no WAL): completions run at COMMIT
   std::unique_ptr<WalCheckpointer> checkpointer_;  // null for ":memory:"; before writer_conn_ goes
   std::thread writer_;
+  metrics::ScrapeHook queue_depth_hook_;  // reads queue_: removed first in the destructor
 };
 
 }  // namespace praetor::store

@@ -1,5 +1,7 @@
 #include "store/wal_syncer.h"
 
+#include "store/store_metrics.h"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -85,7 +87,9 @@ void WalSyncer::run() {
     } catch (const std::exception& e) {
       synced = core::Error::internal(std::string("WAL sync failed: ") + e.what());
     }
-    if (spdlog::should_log(spdlog::level::debug)) stats.add(batch.size(), std::chrono::steady_clock::now() - started);
+    auto took = std::chrono::steady_clock::now() - started;
+    store_metrics().wal_sync_seconds.observe(std::chrono::duration<double>(took).count());
+    if (spdlog::should_log(spdlog::level::debug)) stats.add(batch.size(), took);
     if (!synced.ok()) spdlog::error("{} ({} writes not acknowledged)", synced.error().message, batch.size());
     for (auto& c : batch) {
       try {
