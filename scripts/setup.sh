@@ -33,6 +33,11 @@ if ((${#missing[@]})); then
 fi
 [ "${1:-}" = --run ] && exit 0
 
+# helm and the Compose schema for tests/packaging, in the background: building helm takes
+# minutes, so it overlaps the C++ build; the packaging tests wait for it (same script, locked).
+mkdir -p .tools
+nohup scripts/install-packaging-tools.sh >.tools/install.log 2>&1 </dev/null &
+
 if [ ! -x .venv/bin/prefect ] || ! .venv/bin/python -c "import prefect,sys; sys.exit(prefect.__version__ != '$PREFECT_VERSION')" 2>/dev/null; then
   echo "setup: creating .venv with prefect==$PREFECT_VERSION"
   python3 -m venv .venv
