@@ -36,3 +36,4 @@ shlibs=$(cd "$work" && dpkg-shlibdeps -O "$root/usr/bin/praetor" 2>/dev/null)
 depends=${shlibs#shlibs:Depends=}
 for p in "${DATA_PACKAGES[@]}"; do depends+=", $p"; done
 echo "$depends" >"$root/usr/share/praetor/runtime-depends"
+chmod -R u=rwX,go=rX "$root/usr"  # readable by the service user whatever the umask

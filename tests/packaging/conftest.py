@@ -52,16 +52,20 @@ def http_get(url: str, headers: dict[str, str] | None = None) -> tuple[int, byte
 
 
 @contextlib.contextmanager
-def serving(binary: Path, home: Path, env: dict[str, str] | None = None):
-    """Runs `binary server start` on a free loopback port with PREFECT_HOME=home (nothing
-    else from the caller's PREFECT_* settings); yields the base URL once it serves reads."""
+def serving(binary: Path, home: Path, env: dict[str, str] | None = None, *, wrapper: list[str] = (),
+            args: list[str] = ("server", "start"), log_path: Path | None = None):
+    """Runs `wrapper binary args --host 127.0.0.1 --port <free port>` with PREFECT_HOME=home
+    and env (none of the caller's PREFECT_*/PRAETOR_* settings); yields the base URL once it
+    serves reads. The output goes to log_path (default home/server.log), printed on failure."""
     port = free_port()
     run_env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PRAETOR_"))}
     run_env.update({"PREFECT_HOME": str(home), **(env or {})})
     home.mkdir(parents=True, exist_ok=True)
-    log = open(home / "server.log", "wb")
-    proc = subprocess.Popen([str(binary), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+    log_path = log_path or home / "server.log"
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([*wrapper, str(binary), *args, "--host", "127.0.0.1", "--port", str(port)],
                             env=run_env, stdout=log, stderr=subprocess.STDOUT)
+
     def alive():
         if proc.poll() is not None:
             raise RuntimeError(f"{binary} exited with {proc.returncode}")
@@ -72,7 +76,7 @@ def serving(binary: Path, home: Path, env: dict[str, str] | None = None):
         yield base
     except Exception:
         log.flush()
-        print((home / "server.log").read_text(errors="replace")[-3000:])
+        print(log_path.read_text(errors="replace")[-3000:])
         raise
     finally:
         proc.terminate()
