@@ -96,7 +96,9 @@ def test_worker_image_installs_the_pinned_prefect():
     assert stage.base == "debian:bookworm-slim"
     assert stage.args()["PREFECT_VERSION"] == pinned_prefect_version()
     assert any('pip install --no-cache-dir "prefect==$PREFECT_VERSION"' in r for r in stage.all("RUN"))
-    assert stage.all("USER")[-1].split(":")[0] not in ("root", "0")
+    uid = stage.all("USER")[-1].split(":")[0]
+    assert uid.isdigit() and int(uid) >= 1000  # numeric: Kubernetes' runAsNonRoot can check it
+    assert any(f"--uid {uid}" in r for r in stage.all("RUN"))
 
 
 # Verifies the upgrade runbook describes these files, not an image nothing builds.

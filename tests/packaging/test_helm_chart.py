@@ -108,6 +108,7 @@ def test_replicated_values_render_rolling_postgres_replicas_and_worker(tools):
     (container,) = worker["spec"]["template"]["spec"]["containers"]
     assert env_of(container)["PREFECT_API_URL"]["value"] == "http://rel-praetor:4200/api"
     assert container["args"] == ["prefect", "worker", "start", "--pool", "default", "--type", "process"]
+    assert worker["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == 10002
 
 
 # Verifies a URL given as a value lands in a Secret the chart creates (not in the pod spec),
