@@ -5,9 +5,12 @@
 # dpkg-shlibdeps derives from the binary. Prints the path of the .deb.
 # Usage: scripts/package-deb.sh [BINARY] [OUTDIR]   (build/release/src/cli/praetor, build/deb)
 set -euo pipefail
+# Paths given are relative to the caller's directory; the defaults to the repository's.
+binary=${1:+$(realpath -m "$1")}
+outdir=${2:+$(realpath -m "$2")}
 cd "$(dirname "$0")/.."
-binary=${1:-build/release/src/cli/praetor}
-outdir=${2:-build/deb}
+binary=${binary:-build/release/src/cli/praetor}
+outdir=${outdir:-build/deb}
 
 version=$(sed -n 's/^project(praetor VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 arch=$(dpkg --print-architecture)

@@ -9,8 +9,10 @@
 #                                             dpkg-shlibdeps, plus the data packages below)
 # Usage: scripts/stage-install.sh [BINARY] ROOT   (BINARY: build/release/src/cli/praetor)
 set -euo pipefail
+# Paths given are relative to the caller's directory; the defaults to the repository's.
+if [ $# -eq 2 ]; then binary=$(realpath -m "$1"); root=$(realpath -m "$2"); else root=$(realpath -m "$1"); fi
 cd "$(dirname "$0")/.."
-if [ $# -eq 2 ]; then binary=$1; root=$2; else binary=build/release/src/cli/praetor; root=$1; fi
+binary=${binary:-build/release/src/cli/praetor}
 [ -x "$binary" ] || { echo "stage-install: no binary at $binary (scripts/build.sh release)" >&2; exit 1; }
 
 # Packages the binary reads files from rather than links: the time-zone database of
@@ -18,7 +20,6 @@ if [ $# -eq 2 ]; then binary=$1; root=$2; else binary=build/release/src/cli/prae
 DATA_PACKAGES=(tzdata)
 
 mkdir -p "$root/usr/bin" "$root/usr/share/praetor"
-root=$(realpath "$root")
 objcopy --strip-debug "$binary" "$root/usr/bin/praetor"
 
 ui=$(scripts/prefect_data.sh)
