@@ -58,6 +58,21 @@ def test_compose_file_matches_the_compose_schema(schema):
         load({})
 
 
+# Verifies the schema check has teeth: the mistakes it exists for are refused.
+@pytest.mark.parametrize("mistake", ["misspelt service key", "unknown depends_on condition", "misspelt healthcheck key"])
+def test_compose_schema_refuses_broken_files(schema, mistake):
+    config = load({"POSTGRES_PASSWORD": "s3cret"})
+    services = config["services"]
+    if mistake == "misspelt service key":
+        services["praetor"]["dependson"] = services["praetor"].pop("depends_on")
+    elif mistake == "unknown depends_on condition":
+        services["worker"]["depends_on"]["praetor"]["condition"] = "service_ready"
+    else:
+        services["praetor"]["healthcheck"]["intervall"] = services["praetor"]["healthcheck"].pop("interval")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(config)
+
+
 # Verifies the deployment shape and the readiness-gated start order.
 def test_compose_services_start_in_readiness_order():
     services = load({"POSTGRES_PASSWORD": "s3cret"})["services"]
