@@ -4,13 +4,12 @@
 # so the helm build overlaps the C++ build; the tests run it again and wait for it):
 #   .tools/bin/helm            helm, built from its Go module (about 15 minutes cold on 2 busy
 #                              cores; seconds once built)
-#   .tools/compose-spec.json   the Compose specification's JSON schema, as shipped in the
-#                              compose-go module that `docker compose` itself loads files with
+#   .tools/bin/compose-config  tests/packaging/compose_config: loads Compose files with
+#                              compose-go, the library `docker compose config` uses (seconds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 HELM_VERSION=v4.3.2
-COMPOSE_GO_VERSION=v2.16.2
 
 mkdir -p .tools/bin
 exec 9>.tools/.install.lock
@@ -22,10 +21,10 @@ if [ ! -x .tools/bin/helm ] || [ "$(cat .tools/helm.version 2>/dev/null)" != "$H
   GOBIN="$PWD/.tools/bin" GOFLAGS=-mod=mod "$GO" install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
   echo "$HELM_VERSION" >.tools/helm.version
 fi
-if [ ! -f .tools/compose-spec.json ] || [ "$(cat .tools/compose-spec.version 2>/dev/null)" != "$COMPOSE_GO_VERSION" ]; then
-  dir=$(GOFLAGS=-mod=mod "$GO" mod download -json "github.com/compose-spec/compose-go/v2@$COMPOSE_GO_VERSION" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-  cp "$dir/schema/compose-spec.json" .tools/compose-spec.json
-  chmod 0644 .tools/compose-spec.json
-  echo "$COMPOSE_GO_VERSION" >.tools/compose-spec.version
+sources=tests/packaging/compose_config
+stamp=$(cat "$sources/go.mod" "$sources/go.sum" "$sources/main.go" | sha256sum | cut -c1-16)
+if [ ! -x .tools/bin/compose-config ] || [ "$(cat .tools/compose-config.version 2>/dev/null)" != "$stamp" ]; then
+  echo "install-packaging-tools: building compose-config" >&2
+  (cd "$sources" && GOFLAGS=-mod=readonly "$GO" build -o "$OLDPWD/.tools/bin/compose-config" .)
+  echo "$stamp" >.tools/compose-config.version
 fi
