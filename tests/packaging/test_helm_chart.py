@@ -80,7 +80,9 @@ def test_default_values_render_one_sqlite_replica(tools):
     deployment = objects[("Deployment", "rel-praetor")]
     assert deployment["spec"]["replicas"] == 1
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
-    assert "PREFECT_SERVER_DATABASE_CONNECTION_URL" not in env_of(server_container(objects))
+    env = env_of(server_container(objects))
+    assert "PREFECT_SERVER_DATABASE_CONNECTION_URL" not in env
+    assert "PRAETOR_SERVER_BLOCKS_ENCRYPTION_KEY" not in env  # the key file in /data
     claim = objects[("PersistentVolumeClaim", "rel-praetor-data")]
     assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
     volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
@@ -99,6 +101,8 @@ def test_replicated_values_render_rolling_postgres_replicas_and_worker(tools):
     env = env_of(server_container(objects))
     assert env["PREFECT_SERVER_DATABASE_CONNECTION_URL"]["valueFrom"] == \
         {"secretKeyRef": {"name": "praetor-database", "key": "url"}}
+    assert env["PRAETOR_SERVER_BLOCKS_ENCRYPTION_KEY"]["valueFrom"] == \
+        {"secretKeyRef": {"name": "praetor-blocks-key", "key": "key"}}
     assert env["PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED"]["value"] == "true"
     assert env["PREFECT_SERVER_DATABASE_MIGRATE_ON_START"]["value"] == "true"
     assert not [k for k in objects if k[0] == "Secret"]  # the existing Secret is used, not created
@@ -112,10 +116,11 @@ def test_replicated_values_render_rolling_postgres_replicas_and_worker(tools):
 
 
 # Verifies a URL given as a value lands in a Secret the chart creates (not in the pod spec),
-# and that several replicas without PostgreSQL are refused by name.
-def test_database_url_value_becomes_a_secret_and_sqlite_replicas_are_refused(tools):
+# and that several replicas without PostgreSQL or without a shared blocks key are refused by name.
+def test_database_url_value_becomes_a_secret_and_unsafe_replicas_are_refused(tools):
     url = "postgresql+asyncpg://prefect:pw@db:5432/prefect"
-    objects = render(tools, "--set", f"database.url={url}", "--set", "replicaCount=2")
+    objects = render(tools, "--set", f"database.url={url}", "--set", "replicaCount=2",
+                     "--set", "blocksEncryptionKey.existingSecret=k")
     secret = objects[("Secret", "rel-praetor-database")]
     assert secret["stringData"] == {"connection-url": url}
     env = env_of(server_container(objects))
@@ -125,3 +130,5 @@ def test_database_url_value_becomes_a_secret_and_sqlite_replicas_are_refused(too
 
     refused = helm(tools, "template", "rel", str(CHART), "--set", "replicaCount=2")
     assert refused.returncode != 0 and "replicaCount > 1 needs PostgreSQL" in refused.stderr
+    refused = helm(tools, "template", "rel", str(CHART), "--set", "replicaCount=2", "--set", f"database.url={url}")
+    assert refused.returncode != 0 and "replicaCount > 1 needs blocksEncryptionKey.existingSecret" in refused.stderr
