@@ -4,7 +4,7 @@
 # scripts/test.sh): also the test tools from Debian (PostgreSQL, Chromium), a virtualenv
 # (.venv) with the pinned prefect and Playwright, a second one (.venv-old) with an older 3.x
 # client for the version-skew tests, .venv-fuzz with schemathesis, and (in the background)
-# helm and the Compose schema for the packaging tests (scripts/install-packaging-tools.sh).
+# helm and compose-config for the packaging tests (scripts/install-packaging-tools.sh).
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +35,7 @@ if ((${#missing[@]})); then
 fi
 [ "${1:-}" = --run ] && exit 0
 
-# helm and the Compose schema for tests/packaging, in the background: building helm takes
+# helm and compose-config for tests/packaging, in the background: building helm takes
 # minutes, so it overlaps the C++ build; the packaging tests wait for it (same script, locked).
 mkdir -p .tools
 nohup scripts/install-packaging-tools.sh >.tools/install.log 2>&1 </dev/null &
