@@ -74,7 +74,7 @@ PRAETOR_PG_URL="$PG_URL" PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .ve
 
 # The deployment shapes (image recipe, compose.yaml, Helm chart, Debian package), without a
 # container engine or a cluster; helm and compose-config come from
-# scripts/install-packaging-tools.sh, which
-# scripts/setup.sh started in the background at the top of this script.
+# scripts/install-packaging-tools.sh, which scripts/setup.sh started in the background at the
+# top of this script.
 echo "== packaging tests"
 PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest -p skip_policy tests/packaging -q -p no:cacheprovider
