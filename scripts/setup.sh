@@ -3,7 +3,8 @@
 # scripts/start.sh): only the compilers and libraries the build needs. Without it (used by
 # scripts/test.sh): also the test tools from Debian (PostgreSQL, Chromium), a virtualenv
 # (.venv) with the pinned prefect and Playwright, a second one (.venv-old) with an older 3.x
-# client for the version-skew tests, and .venv-fuzz with schemathesis.
+# client for the version-skew tests, .venv-fuzz with schemathesis, and (in the background)
+# helm and compose-config for the packaging tests (scripts/install-packaging-tools.sh).
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,8 @@ BUILD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libyaml-cpp-dev libgtest-dev libhowardhinnant-date-dev libssl-dev
   python3-venv)  # python3-venv: scripts/prefect_data.sh fetches the UI from the prefect wheel with pip
 TEST_PACKAGES=(sqlite3 postgresql postgresql-client curl
-  chromium)  # the browser tests' browser (tests/compat/test_ui.py drives it through Playwright)
+  chromium  # the browser tests' browser (tests/compat/test_ui.py drives it through Playwright)
+  systemd)  # systemd-analyze for the Debian package's unit (tests/packaging); Debian 12 has it
 DEBIAN_PACKAGES=("${BUILD_PACKAGES[@]}")
 [ "${1:-}" = --run ] || DEBIAN_PACKAGES+=("${TEST_PACKAGES[@]}")
 
@@ -46,6 +48,11 @@ if ! dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q "ok installed
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
   ) & prometheus_install=$!
 fi
+
+# helm and compose-config for tests/packaging, in the background: building helm takes
+# minutes, so it overlaps the C++ build; the packaging tests wait for it (same script, locked).
+mkdir -p .tools
+nohup scripts/install-packaging-tools.sh >.tools/install.log 2>&1 </dev/null &
 
 if [ ! -x .venv/bin/prefect ] || ! .venv/bin/python -c "import prefect,sys; sys.exit(prefect.__version__ != '$PREFECT_VERSION')" 2>/dev/null; then
   echo "setup: creating .venv with prefect==$PREFECT_VERSION"

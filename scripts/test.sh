@@ -97,6 +97,13 @@ fi
 phase "operations tests"
 PRAETOR_PG_URL="$PG_URL" PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest -p skip_policy tests/ops -q -p no:cacheprovider
 
+# The deployment shapes (image recipe, compose.yaml, Helm chart, Debian package), without a
+# container engine or a cluster; helm and compose-config come from
+# scripts/install-packaging-tools.sh, which scripts/setup.sh started in the background at the
+# top of this script.
+phase "packaging tests"
+PRAETOR_BINARY="$PWD/build/release/src/cli/praetor" .venv/bin/python -m pytest -p skip_policy tests/packaging -q -p no:cacheprovider
+
 phase "build (asan+ubsan), finishing"
 build_status=0
 wait $asan_build_pid || build_status=$?

@@ -11,6 +11,7 @@
 #include "cli/import_command.h"
 #include "core/log_format.h"
 #include "cli/server_command.h"
+#include "cli/version_command.h"
 
 int main(int argc, char** argv) {
   // Everything praetor creates holds run data or credentials: the database and its WAL,
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
   CLI::App app{"praetor: a Prefect 3 compatible orchestration server"};
   app.require_subcommand(1);
 
-  auto* version = app.add_subcommand("version", "Print the Praetor version and the Prefect API it speaks");
+  auto* version = app.add_subcommand("version", "Print the Praetor version, its source revision and the Prefect API it speaks");
   auto* server = app.add_subcommand("server", "Run and manage the server");
   server->require_subcommand(1);
   praetor::cli::ServerStartOptions start_options;
@@ -82,10 +83,7 @@ int main(int argc, char** argv) {
   if (db_backup->parsed()) return praetor::cli::run_database_backup();
   if (db_import->parsed()) return praetor::cli::run_database_import(import_from, import_events);
 
-  if (version->parsed()) {
-    std::printf("praetor %s\nPrefect API version: 0.8.4\nPrefect server version reported: 3.9.1\n", PRAETOR_VERSION);
-    return 0;
-  }
+  if (version->parsed()) return praetor::cli::run_version();
   if (start->parsed()) return praetor::cli::run_server_start(start_options);
   if (services_start->parsed()) return praetor::cli::run_services_start();
   return 0;
