@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/errors.h"
+#include "core/utf8.h"
 
 namespace praetor::api {
 
@@ -51,41 +52,6 @@ std::string_view trim(std::string_view s) {
 // Python's str.isspace() for a header value decoded as Latin-1 (how Starlette decodes it).
 bool python_space(unsigned char ch) {
   return ch == ' ' || (ch >= '\t' && ch <= '\r') || (ch >= 0x1c && ch <= 0x1f) || ch == 0x85 || ch == 0xa0;
-}
-
-bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n = 0;
-    uint32_t cp = 0;
-    if ((c & 0xe0) == 0xc0) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= n) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    bool overlong = (n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000);
-    if (overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n + 1;
-  }
-  return true;
 }
 
 // Starlette's CORSMiddleware constants.
@@ -194,7 +160,7 @@ std::optional<std::string> basic_credentials(std::string_view authorization) {
   }
   if (words.size() != 2 || words[0] != "Basic") return std::nullopt;
   auto decoded = decode_base64_lenient(words[1]);
-  if (!decoded || !valid_utf8(*decoded)) return std::nullopt;
+  if (!decoded || !core::valid_utf8(*decoded)) return std::nullopt;
   return decoded;
 }
 
@@ -253,7 +219,7 @@ std::optional<Response> non_json_body_refusal(const Request& request) {
   auto content_type = request.header("content-type");
   if (!content_type || is_json_content_type(*content_type)) return std::nullopt;
   // Prefect echoes the body as text (it never parsed it); the JSON encoder needs valid UTF-8.
-  std::string text = valid_utf8(request.body) ? request.body : std::string("<non-UTF-8 body>");
+  std::string text = core::valid_utf8(request.body) ? request.body : std::string("<non-UTF-8 body>");
   json::array detail{json::object{{"type", "model_attributes_type"},
                                   {"loc", json::array{"body"}},
                                   {"msg", "Input should be a valid dictionary or object to extract fields from"},

@@ -4,7 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "automations/template.h"
+#include "automations/block_actions.h"
 #include "core/uuid.h"
 
 namespace praetor::automations {
@@ -13,130 +13,11 @@ namespace json = boost::json;
 
 namespace {
 
-struct Failed {
-  std::string reason;
-};
-
-std::string str(const json::object& o, std::string_view k) {
-  auto it = o.find(k);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-
-// What running an action produced, for its events.
-struct Outcome {
-  std::optional<std::string> failure;
-  json::object details;
-  json::array related;
-};
-
-class ActionContext {
- public:
-  ActionContext(const json::object& ta, const ApiDispatch& api, const core::Clock& clock)
-      : ta_(ta), api_(api), clock_(clock) {
-    if (auto it = ta.find("triggering_event"); it != ta.end() && it->value().is_object())
-      event_ = &it->value().get_object();
-    if (auto it = ta.find("triggering_labels"); it != ta.end() && it->value().is_object())
-      labels_ = it->value().get_object();
-  }
-
-  const json::object* event() const { return event_; }
-  const json::object& labels() const { return labels_; }
-  std::string automation_id() const { return str(ta_, "automation_id"); }
-
-  // The id of the first resource (primary, then related) whose id is "<kind>.<uuid>".
-  std::optional<std::string> id_of_first_resource_of_kind(const std::string& kind) const {
-    if (!event_) return std::nullopt;
-    std::vector<const json::object*> resources;
-    if (auto it = event_->find("resource"); it != event_->end() && it->value().is_object())
-      resources.push_back(&it->value().get_object());
-    if (auto it = event_->find("related"); it != event_->end() && it->value().is_array()) {
-      for (const auto& r : it->value().get_array())
-        if (r.is_object()) resources.push_back(&r.get_object());
-    }
-    for (const auto* r : resources) {
-      auto id = str(*r, "prefect.resource.id");
-      if (id.starts_with(kind + ".")) {
-        if (auto uuid = core::parse_uuid(id.substr(kind.size() + 1))) return *uuid;
-      }
-    }
-    return std::nullopt;
-  }
-
-  ApiReply call(const std::string& method, const std::string& path, const json::value& body = nullptr) const {
-    return api_(method, path, body.is_null() ? std::string() : json::serialize(body));
-  }
-
-  // The template context: the objects the templates name, fetched only when used.
-  core::Result<json::object> template_context(const std::vector<std::string>& names) const {
-    json::object ctx;
-    for (const auto& name : names) {
-      if (name == "event") {
-        ctx["event"] = event_ ? json::value(*event_) : json::value(nullptr);
-      } else if (name == "labels") {
-        ctx["labels"] = labels_;
-      } else if (name == "automation") {
-        ctx["automation"] = json::object{{"id", automation_id()}, {"name", str(ta_, "automation_name")}};
-      } else if (name == "flow_run" || name == "deployment" || name == "flow" || name == "work_pool" ||
-                 name == "work_queue") {
-        ctx[name] = fetch_object(name);
-      } else {
-        return core::Error::invalid("unsupported template variable " + name +
-                                    " (Praetor knows event, labels, automation, flow_run, deployment, flow, "
-                                    "work_pool, work_queue)");
-      }
-    }
-    return ctx;
-  }
-
- private:
-  json::value fetch_object(const std::string& name) const {
-    std::string kind = name;
-    std::replace(kind.begin(), kind.end(), '_', '-');
-    auto id = id_of_first_resource_of_kind("prefect." + kind);
-    if (!id) return nullptr;
-    std::string path = "/api/" + name + "s/" + *id;
-    if (name == "work_pool") {
-      json::object filter{{"work_pools", json::object{{"id", json::object{{"any_", json::array{json::value(*id)}}}}}}};
-      auto r = call("POST", "/api/work_pools/filter", filter);
-      if (r.status >= 300) return nullptr;
-      auto v = json::parse(r.body);
-      if (v.is_array() && !v.get_array().empty()) return v.get_array()[0];
-      return nullptr;
-    }
-    auto r = call("GET", path);
-    if (r.status >= 300) return nullptr;
-    json::error_code ec;
-    auto v = json::parse(r.body, ec);
-    return ec ? json::value(nullptr) : v;
-  }
-
-  const json::object& ta_;
-  const ApiDispatch& api_;
-  const core::Clock& clock_;
-  const json::object* event_ = nullptr;
-  json::object labels_;
-};
-
-std::string reason_from(const ApiReply& r) {
-  json::error_code ec;
-  auto v = json::parse(r.body, ec);
-  std::string detail = r.body;
-  if (!ec && v.is_object()) {
-    if (auto it = v.get_object().find("detail"); it != v.get_object().end())
-      detail = it->value().is_string() ? std::string(it->value().get_string()) : json::serialize(it->value());
-  }
-  return "Unexpected status from orchestration API (" + std::to_string(r.status) + "): " + detail;
-}
-
 // Renders templates inside run-deployment parameters: plain strings holding "{{" (Prefect
 // upgrades these v1 templates) and {"__prefect_kind": "jinja", "template": …} values.
 core::Result<json::value> render_parameters(const json::value& v, const ActionContext& ctx) {
   auto render = [&](const std::string& text) -> core::Result<json::value> {
-    auto names = template_names(text);
-    if (!names) return names.error();
-    auto context = ctx.template_context(*names);
-    if (!context) return context.error();
-    auto out = render_template(text, *context);
+    auto out = ctx.render(text);
     if (!out) return out.error();
     return json::value(*out);
   };
@@ -145,11 +26,11 @@ core::Result<json::value> render_parameters(const json::value& v, const ActionCo
     auto kind = o->find("__prefect_kind");
     if (kind != o->end() && kind->value().is_string()) {
       std::string k(kind->value().get_string());
-      if (k == "jinja") return render(str(*o, "template"));
+      if (k == "jinja") return render(string_at(*o, "template"));
       if (k == "none") return json::value(nullptr);
       if (k == "json") {
         json::error_code ec;
-        auto parsed = json::parse(str(*o, "value"), ec);
+        auto parsed = json::parse(string_at(*o, "value"), ec);
         if (ec) return core::Error::invalid("invalid JSON parameter value");
         return parsed;
       }
@@ -178,7 +59,7 @@ core::Result<json::value> render_parameters(const json::value& v, const ActionCo
 std::optional<std::string> selected_or_inferred(const json::object& action, const ActionContext& ctx,
                                                 const std::string& id_field, const std::string& kind,
                                                 const std::string& noun, Outcome& outcome) {
-  if (str(action, "source") == "inferred") {
+  if (string_at(action, "source") == "inferred") {
     if (!ctx.event()) {
       outcome.failure = "No event to infer the " + noun;
       return std::nullopt;
@@ -187,7 +68,7 @@ std::optional<std::string> selected_or_inferred(const json::object& action, cons
     if (!id) outcome.failure = "No " + noun + " could be inferred";
     return id;
   }
-  auto id = str(action, id_field);
+  auto id = string_at(action, id_field);
   if (id.empty()) {
     outcome.failure = id_field + " is required";
     return std::nullopt;
@@ -201,7 +82,7 @@ void check(const ApiReply& r, Outcome& outcome) {
 }
 
 std::optional<std::string> flow_run_of(const ActionContext& ctx, Outcome& outcome) {
-  auto labeled = str(ctx.labels(), "prefect.resource.id");
+  auto labeled = string_at(ctx.labels(), "prefect.resource.id");
   if (labeled.starts_with("prefect.flow-run.")) {
     if (auto id = core::parse_uuid(labeled.substr(17))) return *id;
   }
@@ -219,21 +100,21 @@ void set_flow_run_state(const ActionContext& ctx, const std::string& id, json::o
   json::error_code ec;
   auto v = json::parse(r.body, ec);
   if (ec || !v.is_object()) return;
-  auto status = str(v.get_object(), "status");
+  auto status = string_at(v.get_object(), "status");
   if (status != "ACCEPT") {
     std::string reason;
     if (auto d = v.get_object().find("details"); d != v.get_object().end() && d->value().is_object())
-      reason = str(d->value().get_object(), "reason");
+      reason = string_at(d->value().get_object(), "reason");
     outcome.failure = "Failed to set state: " + reason;
   }
 }
 
-Outcome perform(const json::object& ta, const ApiDispatch& api, const core::Clock& clock) {
+Outcome perform(const json::object& ta, const ActionContext& ctx) {
   Outcome outcome;
-  ActionContext ctx(ta, api, clock);
+  const core::Clock& clock = ctx.clock();
   const json::object empty;
   const json::object& action = ta.contains("action") && ta.at("action").is_object() ? ta.at("action").get_object() : empty;
-  const std::string type = str(action, "type");
+  const std::string type = string_at(action, "type");
   const std::string automation_id = ctx.automation_id();
 
   if (type == "do-nothing") return outcome;
@@ -266,15 +147,15 @@ Outcome perform(const json::object& ta, const ApiDispatch& api, const core::Cloc
                                {"state_details", json::object{{"scheduled_time", core::format_timestamp(clock.now() + after)}}}}},
         {"parameters", std::move(parameters)},
         {"idempotency_key", "automation " + automation_id + ", action " +
-                                std::to_string(ta.at("action_index").to_number<int64_t>()) + ", invocation " + str(ta, "id")}};
+                                std::to_string(ta.at("action_index").to_number<int64_t>()) + ", invocation " + string_at(ta, "id")}};
     if (auto jv = action.find("job_variables"); jv != action.end() && !jv->value().is_null()) body["job_variables"] = jv->value();
     auto r = ctx.call("POST", "/api/deployments/" + *id + "/create_flow_run", body);
     if (r.status < 300) {
       auto v = json::parse(r.body);
       if (v.is_object()) {
-        outcome.related.push_back(json::object{{"prefect.resource.id", "prefect.flow-run." + str(v.get_object(), "id")},
+        outcome.related.push_back(json::object{{"prefect.resource.id", "prefect.flow-run." + string_at(v.get_object(), "id")},
                                                {"prefect.resource.role", "flow-run"},
-                                               {"prefect.resource.name", str(v.get_object(), "name")}});
+                                               {"prefect.resource.name", string_at(v.get_object(), "name")}});
       }
     }
     if (r.status == 409) {
@@ -297,7 +178,7 @@ Outcome perform(const json::object& ta, const ApiDispatch& api, const core::Cloc
       outcome.failure = "Work pool " + *id + " not found";
       return outcome;
     }
-    auto name = str(pools.get_array()[0].get_object(), "name");
+    auto name = string_at(pools.get_array()[0].get_object(), "name");
     outcome.related.push_back(json::object{{"prefect.resource.id", "prefect.work-pool." + *id},
                                            {"prefect.resource.name", name},
                                            {"prefect.resource.role", "target"}});
@@ -336,8 +217,8 @@ Outcome perform(const json::object& ta, const ApiDispatch& api, const core::Cloc
                {"state_details", json::object{{"pause_timeout", core::format_timestamp(clock.now() + std::chrono::hours(1))},
                                               {"pause_reschedule", true}}}};
     } else {
-      auto message = str(action, "message");
-      state = {{"type", str(action, "state")},
+      auto message = string_at(action, "message");
+      state = {{"type", string_at(action, "state")},
                {"message", message.empty() ? "State changed by Automation " + automation_id : message}};
       if (auto n = action.find("name"); n != action.end() && n->value().is_string()) state["name"] = n->value();
       if (auto f = action.find("force"); f != action.end() && f->value().is_bool()) force = f->value().get_bool();
@@ -357,16 +238,19 @@ Outcome perform(const json::object& ta, const ApiDispatch& api, const core::Cloc
     auto r = ctx.call("POST", "/api/flow_runs/" + *id + "/resume", json::object{});
     json::error_code ec;
     auto v = json::parse(r.body, ec);
-    if (r.status >= 300 || ec || !v.is_object() || str(v.get_object(), "status") != "ACCEPT") {
+    if (r.status >= 300 || ec || !v.is_object() || string_at(v.get_object(), "status") != "ACCEPT") {
       std::string reason = r.status >= 300 ? reason_from(r) : std::string();
       if (!ec && v.is_object()) {
         if (auto d = v.get_object().find("details"); d != v.get_object().end() && d->value().is_object())
-          reason = str(d->value().get_object(), "reason");
+          reason = string_at(d->value().get_object(), "reason");
       }
       outcome.failure = "Failed to resume flow run: " + reason;
     }
     return outcome;
   }
+
+  if (type == "call-webhook") return call_webhook(action, ctx);
+  if (type == "send-notification") return send_notification(action, ctx);
 
   outcome.failure = "Praetor does not run " + (type.empty() ? std::string("untyped") : type) + " actions";
   return outcome;
@@ -374,38 +258,38 @@ Outcome perform(const json::object& ta, const ApiDispatch& api, const core::Cloc
 
 }  // namespace
 
-std::vector<events::Event> run_action(const json::object& ta, const ApiDispatch& api, const core::Clock& clock) {
+std::vector<events::Event> run_action(const json::object& ta, const ActionPorts& ports, const core::Clock& clock) {
   Outcome outcome;
   try {
-    outcome = perform(ta, api, clock);
+    outcome = perform(ta, ActionContext(ta, ports.api, ports.http, clock));
   } catch (const std::exception& e) {
     outcome.failure = std::string("internal error: ") + e.what();
   }
   const json::object empty;
   const json::object& action = ta.contains("action") && ta.at("action").is_object() ? ta.at("action").get_object() : empty;
   if (outcome.failure) {
-    spdlog::warn("automation {}: action {} ({}) failed: {}", str(ta, "automation_id"),
-                 ta.contains("action_index") ? json::serialize(ta.at("action_index")) : "?", str(action, "type"),
+    spdlog::warn("automation {}: action {} ({}) failed: {}", string_at(ta, "automation_id"),
+                 ta.contains("action_index") ? json::serialize(ta.at("action_index")) : "?", string_at(action, "type"),
                  *outcome.failure);
   }
 
-  json::object resource{{"prefect.resource.id", "prefect.automation." + str(ta, "automation_id")},
-                        {"prefect.resource.name", str(ta, "automation_name")},
-                        {"prefect.trigger-type", str(ta, "trigger_type")}};
+  json::object resource{{"prefect.resource.id", "prefect.automation." + string_at(ta, "automation_id")},
+                        {"prefect.resource.name", string_at(ta, "automation_name")},
+                        {"prefect.trigger-type", string_at(ta, "trigger_type")}};
   if (auto p = ta.find("posture"); p != ta.end() && p->value().is_string()) resource["prefect.posture"] = p->value();
   json::array related = outcome.related;
-  if (auto id = str(ta, "automation_triggered_event_id"); !id.empty())
+  if (auto id = string_at(ta, "automation_triggered_event_id"); !id.empty())
     related.push_back(json::object{{"prefect.resource.id", "prefect.event." + id}, {"prefect.resource.role", "automation-triggered-event"}});
   const json::object* triggering = nullptr;
   if (auto it = ta.find("triggering_event"); it != ta.end() && it->value().is_object()) triggering = &it->value().get_object();
   if (triggering)
-    related.push_back(json::object{{"prefect.resource.id", "prefect.event." + str(*triggering, "id")},
+    related.push_back(json::object{{"prefect.resource.id", "prefect.event." + string_at(*triggering, "id")},
                                    {"prefect.resource.role", "triggering-event"}});
   json::object details{{"action_index", ta.contains("action_index") ? ta.at("action_index") : json::value(0)},
-                       {"action_type", str(action, "type")},
-                       {"invocation", str(ta, "id")}};
+                       {"action_type", string_at(action, "type")},
+                       {"invocation", string_at(ta, "id")}};
   const auto now = clock.now();
-  const auto triggered_at = core::parse_timestamp(str(ta, "triggered")).value_or(now);
+  const auto triggered_at = core::parse_timestamp(string_at(ta, "triggered")).value_or(now);
 
   events::Event triggered_event;
   triggered_event.id = core::new_uuid7();
@@ -417,9 +301,9 @@ std::vector<events::Event> run_action(const json::object& ta, const ApiDispatch&
   triggered_event.payload = details;
   // Linked to the triggering event only when close in time (Prefect's five minutes).
   if (triggering) {
-    if (auto occurred = core::parse_timestamp(str(*triggering, "occurred"))) {
+    if (auto occurred = core::parse_timestamp(string_at(*triggering, "occurred"))) {
       auto gap = triggered_at - *occurred;
-      if (gap < std::chrono::minutes(5) && gap > -std::chrono::minutes(5)) triggered_event.follows = str(*triggering, "id");
+      if (gap < std::chrono::minutes(5) && gap > -std::chrono::minutes(5)) triggered_event.follows = string_at(*triggering, "id");
     }
   }
 

@@ -11,8 +11,8 @@ namespace praetor::automations {
 namespace json = boost::json;
 
 TriggerService::TriggerService(store::Database& db, const core::Clock& clock, events::EventBus* bus,
-                               AutomationSource source, ApiDispatch api, bool run_actions)
-    : db_(db), clock_(clock), bus_(bus), source_(std::move(source)), api_(std::move(api)), run_actions_(run_actions),
+                               AutomationSource source, ActionPorts ports, bool run_actions)
+    : db_(db), clock_(clock), bus_(bus), source_(std::move(source)), ports_(std::move(ports)), run_actions_(run_actions),
       engine_([&clock] { return clock.now(); }) {}
 
 void TriggerService::run_once() {
@@ -130,7 +130,7 @@ void TriggerService::run_outbox() {
   if (!pending) throw std::runtime_error(pending.error().message);
   for (const auto& entry : *pending) {
     if (stop_requested_) return;  // the rest stays in the outbox for the next start
-    auto reported = run_action(entry.doc, api_, clock_);
+    auto reported = run_action(entry.doc, ports_, clock_);
     auto done = db_.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
       remove_from_outbox(c, entry.id);
       events::write_events(c, reported);

@@ -52,7 +52,7 @@ class TriggerService final : public services::Service {
   // With `run_actions` false (PREFECT_SERVER_SERVICES_ACTIONS_ENABLED=false) fired actions
   // stay in the outbox until a server that runs them starts.
   TriggerService(store::Database& db, const core::Clock& clock, events::EventBus* bus, AutomationSource source,
-                 ApiDispatch api, bool run_actions = true);
+                 ActionPorts ports, bool run_actions = true);
 
   std::string_view name() const override { return "triggers"; }
   std::chrono::microseconds interval() const override { return kPassInterval; }
@@ -69,7 +69,7 @@ class TriggerService final : public services::Service {
   const core::Clock& clock_;
   events::EventBus* bus_;
   AutomationSource source_;
-  ApiDispatch api_;
+  ActionPorts ports_;
   bool run_actions_;
   std::atomic<bool> stop_requested_{false};  // ends a long catch-up between steps
   TriggerEngine engine_;

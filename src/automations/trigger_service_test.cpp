@@ -27,7 +27,7 @@ std::unique_ptr<TriggerService> make_service(store::Database& db, const core::Cl
     calls.requests.push_back(method + " " + path);
     return ApiReply{200, "{}"};
   };
-  return std::make_unique<TriggerService>(db, clock, nullptr, std::move(source), std::move(api));
+  return std::make_unique<TriggerService>(db, clock, nullptr, std::move(source), ActionPorts{std::move(api), {}});
 }
 
 void store_event(store::Database& db, const std::string& name, const std::string& resource, core::Timestamp at) {
@@ -116,9 +116,8 @@ TEST(TriggerService, OutboxRunsAnActionFiredBeforeARestart) {
     AutomationSource source;
     source.snapshot = [](store::Connection&) { return std::string("1"); };
     source.enabled = [automation](store::Connection&) { return std::vector<json::object>{automation}; };
-    TriggerService held(t.db(), clock, nullptr, source, [](const std::string&, const std::string&, const std::string&) {
-      return ApiReply{500, ""};
-    }, /*run_actions=*/false);
+    ApiDispatch failing = [](const std::string&, const std::string&, const std::string&) { return ApiReply{500, ""}; };
+    TriggerService held(t.db(), clock, nullptr, source, ActionPorts{failing, {}}, /*run_actions=*/false);
     held.run_once();
     clock.advance(seconds(1));
     store_event(t.db(), "go", "x", clock.now());

@@ -21,6 +21,7 @@
 #include "events/event_persister.h"
 #include "events/replica_feed.h"
 #include "events/task_run_recorder.h"
+#include "server/http_client.h"
 #include "server/http_server.h"
 #include "services/services.h"
 #include "store/block_cipher.h"
@@ -33,7 +34,8 @@ namespace praetor::cli {
 
 namespace {
 
-// The automations' trigger engine; its actions call this process's API in-process.
+// The automations' trigger engine; its actions call this process's API in-process and
+// outside systems (webhooks, notifications) over HTTP.
 void add_trigger_service(services::ServiceRunner& runner, const config::Settings& settings, store::Database& db,
                          const core::Clock& clock, events::EventBus& bus, const api::Router& router) {
   if (!settings.services.triggers_enabled) {
@@ -48,13 +50,18 @@ void add_trigger_service(services::ServiceRunner& runner, const config::Settings
     api::Request request;
     request.method = method;
     request.path = path;
+    if (auto q = path.find('?'); q != std::string::npos) {
+      request.path = path.substr(0, q);
+      request.query = path.substr(q + 1);
+    }
     request.body = body;
     if (!body.empty()) request.headers.emplace_back("content-type", "application/json");
     api::Response response = router.dispatch_trusted(request);
     return automations::ApiReply{response.status, std::move(response.body)};
   };
   runner.add(std::make_unique<automations::TriggerService>(db, clock, &bus, automations::stored_automations(),
-                                                           std::move(dispatch), settings.services.actions_enabled));
+                                                           automations::ActionPorts{std::move(dispatch), server::send_outbound_request},
+                                                           settings.services.actions_enabled));
 }
 
 // A team switching from Prefect often keeps its PREFECT_HOME, where Prefect's own database

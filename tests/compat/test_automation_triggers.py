@@ -10,16 +10,11 @@ related resources are checked as Prefect's server emits them.
 Both servers evaluate triggers and store events asynchronously, so reads poll with a timeout.
 """
 
-import asyncio
 import os
-import shutil
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-import pytest
 
 from prefect import flow
 from prefect.automations import Automation
@@ -31,31 +26,15 @@ from prefect.events.schemas.automations import CompoundTrigger, EventTrigger, Po
 from prefect.events.worker import EventsWorker
 
 from scenarios import run, wait_for
+from scenarios.automation_events import automation_events as _automation_events
+from scenarios.automation_events import emit as _emit
+from scenarios.automation_events import reactive as _reactive
+from scenarios.automation_events import related_roles as _roles
+from scenarios.automation_events import uid as _uid
+from scenarios.automation_events import wait_automation_events as _wait_events
 
 TARGET = os.environ.get("PRAETOR_COMPAT_TARGET", "praetor")
 DB = os.environ.get("PRAETOR_COMPAT_DB", "sqlite")
-
-
-def _uid() -> str:
-    return uuid.uuid4().hex[:12]
-
-
-def _emit(name: str, resource_id: str) -> None:
-    emit_event(event=name, resource={"prefect.resource.id": resource_id})
-    EventsWorker.drain_all()
-
-
-def _automation_events(api_url: str, automation_id, name: str) -> list[dict]:
-    body = {"filter": {"event": {"name": [name]}, "resource": {"id": [f"prefect.automation.{automation_id}"]}},
-            "limit": 50}
-    r = httpx.post(f"{api_url}/events/filter", json=body, timeout=10)
-    assert r.status_code == 200, r.text
-    return r.json()["events"]
-
-
-def _wait_events(api_url: str, automation_id, name: str, count: int = 1, timeout: float = 30) -> list[dict]:
-    return wait_for(lambda: (lambda evs: evs if len(evs) >= count else None)(
-        _automation_events(api_url, automation_id, name)), timeout=timeout, what=f"{count} {name}", interval=0.2)
 
 
 def _create_deployment(name: str) -> tuple:
@@ -82,15 +61,6 @@ def _runs_of_deployment(deployment_id):
             return await client.read_flow_runs(
                 deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])))
     return run(read())
-
-
-def _reactive(expect: str, resource_id: str, **kwargs) -> EventTrigger:
-    return EventTrigger(expect={expect}, match={"prefect.resource.id": resource_id}, posture=Posture.Reactive,
-                        **kwargs)
-
-
-def _roles(event: dict) -> dict[str, str]:
-    return {r["prefect.resource.role"]: r["prefect.resource.id"] for r in event["related"]}
 
 
 # Verifies a failed flow run re-runs a selected deployment once, with the action's
