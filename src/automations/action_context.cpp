@@ -71,9 +71,8 @@ json::object event_for_templates(const json::object& event) {
 
 }  // namespace
 
-ActionContext::ActionContext(const json::object& ta, const ApiDispatch& api, const core::OutboundHttp& http,
-                             const core::Clock& clock)
-    : ta_(ta), api_(api), http_(http), clock_(clock) {
+ActionContext::ActionContext(const json::object& ta, const ActionPorts& ports, const core::Clock& clock)
+    : ta_(ta), ports_(ports), clock_(clock) {
   if (auto it = ta.find("triggering_event"); it != ta.end() && it->value().is_object())
     event_ = &it->value().get_object();
   if (auto it = ta.find("triggering_labels"); it != ta.end() && it->value().is_object())
@@ -99,12 +98,12 @@ std::optional<std::string> ActionContext::id_of_first_resource_of_kind(const std
 }
 
 ApiReply ActionContext::call(const std::string& method, const std::string& path, const json::value& body) const {
-  return api_(method, path, body.is_null() ? std::string() : json::serialize(body));
+  return ports_.api(method, path, body.is_null() ? std::string() : json::serialize(body));
 }
 
 core::Result<core::OutboundResponse> ActionContext::send(const core::OutboundRequest& request) const {
-  if (!http_) return core::Error::unavailable("this server was started without an outbound HTTP transport");
-  return http_(request);
+  if (!ports_.http) return core::Error::unavailable("this server was started without an outbound HTTP transport");
+  return ports_.http(request);
 }
 
 core::Result<std::string> ActionContext::render(const std::string& text) const {
@@ -112,7 +111,7 @@ core::Result<std::string> ActionContext::render(const std::string& text) const {
   if (!names) return names.error();
   auto context = template_context(*names);
   if (!context) return context.error();
-  return render_template(text, *context);
+  return render_template(text, *context, ports_.ui_url);
 }
 
 core::Result<json::object> ActionContext::template_context(const std::vector<std::string>& names) const {

@@ -26,6 +26,15 @@ struct ApiReply {
 // an optional "?query").
 using ApiDispatch = std::function<ApiReply(const std::string& method, const std::string& path, const std::string& body)>;
 
+// What actions reach: the server's API, the outside world (may be empty: then webhook and
+// notification actions fail, saying so), and where the web UI is for links in templates
+// (Prefect's PREFECT_UI_URL; none: ui_url renders None).
+struct ActionPorts {
+  ApiDispatch api;
+  core::OutboundHttp http;
+  std::optional<std::string> ui_url;
+};
+
 // What running an action produced: a failure reason (the action.failed event) or none (the
 // action.executed event), details for the event's payload and related resources.
 struct Outcome {
@@ -43,8 +52,7 @@ std::string reason_from(const ApiReply& reply);
 class ActionContext {
  public:
   // The references must outlive the context.
-  ActionContext(const boost::json::object& triggered_action, const ApiDispatch& api, const core::OutboundHttp& http,
-                const core::Clock& clock);
+  ActionContext(const boost::json::object& triggered_action, const ActionPorts& ports, const core::Clock& clock);
 
   const boost::json::object* event() const { return event_; }
   const boost::json::object& labels() const { return labels_; }
@@ -69,8 +77,7 @@ class ActionContext {
   boost::json::value fetch_object(const std::string& name) const;
 
   const boost::json::object& ta_;
-  const ApiDispatch& api_;
-  const core::OutboundHttp& http_;
+  const ActionPorts& ports_;
   const core::Clock& clock_;
   const boost::json::object* event_ = nullptr;
   boost::json::object labels_;

@@ -261,7 +261,7 @@ Outcome perform(const json::object& ta, const ActionContext& ctx) {
 std::vector<events::Event> run_action(const json::object& ta, const ActionPorts& ports, const core::Clock& clock) {
   Outcome outcome;
   try {
-    outcome = perform(ta, ActionContext(ta, ports.api, ports.http, clock));
+    outcome = perform(ta, ActionContext(ta, ports, clock));
   } catch (const std::exception& e) {
     outcome.failure = std::string("internal error: ") + e.what();
   }

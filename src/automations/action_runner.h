@@ -18,13 +18,6 @@
 
 namespace praetor::automations {
 
-// What actions reach: the server's API, and the outside world (may be empty: then webhook
-// and notification actions fail, saying so).
-struct ActionPorts {
-  ApiDispatch api;
-  core::OutboundHttp http;
-};
-
 // Runs the action; returns the two events that report it. Never throws for a failed action
 // (that is a failed event); the clock stamps the outcome event.
 std::vector<events::Event> run_action(const boost::json::object& triggered_action, const ActionPorts& ports,

@@ -34,7 +34,8 @@ struct Harness {
     documents[id] = json::object{{"id", id}, {"name", "blk-" + id}, {"data", std::move(data)},
                                  {"block_type", json::object{{"slug", slug}}}};
   }
-  ActionContext context() const { return ActionContext(triggered_action, api, http, clock); }
+  ActionPorts ports{api, http, std::nullopt};
+  ActionContext context() const { return ActionContext(triggered_action, ports, clock); }
 };
 
 std::string header(const core::OutboundRequest& r, const std::string& name) {

@@ -60,7 +60,7 @@ void add_trigger_service(services::ServiceRunner& runner, const config::Settings
     return automations::ApiReply{response.status, std::move(response.body)};
   };
   runner.add(std::make_unique<automations::TriggerService>(db, clock, &bus, automations::stored_automations(),
-                                                           automations::ActionPorts{std::move(dispatch), server::send_outbound_request},
+                                                           automations::ActionPorts{std::move(dispatch), server::send_outbound_request, settings.ui.links_url},
                                                            settings.services.actions_enabled));
 }
 

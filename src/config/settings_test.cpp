@@ -392,12 +392,17 @@ TEST(Settings, UiSettings) {
   EXPECT_FALSE(s->ui.enabled);
   EXPECT_FALSE(s->ui.v2_default);
   EXPECT_EQ(s->ui.api_url.value_or(""), "http://h:1/api");
+  EXPECT_EQ(s->ui.links_url.value_or(""), "http://h:1");
+  EXPECT_FALSE(d->ui.links_url);
   EXPECT_EQ(s->ui.serve_base, "/prefect");
   EXPECT_EQ(s->ui.static_directory, "/srv/ui");
 
   auto explicit_url = load_settings(env_of({{"PREFECT_UI_API_URL", "http://ui/api"}, {"PREFECT_API_URL", "http://h:1/api"}}));
   ASSERT_TRUE(explicit_url);
   EXPECT_EQ(explicit_url->ui.api_url.value_or(""), "http://ui/api");
+  auto links = load_settings(env_of({{"PREFECT_UI_URL", "https://ui.example/prefect"}, {"PREFECT_API_URL", "http://h:1/api"}}));
+  ASSERT_TRUE(links);
+  EXPECT_EQ(links->ui.links_url.value_or(""), "https://ui.example/prefect");
 
   auto bad = load_settings(env_of({{"PREFECT_UI_ENABLED", "maybe"}}));
   ASSERT_FALSE(bad);

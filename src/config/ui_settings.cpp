@@ -27,6 +27,15 @@ core::Result<UiSettings> load_ui_settings(const Getenv& getenv) {
       v && !v->second.empty()) {
     ui.api_url = v->second;
   }
+  // Prefect's default_ui_url: the API URL without a trailing "/api" (and "/api/" as "/").
+  if (auto v = first_set(getenv, {"PREFECT_UI_URL"}); v && !v->second.empty()) {
+    ui.links_url = v->second;
+  } else if (auto api = first_set(getenv, {"PREFECT_API_URL"}); api && !api->second.empty()) {
+    std::string url = api->second;
+    if (url.ends_with("/api")) url.resize(url.size() - 4);
+    for (std::size_t at; (at = url.find("/api/")) != std::string::npos;) url.replace(at, 5, "/");
+    ui.links_url = url;
+  }
   if (auto v = first_set(getenv, {"PREFECT_SERVER_UI_SERVE_BASE", "PREFECT_UI_SERVE_BASE"})) ui.serve_base = v->second;
   if (auto v = first_set(getenv, {"PREFECT_SERVER_UI_STATIC_DIRECTORY", "PREFECT_UI_STATIC_DIRECTORY"})) {
     ui.static_directory = v->second;

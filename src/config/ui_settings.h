@@ -17,6 +17,9 @@ struct UiSettings {
   // PREFECT_SERVER_UI_API_URL / PREFECT_UI_API_URL, else PREFECT_API_URL; nullopt: the
   // server's own http://host:port/api.
   std::optional<std::string> api_url;
+  // PREFECT_UI_URL, else PREFECT_API_URL without its "/api": where links into the UI point
+  // (automation templates' ui_url filters); nullopt: no link (Prefect renders None).
+  std::optional<std::string> links_url;
   std::string serve_base = "/";  // PREFECT_SERVER_UI_SERVE_BASE / PREFECT_UI_SERVE_BASE
   // PREFECT_SERVER_UI_STATIC_DIRECTORY / PREFECT_UI_STATIC_DIRECTORY: where the bundles are
   // copied with their base path written in; empty: $PREFECT_HOME/ui_build.

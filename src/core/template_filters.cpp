@@ -326,7 +326,8 @@ constexpr std::array<TemplateFilter, 19> kFilters{{
     {"round", 2, f_round},
     {"urlencode", 0, f_urlencode},
     {"flow_run_id", 0, f_flow_run_id},
-    // Prefect's links into its UI need the kind of object and PREFECT_UI_URL; not rendered yet.
+    // Prefect's links into its UI need the kind of object and PREFECT_UI_URL, which the
+    // automations' renderer knows (automations/template.h); it applies them itself.
     {"ui_url", 0, nullptr},
     {"ui_resource_events_url", 0, nullptr},
 }};

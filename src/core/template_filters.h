@@ -22,8 +22,8 @@ using TemplateValue = std::optional<boost::json::value>;
 struct TemplateFilter {
   std::string_view name;
   std::size_t max_args;  // positional literal arguments after the value
-  // Null for a filter Prefect defines that Praetor accepts in a template but cannot render
-  // yet (the UI-link filters): rendering such a template fails naming the filter.
+  // Null for Prefect's UI-link filters, which the automations' renderer applies itself
+  // (they need the kind of object and the UI's URL: automations/template.h).
   Result<TemplateValue> (*apply)(const TemplateValue& value, const std::vector<boost::json::value>& args);
 };
 

@@ -18,7 +18,12 @@ from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.blocks.webhook import Webhook
 from prefect.events.actions import CallWebhook, SendNotification
 
-from scenarios import wait_for
+from prefect.client.orchestration import get_client
+from prefect.events import Event
+from prefect.events.clients import PrefectEventsClient
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from scenarios import run, wait_for
 from scenarios.automation_events import emit, reactive, related_roles, uid, wait_automation_events
 
 
@@ -159,3 +164,35 @@ def test_webhook_failures_are_reported_with_their_reason(api_url):
     reasons = {e["payload"]["action_index"]: e["payload"]["reason"] for e in failed}
     assert reasons[0].startswith("Webhook call failed: ")
     assert reasons[1] == "The referenced block was not a webhook block"
+
+
+# Verifies the UI-link filters in a webhook payload: the flow named by the event's resource
+# links to its UI page and its events page under PREFECT_UI_URL (the events link joined as
+# Python's urljoin joins it, replacing the base's last path segment), as Prefect renders them.
+def test_webhook_payload_links_into_the_ui(dedicated_server, receiver):
+    u = uid()
+    srv = dedicated_server({"PREFECT_UI_URL": "http://ui.example/prefect"})
+
+    async def create_flow():
+        async with get_client() as client:
+            return await client.create_flow_from_name(f"linked-{u}")
+
+    async def send(resource_id: str):
+        async with PrefectEventsClient(api_url=srv.api_url) as client:
+            await client.emit(Event(event=f"test.links.{u}", resource={"prefect.resource.id": resource_id}))
+
+    with temporary_settings({PREFECT_API_URL: srv.api_url}):
+        flow_id = run(create_flow())
+        block_id = Webhook(url=f"{receiver.url}/links").save(f"links-{u}")
+        Automation(
+            name=f"links-{u}", trigger=reactive(f"test.links.{u}", f"prefect.flow.{flow_id}"),
+            actions=[CallWebhook(block_document_id=block_id,
+                                 payload="{{ flow|ui_url }} {{ flow|ui_resource_events_url }} "
+                                         "{{ event.resource|ui_resource_events_url }}")],
+        ).create()
+        run(send(f"prefect.flow.{flow_id}"))
+
+    body = receiver.wait_requests()[0]["body"].decode()
+    assert body == (f"http://ui.example/prefect/flows/flow/{flow_id} "
+                    f"http://ui.example/events?resource=prefect.flow.{flow_id} "
+                    f"http://ui.example/events?resource=prefect.flow.{flow_id}")
