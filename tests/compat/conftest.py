@@ -26,7 +26,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from local_servers import (ROOT, ScratchPostgresDatabase, free_port,  # noqa: E402
-                           postgres_cluster_url, wait_until_serving)
+                           postgres_cluster_url, stop_process, wait_until_serving)
 
 TARGET = os.environ.get("PRAETOR_COMPAT_TARGET", "praetor")
 DB = os.environ.get("PRAETOR_COMPAT_DB", "sqlite")
@@ -94,13 +94,7 @@ class Server:
             raise RuntimeError(f"server exited with code {self.proc.returncode} before serving")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
         if self.database is not None:
             self.database.drop()

@@ -16,6 +16,7 @@ from pathlib import Path
 from prefect.client.orchestration import PrefectClient, get_client
 from prefect.states import Completed, Pending, Running
 
+from local_servers import stop_process
 from scenarios import http_client, run, wait_for
 
 
@@ -189,12 +190,7 @@ def test_concurrency_limit_of_one_holds_the_second_run_back(tmp_path, dedicated_
 
             wait_for(both_done, 120, "both runs to complete")
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+            stop_process(worker)
 
         histories = {r: states(r) for r in run_ids}
         held = [r for r in run_ids if any(s["name"] == "AwaitingConcurrencySlot" for s in histories[r])]

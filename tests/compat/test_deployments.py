@@ -21,6 +21,7 @@ from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule, RRuleSchedule
 from prefect.server.schemas import schedules as server_schedules
 
+from local_servers import stop_process
 from scenarios import http_client, run, wait_for
 
 
@@ -297,8 +298,4 @@ def test_serve_picks_up_on_demand_run(tmp_path, prefect_cli):
         state = _final_state(fr.id, 60)
         assert state.type.value == "COMPLETED", state
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)

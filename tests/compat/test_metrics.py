@@ -14,7 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import DB, TARGET
-from local_servers import free_port
+from local_servers import free_port, stop_process
 
 
 # Verifies metrics are off by default: /api/metrics answers Prefect's plain 404.
@@ -137,10 +137,5 @@ def test_prometheus_scrapes_and_answers_queries(dedicated_server, tmp_path):
         # The scrapes themselves are requests too, counted under the metrics route.
         assert _wait_for_value(url, 'sum(praetor_http_requests_total{route="/api/metrics",status="200"})', proc) >= 1
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()

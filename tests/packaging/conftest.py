@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
-from local_servers import ROOT, free_port, wait_until_serving  # noqa: E402
+from local_servers import ROOT, free_port, stop_process, wait_until_serving  # noqa: E402
 
 BINARY = Path(os.environ.get("PRAETOR_BINARY", str(ROOT / "build/release/src/cli/praetor")))
 
@@ -79,10 +79,5 @@ def serving(binary: Path, home: Path, env: dict[str, str] | None = None, *, wrap
         print(log_path.read_text(errors="replace")[-3000:])
         raise
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()

@@ -72,3 +72,16 @@ def wait_until_serving(api_url: str, alive, timeout: float, poll: float = 0.1,
             pass
         time.sleep(poll)
     raise RuntimeError(f"server at {api_url} not serving after {timeout}s")
+
+
+def stop_process(proc: subprocess.Popen, grace: float = 20) -> None:
+    """Stops a server or worker the way an operator would: SIGTERM, then SIGKILL if it has
+    not exited within `grace` seconds. Returns once it has exited."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
