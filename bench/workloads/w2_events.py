@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from pathlib import Path
 
 from harness import BENCH_BIN, Client, Config, Sampler, Server, ratio
 
@@ -47,27 +48,38 @@ def next_poll_in(visible: int, n: int, elapsed: float) -> float:
     return max(NEAR_END_POLL_SECONDS, min(POLL_SECONDS, projected_left - NEAR_END_SECONDS))
 
 
-def run(server: Server, cfg: Config) -> dict:
-    n = task_runs_for(server.kind, cfg)
-    client = Client(server)
-    _, flow = client.post_setup("/flows/", {"name": "bench-w2"})
+def write_flow_runs(client: Client, server: Server, n: int, name: str = "bench-w2") -> Path:
+    """Creates the Running flow runs that n task runs belong to (TASK_RUNS_PER_FLOW_RUN
+    each) and writes the sender's --flow-runs file; returns its path."""
+    _, flow = client.post_setup("/flows/", {"name": name})
     refs = []
     for i in range((n + TASK_RUNS_PER_FLOW_RUN - 1) // TASK_RUNS_PER_FLOW_RUN):
-        status, run = client.post_setup("/flow_runs/", {"flow_id": flow["id"], "name": f"bench-w2-{i}",
+        status, run = client.post_setup("/flow_runs/", {"flow_id": flow["id"], "name": f"{name}-{i}",
                                                   "state": {"type": "RUNNING", "name": "Running"}})
         if status >= 300:
             raise RuntimeError(f"/flow_runs/ -> {status} {run}")
-        refs.append(f"{run['id']} {run['name']} {flow['id']} bench-w2")
-    refs_file = server.dir / "w2-flow-runs.txt"
+        refs.append(f"{run['id']} {run['name']} {flow['id']} {name}")
+    refs_file = server.dir / f"{name}-flow-runs.txt"
     refs_file.write_text("\n".join(refs) + "\n")
+    return refs_file
+
+
+def sender_command(server: Server, n: int, refs_file) -> list[str]:
+    return [str(BENCH_BIN / "praetor_event_sender"), "--port", str(server.port), "--clients", str(CLIENTS),
+            "--task-runs", str(n), "--flow-runs", str(refs_file)]
+
+
+def run(server: Server, cfg: Config) -> dict:
+    n = task_runs_for(server.kind, cfg)
+    client = Client(server)
+    refs_file = write_flow_runs(client, server, n)
     target = completed_count(client) + n
     timeout = cfg.pick(90, 300)
     visible, polls, poll_seconds = 0, 0, 0.0
     with Sampler(server) as s:
         t0 = time.monotonic()
-        sender = subprocess.Popen([str(BENCH_BIN / "praetor_event_sender"), "--port", str(server.port), "--clients",
-                                   str(CLIENTS), "--task-runs", str(n), "--flow-runs", str(refs_file)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        sender = subprocess.Popen(sender_command(server, n, refs_file), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
         while time.monotonic() - t0 < timeout:
             p0 = time.monotonic()
             visible = completed_count(client) - (target - n)

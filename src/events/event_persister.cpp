@@ -115,12 +115,23 @@ void EventPersister::run() {
       batch.swap(queue_);
     }
     room_cv_.notify_all();
-    auto write = [&] {
-      return db_.write<int64_t>([&](store::Connection& c) -> core::Result<int64_t> {
-        auto ids = write_new_events(c, batch);
-        if (!replica_id_.empty()) notify_new_events(c, replica_id_, ids);
-        return static_cast<int64_t>(ids.size());
-      });
+    // In bulk writes of at most kEventsPerWrite, so a flood of events never holds the
+    // writer for long (store/database.h: write_bulk). Storing is idempotent (events already
+    // stored are skipped), so a retry after a partial failure stores each event once.
+    auto write = [&]() -> core::Result<int64_t> {
+      int64_t stored = 0;
+      for (std::size_t start = 0; start < batch.size(); start += kEventsPerWrite) {
+        const std::vector<Event> chunk(batch.begin() + static_cast<std::ptrdiff_t>(start),
+                                       batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), start + kEventsPerWrite)));
+        auto written = db_.write_bulk<int64_t>([&](store::Connection& c) -> core::Result<int64_t> {
+          auto ids = write_new_events(c, chunk);
+          if (!replica_id_.empty()) notify_new_events(c, replica_id_, ids);
+          return static_cast<int64_t>(ids.size());
+        });
+        if (!written) return written.error();
+        stored += *written;
+      }
+      return stored;
     };
     auto written = write();
     // An unavailable database (busy, PostgreSQL restarting, a lost connection) is retried

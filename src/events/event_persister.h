@@ -37,6 +37,9 @@ std::vector<std::string> write_new_events(store::Connection& c, const std::vecto
 class EventPersister final : public EventSubscriber {
  public:
   static constexpr std::size_t kMaxQueued = 2000;
+  // Events per bulk write: small enough that an interactive write waiting behind one waits
+  // a few milliseconds.
+  static constexpr std::size_t kEventsPerWrite = 200;
 
   // `db` must outlive the persister. With a `replica_id`, each write also notifies the
   // other replicas of the new events' ids (events/replica_feed.h), delivered at commit.

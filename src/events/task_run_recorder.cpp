@@ -93,15 +93,23 @@ void TaskRunRecorder::on_events(const std::vector<Event>& batch) {
   }
   if (records.empty()) return;
   core::Timestamp now = clock_.now();
-  auto written = db_.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
-    for (const auto& r : records) (void)store::task_runs::record(c, r, now);
-    return core::Ok{};
-  });
-  if (written) return;
+  // Bulk writes (store/database.h: write_bulk) of at most kRecordsPerWrite, so a flood of
+  // task-run events does not hold orchestration writes behind it.
+  constexpr std::size_t kRecordsPerWrite = 200;
+  core::Status written = core::Ok{};
+  for (std::size_t start = 0; start < records.size() && written.ok(); start += kRecordsPerWrite) {
+    const std::size_t end = std::min(records.size(), start + kRecordsPerWrite);
+    auto chunk = db_.write_bulk<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
+      for (std::size_t i = start; i < end; ++i) (void)store::task_runs::record(c, records[i], now);
+      return core::Ok{};
+    });
+    if (!chunk) written = chunk.error();
+  }
+  if (written.ok()) return;
   spdlog::warn("task-run recorder: batch of {} failed ({}); recording one at a time", records.size(),
                written.error().message);
   for (const auto& r : records) {
-    auto one = db_.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
+    auto one = db_.write_bulk<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
       (void)store::task_runs::record(c, r, now);
       return core::Ok{};
     });

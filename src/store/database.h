@@ -11,6 +11,11 @@
 //             runs on a thread of the database's choosing (SQLite: the writer thread, after
 //             the group's COMMIT; others: the caller's, before write_async returns), so it
 //             must be quick and must not wait for another write.
+//   write_bulk(fn) is write() for background bulk work (storing events, recording task runs
+//             from them): it may wait behind interactive writes, and an interactive write
+//             waits behind at most one bulk write (SQLite: each group commit takes the
+//             queued interactive writes and one bulk write), so an event flood does not
+//             queue orchestration behind it. Keep each bulk write small (a few hundred rows).
 //   Database failures become Result errors: transient ones (busy, serialization, deadlock,
 //   lost connection) kUnavailable (503, retried by clients), constraint ones kConflict.
 #pragma once
@@ -59,6 +64,18 @@ class Database {
   }
 
   template <class T>
+  core::Result<T> write_bulk(const std::function<core::Result<T>(Connection&)>& fn) {
+    std::optional<core::Result<T>> out;
+    core::Status st = bulk_write_impl([&](Connection& c) -> core::Status {
+      out.emplace(fn(c));
+      if (!out->ok()) return out->error();
+      return core::Ok{};
+    });
+    if (!st.ok()) return st.error();
+    return std::move(*out);
+  }
+
+  template <class T>
   void write_async(std::function<core::Result<T>(Connection&)> fn, std::function<void(core::Result<T>)> done) {
     auto out = std::make_shared<std::optional<core::Result<T>>>();
     write_async_impl(
@@ -83,6 +100,8 @@ class Database {
   Database() = default;
   virtual core::Status read_impl(const std::function<core::Status(Connection&)>& fn) = 0;
   virtual core::Status write_impl(const std::function<core::Status(Connection&)>& fn) = 0;
+  // Default: a write like any other (a backend without one writer has no queue to jump).
+  virtual core::Status bulk_write_impl(const std::function<core::Status(Connection&)>& fn) { return write_impl(fn); }
   // Default: runs write_impl on the calling thread, then done.
   virtual void write_async_impl(std::function<core::Status(Connection&)> fn, std::function<void(core::Status)> done) {
     done(write_impl(fn));

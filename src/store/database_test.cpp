@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
 #include <future>
 #include <utility>
 #include <thread>
@@ -163,6 +167,66 @@ TEST(Database, WriteAsyncCompletesAfterCommit) {
   ASSERT_FALSE(b);
   EXPECT_EQ(b.error().kind, core::ErrorKind::kInvalid);
   EXPECT_EQ(count(), 1);
+}
+
+// Verifies bulk writes commit like writes, and that an interactive write queued behind
+// several bulk writes runs before all but the first of them (SQLite's writer takes one bulk
+// write per group, after the group's interactive writes; PostgreSQL runs them concurrently).
+TEST(Database, InteractiveWritesDoNotQueueBehindBulkWrites) {
+  testing::TempDatabase t;
+  ASSERT_TRUE(t.db().write<Ok>([](Connection& c) -> Status {
+    c.exec("CREATE TABLE kv(k INTEGER PRIMARY KEY, v TEXT)");
+    return Ok{};
+  }));
+  std::mutex mu;
+  std::vector<std::string> order;
+  auto note = [&](const std::string& what) {
+    std::lock_guard lock(mu);
+    order.push_back(what);
+  };
+  // Holds the writer busy while the others queue.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> blocker_done;
+  t.db().write_async<Ok>([&](Connection&) -> Result<Ok> {
+    released.wait();
+    return Ok{};
+  }, [&](Result<Ok>) { blocker_done.set_value(); });
+  std::vector<std::thread> bulk;
+  for (int i = 0; i < 3; ++i) {
+    bulk.emplace_back([&, i] {
+      auto r = t.db().write_bulk<Ok>([&, i](Connection& c) -> Result<Ok> {
+        c.exec("INSERT INTO kv VALUES (" + std::to_string(i) + ", 'bulk')");
+        note("bulk");
+        return Ok{};
+      });
+      EXPECT_TRUE(r);
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the bulk writes are queued
+  std::promise<void> interactive_done;
+  t.db().write_async<Ok>([&](Connection& c) -> Result<Ok> {
+    c.exec("INSERT INTO kv VALUES (10, 'interactive')");
+    note("interactive");
+    return Ok{};
+  }, [&](Result<Ok> r) {
+    EXPECT_TRUE(r);
+    interactive_done.set_value();
+  });
+  release.set_value();
+  blocker_done.get_future().wait();
+  interactive_done.get_future().wait();
+  for (auto& th : bulk) th.join();
+  ASSERT_EQ(order.size(), 4u);
+  auto at = std::find(order.begin(), order.end(), "interactive") - order.begin();
+  if (t.db().dialect() == Dialect::kSqlite) EXPECT_LE(at, 1) << "the interactive write waited behind " << at << " bulk writes";
+  EXPECT_EQ(*t.db().read<int64_t>([](Connection& c) -> Result<int64_t> {
+    auto& st = c.prepare("SELECT COUNT(*) FROM kv");
+    st.step();
+    int64_t n = st.column_int(0);
+    st.reset();
+    return n;
+  }), 4);
 }
 
 }  // namespace

@@ -66,6 +66,17 @@ core::Status DeferredDatabase::write_impl(const std::function<core::Status(Conne
   return core::Ok{};
 }
 
+core::Status DeferredDatabase::bulk_write_impl(const std::function<core::Status(Connection&)>& fn) {
+  Database* db = inner();
+  if (!db) {
+    std::lock_guard lock(mu_);
+    return core::Error::unavailable(status_);
+  }
+  auto r = db->write_bulk<core::Ok>(as_result(fn));
+  if (!r) return r.error();
+  return core::Ok{};
+}
+
 void DeferredDatabase::write_async_impl(std::function<core::Status(Connection&)> fn,
                                         std::function<void(core::Status)> done) {
   Database* db = inner();

@@ -31,6 +31,7 @@ class DeferredDatabase final : public Database {
  protected:
   core::Status read_impl(const std::function<core::Status(Connection&)>& fn) override;
   core::Status write_impl(const std::function<core::Status(Connection&)>& fn) override;
+  core::Status bulk_write_impl(const std::function<core::Status(Connection&)>& fn) override;
   void write_async_impl(std::function<core::Status(Connection&)> fn, std::function<void(core::Status)> done) override;
 
  private:

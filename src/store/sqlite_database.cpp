@@ -94,7 +94,7 @@ core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::st
   db->writer_ = std::thread([raw = db.get()] { raw->writer_loop(); });
   db->queue_depth_hook_ = metrics::default_registry().on_scrape([raw = db.get()] {
     std::lock_guard lock(raw->queue_mu_);
-    store_metrics().writer_queue_depth.set(static_cast<double>(raw->queue_.size()));
+    store_metrics().writer_queue_depth.set(static_cast<double>(raw->queue_.size() + raw->bulk_queue_.size()));
   });
   return db;
 }
@@ -167,16 +167,24 @@ core::Status SqliteDatabase::write_impl(const std::function<core::Status(Connect
   return fut.get();
 }
 
+core::Status SqliteDatabase::bulk_write_impl(const std::function<core::Status(Connection&)>& fn) {
+  std::promise<core::Status> promise;
+  auto fut = promise.get_future();
+  enqueue(WriteJob{[&fn](Connection& c) { return fn(c); }, [&promise](core::Status st) { promise.set_value(std::move(st)); }},
+          /*bulk=*/true);
+  return fut.get();
+}
+
 void SqliteDatabase::write_async_impl(std::function<core::Status(Connection&)> fn,
                                       std::function<void(core::Status)> done) {
   enqueue(WriteJob{std::move(fn), std::move(done)});
 }
 
-void SqliteDatabase::enqueue(WriteJob job) {
+void SqliteDatabase::enqueue(WriteJob job, bool bulk) {
   {
     std::lock_guard lock(queue_mu_);
     if (!stopping_) {
-      queue_.push_back(std::move(job));
+      (bulk ? bulk_queue_ : queue_).push_back(std::move(job));
       job.done = nullptr;
     }
   }
@@ -192,11 +200,17 @@ void SqliteDatabase::writer_loop() {
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
-      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) return;
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !bulk_queue_.empty(); });
+      if (queue_.empty() && bulk_queue_.empty() && stopping_) return;
       while (!queue_.empty() && group.size() < kMaxGroup) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
+      }
+      // One bulk write per group, after the interactive ones: a flood of bulk work neither
+      // starves nor delays interactive writes by more than one bulk write.
+      if (!bulk_queue_.empty()) {
+        group.push_back(std::move(bulk_queue_.front()));
+        bulk_queue_.pop_front();
       }
     }
     results.clear();

@@ -39,12 +39,14 @@ class SqliteDatabase final : public Database {
  protected:
   core::Status read_impl(const std::function<core::Status(Connection&)>& fn) override;
   core::Status write_impl(const std::function<core::Status(Connection&)>& fn) override;
+  // Queued apart; each group takes at most one (after its interactive writes).
+  core::Status bulk_write_impl(const std::function<core::Status(Connection&)>& fn) override;
   void write_async_impl(std::function<core::Status(Connection&)> fn, std::function<void(core::Status)> done) override;
 
  private:
   struct WriteJob;
   explicit SqliteDatabase(std::string path);
-  void enqueue(WriteJob job);
+  void enqueue(WriteJob job, bool bulk = false);
   void writer_loop();
   std::string writer_journal_mode();
   std::unique_ptr<SqliteConnection> acquire_reader();
@@ -58,7 +60,8 @@ class SqliteDatabase final : public Database {
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::deque<WriteJob> queue_;
+  std::deque<WriteJob> queue_;       // interactive writes, in arrival order
+  std::deque<WriteJob> bulk_queue_;  // bulk writes (Database::write_bulk), in arrival order
   bool stopping_ = false;
   std::unique_ptr<SqliteConnection> writer_conn_;
   std::unique_ptr<WalSyncer> syncer_;  // null for ":memory:" (no WAL): completions run at COMMIT
