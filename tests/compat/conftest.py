@@ -96,7 +96,8 @@ class Server:
         if self.proc.poll() is not None:
             raise RuntimeError(f"server exited with code {self.proc.returncode} before serving")
 
-    def stop(self) -> None:
+    def stop(self, keep_database: bool = False) -> None:
+        """`keep_database`: leave it for a server started `after` this one (a restart)."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -105,7 +106,7 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
-        if self.database is not None:
+        if self.database is not None and not keep_database:
             self.database.drop()
 
     def log_text(self) -> str:
