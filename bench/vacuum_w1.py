@@ -1,9 +1,9 @@
 """W1 latency while the db_vacuum deletes a large backlog (issue 13: retention must never
 stall the writer). A one-off measurement, not part of bench/run:
 
-  .venv/bin/python bench/vacuum_w1.py [--events 250000] [--seconds 20] [--clients 16]
+  .venv/bin/python bench/vacuum_w1.py [--events 250000] [--seconds 20] [--clients 16] [--postgres URL]
 
-Makes a SQLite database with N old events of 3 resource rows each (4N rows: 250000 → 1M),
+Makes a SQLite database (or, with --postgres, a database on that cluster) with N old events of 3 resource rows each (4N rows: 250000 → 1M),
 written straight into the migrated file, then runs W1 (bench/load_driver.cpp: create flow,
 create run, Running, Completed) twice on a fresh copy of it: once with the vacuum off, once
 with the event vacuum on (its first pass starts with the server and deletes the backlog in
@@ -42,10 +42,39 @@ def stop(proc: subprocess.Popen) -> None:
     proc.wait(timeout=30)
 
 
-def make_backlog(home: Path, events: int) -> None:
-    proc, _ = start(home, {"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "[]"}, home / "init.log")
+def pg_url(cluster: str, name: str) -> str:
+    return cluster.rsplit("/", 1)[0] + "/" + name
+
+
+def psql(url: str, sql: str) -> str:
+    return subprocess.run(["psql", url, "-qAtc", sql], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def db_env(pg: str | None, name: str) -> dict[str, str]:
+    if not pg:
+        return {}
+    return {"PREFECT_SERVER_DATABASE_CONNECTION_URL": pg_url(pg, name).replace("postgresql://", "postgresql+asyncpg://", 1)}
+
+
+def make_backlog(home: Path, events: int, pg: str | None) -> None:
+    if pg:
+        psql(pg, "DROP DATABASE IF EXISTS vacuum_backlog")
+        psql(pg, "CREATE DATABASE vacuum_backlog")
+    proc, _ = start(home, {"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "[]", **db_env(pg, "vacuum_backlog")},
+                    home / "init.log")
     stop(proc)
     old = int(time.time() * 1e6) - 30 * DAY_US
+    if pg:
+        url = pg_url(pg, "vacuum_backlog")
+        psql(url, "INSERT INTO event (id, occurred, received, event, resource_id, doc) "
+                  f"SELECT '00000000-0000-4000-8000-' || lpad(i::text, 12, '0'), {old} + i, {old} + i, "
+                  "'bench.vacuum.old', 'bench.resource.' || i, '{\"payload\":\"' || repeat('x', 400) || '\"}' "
+                  f"FROM generate_series(1, {events}) AS i")
+        psql(url, "INSERT INTO event_resource (event_id, occurred, resource_id, resource_role, resource) "
+                  "SELECT id, occurred, resource_id || '.' || k, CASE k WHEN 0 THEN '' ELSE 'related' END, "
+                  "'{\"prefect.resource.id\":\"' || resource_id || '\"}' FROM event, generate_series(0, 2) AS k")
+        psql(url, "VACUUM ANALYZE")
+        return
     db = sqlite3.connect(home / "praetor.db")
     db.execute(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
@@ -69,11 +98,15 @@ def w1(port: int, clients: int, seconds: float) -> dict:
     return json.loads(out.stdout)
 
 
-def measure(template: Path, vacuum: bool, clients: int, seconds: float) -> dict:
+def measure(template: Path, vacuum: bool, clients: int, seconds: float, pg: str | None) -> dict:
     home = Path(tempfile.mkdtemp(prefix="vacuum-w1-"))
-    shutil.copy(template / "praetor.db", home / "praetor.db")
+    if pg:
+        psql(pg, "DROP DATABASE IF EXISTS vacuum_run")
+        psql(pg, "CREATE DATABASE vacuum_run TEMPLATE vacuum_backlog")
+    else:
+        shutil.copy(template / "praetor.db", home / "praetor.db")
     env = {"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events" if vacuum else "[]",
-           "PREFECT_SERVER_EVENTS_RETENTION_PERIOD": "P7D"}
+           "PREFECT_SERVER_EVENTS_RETENTION_PERIOD": "P7D", **db_env(pg, "vacuum_run")}
     log = home / "server.log"
     started = time.monotonic()
     proc, port = start(home, env, log)
@@ -88,8 +121,12 @@ def measure(template: Path, vacuum: bool, clients: int, seconds: float) -> dict:
             break
         time.sleep(1)
     stop(proc)
-    left = sqlite3.connect(home / "praetor.db").execute(
-        "SELECT (SELECT count(*) FROM event) + (SELECT count(*) FROM event_resource)").fetchone()[0]
+    count = "SELECT (SELECT count(*) FROM event) + (SELECT count(*) FROM event_resource)"
+    if pg:
+        left = int(psql(pg_url(pg, "vacuum_run"), count))
+        psql(pg, "DROP DATABASE vacuum_run")
+    else:
+        left = sqlite3.connect(home / "praetor.db").execute(count).fetchone()[0]
     res = {k: res[k] for k in ("runs_per_second", "requests_per_second", "p50_ms", "p99_ms", "p999_ms", "max_ms",
                                "errors", "requests") if k in res}
     res["rows_left"] = left
@@ -112,14 +149,17 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=250_000)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--postgres", help="cluster URL (postgresql://user@host:port/db); default: SQLite")
     a = ap.parse_args()
     template = Path(tempfile.mkdtemp(prefix="vacuum-backlog-"))
     t = time.monotonic()
-    make_backlog(template, a.events)
+    make_backlog(template, a.events, a.postgres)
     print(f"backlog: {a.events} events + {3 * a.events} resources in {time.monotonic() - t:.1f} s", flush=True)
     for vacuum in (False, True):
         print(("with vacuum: " if vacuum else "without vacuum: ") +
-              json.dumps(measure(template, vacuum, a.clients, a.seconds)), flush=True)
+              json.dumps(measure(template, vacuum, a.clients, a.seconds, a.postgres)), flush=True)
+    if a.postgres:
+        psql(a.postgres, "DROP DATABASE vacuum_backlog")
     shutil.rmtree(template, ignore_errors=True)
 
 

@@ -1,5 +1,7 @@
 #include "store/vacuum_repository.h"
 
+#include <boost/json.hpp>
+
 #include "store/dialect.h"
 
 namespace praetor::store::vacuum {
@@ -13,6 +15,16 @@ std::vector<std::string> texts(Statement& st) {
   return out;
 }
 
+// The ids as one JSON array parameter, so a batch is a fixed handful of statements whatever
+// its size (read back through json_each, which both dialects have: store/dialect.h).
+std::string json_array(const std::vector<std::string>& ids) {
+  boost::json::array out;
+  for (const auto& id : ids) out.emplace_back(id);
+  return boost::json::serialize(out);
+}
+
+constexpr const char* kIds = "(SELECT value FROM json_each(?1))";
+
 }  // namespace
 
 const char* table_name(RunChild child) { return child == RunChild::kLog ? "log" : "artifact"; }
@@ -23,13 +35,14 @@ EventsDeleted delete_old_events(Connection& c, core::Timestamp cutoff, const std
                                       : "SELECT id FROM event WHERE occurred < ?1 LIMIT ?2");
   select.bind(1, core::to_micros(cutoff)).bind(2, limit);
   if (event_type) select.bind(3, *event_type);
+  const std::vector<std::string> ids = texts(select);
   EventsDeleted out;
-  for (const std::string& id : texts(select)) {
-    c.prepare("DELETE FROM event_resource WHERE event_id = ?1").bind(1, id).run();
-    out.resources += c.changes();
-    c.prepare("DELETE FROM event WHERE id = ?1").bind(1, id).run();
-    out.events += c.changes();
-  }
+  if (ids.empty()) return out;
+  const std::string list = json_array(ids);
+  c.prepare(std::string("DELETE FROM event_resource WHERE event_id IN ") + kIds).bind(1, list).run();
+  out.resources = c.changes();
+  c.prepare(std::string("DELETE FROM event WHERE id IN ") + kIds).bind(1, list).run();
+  out.events = c.changes();
   return out;
 }
 
@@ -41,19 +54,16 @@ std::vector<std::string> delete_old_flow_runs(Connection& c, core::Timestamp cut
       sql::for_update_skip_locked(c.dialect()));
   select.bind(1, core::to_micros(cutoff)).bind(2, limit);
   std::vector<std::string> ids = texts(select);
-  for (const std::string& id : ids) {
-    c.prepare(
-         "UPDATE flow_run SET parent_task_run_id = NULL WHERE parent_task_run_id IN "
-         "(SELECT id FROM task_run WHERE flow_run_id = ?1)")
-        .bind(1, id)
-        .run();
-    c.prepare("DELETE FROM task_run_state WHERE task_run_id IN (SELECT id FROM task_run WHERE flow_run_id = ?1)")
-        .bind(1, id)
-        .run();
-    c.prepare("DELETE FROM task_run WHERE flow_run_id = ?1").bind(1, id).run();
-    c.prepare("DELETE FROM flow_run_state WHERE flow_run_id = ?1").bind(1, id).run();
-    c.prepare("DELETE FROM flow_run_input WHERE flow_run_id = ?1").bind(1, id).run();
-    c.prepare("DELETE FROM flow_run WHERE id = ?1").bind(1, id).run();
+  if (ids.empty()) return ids;
+  const std::string list = json_array(ids);
+  const std::string tasks = std::string("(SELECT id FROM task_run WHERE flow_run_id IN ") + kIds + ")";
+  for (const std::string& sql : {"UPDATE flow_run SET parent_task_run_id = NULL WHERE parent_task_run_id IN " + tasks,
+                                 "DELETE FROM task_run_state WHERE task_run_id IN " + tasks,
+                                 std::string("DELETE FROM task_run WHERE flow_run_id IN ") + kIds,
+                                 std::string("DELETE FROM flow_run_state WHERE flow_run_id IN ") + kIds,
+                                 std::string("DELETE FROM flow_run_input WHERE flow_run_id IN ") + kIds,
+                                 std::string("DELETE FROM flow_run WHERE id IN ") + kIds}) {
+    c.prepare(sql).bind(1, list).run();
   }
   return ids;
 }
