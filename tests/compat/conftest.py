@@ -90,7 +90,12 @@ class Server:
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         auth = env.get("PREFECT_SERVER_API_AUTH_STRING")
         self.auth_headers = {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
-        wait_until_serving(self.api_url, self._check_alive, startup, headers=self.auth_headers)
+        try:
+            wait_until_serving(self.api_url, self._check_alive, startup, headers=self.auth_headers)
+        except BaseException:
+            self.proc.kill()  # a server that never served is not left running
+            self.proc.wait()
+            raise
 
     def _check_alive(self) -> None:
         if self.proc.poll() is not None:
