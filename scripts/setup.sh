@@ -19,7 +19,8 @@ BUILD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   python3-venv)  # python3-venv: scripts/prefect_data.sh fetches the UI from the prefect wheel with pip
 TEST_PACKAGES=(sqlite3 postgresql postgresql-client curl
   chromium  # the browser tests' browser (tests/compat/test_ui.py drives it through Playwright)
-  systemd)  # systemd-analyze for the Debian package's unit (tests/packaging); Debian 12 has it
+  systemd  # systemd-analyze for the Debian package's unit (tests/packaging); Debian 12 has it
+  faketime)  # libfaketime: tests/compat/test_db_vacuum.py makes old flow runs on a clock set back
 DEBIAN_PACKAGES=("${BUILD_PACKAGES[@]}")
 [ "${1:-}" = --run ] || DEBIAN_PACKAGES+=("${TEST_PACKAGES[@]}")
 

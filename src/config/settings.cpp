@@ -164,6 +164,9 @@ core::Result<core::Ok> load_service_settings(const Getenv& getenv, ServiceSettin
     error = core::Error::invalid("PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS must be > 0");
   }
   if (error) return *error;
+  auto vacuum = load_db_vacuum_settings(getenv);
+  if (!vacuum) return vacuum.error();
+  s.db_vacuum = std::move(*vacuum);
   return core::Ok{};
 }
 
@@ -248,14 +251,6 @@ core::Result<core::Ok> refuse_unimplemented_settings(const Getenv& getenv) {
        "TLS to the database is not implemented"},
       {{"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_SEARCH_PATH"}, {""}, A::kValues,
        "a PostgreSQL search_path is not implemented (data would go to the default schema)"},
-      {{"PREFECT_SERVER_EVENTS_RETENTION_PERIOD", "PREFECT_EVENTS_RETENTION_PERIOD"}, {}, A::kValues,
-       "event retention is not implemented (events are kept)"},
-      {{"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED"}, {}, A::kValues,
-       "the database vacuum service (retention) is not implemented"},
-      {{"PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD"}, {}, A::kValues,
-       "the database vacuum service (retention) is not implemented"},
-      {{"PREFECT_SERVER_SERVICES_DB_VACUUM_EVENT_RETENTION_OVERRIDES"}, {}, A::kValues,
-       "the database vacuum service (retention) is not implemented"},
       {{"PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED", "PREFECT_API_SERVICES_EVENT_PERSISTER_ENABLED"}, {}, A::kTrue,
        "events are always stored"},
       {{"PREFECT_SERVER_EVENTS_STREAM_OUT_ENABLED", "PREFECT_API_EVENTS_STREAM_OUT_ENABLED"}, {}, A::kTrue,
@@ -326,7 +321,8 @@ const std::vector<GuardedSetting>& guarded_settings() {
        "server.database.sqlalchemy.connect_args.search_path"},
       {{"PREFECT_SERVER_EVENTS_RETENTION_PERIOD", "PREFECT_EVENTS_RETENTION_PERIOD"}, "server.events.retention_period"},
       {{"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED", "PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD",
-        "PREFECT_SERVER_SERVICES_DB_VACUUM_EVENT_RETENTION_OVERRIDES"},
+        "PREFECT_SERVER_SERVICES_DB_VACUUM_EVENT_RETENTION_OVERRIDES", "PREFECT_SERVER_SERVICES_DB_VACUUM_LOOP_SECONDS",
+        "PREFECT_SERVER_SERVICES_DB_VACUUM_ORPHAN_CLEANUP_LOOP_SECONDS", "PREFECT_SERVER_SERVICES_DB_VACUUM_BATCH_SIZE"},
        "server.services.db_vacuum."},
       {{"PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED", "PREFECT_API_SERVICES_EVENT_PERSISTER_ENABLED"},
        "server.services.event_persister.enabled"},

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "config/db_vacuum_settings.h"
 #include "config/environment.h"
 #include "config/ui_settings.h"
 #include "core/result.h"
@@ -73,6 +74,8 @@ struct ServiceSettings {
   // Automations: the trigger engine, and whether it runs the actions it fires.
   bool triggers_enabled = true;
   bool actions_enabled = true;
+  // The database vacuum (retention): config/db_vacuum_settings.h.
+  DbVacuumSettings db_vacuum;
 };
 
 struct Settings {
@@ -147,7 +150,7 @@ std::optional<std::string> read_text_file(const std::string& path);
 
 // Settings from the environment; an error names the variable and what is wrong with it.
 // Fails closed: a Prefect setting that changes security or data handling and that Praetor
-// does not implement (TLS to the database, event retention, Redis messaging, …) is an error
+// does not implement (TLS to the database, Redis messaging, …) is an error
 // naming it, unless it is set to Prefect's default. Values are never echoed (they may hold
 // credentials). Prefect also reads settings from the active profile of profiles.toml
 // ($PREFECT_PROFILES_PATH, default $PREFECT_HOME/profiles.toml: where `prefect config set`

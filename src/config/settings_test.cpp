@@ -301,8 +301,6 @@ TEST(Settings, UnimplementedSettingsRefused) {
       {"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_ENABLED", "true"},
       {"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_CA_FILE", "/etc/ca.pem"},
       {"PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_SEARCH_PATH", "tenant1"},
-      {"PREFECT_EVENTS_RETENTION_PERIOD", "P1D"},
-      {"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED", "events,flow_runs"},
       {"PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED", "false"},
       {"PREFECT_SERVER_EVENTS_STREAM_OUT_ENABLED", "0"},
       {"PREFECT_SERVER_API_MAX_PARAMETER_SIZE", "1000"},
@@ -407,6 +405,85 @@ TEST(Settings, UiSettings) {
   auto bad = load_settings(env_of({{"PREFECT_UI_ENABLED", "maybe"}}));
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("PREFECT_UI_ENABLED"), std::string::npos);
+}
+
+// Verifies the db_vacuum settings read as Prefect 3.9.1 reads them: the enabled set (with
+// its legacy booleans, JSON lists and flow_runs implying orphans), the defaults, the bounds
+// (retention over an hour, positive batch size and overrides), and pydantic's timedeltas.
+TEST(Settings, DbVacuumSettings) {
+  auto defaults = load_settings(env_of({}));
+  ASSERT_TRUE(defaults);
+  const DbVacuumSettings& d = defaults->services.db_vacuum;
+  EXPECT_TRUE(d.events);
+  EXPECT_FALSE(d.flow_runs);
+  EXPECT_FALSE(d.orphans);
+  EXPECT_EQ(d.loop_seconds, 3600);
+  EXPECT_EQ(d.orphan_cleanup_loop_seconds, 86400);
+  EXPECT_EQ(d.retention_period_seconds, 90 * 86400);
+  EXPECT_EQ(d.batch_size, 200);
+  ASSERT_EQ(d.event_retention_overrides.size(), 1u);
+  EXPECT_EQ(d.event_retention_overrides[0].first, "prefect.flow-run.heartbeat");
+  EXPECT_EQ(d.event_retention_overrides[0].second, 7 * 86400);
+  EXPECT_EQ(d.events_retention_period_seconds, 7 * 86400);
+
+  struct Enabled {
+    std::string value;
+    bool events, flow_runs, orphans;
+  };
+  for (const Enabled& e : std::vector<Enabled>{{"events", true, false, false},
+                                               {"events, flow_runs", true, true, true},
+                                               {"[\"flow_runs\"]", false, true, true},
+                                               {"true", true, true, true},
+                                               {"1", true, true, true},
+                                               {"FALSE", true, false, false},
+                                               {"", true, false, false},
+                                               {"orphans", false, false, true},
+                                               {"[]", false, false, false}}) {
+    auto s = load_settings(env_of({{"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED", e.value}}));
+    ASSERT_TRUE(s) << e.value;
+    EXPECT_EQ(s->services.db_vacuum.events, e.events) << e.value;
+    EXPECT_EQ(s->services.db_vacuum.flow_runs, e.flow_runs) << e.value;
+    EXPECT_EQ(s->services.db_vacuum.orphans, e.orphans) << e.value;
+  }
+
+  auto set = load_settings(env_of({{"PREFECT_SERVER_SERVICES_DB_VACUUM_LOOP_SECONDS", "0.5"},
+                                   {"PREFECT_SERVER_SERVICES_DB_VACUUM_ORPHAN_CLEANUP_LOOP_SECONDS", "60"},
+                                   {"PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD", "P2D"},
+                                   {"PREFECT_SERVER_SERVICES_DB_VACUUM_BATCH_SIZE", "7"},
+                                   {"PREFECT_SERVER_SERVICES_DB_VACUUM_EVENT_RETENTION_OVERRIDES",
+                                    "{\"a\": 10, \"b\": \"P1D\"}"},
+                                   {"PREFECT_EVENTS_RETENTION_PERIOD", "1 day, 01:00:00"}}));
+  ASSERT_TRUE(set) << set.error().message;
+  const DbVacuumSettings& v = set->services.db_vacuum;
+  EXPECT_EQ(v.loop_seconds, 0.5);
+  EXPECT_EQ(v.orphan_cleanup_loop_seconds, 60);
+  EXPECT_EQ(v.retention_period_seconds, 2 * 86400);
+  EXPECT_EQ(v.batch_size, 7);
+  ASSERT_EQ(v.event_retention_overrides.size(), 2u);
+  EXPECT_EQ(v.event_retention_overrides[0], (std::pair<std::string, double>{"a", 10}));
+  EXPECT_EQ(v.event_retention_overrides[1], (std::pair<std::string, double>{"b", 86400}));
+  EXPECT_EQ(v.events_retention_period_seconds, 90000);
+
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED", "Events"},
+           {"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED", "yes"},
+           {"PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD", "3600"},
+           {"PREFECT_SERVER_SERVICES_DB_VACUUM_BATCH_SIZE", "0"},
+           {"PREFECT_SERVER_SERVICES_DB_VACUUM_LOOP_SECONDS", "0"},
+           {"PREFECT_SERVER_SERVICES_DB_VACUUM_EVENT_RETENTION_OVERRIDES", "{\"a\": 0}"},
+           {"PREFECT_SERVER_SERVICES_DB_VACUUM_EVENT_RETENTION_OVERRIDES", "[1]"},
+           {"PREFECT_SERVER_EVENTS_RETENTION_PERIOD", "a week"}}) {
+    auto s = load_settings(env_of({{name, value}}));
+    ASSERT_FALSE(s) << name << "=" << value;
+    EXPECT_NE(s.error().message.find(name), std::string::npos) << s.error().message;
+  }
+
+  EXPECT_EQ(parse_timedelta_seconds("36:00:00"), 36 * 3600);
+  EXPECT_EQ(parse_timedelta_seconds("00:30"), 1800);
+  EXPECT_EQ(parse_timedelta_seconds("2 days"), 2 * 86400);
+  EXPECT_EQ(parse_timedelta_seconds("1d"), 86400);
+  EXPECT_EQ(parse_timedelta_seconds("PT2H"), 7200);
+  EXPECT_EQ(parse_timedelta_seconds("soon"), std::nullopt);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The server's background services, built from the settings (each on/off under Prefect's
 // names): scheduler (main and recent-deployments passes), late runs, foreman, cancellation
-// cleanup, pause expirations, repossessor.
+// cleanup, pause expirations, repossessor, database vacuum.
 #pragma once
 
 #include "config/settings.h"

@@ -21,5 +21,6 @@ std::string truncate_to_integer(Dialect d, const std::string& expr) {
 }
 
 const char* for_update(Dialect d) { return pg(d) ? " FOR UPDATE" : ""; }
+const char* for_update_skip_locked(Dialect d) { return pg(d) ? " FOR UPDATE SKIP LOCKED" : ""; }
 
 }  // namespace praetor::store::sql

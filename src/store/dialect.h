@@ -28,5 +28,7 @@ std::string truncate_to_integer(Dialect d, const std::string& expr);
 // A row-locking suffix for a SELECT: "" / " FOR UPDATE". SQLite's single writer already
 // serialises writes.
 const char* for_update(Dialect d);
+// "" / " FOR UPDATE SKIP LOCKED": rows another transaction holds are left out, not waited for.
+const char* for_update_skip_locked(Dialect d);
 
 }  // namespace praetor::store::sql

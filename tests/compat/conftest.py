@@ -42,13 +42,16 @@ def _scratch_postgres_database() -> ScratchPostgresDatabase:
 class Server:
     """A running server process; `api_url` ends in /api."""
 
-    def __init__(self, target: str, extra_env: dict[str, str] | None = None):
+    def __init__(self, target: str, extra_env: dict[str, str] | None = None, after: "Server | None" = None):
+        """`after`: a stopped server whose home and database this one takes over (a restart)."""
         self.target = target
-        self.workdir = Path(tempfile.mkdtemp(prefix=f"compat-{target}-"))
+        self.workdir = after.workdir if after else Path(tempfile.mkdtemp(prefix=f"compat-{target}-"))
         self.port = free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
-        self.log_path = self.workdir / "server.log"
+        self.log_path = self.workdir / f"server-{self.port}.log" if after else self.workdir / "server.log"
         self.database: ScratchPostgresDatabase | None = None
+        if after is not None:
+            self.database, after.database = after.database, None
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         env["DO_NOT_TRACK"] = "1"
         env["PREFECT_HOME"] = str(self.workdir / "server-home")
@@ -60,7 +63,7 @@ class Server:
             # own prefect package, found without importing it.
             env.setdefault("PRAETOR_PREFECT_PACKAGE_DIR", str(Path(importlib.util.find_spec("prefect").origin).parent))
             if DB == "postgres":
-                self.database = _scratch_postgres_database()
+                self.database = self.database or _scratch_postgres_database()
                 env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = self.database.url.replace(
                     "postgresql://", "postgresql+asyncpg://", 1)
             elif DB != "sqlite":
@@ -87,16 +90,22 @@ class Server:
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         auth = env.get("PREFECT_SERVER_API_AUTH_STRING")
         self.auth_headers = {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
-        wait_until_serving(self.api_url, self._check_alive, startup, headers=self.auth_headers)
+        try:
+            wait_until_serving(self.api_url, self._check_alive, startup, headers=self.auth_headers)
+        except BaseException:
+            self.proc.kill()  # a server that never served is not left running
+            self.proc.wait()
+            raise
 
     def _check_alive(self) -> None:
         if self.proc.poll() is not None:
             raise RuntimeError(f"server exited with code {self.proc.returncode} before serving")
 
-    def stop(self) -> None:
+    def stop(self, keep_database: bool = False) -> None:
+        """`keep_database`: leave it for a server started `after` this one (a restart)."""
         stop_process(self.proc)
         self.log.close()
-        if self.database is not None:
+        if self.database is not None and not keep_database:
             self.database.drop()
 
     def log_text(self) -> str:
@@ -156,11 +165,12 @@ def http(api_url):
 @pytest.fixture
 def dedicated_server():
     """Starts servers of the selected target with extra environment (per-test settings);
-    stops them when the test ends. Call it with a dict of PREFECT_* variables."""
+    stops them when the test ends. Call it with a dict of PREFECT_* variables, and `after=` a
+    stopped one to restart on its data."""
     started: list[Server] = []
 
-    def start(extra_env: dict[str, str]) -> Server:
-        srv = Server(TARGET, extra_env)
+    def start(extra_env: dict[str, str], after: Server | None = None) -> Server:
+        srv = Server(TARGET, extra_env, after)
         started.append(srv)
         return srv
 

@@ -48,7 +48,8 @@ def test_each_service_runs_on_one_replica_and_kill9_hands_it_over(praetor_factor
     env = {"PREFECT_SERVER_DATABASE_CONNECTION_URL": postgres_db.url,
            "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "1",
            "PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS": "1",
-           "PREFECT_SERVER_SERVICES_FOREMAN_LOOP_SECONDS": "1"}
+           "PREFECT_SERVER_SERVICES_FOREMAN_LOOP_SECONDS": "1",
+           "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs"}
     replicas = [praetor_factory(env=env).spawn() for _ in range(3)]
     for r in replicas:
         r.wait_for("/ready", timeout=30)
@@ -57,15 +58,16 @@ def test_each_service_runs_on_one_replica_and_kill9_hands_it_over(praetor_factor
     holders = _holders(replicas)
     assert len(holders) == 1, [r.log_text()[-1500:] for r in replicas]
     # One lock per service (scheduler, recent-deployments pass, late runs, foreman,
-    # cancellation cleanup, pause expirations, repossessor, automation triggers), each held
-    # once across the replicas.
+    # cancellation cleanup, pause expirations, repossessor, automation triggers, the three
+    # database vacuums), each held once across the replicas.
     held = postgres_db.psql(
         f"SELECT count(*), count(DISTINCT objid) FROM pg_locks WHERE locktype = 'advisory' "
         f"AND classid = {SERVICE_LEASE_CLASS} AND granted AND database = "
         f"(SELECT oid FROM pg_database WHERE datname = current_database())")
-    assert held == "8|8", held
+    assert held == "11|11", held
     for service in ("scheduler-recent-deployments", "late-runs", "foreman", "cancellation-cleanup",
-                    "pause-expirations", "repossessor"):
+                    "pause-expirations", "repossessor", "db-vacuum-events", "db-vacuum-flow-runs",
+                    "db-vacuum-orphans"):
         assert sum(f"service {service}: lease acquired" in r.log_text() for r in replicas) == 1, service
 
     holders[0].kill9()
