@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -119,9 +120,12 @@ def main() -> None:
         if args.target_pg:
             env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = scratch_database(args.target_pg, "import_speed_target")
         started = time.monotonic()
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         out = subprocess.run([PRAETOR, "server", "database", "import", "--from", source], env=env,
                              capture_output=True, text=True)
         seconds = time.monotonic() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
         if out.returncode != 0:
             sys.exit(out.stdout + out.stderr)
         copied = {m.group(1): int(m.group(2)) for m in
@@ -129,7 +133,8 @@ def main() -> None:
         rows = 2 * (copied["flow_run"] + copied["task_run"])  # each with its one state
         print(f"import into {'PostgreSQL' if args.target_pg else 'SQLite'}: {copied['flow_run']} flow runs and "
               f"{copied['task_run']} task runs with their states ({rows} rows) in {seconds:.1f} s: "
-              f"{rows / seconds:,.0f} rows/s")
+              f"{rows / seconds:,.0f} rows/s (the import's own CPU time {cpu:.1f} s: {rows / cpu:,.0f} rows per CPU "
+              f"second; the machine's load average was {os.getloadavg()[0]:.1f})")
     finally:
         if args.source_pg:
             drop_database(args.source_pg, "import_speed_source")

@@ -320,11 +320,11 @@ struct Reference {
 
 const SourceTable<Reference> kReferences{
     .table = "block_document_reference",
+    .praetor_table = "block_document_reference",
     .columns = with_row_columns<Reference>(
         {column("name", &Reference::name), column("parent_block_document_id", &Reference::parent_block_document_id),
          column("reference_block_document_id", &Reference::reference_block_document_id)}),
     .write = [](store::Connection& c, const Reference& r) {
-      if (row_exists(c, "block_document_reference", r.id)) return RowOutcome::already_there();
       if (!row_exists(c, "block_document", r.parent_block_document_id) ||
           !row_exists(c, "block_document", r.reference_block_document_id)) {
         return RowOutcome::not_copied("block document reference " + r.name + " (" + r.id +

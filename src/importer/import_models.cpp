@@ -49,7 +49,6 @@ json::value value_of(const SourceRow& r, const core::Field& f) {
 // another id leaves the row out (rolled back to its savepoint), named.
 RowOutcome insert_row(store::Connection& c, const core::Model& model, const json::object& object) {
   const std::string id(object.at("id").as_string());
-  if (row_exists(c, std::string(model.table), id)) return RowOutcome::already_there();
   c.exec("SAVEPOINT import_row");
   try {
     store::model_rows::insert(c, model, object);
@@ -67,6 +66,7 @@ RowOutcome insert_row(store::Connection& c, const core::Model& model, const json
 core::Result<TableOutcome> import_model(PrefectSource& source, store::Database& db, const core::Model& model) {
   SourceTable<json::object> table{
       .table = std::string(model.table),
+      .praetor_table = std::string(model.table),
       .columns = {},
       .write = [&model](store::Connection& c, const json::object& o) { return insert_row(c, model, o); }};
   const auto prefect_columns = source.columns(table.table);

@@ -25,14 +25,26 @@ bool row_exists(store::Connection& c, const std::string& table, const std::strin
   return found;
 }
 
+std::set<std::string> rows_present(store::Connection& c, const std::string& table, const std::vector<std::string>& ids) {
+  std::set<std::string> out;
+  if (ids.empty()) return out;
+  std::string sql = "SELECT id FROM " + table + " WHERE id IN (";
+  for (size_t i = 0; i < ids.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 1);
+  auto& st = c.prepare(sql + ")");
+  for (size_t i = 0; i < ids.size(); ++i) st.bind(static_cast<int>(i + 1), ids[i]);
+  while (st.step()) out.insert(st.column_text(0));
+  st.reset();
+  return out;
+}
+
 namespace {
 
 const SourceTable<core::Flow> kFlows{
     .table = "flow",
+    .praetor_table = "flow",
     .columns = with_row_columns<core::Flow>(
         {column("name", &core::Flow::name), column("tags", &core::Flow::tags), column("labels", &core::Flow::labels)}),
     .write = [](store::Connection& c, const core::Flow& f) {
-      if (row_exists(c, "flow", f.id)) return RowOutcome::already_there();
       if (!store::flows::get_or_create(c, f).created) {
         return RowOutcome::not_copied("flow " + f.name + " (" + f.id +
                                       "): Praetor has a flow of that name with another id");
@@ -43,6 +55,7 @@ const SourceTable<core::Flow> kFlows{
 using core::WorkPool;
 const SourceTable<WorkPool> kWorkPools{
     .table = "work_pool",
+    .praetor_table = "work_pool",
     .columns = with_row_columns<WorkPool>(
         {column("name", &WorkPool::name), column("description", &WorkPool::description),
          column("type", &WorkPool::type), column("base_job_template", &WorkPool::base_job_template),
@@ -50,7 +63,6 @@ const SourceTable<WorkPool> kWorkPools{
          column("default_queue_id", &WorkPool::default_queue_id), column("status", &WorkPool::status),
          column("storage_configuration", &WorkPool::storage_configuration)}),
     .write = [](store::Connection& c, const WorkPool& p) {
-      if (row_exists(c, "work_pool", p.id)) return RowOutcome::already_there();
       // Praetor creates a pool with its default queue; Prefect's default queue keeps its id
       // (the queue step then brings its name, priority and settings).
       if (!store::work_pools::create(c, p, p.default_queue_id.value_or(core::new_uuid4()))) {
@@ -108,7 +120,6 @@ const SourceTable<WorkQueue> kWorkQueues{
 
 using store::concurrency::Limit;
 RowOutcome write_limit(store::Connection& c, const Limit& l) {
-  if (row_exists(c, "concurrency_limit_v2", l.id)) return RowOutcome::already_there();
   auto& taken = c.prepare("SELECT 1 FROM concurrency_limit_v2 WHERE name = ?1");
   taken.bind(1, l.name);
   bool name_taken = taken.step();
@@ -122,6 +133,7 @@ RowOutcome write_limit(store::Connection& c, const Limit& l) {
 
 const SourceTable<Limit> kGlobalLimits{
     .table = "concurrency_limit_v2",
+    .praetor_table = "concurrency_limit_v2",
     .columns = with_row_columns<Limit>(
         {column("active", &Limit::active), column("name", &Limit::name), column("limit", &Limit::limit),
          column("active_slots", &Limit::active_slots), column("denied_slots", &Limit::denied_slots),
@@ -132,6 +144,7 @@ const SourceTable<Limit> kGlobalLimits{
 using core::Deployment;
 const SourceTable<Deployment> kDeployments{
     .table = "deployment",
+    .praetor_table = "deployment",
     .columns = with_row_columns<Deployment>(
         {column("name", &Deployment::name), column("tags", &Deployment::tags),
          column("parameters", &Deployment::parameters), column("flow_id", &Deployment::flow_id),
@@ -149,7 +162,6 @@ const SourceTable<Deployment> kDeployments{
          column("concurrency_options", &Deployment::concurrency_options),
          column("concurrency_limit_id", &Deployment::concurrency_limit_id), column("labels", &Deployment::labels)}),
     .write = [](store::Connection& c, const Deployment& d) {
-      if (row_exists(c, "deployment", d.id)) return RowOutcome::already_there();
       if (!row_exists(c, "flow", d.flow_id)) {
         return RowOutcome::not_copied("deployment " + d.name + " (" + d.id + "): its flow was not imported");
       }
@@ -164,13 +176,13 @@ const SourceTable<Deployment> kDeployments{
 using core::DeploymentSchedule;
 const SourceTable<DeploymentSchedule> kDeploymentSchedules{
     .table = "deployment_schedule",
+    .praetor_table = "deployment_schedule",
     .columns = with_row_columns<DeploymentSchedule>(
         {column("schedule", &DeploymentSchedule::schedule), column("active", &DeploymentSchedule::active),
          column("deployment_id", &DeploymentSchedule::deployment_id),
          column("max_scheduled_runs", &DeploymentSchedule::max_scheduled_runs),
          column("parameters", &DeploymentSchedule::parameters), column("slug", &DeploymentSchedule::slug)}),
     .write = [](store::Connection& c, const DeploymentSchedule& s) {
-      if (row_exists(c, "deployment_schedule", s.id)) return RowOutcome::already_there();
       if (!row_exists(c, "deployment", s.deployment_id)) {
         return RowOutcome::not_copied("schedule " + s.id + ": its deployment was not imported");
       }
@@ -208,6 +220,7 @@ core::Result<TableOutcome> import_tag_limits(PrefectSource& source, store::Datab
   }
   const SourceTable<Limit> tag_limits{
       .table = "concurrency_limit",
+      .praetor_table = "concurrency_limit_v2",
       .columns = with_row_columns<Limit>(
           {column<Limit>("tag", K::kText,
                          [](const SourceRow& r, std::string_view c, Limit& l) {

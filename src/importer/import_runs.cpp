@@ -16,7 +16,7 @@ using K = ColumnKind;
 
 namespace {
 
-constexpr size_t kRunBatch = 200;
+constexpr size_t kRunBatch = 1000;
 constexpr size_t kLogBatch = 1000;
 
 const std::vector<SourceColumn> kStateColumns = {
@@ -91,7 +91,8 @@ core::Result<TableOutcome> import_runs_with_states(PrefectSource& source, store:
       batch.push_back(std::move(item));
     }
     if (batch.size() == runs.batch || (!row && !batch.empty())) {
-      if (auto st = write_in_batches<WithStates<Run>>(db, batch, runs.batch, out, runs.write); !st) return st.error();
+      auto st = write_in_batches<WithStates<Run>>(db, batch, runs.batch, out, runs.write, runs.praetor_table);
+      if (!st) return st.error();
       batch.clear();
     }
     if (!row) return out;
@@ -103,7 +104,6 @@ using FlowRunItem = WithStates<FlowRun>;
 
 RowOutcome write_flow_run(store::Connection& c, const FlowRunItem& item) {
   const FlowRun& run = item.run;
-  if (row_exists(c, "flow_run", run.id)) return RowOutcome::already_there();
   if (!row_exists(c, "flow", run.flow_id)) {
     return RowOutcome::not_copied("flow run " + run.name + " (" + run.id + "): its flow was not imported");
   }
@@ -125,6 +125,7 @@ RowOutcome write_flow_run(store::Connection& c, const FlowRunItem& item) {
 
 const SourceTable<FlowRunItem> kFlowRuns{
     .table = "flow_run",
+    .praetor_table = "flow_run",
     .columns = columns_of_member(
         with_row_columns<FlowRun>(
             {column("name", &FlowRun::name),
@@ -163,7 +164,6 @@ using TaskRunItem = WithStates<TaskRun>;
 
 RowOutcome write_task_run(store::Connection& c, const TaskRunItem& item) {
   const TaskRun& run = item.run;
-  if (row_exists(c, "task_run", run.id)) return RowOutcome::already_there();
   if (run.flow_run_id && !row_exists(c, "flow_run", *run.flow_run_id)) {
     return RowOutcome::not_copied("task run " + run.name + " (" + run.id + "): its flow run was not imported");
   }
@@ -213,17 +213,22 @@ std::vector<ColumnInto<TaskRunItem>> task_run_columns() {
 }
 
 const SourceTable<TaskRunItem> kTaskRuns{
-    .table = "task_run", .columns = task_run_columns(), .write = write_task_run, .order_by = "id", .batch = kRunBatch};
+    .table = "task_run",
+    .praetor_table = "task_run",
+    .columns = task_run_columns(),
+    .write = write_task_run,
+    .order_by = "id",
+    .batch = kRunBatch};
 
 using store::logs::Log;
 const SourceTable<Log> kLogs{
     .table = "log",
+    .praetor_table = "log",
     .columns = with_row_columns<Log>({column("name", &Log::name), column("level", &Log::level),
                                       column("flow_run_id", &Log::flow_run_id),
                                       column("task_run_id", &Log::task_run_id), column("message", &Log::message),
                                       column("timestamp", &Log::timestamp)}),
     .write = [](store::Connection& c, const Log& log) {
-      if (row_exists(c, "log", log.id)) return RowOutcome::already_there();
       store::logs::insert_many(c, {log});
       return RowOutcome::copied();
     },

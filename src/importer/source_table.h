@@ -136,6 +136,9 @@ std::vector<ColumnInto<T>> with_row_columns(std::vector<ColumnInto<T>> rest) {
 template <class T>
 struct SourceTable {
   std::string table;  // Prefect's
+  // Praetor's table holding the rows by Prefect's ids: a row already there is left alone
+  // (import_steps.h write_in_batches).
+  std::string praetor_table;
   std::vector<ColumnInto<T>> columns;
   // Writes one row into Praetor inside the batch's transaction.
   std::function<RowOutcome(store::Connection&, const T&)> write;
@@ -176,7 +179,7 @@ core::Result<TableOutcome> import_table(PrefectSource& source, store::Database& 
     auto row = cursor->next();
     if (row) batch.push_back(t.read(*row));
     if (batch.size() == t.batch || (!row && !batch.empty())) {
-      if (auto st = write_in_batches<T>(db, batch, t.batch, out, t.write); !st) return st.error();
+      if (auto st = write_in_batches<T>(db, batch, t.batch, out, t.write, t.praetor_table); !st) return st.error();
       batch.clear();
     }
     if (!row) return out;
