@@ -101,10 +101,15 @@ core::Result<std::vector<ScheduleInput>> read_schedule_list(const json::value& l
   return out;
 }
 
-core::DeploymentSchedule new_schedule(const std::string& deployment_id, const ScheduleInput& in, core::Timestamp now) {
+// The `position`-th new schedule of a request. Prefect stamps each row as its ORM flushes it
+// (a per-row default), so a later schedule of one request is newer and is answered first
+// (schedules read newest first); `position` microseconds after `now` keeps that order
+// without ties.
+core::DeploymentSchedule new_schedule(const std::string& deployment_id, const ScheduleInput& in, core::Timestamp now,
+                                      size_t position) {
   core::DeploymentSchedule s;
   s.id = core::new_uuid4();
-  s.created = s.updated = now;
+  s.created = s.updated = now + std::chrono::microseconds(position);
   s.deployment_id = deployment_id;
   s.schedule = in.schedule.value_or(json::value());
   s.active = in.active.value_or(true);
@@ -298,8 +303,9 @@ core::Result<Response> create_deployment(ApiContext& ctx, const Request& req) {
     if (p.limit_set) store::deployments::set_concurrency_limit(c, d.id, d.concurrency_limit, now);
     store::deployments::delete_scheduled_runs(c, d.id, true, now);
     store::deployments::remove_schedules(c, d.id);
+    size_t position = 0;
     for (const auto& s : schedules.value_or(std::vector<ScheduleInput>{})) {
-      store::deployments::insert_schedule(c, new_schedule(d.id, s, now));
+      store::deployments::insert_schedule(c, new_schedule(d.id, s, now, position++));
     }
     auto stored = store::deployments::read(c, d.id);
     if (!stored) return core::Error::internal("deployment vanished during create");
@@ -344,17 +350,19 @@ core::Result<core::Ok> update_schedules(Connection& c, const core::Deployment& d
   store::deployments::delete_scheduled_runs(c, d.id, true, now);
   if (!(provided_slugs && existing_slugs)) {
     store::deployments::remove_schedules(c, d.id);
+    size_t position = 0;
     for (const auto& s : in) {
       if (!s.schedule) {
         return core::Error::invalid("Unable to create new deployment schedules without a schedule configuration.");
       }
-      store::deployments::insert_schedule(c, new_schedule(d.id, s, now));
+      store::deployments::insert_schedule(c, new_schedule(d.id, s, now, position++));
     }
     return core::Ok{};
   }
   // Targeted updates: schedules the request does not name are kept (an empty list changes
   // nothing), a new slug is added beside the existing ones, `replaces` renames one.
   std::vector<std::string> replaced;
+  size_t position = 0;
   for (const auto& s : in) {
     if (!s.replaces) continue;
     if (std::find(replaced.begin(), replaced.end(), *s.replaces) != replaced.end()) {
@@ -381,7 +389,7 @@ core::Result<core::Ok> update_schedules(Connection& c, const core::Deployment& d
       if (!s.schedule) {
         return core::Error::invalid("Unable to create new deployment schedules without a schedule configuration.");
       }
-      store::deployments::insert_schedule(c, new_schedule(d.id, s, now));
+      store::deployments::insert_schedule(c, new_schedule(d.id, s, now, position++));
       continue;
     }
     core::DeploymentSchedule updated = *it;
@@ -601,7 +609,7 @@ core::Result<Response> create_schedules(ApiContext& ctx, const Request& req, con
         }
         slugs.push_back(*in.slug);
       }
-      auto s = new_schedule(id, in, now);
+      auto s = new_schedule(id, in, now, a.size());
       store::deployments::insert_schedule(c, s);
       a.emplace_back(core::to_json(s));
     }

@@ -11,6 +11,7 @@
 #include "core/block.h"
 #include "importer/fernet.h"
 #include "importer/import_steps.h"
+#include "importer/source_table.h"
 #include "store/model_table.h"
 
 namespace praetor::importer {
@@ -21,13 +22,6 @@ using K = ColumnKind;
 namespace {
 
 constexpr size_t kBatch = 200;
-
-TableOutcome outcome_for(PrefectSource& source, const std::string& table) {
-  TableOutcome out;
-  out.table = table;
-  out.in_prefect = source.count(table);
-  return out;
-}
 
 std::optional<std::string> praetor_id_where(store::Connection& c, const std::string& sql, const std::string& a,
                                             const std::optional<std::string>& b = std::nullopt) {
@@ -316,41 +310,44 @@ core::Result<TableOutcome> import_block_documents(PrefectSource& source, store::
   return out;
 }
 
+namespace {
+
+struct Reference {
+  std::string id;
+  core::Timestamp created, updated;
+  std::string name, parent_block_document_id, reference_block_document_id;
+};
+
+const SourceTable<Reference> kReferences{
+    .table = "block_document_reference",
+    .praetor_table = "block_document_reference",
+    .columns = with_row_columns<Reference>(
+        {column("name", &Reference::name), column("parent_block_document_id", &Reference::parent_block_document_id),
+         column("reference_block_document_id", &Reference::reference_block_document_id)}),
+    .write = [](store::Connection& c, const Reference& r) {
+      if (!row_exists(c, "block_document", r.parent_block_document_id) ||
+          !row_exists(c, "block_document", r.reference_block_document_id)) {
+        return RowOutcome::not_copied("block document reference " + r.name + " (" + r.id +
+                                      "): a document it links was not imported");
+      }
+      c.prepare("INSERT INTO block_document_reference (id, created, updated, name, parent_block_document_id, "
+                "reference_block_document_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+          .bind(1, r.id)
+          .bind(2, core::to_micros(r.created))
+          .bind(3, core::to_micros(r.updated))
+          .bind(4, r.name)
+          .bind(5, r.parent_block_document_id)
+          .bind(6, r.reference_block_document_id)
+          .run();
+      return RowOutcome::copied();
+    },
+    .order_by = "created, id",
+    .batch = kBatch};
+
+}  // namespace
+
 core::Result<TableOutcome> import_block_document_references(PrefectSource& source, store::Database& db) {
-  static const std::vector<SourceColumn> kColumns = {
-      {"id"}, {"created", K::kTimestamp}, {"updated", K::kTimestamp}, {"name"}, {"parent_block_document_id"},
-      {"reference_block_document_id"}};
-  TableOutcome out = outcome_for(source, "block_document_reference");
-  struct Reference {
-    std::string id, name, parent, child;
-    core::Timestamp created, updated;
-  };
-  std::vector<Reference> references;
-  auto cursor = source.select("block_document_reference", kColumns, "created, id");
-  while (auto r = cursor->next()) {
-    references.push_back({r->text_or_empty("id"), r->text_or_empty("name"), r->text_or_empty("parent_block_document_id"),
-                          r->text_or_empty("reference_block_document_id"), r->time_or_epoch("created"),
-                          r->time_or_epoch("updated")});
-  }
-  auto st = write_in_batches<Reference>(db, references, kBatch, out, [](store::Connection& c, const Reference& r) {
-    if (row_exists(c, "block_document_reference", r.id)) return RowOutcome::already_there();
-    if (!row_exists(c, "block_document", r.parent) || !row_exists(c, "block_document", r.child)) {
-      return RowOutcome::not_copied("block document reference " + r.name + " (" + r.id +
-                                    "): a document it links was not imported");
-    }
-    c.prepare("INSERT INTO block_document_reference (id, created, updated, name, parent_block_document_id, "
-              "reference_block_document_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-        .bind(1, r.id)
-        .bind(2, core::to_micros(r.created))
-        .bind(3, core::to_micros(r.updated))
-        .bind(4, r.name)
-        .bind(5, r.parent)
-        .bind(6, r.child)
-        .run();
-    return RowOutcome::copied();
-  });
-  if (!st) return st.error();
-  return out;
+  return import_table(source, db, kReferences);
 }
 
 }  // namespace praetor::importer

@@ -1,10 +1,12 @@
 // The import's steps for resources described by a core::Model whose Prefect table has a
-// column per field under the same name (saved searches, flow run inputs, artifacts and their
-// per-key collections): the columns, their kinds and the objects come from the model.
+// column per field under the same name (variables, saved searches, flow run inputs, artifacts
+// and their per-key collections): the columns, their kinds and the objects come from the model.
 #include "core/artifact.h"
 #include "core/flow_run_input.h"
 #include "core/saved_search.h"
+#include "core/variable.h"
 #include "importer/import_steps.h"
+#include "importer/source_table.h"
 #include "store/model_table.h"
 
 namespace praetor::importer {
@@ -13,8 +15,6 @@ namespace json = boost::json;
 using core::FieldType;
 
 namespace {
-
-constexpr size_t kBatch = 500;
 
 ColumnKind kind_of(FieldType type) {
   switch (type) {
@@ -49,7 +49,6 @@ json::value value_of(const SourceRow& r, const core::Field& f) {
 // another id leaves the row out (rolled back to its savepoint), named.
 RowOutcome insert_row(store::Connection& c, const core::Model& model, const json::object& object) {
   const std::string id(object.at("id").as_string());
-  if (row_exists(c, std::string(model.table), id)) return RowOutcome::already_there();
   c.exec("SAVEPOINT import_row");
   try {
     store::model_rows::insert(c, model, object);
@@ -65,33 +64,26 @@ RowOutcome insert_row(store::Connection& c, const core::Model& model, const json
 }
 
 core::Result<TableOutcome> import_model(PrefectSource& source, store::Database& db, const core::Model& model) {
-  const std::string table(model.table);
-  TableOutcome out;
-  out.table = table;
-  out.in_prefect = source.count(table);
-  const auto prefect_columns = source.columns(table);
-  std::vector<SourceColumn> columns;
-  std::vector<const core::Field*> fields;
+  SourceTable<json::object> table{
+      .table = std::string(model.table),
+      .praetor_table = std::string(model.table),
+      .columns = {},
+      .write = [&model](store::Connection& c, const json::object& o) { return insert_row(c, model, o); }};
+  const auto prefect_columns = source.columns(table.table);
   for (const auto& f : model.fields) {
     if (std::find(prefect_columns.begin(), prefect_columns.end(), f.name) == prefect_columns.end()) continue;
-    columns.push_back({std::string(f.name), kind_of(f.type)});
-    fields.push_back(&f);
+    table.columns.push_back(column<json::object>(
+        std::string(f.name), kind_of(f.type),
+        [&f](const SourceRow& r, std::string_view, json::object& o) { o[f.name] = value_of(r, f); }));
   }
-  std::vector<json::object> objects;
-  auto cursor = source.select(table, columns, "created, id");
-  while (auto r = cursor->next()) {
-    json::object object;
-    for (const auto* f : fields) object[f->name] = value_of(*r, *f);
-    objects.push_back(std::move(object));
-  }
-  auto st = write_in_batches<json::object>(db, objects, kBatch, out, [&model](store::Connection& c, const json::object& o) {
-    return insert_row(c, model, o);
-  });
-  if (!st) return st.error();
-  return out;
+  return import_table(source, db, table);
 }
 
 }  // namespace
+
+core::Result<TableOutcome> import_variables(PrefectSource& source, store::Database& db) {
+  return import_model(source, db, core::variable_model());
+}
 
 core::Result<TableOutcome> import_saved_searches(PrefectSource& source, store::Database& db) {
   return import_model(source, db, core::saved_search_model());

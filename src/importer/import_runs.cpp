@@ -4,6 +4,7 @@
 #include <map>
 
 #include "importer/import_steps.h"
+#include "importer/source_table.h"
 #include "store/flow_run_repository.h"
 #include "store/log_repository.h"
 #include "store/task_run_repository.h"
@@ -15,7 +16,7 @@ using K = ColumnKind;
 
 namespace {
 
-constexpr size_t kRunBatch = 200;
+constexpr size_t kRunBatch = 1000;
 constexpr size_t kLogBatch = 1000;
 
 const std::vector<SourceColumn> kStateColumns = {
@@ -57,234 +58,195 @@ template <class Run>
 struct WithStates {
   Run run;
   std::vector<core::State> states;
+  std::optional<std::string> state_id;  // a task run's current state (a flow run keeps it in run.state_id)
 };
 
-// Reads `run_table` in id order with the states of `state_table` (whose run column is
-// `run_column`) merged in, `kRunBatch` runs at a time, passing each batch to `write`.
+// Reads `runs` in id order with the states of `state_table` (whose run column is
+// `run_column`) merged in, writing `runs.batch` runs with their histories per transaction.
 template <class Run>
-core::Status read_runs_with_states(PrefectSource& source, const std::string& run_table,
-                                   const std::vector<SourceColumn>& run_columns, const std::string& state_table,
-                                   const std::string& run_column, const std::function<Run(const SourceRow&)>& convert,
-                                   const std::function<core::Status(std::vector<WithStates<Run>>&)>& write) {
+core::Result<TableOutcome> import_runs_with_states(PrefectSource& source, store::Database& db,
+                                                   const SourceTable<WithStates<Run>>& runs,
+                                                   const std::string& state_table, const std::string& run_column) {
+  TableOutcome out = outcome_for(source, runs.table);
   std::vector<SourceColumn> state_columns = kStateColumns;
   state_columns.back().name = run_column;
   const ResultData results = read_result_data(source);
-  auto runs = source.select(run_table, run_columns, "id");
+  const std::vector<SourceColumn> run_columns = runs.source_columns();
+  auto run_cursor = source.select(runs.table, run_columns, "id");
   auto states = source.select(state_table, state_columns, run_column + ", timestamp, id");
   std::optional<SourceRow> pending_state = states->next();
   std::vector<WithStates<Run>> batch;
-  while (auto row = runs->next()) {
-    WithStates<Run> item{convert(*row), {}};
-    const std::string id = row->text_or_empty("id");
-    // Both cursors are ordered by run id in the source's own collation: skip states of runs
-    // that sort before this one (orphans), take this run's.
-    while (pending_state && pending_state->text_or_empty(run_column) < id) pending_state = states->next();
-    while (pending_state && pending_state->text_or_empty(run_column) == id) {
-      item.states.push_back(state_from(*pending_state, results));
-      pending_state = states->next();
+  for (;;) {
+    auto row = run_cursor->next();
+    if (row) {
+      WithStates<Run> item = runs.read(*row);
+      const std::string id = row->text_or_empty("id");
+      // Both cursors are ordered by run id in the source's own collation: skip states of
+      // runs that sort before this one (orphans), take this run's.
+      while (pending_state && pending_state->text_or_empty(run_column) < id) pending_state = states->next();
+      while (pending_state && pending_state->text_or_empty(run_column) == id) {
+        item.states.push_back(state_from(*pending_state, results));
+        pending_state = states->next();
+      }
+      batch.push_back(std::move(item));
     }
-    batch.push_back(std::move(item));
-    if (batch.size() == kRunBatch) {
-      if (auto st = write(batch); !st) return st;
+    if (batch.size() == runs.batch || (!row && !batch.empty())) {
+      auto st = write_in_batches<WithStates<Run>>(db, batch, runs.batch, out, runs.write, runs.praetor_table);
+      if (!st) return st.error();
       batch.clear();
     }
+    if (!row) return out;
   }
-  if (!batch.empty()) return write(batch);
-  return core::Ok{};
 }
+
+using core::FlowRun;
+using FlowRunItem = WithStates<FlowRun>;
+
+RowOutcome write_flow_run(store::Connection& c, const FlowRunItem& item) {
+  const FlowRun& run = item.run;
+  if (!row_exists(c, "flow", run.flow_id)) {
+    return RowOutcome::not_copied("flow run " + run.name + " (" + run.id + "): its flow was not imported");
+  }
+  if (!store::flow_runs::create(c, run).created) {
+    return RowOutcome::not_copied("flow run " + run.name + " (" + run.id +
+                                  "): Praetor has a run of its flow with the same idempotency key");
+  }
+  // The history, oldest first; each write leaves the run's columns as Prefect had them.
+  const FlowRun blank;
+  for (const auto& state : item.states) store::flow_runs::write_state(c, blank, run, state, run.updated);
+  if (item.states.empty()) store::flow_runs::write_bookkeeping(c, blank, run, run.updated);
+  if (run.infrastructure_pid) {
+    core::FlowRunUpdate pid;
+    pid.infrastructure_pid = run.infrastructure_pid;
+    store::flow_runs::update(c, run.id, pid, run.updated);
+  }
+  return RowOutcome::copied();
+}
+
+const SourceTable<FlowRunItem> kFlowRuns{
+    .table = "flow_run",
+    .praetor_table = "flow_run",
+    .columns = columns_of_member(
+        with_row_columns<FlowRun>(
+            {column("name", &FlowRun::name),
+             column<FlowRun>("state_type", K::kText,
+                             [](const SourceRow& r, std::string_view c, FlowRun& run) {
+                               run.state_type = core::parse_state_type(r.text_or_empty(c));
+                             }),
+             column("run_count", &FlowRun::run_count), column("expected_start_time", &FlowRun::expected_start_time),
+             column("next_scheduled_start_time", &FlowRun::next_scheduled_start_time),
+             column("start_time", &FlowRun::start_time), column("end_time", &FlowRun::end_time),
+             column("total_run_time", &FlowRun::total_run_time), column("flow_version", &FlowRun::flow_version),
+             column("parameters", &FlowRun::parameters), column("idempotency_key", &FlowRun::idempotency_key),
+             column("context", &FlowRun::context),
+             column<FlowRun>("empirical_policy", K::kJson,
+                             [](const SourceRow& r, std::string_view c, FlowRun& run) {
+                               run.empirical_policy = core::flow_run_policy_from_json(r.object(c));
+                             }),
+             column("tags", &FlowRun::tags), column("labels", &FlowRun::labels),
+             column("auto_scheduled", &FlowRun::auto_scheduled), column("flow_id", &FlowRun::flow_id),
+             column("deployment_id", &FlowRun::deployment_id),
+             column("parent_task_run_id", &FlowRun::parent_task_run_id), column("state_id", &FlowRun::state_id),
+             column("state_name", &FlowRun::state_name),
+             column("infrastructure_document_id", &FlowRun::infrastructure_document_id),
+             column("work_queue_name", &FlowRun::work_queue_name),
+             column("state_timestamp", &FlowRun::state_timestamp), column("created_by", &FlowRun::created_by),
+             column("infrastructure_pid", &FlowRun::infrastructure_pid),
+             column("work_queue_id", &FlowRun::work_queue_id), column("job_variables", &FlowRun::job_variables),
+             column("deployment_version", &FlowRun::deployment_version)}),
+        &FlowRunItem::run),
+    .write = write_flow_run,
+    .order_by = "id",
+    .batch = kRunBatch};
+
+using core::TaskRun;
+using TaskRunItem = WithStates<TaskRun>;
+
+RowOutcome write_task_run(store::Connection& c, const TaskRunItem& item) {
+  const TaskRun& run = item.run;
+  if (run.flow_run_id && !row_exists(c, "flow_run", *run.flow_run_id)) {
+    return RowOutcome::not_copied("task run " + run.name + " (" + run.id + "): its flow run was not imported");
+  }
+  if (!store::task_runs::get_or_create(c, run).created) {
+    return RowOutcome::not_copied("task run " + run.name + " (" + run.id +
+                                  "): Praetor has a task run with the same task and dynamic key");
+  }
+  // The history, oldest first, then the run's current state again if it is not the newest.
+  const core::State* current = nullptr;
+  for (const auto& state : item.states) {
+    store::task_runs::save_state(c, run, state, run.updated);
+    if (item.state_id && state.id == *item.state_id) current = &state;
+  }
+  if (current && current != &item.states.back()) {
+    auto& st = c.prepare(
+        "UPDATE task_run SET state_id = ?2, state_type = ?3, state_name = ?4, state_timestamp = ?5 WHERE id = ?1");
+    st.bind(1, run.id)
+        .bind(2, current->id)
+        .bind(3, core::to_string(current->type))
+        .bind(4, current->name)
+        .bind(5, core::to_micros(current->timestamp))
+        .run();
+  }
+  return RowOutcome::copied();
+}
+
+std::vector<ColumnInto<TaskRunItem>> task_run_columns() {
+  auto columns = columns_of_member(
+      with_row_columns<TaskRun>(
+          {column("name", &TaskRun::name), column("run_count", &TaskRun::run_count),
+           column("expected_start_time", &TaskRun::expected_start_time),
+           column("next_scheduled_start_time", &TaskRun::next_scheduled_start_time),
+           column("start_time", &TaskRun::start_time), column("end_time", &TaskRun::end_time),
+           column("total_run_time", &TaskRun::total_run_time), column("task_key", &TaskRun::task_key),
+           column("dynamic_key", &TaskRun::dynamic_key), column("cache_key", &TaskRun::cache_key),
+           column("cache_expiration", &TaskRun::cache_expiration), column("task_version", &TaskRun::task_version),
+           column<TaskRun>("empirical_policy", K::kJson,
+                           [](const SourceRow& r, std::string_view c, TaskRun& run) {
+                             run.empirical_policy = core::task_run_policy_from_json(r.object(c));
+                           }),
+           column("task_inputs", &TaskRun::task_inputs), column("tags", &TaskRun::tags),
+           column("flow_run_id", &TaskRun::flow_run_id), column("flow_run_run_count", &TaskRun::flow_run_run_count),
+           column("labels", &TaskRun::labels)}),
+      &TaskRunItem::run);
+  columns.push_back(column("state_id", &TaskRunItem::state_id));
+  return columns;
+}
+
+const SourceTable<TaskRunItem> kTaskRuns{
+    .table = "task_run",
+    .praetor_table = "task_run",
+    .columns = task_run_columns(),
+    .write = write_task_run,
+    .order_by = "id",
+    .batch = kRunBatch};
+
+using store::logs::Log;
+const SourceTable<Log> kLogs{
+    .table = "log",
+    .praetor_table = "log",
+    .columns = with_row_columns<Log>({column("name", &Log::name), column("level", &Log::level),
+                                      column("flow_run_id", &Log::flow_run_id),
+                                      column("task_run_id", &Log::task_run_id), column("message", &Log::message),
+                                      column("timestamp", &Log::timestamp)}),
+    .write = [](store::Connection& c, const Log& log) {
+      store::logs::insert_many(c, {log});
+      return RowOutcome::copied();
+    },
+    .order_by = "timestamp, id",
+    .batch = kLogBatch};
 
 }  // namespace
 
 core::Result<TableOutcome> import_flow_runs(PrefectSource& source, store::Database& db) {
-  static const std::vector<SourceColumn> kColumns = {
-      {"id"}, {"created", K::kTimestamp}, {"updated", K::kTimestamp}, {"name"}, {"state_type"},
-      {"run_count", K::kNumber}, {"expected_start_time", K::kTimestamp},
-      {"next_scheduled_start_time", K::kTimestamp}, {"start_time", K::kTimestamp}, {"end_time", K::kTimestamp},
-      {"total_run_time", K::kInterval}, {"flow_version"}, {"parameters", K::kJson}, {"idempotency_key"},
-      {"context", K::kJson}, {"empirical_policy", K::kJson}, {"tags", K::kJson}, {"labels", K::kJson},
-      {"auto_scheduled", K::kBool}, {"flow_id"}, {"deployment_id"}, {"parent_task_run_id"}, {"state_id"},
-      {"state_name"}, {"infrastructure_document_id"}, {"work_queue_name"}, {"state_timestamp", K::kTimestamp},
-      {"created_by", K::kJson}, {"infrastructure_pid"}, {"work_queue_id"}, {"job_variables", K::kJson},
-      {"deployment_version"}};
-  TableOutcome out;
-  out.table = "flow_run";
-  out.in_prefect = source.count("flow_run");
-  auto convert = [](const SourceRow& r) {
-    core::FlowRun run;
-    run.id = r.text_or_empty("id");
-    run.created = r.time_or_epoch("created");
-    run.updated = r.time_or_epoch("updated");
-    run.name = r.text_or_empty("name");
-    run.state_type = core::parse_state_type(r.text_or_empty("state_type"));
-    run.run_count = r.integer("run_count").value_or(0);
-    run.expected_start_time = r.time("expected_start_time");
-    run.next_scheduled_start_time = r.time("next_scheduled_start_time");
-    run.start_time = r.time("start_time");
-    run.end_time = r.time("end_time");
-    run.total_run_time = r.interval("total_run_time");
-    run.flow_version = r.text("flow_version");
-    run.parameters = r.object("parameters");
-    run.idempotency_key = r.text("idempotency_key");
-    run.context = r.object("context");
-    run.empirical_policy = core::flow_run_policy_from_json(r.object("empirical_policy"));
-    run.tags = r.strings("tags");
-    run.labels = r.object("labels");
-    run.auto_scheduled = r.flag("auto_scheduled");
-    run.flow_id = r.text_or_empty("flow_id");
-    run.deployment_id = r.text("deployment_id");
-    run.parent_task_run_id = r.text("parent_task_run_id");
-    run.state_id = r.text("state_id");
-    run.state_name = r.text("state_name");
-    run.infrastructure_document_id = r.text("infrastructure_document_id");
-    run.work_queue_name = r.text("work_queue_name");
-    run.state_timestamp = r.time("state_timestamp");
-    run.created_by = r.json("created_by");
-    run.infrastructure_pid = r.text("infrastructure_pid");
-    run.work_queue_id = r.text("work_queue_id");
-    run.job_variables = r.object("job_variables");
-    run.deployment_version = r.text("deployment_version");
-    return run;
-  };
-  auto write_one = [](store::Connection& c, const WithStates<core::FlowRun>& item) {
-    const core::FlowRun& run = item.run;
-    if (row_exists(c, "flow_run", run.id)) return RowOutcome::already_there();
-    if (!row_exists(c, "flow", run.flow_id)) {
-      return RowOutcome::not_copied("flow run " + run.name + " (" + run.id + "): its flow was not imported");
-    }
-    if (!store::flow_runs::create(c, run).created) {
-      return RowOutcome::not_copied("flow run " + run.name + " (" + run.id +
-                                    "): Praetor has a run of its flow with the same idempotency key");
-    }
-    // The history, oldest first; each write leaves the run's columns as Prefect had them.
-    const core::FlowRun blank;
-    for (const auto& state : item.states) store::flow_runs::write_state(c, blank, run, state, run.updated);
-    if (item.states.empty()) store::flow_runs::write_bookkeeping(c, blank, run, run.updated);
-    if (run.infrastructure_pid) {
-      core::FlowRunUpdate pid;
-      pid.infrastructure_pid = run.infrastructure_pid;
-      store::flow_runs::update(c, run.id, pid, run.updated);
-    }
-    return RowOutcome::copied();
-  };
-  auto st = read_runs_with_states<core::FlowRun>(
-      source, "flow_run", kColumns, "flow_run_state", "flow_run_id", convert,
-      [&](std::vector<WithStates<core::FlowRun>>& batch) {
-        return write_in_batches<WithStates<core::FlowRun>>(db, batch, kRunBatch, out, write_one);
-      });
-  if (!st) return st.error();
-  return out;
+  return import_runs_with_states(source, db, kFlowRuns, "flow_run_state", "flow_run_id");
 }
 
 core::Result<TableOutcome> import_task_runs(PrefectSource& source, store::Database& db) {
-  static const std::vector<SourceColumn> kColumns = {
-      {"id"}, {"created", K::kTimestamp}, {"updated", K::kTimestamp}, {"name"}, {"run_count", K::kNumber},
-      {"expected_start_time", K::kTimestamp}, {"next_scheduled_start_time", K::kTimestamp},
-      {"start_time", K::kTimestamp}, {"end_time", K::kTimestamp}, {"total_run_time", K::kInterval},
-      {"task_key"}, {"dynamic_key"}, {"cache_key"}, {"cache_expiration", K::kTimestamp}, {"task_version"},
-      {"empirical_policy", K::kJson}, {"task_inputs", K::kJson}, {"tags", K::kJson}, {"flow_run_id"},
-      {"state_id"}, {"flow_run_run_count", K::kNumber}, {"labels", K::kJson}};
-  TableOutcome out;
-  out.table = "task_run";
-  out.in_prefect = source.count("task_run");
-  struct Item {
-    core::TaskRun run;
-    std::optional<std::string> state_id;
-  };
-  auto convert = [](const SourceRow& r) {
-    core::TaskRun t;
-    t.id = r.text_or_empty("id");
-    t.created = r.time_or_epoch("created");
-    t.updated = r.time_or_epoch("updated");
-    t.name = r.text_or_empty("name");
-    t.run_count = r.integer("run_count").value_or(0);
-    t.expected_start_time = r.time("expected_start_time");
-    t.next_scheduled_start_time = r.time("next_scheduled_start_time");
-    t.start_time = r.time("start_time");
-    t.end_time = r.time("end_time");
-    t.total_run_time = r.interval("total_run_time");
-    t.task_key = r.text_or_empty("task_key");
-    t.dynamic_key = r.text_or_empty("dynamic_key");
-    t.cache_key = r.text("cache_key");
-    t.cache_expiration = r.time("cache_expiration");
-    t.task_version = r.text("task_version");
-    t.empirical_policy = core::task_run_policy_from_json(r.object("empirical_policy"));
-    t.task_inputs = r.object("task_inputs");
-    t.tags = r.strings("tags");
-    t.flow_run_id = r.text("flow_run_id");
-    t.flow_run_run_count = r.integer("flow_run_run_count").value_or(0);
-    t.labels = r.object("labels");
-    return Item{std::move(t), r.text("state_id")};
-  };
-  auto write_one = [](store::Connection& c, const WithStates<Item>& item) {
-    const core::TaskRun& run = item.run.run;
-    if (row_exists(c, "task_run", run.id)) return RowOutcome::already_there();
-    if (run.flow_run_id && !row_exists(c, "flow_run", *run.flow_run_id)) {
-      return RowOutcome::not_copied("task run " + run.name + " (" + run.id + "): its flow run was not imported");
-    }
-    if (!store::task_runs::get_or_create(c, run).created) {
-      return RowOutcome::not_copied("task run " + run.name + " (" + run.id +
-                                    "): Praetor has a task run with the same task and dynamic key");
-    }
-    // The history, oldest first, then the run's current state again if it is not the newest.
-    const core::State* current = nullptr;
-    for (const auto& state : item.states) {
-      store::task_runs::save_state(c, run, state, run.updated);
-      if (item.run.state_id && state.id == *item.run.state_id) current = &state;
-    }
-    if (current && current != &item.states.back()) {
-      auto& st = c.prepare(
-          "UPDATE task_run SET state_id = ?2, state_type = ?3, state_name = ?4, state_timestamp = ?5 WHERE id = ?1");
-      st.bind(1, run.id)
-          .bind(2, current->id)
-          .bind(3, core::to_string(current->type))
-          .bind(4, current->name)
-          .bind(5, core::to_micros(current->timestamp))
-          .run();
-    }
-    return RowOutcome::copied();
-  };
-  auto st = read_runs_with_states<Item>(
-      source, "task_run", kColumns, "task_run_state", "task_run_id", convert,
-      [&](std::vector<WithStates<Item>>& batch) {
-        return write_in_batches<WithStates<Item>>(db, batch, kRunBatch, out, write_one);
-      });
-  if (!st) return st.error();
-  return out;
+  return import_runs_with_states(source, db, kTaskRuns, "task_run_state", "task_run_id");
 }
 
 core::Result<TableOutcome> import_logs(PrefectSource& source, store::Database& db) {
-  static const std::vector<SourceColumn> kColumns = {
-      {"id"}, {"created", K::kTimestamp}, {"updated", K::kTimestamp}, {"name"}, {"level", K::kNumber},
-      {"flow_run_id"}, {"task_run_id"}, {"message"}, {"timestamp", K::kTimestamp}};
-  TableOutcome out;
-  out.table = "log";
-  out.in_prefect = source.count("log");
-  auto write_one = [](store::Connection& c, const store::logs::Log& log) {
-    if (row_exists(c, "log", log.id)) return RowOutcome::already_there();
-    store::logs::insert_many(c, {log});
-    return RowOutcome::copied();
-  };
-  std::vector<store::logs::Log> batch;
-  auto cursor = source.select("log", kColumns, "timestamp, id");
-  while (auto r = cursor->next()) {
-    store::logs::Log log;
-    log.id = r->text_or_empty("id");
-    log.created = r->time_or_epoch("created");
-    log.updated = r->time_or_epoch("updated");
-    log.name = r->text_or_empty("name");
-    log.level = r->integer("level").value_or(0);
-    log.flow_run_id = r->text("flow_run_id");
-    log.task_run_id = r->text("task_run_id");
-    log.message = r->text_or_empty("message");
-    log.timestamp = r->time_or_epoch("timestamp");
-    batch.push_back(std::move(log));
-    if (batch.size() == kLogBatch) {
-      if (auto st = write_in_batches<store::logs::Log>(db, batch, kLogBatch, out, write_one); !st) return st.error();
-      batch.clear();
-    }
-  }
-  if (auto st = write_in_batches<store::logs::Log>(db, batch, kLogBatch, out, write_one); !st) return st.error();
-  return out;
+  return import_table(source, db, kLogs);
 }
 
 }  // namespace praetor::importer

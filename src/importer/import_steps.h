@@ -4,7 +4,9 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "importer/importer.h"
@@ -28,15 +30,51 @@ void report_progress(const TableOutcome& so_far);
 // Whether Praetor's `table` holds a row with this id.
 bool row_exists(store::Connection& c, const std::string& table, const std::string& id);
 
-// Writes `items` through `write_one`, `batch` per transaction, counting into `out`.
+// Which of `ids` Praetor's `table` holds, in one query.
+std::set<std::string> rows_present(store::Connection& c, const std::string& table, const std::vector<std::string>& ids);
+
+// Items that carry Prefect's id: a row (`id`), a run with its states (`run.id`), a JSON object.
+template <class T>
+concept ImportItem = std::is_same_v<T, boost::json::object> || requires(const T& t) { t.run.id; } ||
+                     requires(const T& t) { t.id; };
+
+template <ImportItem T>
+std::string id_of(const T& item) {
+  if constexpr (std::is_same_v<T, boost::json::object>) {
+    return std::string(item.at("id").as_string());
+  } else if constexpr (requires { item.run.id; }) {
+    return item.run.id;
+  } else {
+    return item.id;
+  }
+}
+
+// Writes `items` through `write_one`, `batch` per transaction, counting into `out`. With
+// `praetor_table`, an item whose id that table already holds is counted as already there
+// without calling `write_one` (what makes a second run copy nothing twice), checked for a
+// whole batch in one query.
 template <class T>
 core::Status write_in_batches(store::Database& db, const std::vector<T>& items, size_t batch, TableOutcome& out,
-                              const std::function<RowOutcome(store::Connection&, const T&)>& write_one) {
+                              const std::function<RowOutcome(store::Connection&, const T&)>& write_one,
+                              const std::string& praetor_table = {}) {
   for (size_t start = 0; start < items.size(); start += batch) {
     size_t end = std::min(items.size(), start + batch);
-    auto outcomes = db.write<std::vector<RowOutcome>>([&](store::Connection& c) -> core::Result<std::vector<RowOutcome>> {
+    auto outcomes = db.write<std::vector<RowOutcome>>([&](store::Connection& c)
+                                                          -> core::Result<std::vector<RowOutcome>> {
+      std::set<std::string> present;
+      if constexpr (ImportItem<T>) {
+        if (!praetor_table.empty()) {
+          std::vector<std::string> ids;
+          for (size_t i = start; i < end; ++i) ids.push_back(id_of(items[i]));
+          present = rows_present(c, praetor_table, ids);
+        }
+      }
       std::vector<RowOutcome> done;
-      for (size_t i = start; i < end; ++i) done.push_back(write_one(c, items[i]));
+      for (size_t i = start; i < end; ++i) {
+        bool there = false;
+        if constexpr (ImportItem<T>) there = present.count(id_of(items[i])) > 0;
+        done.push_back(there ? RowOutcome::already_there() : write_one(c, items[i]));
+      }
       return done;
     });
     if (!outcomes) return outcomes.error();

@@ -55,6 +55,8 @@ const std::map<std::string, std::string> kNotCopied = {
     {"csrf_token", "short-lived tokens; clients fetch new ones"},
     {"configuration", "server bookkeeping (Praetor keeps its own; the block encryption key is read from it)"},
     {"agent", "agents are gone from Prefect 3"},
+    {"deployment_version", "Praetor keeps no history of deployment versions (Prefect's open-source server creates "
+                           "this table but never writes it; a deployment's own version is copied with it)"},
     {"worker", "workers announce themselves again with their next heartbeat"},
     {"task_run_state_cache", "a cache of task-run states, rebuilt as runs proceed"},
     {"events", "copied only when asked (--events)"},

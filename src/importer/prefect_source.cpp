@@ -130,8 +130,25 @@ double SourceRow::number(std::string_view column) const {
   return v && !v->empty() ? std::stod(*v) : 0.0;
 }
 
+SourceCursor::~SourceCursor() {
+  statement_.reset();
+  if (!connection_) return;
+  try {
+    connection_->exec("CLOSE " + cursor_name_);
+  } catch (const std::exception&) {
+    // The read-only transaction ends with the source, closing what is left open.
+  }
+}
+
 std::optional<SourceRow> SourceCursor::next() {
-  if (!statement_.step()) return std::nullopt;
+  if (!statement_.step()) {
+    // A PostgreSQL FETCH that filled up may have more rows behind it.
+    if (!connection_ || fetched_ < kFetchRows) return std::nullopt;
+    statement_.reset();
+    fetched_ = 0;
+    if (!statement_.step()) return std::nullopt;
+  }
+  ++fetched_;
   std::vector<std::optional<std::string>> values;
   values.reserve(columns_.size());
   for (size_t i = 0; i < columns_.size(); ++i) values.push_back(statement_.column_optional_text(static_cast<int>(i)));
@@ -222,6 +239,12 @@ std::unique_ptr<SourceCursor> PrefectSource::select(const std::string& table, co
     column.erase(column.find_last_not_of(' ') + 1);
     sql += (i ? ", \"" : " ORDER BY \"") + table + "\".\"" + column + "\"";
     start = end + 1;
+  }
+  if (connection_->dialect() == store::Dialect::kPostgres) {
+    std::string name = "import_cursor_" + std::to_string(++cursors_);
+    connection_->exec("DECLARE " + name + " NO SCROLL CURSOR FOR " + sql);
+    auto& fetch = connection_->prepare("FETCH FORWARD " + std::to_string(SourceCursor::kFetchRows) + " FROM " + name);
+    return std::make_unique<SourceCursor>(*connection_, name, fetch, columns);
   }
   return std::make_unique<SourceCursor>(connection_->prepare(sql), columns);
 }

@@ -53,12 +53,21 @@ class SourceRow {
   std::vector<std::optional<std::string>> values_;
 };
 
-// The rows of one select, read one at a time.
+// The rows of one select, read one at a time. On PostgreSQL the select is a server-side
+// cursor read `kFetchRows` at a time (libpq would otherwise hold a whole table's result in
+// memory); on SQLite the statement steps through the rows itself.
 class SourceCursor {
  public:
+  static constexpr int kFetchRows = 5000;
+  // SQLite: `statement` is the select.
   SourceCursor(store::Statement& statement, const std::vector<SourceColumn>& columns)
       : statement_(statement), columns_(columns) {}
-  ~SourceCursor() { statement_.reset(); }
+  // PostgreSQL: `fetch` reads the next rows of the declared cursor `cursor_name` of
+  // `connection`, which the destructor closes.
+  SourceCursor(store::Connection& connection, std::string cursor_name, store::Statement& fetch,
+               const std::vector<SourceColumn>& columns)
+      : statement_(fetch), columns_(columns), connection_(&connection), cursor_name_(std::move(cursor_name)) {}
+  ~SourceCursor();
   SourceCursor(const SourceCursor&) = delete;
   SourceCursor& operator=(const SourceCursor&) = delete;
   std::optional<SourceRow> next();
@@ -66,6 +75,9 @@ class SourceCursor {
  private:
   store::Statement& statement_;
   const std::vector<SourceColumn>& columns_;
+  store::Connection* connection_ = nullptr;  // set for a PostgreSQL cursor
+  std::string cursor_name_;
+  int fetched_ = 0;  // rows of the current FETCH read so far
 };
 
 class PrefectSource {
@@ -94,6 +106,7 @@ class PrefectSource {
   std::string revision_;
   std::vector<std::string> tables_;
   std::map<std::string, std::vector<std::string>> columns_;  // per table, read once
+  int64_t cursors_ = 0;  // PostgreSQL cursors declared, for their names
 };
 
 // The alembic revisions whose schema the import reads, oldest first: those of prefect

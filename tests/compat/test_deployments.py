@@ -140,6 +140,30 @@ def test_cron_schedule_without_timezone_reads_back_null(http):
     assert [s["schedule"]["timezone"] for s in read["schedules"] if "cron" in s["schedule"]] == [None]
 
 
+def test_schedules_of_one_request_read_newest_first(http):
+    # Prefect stamps each schedule of a request as its ORM flushes it, and reads a
+    # deployment's schedules newest first: the request's last schedule comes first (so
+    # `prefect transfer`, which copies them in the order read, reverses them on each hop).
+    intervals = [60.0 * (i + 1) for i in range(5)]
+    flow_id, _ = run(_deployment(f"order-{uuid.uuid4().hex[:6]}"))
+    created = http.post("/deployments/", json={
+        "name": f"ordered-{uuid.uuid4().hex[:6]}", "flow_id": str(flow_id),
+        "schedules": [{"schedule": {"interval": i}, "active": False} for i in intervals]})
+    assert created.status_code == 201, created.text
+    assert [s["schedule"]["interval"] for s in created.json()["schedules"]] == intervals[::-1]
+    deployment = f"/deployments/{created.json()['id']}"
+    assert [s["schedule"]["interval"] for s in http.get(deployment).json()["schedules"]] == intervals[::-1]
+    crons = [f"0 {i} * * *" for i in range(4)]
+    updated = http.patch(deployment, json={"schedules": [{"schedule": {"cron": c}, "active": False} for c in crons]})
+    assert updated.status_code == 204, updated.text
+    assert [s["schedule"]["cron"] for s in http.get(deployment).json()["schedules"]] == crons[::-1]
+    added = http.post(f"{deployment}/schedules", json=[{"schedule": {"interval": i}, "active": False}
+                                                       for i in intervals[:3]])
+    assert added.status_code == 201, added.text
+    assert [s["schedule"]["interval"] for s in added.json()] == intervals[:3]  # as sent
+    assert [s["schedule"].get("interval") for s in http.get(deployment).json()["schedules"]][:3] == intervals[:3][::-1]
+
+
 def test_patch_with_slugged_schedules_follows_prefects_rules(http):
     # Prefect's test_schedule_statefulness: once a deployment's schedules all have slugs, a
     # PATCH updates them by slug: an empty list keeps them, a schedule without a slug is
