@@ -47,19 +47,37 @@ def next_poll_in(visible: int, n: int, elapsed: float) -> float:
     return max(NEAR_END_POLL_SECONDS, min(POLL_SECONDS, projected_left - NEAR_END_SECONDS))
 
 
-def run(server: Server, cfg: Config) -> dict:
-    n = task_runs_for(server.kind, cfg)
+def create_flow_runs(server: Server, n: int, flow_name: str = "bench-w2", flow_runs: int | None = None
+                     ) -> tuple[str, list[str]]:
+    """The flow and the RUNNING flow runs that n task runs' events belong to (one per
+    TASK_RUNS_PER_FLOW_RUN unless `flow_runs` is given): (flow id, flow run ids)."""
     client = Client(server)
-    _, flow = client.post_setup("/flows/", {"name": "bench-w2"})
+    _, flow = client.post_setup("/flows/", {"name": flow_name})
     refs = []
-    for i in range((n + TASK_RUNS_PER_FLOW_RUN - 1) // TASK_RUNS_PER_FLOW_RUN):
-        status, run = client.post_setup("/flow_runs/", {"flow_id": flow["id"], "name": f"bench-w2-{i}",
+    for i in range(flow_runs or (n + TASK_RUNS_PER_FLOW_RUN - 1) // TASK_RUNS_PER_FLOW_RUN):
+        status, run = client.post_setup("/flow_runs/", {"flow_id": flow["id"], "name": f"{flow_name}-{i}",
                                                   "state": {"type": "RUNNING", "name": "Running"}})
         if status >= 300:
             raise RuntimeError(f"/flow_runs/ -> {status} {run}")
-        refs.append(f"{run['id']} {run['name']} {flow['id']} bench-w2")
-    refs_file = server.dir / "w2-flow-runs.txt"
-    refs_file.write_text("\n".join(refs) + "\n")
+        refs.append(f"{run['id']} {run['name']} {flow['id']} {flow_name}")
+    client.close()
+    (server.dir / f"{flow_name}-flow-runs.txt").write_text("\n".join(refs) + "\n")
+    return flow["id"], [r.split()[0] for r in refs]
+
+
+def run(server: Server, cfg: Config) -> dict:
+    n = task_runs_for(server.kind, cfg)
+    create_flow_runs(server, n)
+    res = stream(server, cfg, n)
+    print(f"   W2: {res}", flush=True)
+    return res
+
+
+def stream(server: Server, cfg: Config, n: int, flow_name: str = "bench-w2") -> dict:
+    """Sends the events of n task runs of the flow runs create_flow_runs(server, n, flow_name)
+    made and measures them end to end."""
+    client = Client(server)
+    refs_file = server.dir / f"{flow_name}-flow-runs.txt"
     target = completed_count(client) + n
     timeout = cfg.pick(90, 300)
     visible, polls, poll_seconds = 0, 0, 0.0
@@ -96,7 +114,6 @@ def run(server: Server, cfg: Config) -> dict:
     res["sender_cpu_share"] = round(res["sender_cpu_seconds"] / total, 3) if total else 0
     if err.strip():
         res["sender_stderr"] = err.strip()[:300]
-    print(f"   W2: {res}", flush=True)
     return res
 
 

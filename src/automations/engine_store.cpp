@@ -1,5 +1,6 @@
 #include "automations/engine_store.h"
 
+#include <limits>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -135,11 +136,15 @@ void write_cursor(store::Connection& c, const EventCursor& cursor) {
       .run();
 }
 
-std::vector<events::Event> read_unseen_events(store::Connection& c, const EventCursor& cursor, int64_t limit) {
+std::vector<events::Event> read_unseen_events(store::Connection& c, core::Timestamp from,
+                                              std::optional<core::Timestamp> until, int64_t limit) {
   auto& st = c.prepare(
-      "SELECT e.doc, e.received FROM event e WHERE e.received > ?1 AND e.event <> 'prefect.log.write' AND NOT EXISTS "
-      "(SELECT 1 FROM automation_seen_event s WHERE s.event_id = e.id) ORDER BY e.received, e.id LIMIT ?2");
-  st.bind(1, core::to_micros(cursor.received - kCommitLag)).bind(2, limit);
+      "SELECT e.doc, e.received FROM event e WHERE e.received >= ?1 AND e.received < ?2 AND "
+      "e.event <> 'prefect.log.write' AND NOT EXISTS (SELECT 1 FROM automation_seen_event s WHERE s.event_id = e.id) "
+      "ORDER BY e.received, e.id LIMIT ?3");
+  st.bind(1, core::to_micros(from))
+      .bind(2, until ? core::to_micros(*until) : std::numeric_limits<int64_t>::max())
+      .bind(3, limit);
   std::vector<events::Event> out;
   while (st.step()) {
     auto e = event_from_doc(st.column_text(0), st.column_int(1));

@@ -36,9 +36,13 @@ void save_engine_state(store::Connection& c, EngineState& state);
 std::optional<EventCursor> read_cursor(store::Connection& c);
 void write_cursor(store::Connection& c, const EventCursor& cursor);
 
-// Stored events received after `cursor.received - kCommitLag` and not yet evaluated, in
-// received order; `prefect.log.write` events are skipped, as Prefect's triggers skip them.
-std::vector<events::Event> read_unseen_events(store::Connection& c, const EventCursor& cursor, int64_t limit);
+// Stored events received in [from, until) (no end when `until` is empty) and not yet
+// evaluated, in received order; `prefect.log.write` events are skipped, as Prefect's
+// triggers skip them. The service reads from its cursor on, and now and then the
+// kCommitLag window behind it for events that committed after later-received ones (a
+// sweep: it reads every event of the window).
+std::vector<events::Event> read_unseen_events(store::Connection& c, core::Timestamp from,
+                                              std::optional<core::Timestamp> until, int64_t limit);
 void mark_seen(store::Connection& c, const std::vector<events::Event>& events);
 void prune_seen(store::Connection& c, core::Timestamp before);
 

@@ -194,13 +194,26 @@ void TriggerEngine::evaluate_composite(const Entry& child, Firing firing, std::v
   fire(*parent_entry, make_parent_firing(std::move(firings), event), out);
 }
 
+const std::vector<const TriggerEngine::Entry*>& TriggerEngine::candidates(const std::string& event_name) {
+  auto it = candidates_.find(event_name);
+  if (it != candidates_.end()) return it->second;
+  // Bounded: names that embed ids would otherwise grow the map without end.
+  if (candidates_.size() >= kMaxCachedEventNames) candidates_.clear();
+  std::vector<const Entry*> found;
+  for (const auto& entry : index_->event_triggers()) {
+    if (entry.trigger->covers_name(event_name)) found.push_back(&entry);
+  }
+  return candidates_.emplace(event_name, std::move(found)).first->second;
+}
+
 std::vector<Firing> TriggerEngine::on_event(const events::Event& e) {
   std::vector<Firing> out;
   if (!index_) return out;
   std::optional<json::object> event_json;
-  for (const auto& entry : index_->event_triggers()) {
+  for (const Entry* candidate : candidates(e.event)) {
+    const Entry& entry = *candidate;
     const Trigger& trigger = *entry.trigger;
-    if (!trigger.covers(e)) continue;
+    if (!trigger.covers_resources(e)) continue;
     if (!event_json) event_json = events::to_json(e);
     const auto key = trigger.bucketing_key(e);
     Bucket* bucket = nullptr;
