@@ -52,8 +52,9 @@ def targets(p: dict, q: dict) -> list[str]:
         check("W7 ingest drop with 1,000 automations < 20%", a["ingest_drop"] is not None and a["ingest_drop"] < 0.2,
               f"{a['ingest_drop']:.0%}" if a["ingest_drop"] is not None else "n/a")
         lat = a["latency_under_load"]
-        check("W7 trigger latency p99 ≤ 500 ms (under the stream)", lat["p99_ms"] <= 500 and lat["executed"] == lat["markers"],
-              f"p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, {lat['executed']}/{lat['markers']} executed")
+        check("W7 trigger latency p99 ≤ 500 ms (under the stream)", lat["p99_ms"] is not None and lat["p99_ms"] <= 500,
+              f"p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms (None: beyond the {lat['waited_seconds']} s wait), "
+              f"{lat['executed']}/{lat['markers']} executed")
     if "w5" in p:
         check("W5 start ≤ 100 ms", p["w5"]["ready_seconds"] <= 0.1, f"{1000 * p['w5']['ready_seconds']:.0f} ms")
         check("W5 idle RSS ≤ 30 MB", p["w5"]["idle_rss_mb"] <= 30, f"{p['w5']['idle_rss_mb']} MB")

@@ -95,6 +95,14 @@ bool Trigger::covers_resources(const events::Event& e) const {
   return true;
 }
 
+std::optional<std::pair<std::string, bool>> Trigger::required_resource_id() const {
+  if (auto id = match.exact_value("prefect.resource.id")) return std::pair{std::move(*id), true};
+  for (const auto& spec : match_related) {
+    if (auto id = spec.exact_value("prefect.resource.id")) return std::pair{std::move(*id), false};
+  }
+  return std::nullopt;
+}
+
 bool Trigger::expects(std::string_view name) const {
   if (expect.empty()) return true;
   for (const auto& p : expect) {

@@ -48,10 +48,17 @@ class TriggerEngine {
 
  private:
   using Entry = TriggerIndex::Entry;
-  // The event triggers whose expect/after patterns take events named `event_name`, in the
-  // index's order; computed once per name (a stream has few distinct names, and most
-  // triggers look at other ones).
-  const std::vector<const Entry*>& candidates(const std::string& event_name);
+  // The event triggers whose expect/after patterns take events named `event_name`,
+  // computed once per name (a stream has few distinct names, and most triggers look at
+  // other ones): those that name the resource id they need, by that id, and the rest.
+  struct Candidates {
+    std::unordered_map<std::string, std::vector<const Entry*>> by_resource_id;  // `match`
+    std::unordered_map<std::string, std::vector<const Entry*>> by_related_id;   // `match_related`
+    std::vector<const Entry*> others;
+  };
+  const Candidates& candidates(const std::string& event_name);
+  // The triggers that may cover `e`, in the index's order (the order firings are made in).
+  std::vector<const Entry*> candidates_for(const events::Event& e);
   Bucket* find_bucket(const Entry& t, const std::vector<std::string>& key);
   Bucket& ensure_bucket(const Entry& t, const std::vector<std::string>& key, core::Timestamp start,
                         core::Timestamp end, const std::optional<boost::json::object>& last_event,
@@ -68,7 +75,7 @@ class TriggerEngine {
 
   std::function<core::Timestamp()> now_;
   std::shared_ptr<const TriggerIndex> index_;
-  std::unordered_map<std::string, std::vector<const Entry*>> candidates_;  // by event name; of index_
+  std::unordered_map<std::string, Candidates> candidates_;  // by event name; of index_
   EngineState state_;
   std::map<std::pair<std::string, std::string>, core::Timestamp> next_proactive_runs_;
   core::Timestamp last_firing_time_{};
