@@ -126,14 +126,22 @@ std::optional<EventCursor> read_cursor(store::Connection& c) {
   return cursor;
 }
 
-void write_cursor(store::Connection& c, const EventCursor& cursor) {
-  c.prepare(
-       "INSERT INTO automation_event_cursor (name, received, generation) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO "
-       "UPDATE SET received = excluded.received, generation = excluded.generation")
-      .bind(1, kCursorName)
+bool advance_cursor(store::Connection& c, const EventCursor& cursor, std::optional<int64_t> expected_generation) {
+  if (!expected_generation) {
+    auto& st = c.prepare(
+        "INSERT INTO automation_event_cursor (name, received, generation) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO "
+        "NOTHING");
+    st.bind(1, kCursorName).bind(2, core::to_micros(cursor.received)).bind(3, cursor.generation).run();
+    return c.changes() == 1;
+  }
+  auto& st = c.prepare(
+      "UPDATE automation_event_cursor SET received = ?2, generation = ?3 WHERE name = ?1 AND generation = ?4");
+  st.bind(1, kCursorName)
       .bind(2, core::to_micros(cursor.received))
       .bind(3, cursor.generation)
+      .bind(4, *expected_generation)
       .run();
+  return c.changes() == 1;
 }
 
 std::vector<events::Event> read_unseen_events(store::Connection& c, core::Timestamp from,

@@ -34,7 +34,10 @@ EngineState load_engine_state(store::Connection& c);
 void save_engine_state(store::Connection& c, EngineState& state);
 
 std::optional<EventCursor> read_cursor(store::Connection& c);
-void write_cursor(store::Connection& c, const EventCursor& cursor);
+// Moves the cursor to `cursor` only if it is still at `expected_generation` (nullopt: there
+// is no cursor yet); false when another process moved it meanwhile, e.g. a replica that took
+// the lease while this one was still in a pass. The row lock it takes orders such passes.
+bool advance_cursor(store::Connection& c, const EventCursor& cursor, std::optional<int64_t> expected_generation);
 
 // Stored events received in [from, until) (no end when `until` is empty) and not yet
 // evaluated, in received order; `prefect.log.write` events are skipped, as Prefect's

@@ -118,11 +118,15 @@ bool TriggerService::evaluate_pass() {
                        !state.dirty_child_firings.empty() || !emitted.empty();
   if (!changed) return false;
   cursor.generation += 1;
+  const std::optional<int64_t> read_generation =
+      read->cursor ? std::optional<int64_t>(read->cursor->generation) : std::nullopt;
   auto written = db_.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
+    // First, so a pass that lost the race to another replica writes nothing.
+    if (!advance_cursor(c, cursor, read_generation))
+      return core::Error::conflict("another replica evaluated events meanwhile; this pass is dropped");
     save_engine_state(c, state);
     mark_seen(c, read->events);
     prune_seen(c, cursor.received - 2 * kCommitLag);
-    write_cursor(c, cursor);
     for (const auto& doc : actions) add_to_outbox(c, json::value_to<std::string>(doc.at("id")), now, doc);
     events::write_events(c, emitted);
     return core::Ok{};
