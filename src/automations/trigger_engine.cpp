@@ -38,6 +38,9 @@ Bucket& TriggerEngine::start_new_bucket(const Entry& t, const std::vector<std::s
   auto k = EngineState::bucket_key(t.automation->id, t.trigger->id, key);
   state_.dirty_buckets.insert(k);
   Bucket& b = state_.buckets[k];
+  // Only proactive firings (made by the clock, with no event at hand) read a bucket's last
+  // event; reactive buckets do not keep it, so a busy bucket's write stays small.
+  if (t.trigger->posture == Posture::kReactive) last_event.reset();
   b = Bucket{t.automation->id, t.trigger->id, key, start, end, count, std::move(last_event)};
   return b;
 }
@@ -64,7 +67,7 @@ Bucket* TriggerEngine::evaluate(const Entry& t, const std::vector<std::string>& 
   if (trigger.posture == Posture::kProactive) previous_last_event = bucket->last_event;
   if (count && (trigger.immediate() || (bucket->start <= now && now < bucket->end))) {
     bucket->count += count;
-    if (triggering_event) bucket->last_event = triggering_event;
+    if (triggering_event && trigger.posture == Posture::kProactive) bucket->last_event = triggering_event;
     state_.dirty_buckets.insert(EngineState::bucket_key(t.automation->id, trigger.id, key));
     count = 0;
   }
