@@ -47,6 +47,15 @@ def targets(p: dict, q: dict) -> list[str]:
             out.append(f"- note: W4 loaded {m:,} flow runs, not {p['w4']['target_flow_runs']:,}: the loading budget ran out")
         if m < 1_000_000:
             out.append(f"- note: the W4 target is stated at 1,000,000 flow runs; this run has {m:,}")
+    if "w7" in p:
+        a = p["w7"]
+        check("W7 ingest drop with 1,000 automations < 20%", a["ingest_drop"] is not None and a["ingest_drop"] < 0.2,
+              f"{a['ingest_drop']:.0%}" if a["ingest_drop"] is not None else "n/a")
+        lat = a["latency_under_load"]
+        check("W7 trigger latency p99 ≤ 500 ms (under the stream)", lat["p99_ms"] is not None and lat["p99_ms"] <= 500,
+              ", ".join(f"{name} " + (f"{lat[key]:.0f} ms" if lat[key] is not None else f"> {lat['waited_seconds']} s")
+                        for name, key in (("p50", "p50_ms"), ("p99", "p99_ms")))
+              + f", {lat['executed']}/{lat['markers']} executed")
     if "w5" in p:
         check("W5 start ≤ 100 ms", p["w5"]["ready_seconds"] <= 0.1, f"{1000 * p['w5']['ready_seconds']:.0f} ms")
         check("W5 idle RSS ≤ 30 MB", p["w5"]["idle_rss_mb"] <= 30, f"{p['w5']['idle_rss_mb']} MB")

@@ -11,6 +11,6 @@ A module defines:
 A later issue adds its workload by adding a module and listing it in WORKLOADS.
 """
 
-from . import w1_orchestration, w2_events, w3_sdk, w4_reads, w5_footprint, w6_scheduler, w12_isolation
+from . import w1_orchestration, w2_events, w3_sdk, w4_reads, w5_footprint, w6_scheduler, w7_automations, w12_isolation
 
-WORKLOADS = [w5_footprint, w1_orchestration, w2_events, w12_isolation, w3_sdk, w4_reads, w6_scheduler]
+WORKLOADS = [w5_footprint, w1_orchestration, w2_events, w12_isolation, w3_sdk, w4_reads, w6_scheduler, w7_automations]

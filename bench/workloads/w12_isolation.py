@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import time
 
-from harness import Client, Config, Server, ratio
+from harness import Config, Server, ratio
 from workloads import w1_orchestration, w2_events
 
 KEY = "w12"
@@ -29,9 +29,8 @@ def flood_task_runs(kind: str, cfg: Config) -> int:
 def run(server: Server, cfg: Config) -> dict:
     idle = w1_orchestration.drive(server, CLIENTS, False, cfg)
     n = flood_task_runs(server.kind, cfg)
-    client = Client(server)
-    refs_file = w2_events.write_flow_runs(client, server, n, name="bench-w12")
-    client.close()
+    w2_events.create_flow_runs(server, n, flow_name="bench-w12")
+    refs_file = server.dir / "bench-w12-flow-runs.txt"
     sender = subprocess.Popen(w2_events.sender_command(server, n, refs_file), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from pathlib import Path
 
 from harness import BENCH_BIN, Client, Config, Sampler, Server, ratio
 
@@ -48,31 +47,43 @@ def next_poll_in(visible: int, n: int, elapsed: float) -> float:
     return max(NEAR_END_POLL_SECONDS, min(POLL_SECONDS, projected_left - NEAR_END_SECONDS))
 
 
-def write_flow_runs(client: Client, server: Server, n: int, name: str = "bench-w2") -> Path:
-    """Creates the Running flow runs that n task runs belong to (TASK_RUNS_PER_FLOW_RUN
-    each) and writes the sender's --flow-runs file; returns its path."""
-    _, flow = client.post_setup("/flows/", {"name": name})
+def create_flow_runs(server: Server, n: int, flow_name: str = "bench-w2", flow_runs: int | None = None
+                     ) -> tuple[str, list[str]]:
+    """The flow and the RUNNING flow runs that n task runs' events belong to (one per
+    TASK_RUNS_PER_FLOW_RUN unless `flow_runs` is given): (flow id, flow run ids)."""
+    client = Client(server)
+    _, flow = client.post_setup("/flows/", {"name": flow_name})
     refs = []
-    for i in range((n + TASK_RUNS_PER_FLOW_RUN - 1) // TASK_RUNS_PER_FLOW_RUN):
-        status, run = client.post_setup("/flow_runs/", {"flow_id": flow["id"], "name": f"{name}-{i}",
+    for i in range(flow_runs or (n + TASK_RUNS_PER_FLOW_RUN - 1) // TASK_RUNS_PER_FLOW_RUN):
+        status, run = client.post_setup("/flow_runs/", {"flow_id": flow["id"], "name": f"{flow_name}-{i}",
                                                   "state": {"type": "RUNNING", "name": "Running"}})
         if status >= 300:
             raise RuntimeError(f"/flow_runs/ -> {status} {run}")
-        refs.append(f"{run['id']} {run['name']} {flow['id']} {name}")
-    refs_file = server.dir / f"{name}-flow-runs.txt"
-    refs_file.write_text("\n".join(refs) + "\n")
-    return refs_file
+        refs.append(f"{run['id']} {run['name']} {flow['id']} {flow_name}")
+    client.close()
+    (server.dir / f"{flow_name}-flow-runs.txt").write_text("\n".join(refs) + "\n")
+    return flow["id"], [r.split()[0] for r in refs]
 
 
 def sender_command(server: Server, n: int, refs_file) -> list[str]:
+    """The event sender's command line for n task runs of the flow runs in refs_file."""
     return [str(BENCH_BIN / "praetor_event_sender"), "--port", str(server.port), "--clients", str(CLIENTS),
             "--task-runs", str(n), "--flow-runs", str(refs_file)]
 
 
 def run(server: Server, cfg: Config) -> dict:
     n = task_runs_for(server.kind, cfg)
+    create_flow_runs(server, n)
+    res = stream(server, cfg, n)
+    print(f"   W2: {res}", flush=True)
+    return res
+
+
+def stream(server: Server, cfg: Config, n: int, flow_name: str = "bench-w2") -> dict:
+    """Sends the events of n task runs of the flow runs create_flow_runs(server, n, flow_name)
+    made and measures them end to end."""
     client = Client(server)
-    refs_file = write_flow_runs(client, server, n)
+    refs_file = server.dir / f"{flow_name}-flow-runs.txt"
     target = completed_count(client) + n
     timeout = cfg.pick(90, 300)
     visible, polls, poll_seconds = 0, 0, 0.0
@@ -108,7 +119,6 @@ def run(server: Server, cfg: Config) -> dict:
     res["sender_cpu_share"] = round(res["sender_cpu_seconds"] / total, 3) if total else 0
     if err.strip():
         res["sender_stderr"] = err.strip()[:300]
-    print(f"   W2: {res}", flush=True)
     return res
 
 

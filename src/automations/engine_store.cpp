@@ -1,5 +1,6 @@
 #include "automations/engine_store.h"
 
+#include <limits>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -125,21 +126,33 @@ std::optional<EventCursor> read_cursor(store::Connection& c) {
   return cursor;
 }
 
-void write_cursor(store::Connection& c, const EventCursor& cursor) {
-  c.prepare(
-       "INSERT INTO automation_event_cursor (name, received, generation) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO "
-       "UPDATE SET received = excluded.received, generation = excluded.generation")
-      .bind(1, kCursorName)
+bool advance_cursor(store::Connection& c, const EventCursor& cursor, std::optional<int64_t> expected_generation) {
+  if (!expected_generation) {
+    auto& st = c.prepare(
+        "INSERT INTO automation_event_cursor (name, received, generation) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO "
+        "NOTHING");
+    st.bind(1, kCursorName).bind(2, core::to_micros(cursor.received)).bind(3, cursor.generation).run();
+    return c.changes() == 1;
+  }
+  auto& st = c.prepare(
+      "UPDATE automation_event_cursor SET received = ?2, generation = ?3 WHERE name = ?1 AND generation = ?4");
+  st.bind(1, kCursorName)
       .bind(2, core::to_micros(cursor.received))
       .bind(3, cursor.generation)
+      .bind(4, *expected_generation)
       .run();
+  return c.changes() == 1;
 }
 
-std::vector<events::Event> read_unseen_events(store::Connection& c, const EventCursor& cursor, int64_t limit) {
+std::vector<events::Event> read_unseen_events(store::Connection& c, core::Timestamp from,
+                                              std::optional<core::Timestamp> until, int64_t limit) {
   auto& st = c.prepare(
-      "SELECT e.doc, e.received FROM event e WHERE e.received > ?1 AND e.event <> 'prefect.log.write' AND NOT EXISTS "
-      "(SELECT 1 FROM automation_seen_event s WHERE s.event_id = e.id) ORDER BY e.received, e.id LIMIT ?2");
-  st.bind(1, core::to_micros(cursor.received - kCommitLag)).bind(2, limit);
+      "SELECT e.doc, e.received FROM event e WHERE e.received >= ?1 AND e.received < ?2 AND "
+      "e.event <> 'prefect.log.write' AND NOT EXISTS (SELECT 1 FROM automation_seen_event s WHERE s.event_id = e.id) "
+      "ORDER BY e.received, e.id LIMIT ?3");
+  st.bind(1, core::to_micros(from))
+      .bind(2, until ? core::to_micros(*until) : std::numeric_limits<int64_t>::max())
+      .bind(3, limit);
   std::vector<events::Event> out;
   while (st.step()) {
     auto e = event_from_doc(st.column_text(0), st.column_int(1));

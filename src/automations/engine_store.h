@@ -34,11 +34,18 @@ EngineState load_engine_state(store::Connection& c);
 void save_engine_state(store::Connection& c, EngineState& state);
 
 std::optional<EventCursor> read_cursor(store::Connection& c);
-void write_cursor(store::Connection& c, const EventCursor& cursor);
+// Moves the cursor to `cursor` only if it is still at `expected_generation` (nullopt: there
+// is no cursor yet); false when another process moved it meanwhile, e.g. a replica that took
+// the lease while this one was still in a pass. The row lock it takes orders such passes.
+bool advance_cursor(store::Connection& c, const EventCursor& cursor, std::optional<int64_t> expected_generation);
 
-// Stored events received after `cursor.received - kCommitLag` and not yet evaluated, in
-// received order; `prefect.log.write` events are skipped, as Prefect's triggers skip them.
-std::vector<events::Event> read_unseen_events(store::Connection& c, const EventCursor& cursor, int64_t limit);
+// Stored events received in [from, until) (no end when `until` is empty) and not yet
+// evaluated, in received order; `prefect.log.write` events are skipped, as Prefect's
+// triggers skip them. The service reads from its cursor on, and now and then the
+// kCommitLag window behind it for events that committed after later-received ones (a
+// sweep: it reads every event of the window).
+std::vector<events::Event> read_unseen_events(store::Connection& c, core::Timestamp from,
+                                              std::optional<core::Timestamp> until, int64_t limit);
 void mark_seen(store::Connection& c, const std::vector<events::Event>& events);
 void prune_seen(store::Connection& c, core::Timestamp before);
 

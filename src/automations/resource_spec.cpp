@@ -57,4 +57,14 @@ bool ResourceSpec::includes(const std::vector<const json::object*>& candidates) 
   return false;
 }
 
+std::optional<std::string> ResourceSpec::exact_value(std::string_view label) const {
+  for (const auto& [name, patterns] : labels_) {
+    if (name != label || patterns.size() != 1) continue;
+    const std::string& p = patterns.front();
+    if (p.empty() || p.front() == '!' || p.find_first_of("*?") != std::string::npos) return std::nullopt;
+    return p;
+  }
+  return std::nullopt;
+}
+
 }  // namespace praetor::automations

@@ -3,7 +3,9 @@
 // of its patterns; an empty specification matches every resource.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,6 +26,9 @@ class ResourceSpec {
   bool matches(const boost::json::object& resource) const;
   // Any of the candidates matches (or the specification is empty).
   bool includes(const std::vector<const boost::json::object*>& candidates) const;
+  // The one value `label` must have for a resource to match (a single pattern with no
+  // wildcard and no negation); nullopt when the specification allows several or any.
+  std::optional<std::string> exact_value(std::string_view label) const;
 
  private:
   std::vector<std::pair<std::string, std::vector<std::string>>> labels_;

@@ -73,20 +73,17 @@ std::optional<std::string> find_resource_label(const events::Event& e, std::stri
   return label_of(e.resource, label);
 }
 
-bool Trigger::covers(const events::Event& e) const {
-  if (!expect.empty()) {
-    bool any = false;
-    for (const auto* set : {&expect, &after}) {
-      for (const auto& p : *set) {
-        if (event_pattern_matches(p, e.event)) {
-          any = true;
-          break;
-        }
-      }
-      if (any) break;
+bool Trigger::covers_name(std::string_view event_name) const {
+  if (expect.empty()) return true;
+  for (const auto* set : {&expect, &after}) {
+    for (const auto& p : *set) {
+      if (event_pattern_matches(p, event_name)) return true;
     }
-    if (!any) return false;
   }
+  return false;
+}
+
+bool Trigger::covers_resources(const events::Event& e) const {
   if (!match.includes({&e.resource})) return false;
   std::vector<const json::object*> related;
   for (const auto& r : e.related) {
@@ -96,6 +93,14 @@ bool Trigger::covers(const events::Event& e) const {
     if (!spec.includes(related)) return false;
   }
   return true;
+}
+
+std::optional<std::pair<std::string, bool>> Trigger::required_resource_id() const {
+  if (auto id = match.exact_value("prefect.resource.id")) return std::pair{std::move(*id), true};
+  for (const auto& spec : match_related) {
+    if (auto id = spec.exact_value("prefect.resource.id")) return std::pair{std::move(*id), false};
+  }
+  return std::nullopt;
 }
 
 bool Trigger::expects(std::string_view name) const {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -40,7 +41,15 @@ struct Trigger {
 
   // Event triggers ------------------------------------------------------------------------
   // The event's name is one this trigger looks at (expect or after) and its resources match.
-  bool covers(const events::Event& e) const;
+  bool covers(const events::Event& e) const { return covers_name(e.event) && covers_resources(e); }
+  // The two halves of covers(): the name part depends on the event's name only, so the
+  // engine looks it up once per name (TriggerEngine::candidates).
+  bool covers_name(std::string_view event_name) const;
+  bool covers_resources(const events::Event& e) const;
+  // A resource id the event must carry for covers_resources() to hold, when the trigger
+  // names one exactly: (id, true) for its own resource (`match`), (id, false) for a related
+  // one (`match_related`). Lets the engine skip triggers on other resources unexamined.
+  std::optional<std::pair<std::string, bool>> required_resource_id() const;
   bool expects(std::string_view event_name) const;
   bool starts_after(std::string_view event_name) const;
   // Fires at every matching event: reactive with a zero window.

@@ -1,6 +1,7 @@
 #include "automations/trigger_engine.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "core/uuid.h"
 
@@ -37,6 +38,9 @@ Bucket& TriggerEngine::start_new_bucket(const Entry& t, const std::vector<std::s
   auto k = EngineState::bucket_key(t.automation->id, t.trigger->id, key);
   state_.dirty_buckets.insert(k);
   Bucket& b = state_.buckets[k];
+  // Only proactive firings (made by the clock, with no event at hand) read a bucket's last
+  // event; reactive buckets do not keep it, so a busy bucket's write stays small.
+  if (t.trigger->posture == Posture::kReactive) last_event.reset();
   b = Bucket{t.automation->id, t.trigger->id, key, start, end, count, std::move(last_event)};
   return b;
 }
@@ -58,10 +62,12 @@ Bucket* TriggerEngine::evaluate(const Entry& t, const std::vector<std::string>& 
   // this period: it does not touch the bucket.
   if (now < bucket->start) return bucket;
 
-  const auto previous_last_event = bucket->last_event;
+  // Only the proactive restart below reads it; a copy per event would cost every trigger.
+  std::optional<json::object> previous_last_event;
+  if (trigger.posture == Posture::kProactive) previous_last_event = bucket->last_event;
   if (count && (trigger.immediate() || (bucket->start <= now && now < bucket->end))) {
     bucket->count += count;
-    if (triggering_event) bucket->last_event = triggering_event;
+    if (triggering_event && trigger.posture == Posture::kProactive) bucket->last_event = triggering_event;
     state_.dirty_buckets.insert(EngineState::bucket_key(t.automation->id, trigger.id, key));
     count = 0;
   }
@@ -194,13 +200,53 @@ void TriggerEngine::evaluate_composite(const Entry& child, Firing firing, std::v
   fire(*parent_entry, make_parent_firing(std::move(firings), event), out);
 }
 
+const TriggerEngine::Candidates& TriggerEngine::candidates(const std::string& event_name) {
+  auto it = candidates_.find(event_name);
+  if (it != candidates_.end()) return it->second;
+  // Bounded: names that embed ids would otherwise grow the map without end.
+  if (candidates_.size() >= kMaxCachedEventNames) candidates_.clear();
+  Candidates found;
+  for (const auto& entry : index_->event_triggers()) {
+    if (!entry.trigger->covers_name(event_name)) continue;
+    auto id = entry.trigger->required_resource_id();
+    if (!id) {
+      found.others.push_back(&entry);
+    } else {
+      (id->second ? found.by_resource_id : found.by_related_id)[id->first].push_back(&entry);
+    }
+  }
+  return candidates_.emplace(event_name, std::move(found)).first->second;
+}
+
+std::vector<const TriggerEngine::Entry*> TriggerEngine::candidates_for(const events::Event& e) {
+  const Candidates& c = candidates(e.event);
+  std::vector<const Entry*> out = c.others;
+  auto add = [&](const std::unordered_map<std::string, std::vector<const Entry*>>& by_id, const json::object& r) {
+    auto id = r.find("prefect.resource.id");
+    if (id == r.end() || !id->value().is_string()) return;
+    auto hit = by_id.find(std::string(id->value().get_string()));
+    if (hit != by_id.end()) out.insert(out.end(), hit->second.begin(), hit->second.end());
+  };
+  if (!c.by_resource_id.empty()) add(c.by_resource_id, e.resource);
+  if (!c.by_related_id.empty()) {
+    for (const auto& r : e.related) {
+      if (const json::object* o = r.if_object()) add(c.by_related_id, *o);
+    }
+  }
+  // Entries point into one vector: their addresses are the index's order.
+  std::sort(out.begin(), out.end(), std::less<const Entry*>());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 std::vector<Firing> TriggerEngine::on_event(const events::Event& e) {
   std::vector<Firing> out;
   if (!index_) return out;
   std::optional<json::object> event_json;
-  for (const auto& entry : index_->event_triggers()) {
+  for (const Entry* candidate : candidates_for(e)) {
+    const Entry& entry = *candidate;
     const Trigger& trigger = *entry.trigger;
-    if (!trigger.covers(e)) continue;
+    if (!trigger.covers_resources(e)) continue;
     if (!event_json) event_json = events::to_json(e);
     const auto key = trigger.bucketing_key(e);
     Bucket* bucket = nullptr;

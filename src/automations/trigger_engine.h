@@ -9,6 +9,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "automations/automation.h"
@@ -23,11 +25,16 @@ inline constexpr std::chrono::minutes kPrecedingEventLookback{15};
 
 class TriggerEngine {
  public:
+  static constexpr std::size_t kMaxCachedEventNames = 4096;
+
   // `now` gives firing times (wall clock); the engine keeps them strictly increasing so
   // a sequence trigger can order firings made in one pass.
   explicit TriggerEngine(std::function<core::Timestamp()> now) : now_(std::move(now)) {}
 
-  void set_index(std::shared_ptr<const TriggerIndex> index) { index_ = std::move(index); }
+  void set_index(std::shared_ptr<const TriggerIndex> index) {
+    index_ = std::move(index);
+    candidates_.clear();
+  }
   const TriggerIndex* index() const { return index_.get(); }
   EngineState& state() { return state_; }
   // Replaces the state (loaded from the database); proactive schedules restart.
@@ -41,6 +48,17 @@ class TriggerEngine {
 
  private:
   using Entry = TriggerIndex::Entry;
+  // The event triggers whose expect/after patterns take events named `event_name`,
+  // computed once per name (a stream has few distinct names, and most triggers look at
+  // other ones): those that name the resource id they need, by that id, and the rest.
+  struct Candidates {
+    std::unordered_map<std::string, std::vector<const Entry*>> by_resource_id;  // `match`
+    std::unordered_map<std::string, std::vector<const Entry*>> by_related_id;   // `match_related`
+    std::vector<const Entry*> others;
+  };
+  const Candidates& candidates(const std::string& event_name);
+  // The triggers that may cover `e`, in the index's order (the order firings are made in).
+  std::vector<const Entry*> candidates_for(const events::Event& e);
   Bucket* find_bucket(const Entry& t, const std::vector<std::string>& key);
   Bucket& ensure_bucket(const Entry& t, const std::vector<std::string>& key, core::Timestamp start,
                         core::Timestamp end, const std::optional<boost::json::object>& last_event,
@@ -57,6 +75,7 @@ class TriggerEngine {
 
   std::function<core::Timestamp()> now_;
   std::shared_ptr<const TriggerIndex> index_;
+  std::unordered_map<std::string, Candidates> candidates_;  // by event name; of index_
   EngineState state_;
   std::map<std::pair<std::string, std::string>, core::Timestamp> next_proactive_runs_;
   core::Timestamp last_firing_time_{};

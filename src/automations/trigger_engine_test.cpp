@@ -66,6 +66,36 @@ TEST(TriggerEngine, MatchAndMatchRelated) {
   EXPECT_EQ(f.engine.on_event(make_event("x.happened", "r.22", kT0, flow_f1)).size(), 1u);
 }
 
+// Verifies the per-resource-id lookup of candidate triggers: a trigger naming an exact id
+// (its own resource or a related one) sees only events carrying that id, one with patterns
+// sees all, and firings come in the automations' order whichever way they were found.
+TEST(TriggerEngine, TriggersFoundByExactResourceIdFireInIndexOrder) {
+  Fixture f;
+  std::vector<Automation> all;
+  auto add = [&](const std::string& id, const std::string& trigger) {
+    json::object doc{{"id", id}, {"name", id}, {"trigger", json::parse(trigger)}, {"actions", json::array{}}};
+    auto a = parse_automation(doc);
+    ASSERT_TRUE(a.ok());
+    all.push_back(std::move(*a));
+  };
+  add("a-wild", R"({"type":"event","posture":"Reactive","expect":["x"],"match":{"prefect.resource.id":"r.*"}})");
+  add("b-own", R"({"type":"event","posture":"Reactive","expect":["x"],"match":{"prefect.resource.id":"r.1"}})");
+  add("c-related", R"({"type":"event","posture":"Reactive","expect":["x"],
+    "match_related":{"prefect.resource.role":"flow","prefect.resource.id":"flow.f1"}})");
+  add("d-other", R"({"type":"event","posture":"Reactive","expect":["x"],"match":{"prefect.resource.id":"r.2"}})");
+  f.engine.set_index(std::make_shared<TriggerIndex>(std::move(all)));
+  json::array flow_f1{json::object{{"prefect.resource.id", "flow.f1"}, {"prefect.resource.role", "flow"}}};
+  auto ids = [](const std::vector<Firing>& firings) {
+    std::vector<std::string> out;
+    for (const auto& firing : firings) out.push_back(firing.automation_id);
+    return out;
+  };
+  EXPECT_EQ(ids(f.engine.on_event(make_event("x", "r.1", kT0, flow_f1))),
+            (std::vector<std::string>{"a-wild", "b-own", "c-related"}));
+  EXPECT_EQ(ids(f.engine.on_event(make_event("x", "r.2", kT0))), (std::vector<std::string>{"a-wild", "d-other"}));
+  EXPECT_TRUE(f.engine.on_event(make_event("y", "r.1", kT0, flow_f1)).empty());
+}
+
 // Verifies a reactive threshold of 3 within 60 s fires on the third event, not before, and
 // not again within the same period.
 TEST(TriggerEngine, ReactiveThresholdFiresOnThirdEvent) {

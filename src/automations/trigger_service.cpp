@@ -17,10 +17,13 @@ TriggerService::TriggerService(store::Database& db, const core::Clock& clock, ev
 
 void TriggerService::run_once() {
   reload_automations_if_changed();
-  // Catch up a backlog in one run_once, a batch per transaction.
-  for (int i = 0; i < 20 && !stop_requested_ && evaluate_pass(); ++i) {
+  // Catch up a backlog in one run_once, a batch per transaction; the actions a batch fired
+  // run before the next batch is read, so a backlog does not hold them back.
+  for (int i = 0; i < 20 && !stop_requested_; ++i) {
+    const bool more = evaluate_pass();
+    if (run_actions_ && !stop_requested_) run_outbox();
+    if (!more) break;
   }
-  if (run_actions_ && !stop_requested_) run_outbox();
 }
 
 void TriggerService::reload_automations_if_changed() {
@@ -61,18 +64,28 @@ bool TriggerService::evaluate_pass() {
   const auto now = clock_.now();
   struct Read {
     std::optional<EventCursor> cursor;
-    std::vector<events::Event> events;
+    std::vector<events::Event> events;  // late ones (behind the cursor) first
+    std::size_t late_events = 0;
     std::optional<EngineState> state;
   };
+  const bool sweep = sweep_unfinished_ || now - last_sweep_ >= kLateSweepInterval;
   auto read = db_.read<Read>([&](store::Connection& c) -> core::Result<Read> {
     Read r;
     r.cursor = read_cursor(c);
-    const EventCursor from = r.cursor.value_or(EventCursor{now + kCommitLag, 0});
-    if (r.cursor) r.events = read_unseen_events(c, from, kEventBatch);
+    if (r.cursor) {
+      if (sweep) r.events = read_unseen_events(c, r.cursor->received - kCommitLag, r.cursor->received, kEventBatch);
+      r.late_events = r.events.size();
+      auto fresh = read_unseen_events(c, r.cursor->received, std::nullopt, kEventBatch - r.late_events);
+      r.events.insert(r.events.end(), std::make_move_iterator(fresh.begin()), std::make_move_iterator(fresh.end()));
+    }
     if (!r.cursor || r.cursor->generation != generation_) r.state = load_engine_state(c);
     return r;
   });
   if (!read) throw std::runtime_error(read.error().message);
+  if (sweep) {
+    last_sweep_ = now;
+    sweep_unfinished_ = static_cast<int64_t>(read->late_events) == kEventBatch;
+  }
   // The first pass on a fresh database starts at now: earlier events are history.
   EventCursor cursor = read->cursor.value_or(EventCursor{now, 0});
   if (read->state) engine_.reset_state(std::move(*read->state));
@@ -105,11 +118,15 @@ bool TriggerService::evaluate_pass() {
                        !state.dirty_child_firings.empty() || !emitted.empty();
   if (!changed) return false;
   cursor.generation += 1;
+  const std::optional<int64_t> read_generation =
+      read->cursor ? std::optional<int64_t>(read->cursor->generation) : std::nullopt;
   auto written = db_.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
+    // First, so a pass that lost the race to another replica writes nothing.
+    if (!advance_cursor(c, cursor, read_generation))
+      return core::Error::conflict("another replica evaluated events meanwhile; this pass is dropped");
     save_engine_state(c, state);
     mark_seen(c, read->events);
     prune_seen(c, cursor.received - 2 * kCommitLag);
-    write_cursor(c, cursor);
     for (const auto& doc : actions) add_to_outbox(c, json::value_to<std::string>(doc.at("id")), now, doc);
     events::write_events(c, emitted);
     return core::Ok{};

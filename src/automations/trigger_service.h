@@ -1,7 +1,8 @@
 // The trigger engine as a background service (Prefect's triggers and actions services in
 // one). Each pass, on the replica holding the service's lease:
 //   1. reloads the enabled automations when they changed;
-//   2. reads the stored events past its cursor (events table, received order), evaluates
+//   2. reads the stored events past its cursor (events table, received order; once a
+//      second also those of the kCommitLag window behind it not yet evaluated), evaluates
 //      them and the proactive windows, and in ONE write transaction saves the changed
 //      buckets, the new cursor, the automation.triggered events and the fired actions
 //      (an outbox) — so a crash or a hand-over neither loses nor repeats a firing;
@@ -43,9 +44,14 @@ class TriggerService final : public services::Service {
  public:
   static constexpr std::chrono::milliseconds kPassInterval{100};
   static constexpr std::chrono::seconds kProactiveInterval{1};
-  // Events per transaction. Small, so one step stays short (and a stop prompt) even when
-  // every event fires many automations, e.g. ones that match their own events.
-  static constexpr int64_t kEventBatch = 100;
+  // Events per transaction: large enough that a firehose is read in few passes (a bucket
+  // moved by many events is written once per pass), small enough that one step stays
+  // short (and a stop prompt) even when every event fires many automations.
+  static constexpr int64_t kEventBatch = 1000;
+  // How often a pass also looks behind its cursor, over the whole kCommitLag window, for
+  // events that committed after later-received ones. Reading only from the cursor
+  // otherwise keeps a pass's read proportional to the new events, not to the window.
+  static constexpr std::chrono::seconds kLateSweepInterval{1};
 
   // `db`, `clock` and `bus` (may be null) must outlive the service. Stored events are
   // published on `bus` after their commit, for /events/out subscribers.
@@ -76,6 +82,8 @@ class TriggerService final : public services::Service {
   std::optional<std::string> snapshot_;
   int64_t generation_ = -1;  // of the in-memory state; -1: load it
   core::Timestamp last_tick_{};
+  core::Timestamp last_sweep_{};  // the epoch: the first pass sweeps
+  bool sweep_unfinished_ = false;  // the last sweep filled its batch: the next pass goes on
 };
 
 }  // namespace praetor::automations

@@ -132,5 +132,27 @@ TEST(TriggerService, OutboxRunsAnActionFiredBeforeARestart) {
   EXPECT_EQ(count_events(t.db(), "prefect.automation.triggered"), 1);
 }
 
+// Verifies the cursor moves only from the generation a pass read it at: a pass of a replica
+// that lost its lease while another replica went on is refused whole (nothing it evaluated
+// is written twice).
+TEST(EngineStore, CursorMovesOnlyFromTheGenerationItWasReadAt) {
+  store::testing::TempDatabase t;
+  const auto at = core::from_micros(1'800'000'000'000'000);
+  auto advance = [&](int64_t to, std::optional<int64_t> from) {
+    auto moved = t.db().write<bool>(
+        [&](store::Connection& c) -> core::Result<bool> { return advance_cursor(c, EventCursor{at, to}, from); });
+    EXPECT_TRUE(moved.ok());
+    return moved.ok() && *moved;
+  };
+  EXPECT_TRUE(advance(1, std::nullopt));
+  EXPECT_FALSE(advance(1, std::nullopt));  // another process started it first
+  EXPECT_TRUE(advance(2, 1));
+  EXPECT_FALSE(advance(2, 1));  // read at 1, but another pass moved it to 2
+  auto cursor = t.db().read<std::optional<EventCursor>>(
+      [](store::Connection& c) -> core::Result<std::optional<EventCursor>> { return read_cursor(c); });
+  ASSERT_TRUE(cursor.ok() && cursor->has_value());
+  EXPECT_EQ((*cursor)->generation, 2);
+}
+
 }  // namespace
 }  // namespace praetor::automations
