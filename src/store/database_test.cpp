@@ -187,11 +187,14 @@ TEST(Database, InteractiveWritesDoNotQueueBehindBulkWrites) {
   // Holds the writer busy while the others queue.
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  std::promise<void> blocker_done;
-  t.db().write_async<Ok>([&](Connection&) -> Result<Ok> {
-    released.wait();
-    return Ok{};
-  }, [&](Result<Ok>) { blocker_done.set_value(); });
+  // On its own thread: PostgreSQL's write_async runs on the caller's thread.
+  std::thread blocker([&] {
+    EXPECT_TRUE(t.db().write<Ok>([&](Connection&) -> Result<Ok> {
+      released.wait();
+      return Ok{};
+    }));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the blocker holds the writer
   std::vector<std::thread> bulk;
   for (int i = 0; i < 3; ++i) {
     bulk.emplace_back([&, i] {
@@ -214,7 +217,7 @@ TEST(Database, InteractiveWritesDoNotQueueBehindBulkWrites) {
     interactive_done.set_value();
   });
   release.set_value();
-  blocker_done.get_future().wait();
+  blocker.join();
   interactive_done.get_future().wait();
   for (auto& th : bulk) th.join();
   ASSERT_EQ(order.size(), 4u);
