@@ -13,7 +13,8 @@ namespace json = boost::json;
 TriggerService::TriggerService(store::Database& db, const core::Clock& clock, events::EventBus* bus,
                                AutomationSource source, ActionPorts ports, bool run_actions)
     : db_(db), clock_(clock), bus_(bus), source_(std::move(source)), ports_(std::move(ports)), run_actions_(run_actions),
-      engine_([&clock] { return clock.now(); }) {}
+      engine_([&clock] { return clock.now(); }),
+      feed_(bus ? std::make_unique<BusFeed>(*bus, kFeedCapacity) : nullptr) {}
 
 void TriggerService::run_once() {
   reload_automations_if_changed();
@@ -64,21 +65,33 @@ bool TriggerService::evaluate_pass() {
   const auto now = clock_.now();
   struct Read {
     std::optional<EventCursor> cursor;
+    bool reloaded = false;  // the stored state was loaded: this process's memory is stale
+    bool from_db = false;   // the new events were read from the database, not the feed
     std::vector<events::Event> events;  // late ones (behind the cursor) first
     std::size_t late_events = 0;
     std::optional<EngineState> state;
   };
   const bool sweep = sweep_unfinished_ || now - last_sweep_ >= kLateSweepInterval;
+  // While catching up, what the feed delivered is dropped before the read (the read finds
+  // what was stored; the sweeps find the rest), so the feed stays current for afterwards.
+  if (feed_ && catching_up_) feed_->take();
   auto read = db_.read<Read>([&](store::Connection& c) -> core::Result<Read> {
     Read r;
     r.cursor = read_cursor(c);
+    r.reloaded = !r.cursor || r.cursor->generation != generation_;
+    r.from_db = !feed_ || catching_up_ || r.reloaded;
     if (r.cursor) {
-      if (sweep) r.events = read_unseen_events(c, r.cursor->received - kCommitLag, r.cursor->received, kEventBatch);
+      // With the feed, a sweep goes on to kFeedGrace ago: it also finds stored events the
+      // feed did not give, and leaves the newest, which the feed is still giving, to it.
+      const auto sweep_until = r.from_db ? r.cursor->received : std::max(r.cursor->received, now - kFeedGrace);
+      if (sweep) r.events = read_unseen_events(c, r.cursor->received - kCommitLag, sweep_until, kEventBatch);
       r.late_events = r.events.size();
-      auto fresh = read_unseen_events(c, r.cursor->received, std::nullopt, kEventBatch - r.late_events);
-      r.events.insert(r.events.end(), std::make_move_iterator(fresh.begin()), std::make_move_iterator(fresh.end()));
+      if (r.from_db) {
+        auto fresh = read_unseen_events(c, r.cursor->received, std::nullopt, kEventBatch - r.late_events);
+        r.events.insert(r.events.end(), std::make_move_iterator(fresh.begin()), std::make_move_iterator(fresh.end()));
+      }
     }
-    if (!r.cursor || r.cursor->generation != generation_) r.state = load_engine_state(c);
+    if (r.reloaded) r.state = load_engine_state(c);
     return r;
   });
   if (!read) throw std::runtime_error(read.error().message);
@@ -88,10 +101,31 @@ bool TriggerService::evaluate_pass() {
   }
   // The first pass on a fresh database starts at now: earlier events are history.
   EventCursor cursor = read->cursor.value_or(EventCursor{now, 0});
-  if (read->state) engine_.reset_state(std::move(*read->state));
+  if (read->state) {
+    engine_.reset_state(std::move(*read->state));
+    evaluated_.clear();
+    if (feed_) feed_->clear();
+    catching_up_ = true;
+  }
+  std::vector<events::Event> events = std::move(read->events);
+  for (const auto& e : events) evaluated_.add(e.id, e.received);
+  const bool read_full = read->from_db && static_cast<int64_t>(events.size()) == kEventBatch;
+  if (read->from_db) {
+    if (feed_ && !read_full) catching_up_ = false;  // caught up: the feed gives the next events
+  } else if (auto taken = feed_->take(); !taken.complete) {
+    catching_up_ = true;  // the feed dropped events: read them from the database
+  } else {
+    // As the database read would: not `prefect.log.write`, not what the sweeps no longer see.
+    const auto oldest = cursor.received - kCommitLag;
+    for (auto& e : taken.events) {
+      if (e.event == "prefect.log.write" || e.received < oldest || evaluated_.contains(e.id)) continue;
+      evaluated_.add(e.id, e.received);
+      events.push_back(std::move(e));
+    }
+  }
 
   std::vector<Firing> firings;
-  for (const auto& e : read->events) {
+  for (const auto& e : events) {
     auto fired = engine_.on_event(e);
     firings.insert(firings.end(), std::make_move_iterator(fired.begin()), std::make_move_iterator(fired.end()));
     if (e.received > cursor.received) cursor.received = e.received;
@@ -114,7 +148,7 @@ bool TriggerService::evaluate_pass() {
   }
 
   EngineState& state = engine_.state();
-  const bool changed = !read->cursor || !read->events.empty() || !state.dirty_buckets.empty() ||
+  const bool changed = !read->cursor || !events.empty() || !state.dirty_buckets.empty() ||
                        !state.dirty_child_firings.empty() || !emitted.empty();
   if (!changed) return false;
   cursor.generation += 1;
@@ -125,7 +159,7 @@ bool TriggerService::evaluate_pass() {
     if (!advance_cursor(c, cursor, read_generation))
       return core::Error::conflict("another replica evaluated events meanwhile; this pass is dropped");
     save_engine_state(c, state);
-    mark_seen(c, read->events);
+    mark_seen(c, events);
     prune_seen(c, cursor.received - 2 * kCommitLag);
     for (const auto& doc : actions) add_to_outbox(c, json::value_to<std::string>(doc.at("id")), now, doc);
     events::write_events(c, emitted);
@@ -137,25 +171,43 @@ bool TriggerService::evaluate_pass() {
     throw std::runtime_error(written.error().message);
   }
   generation_ = cursor.generation;
+  evaluated_.forget_before(cursor.received - 2 * kCommitLag);
   if (bus_ && !emitted.empty()) bus_->publish(std::move(emitted));
-  return !read->events.empty() && static_cast<int64_t>(read->events.size()) == kEventBatch;
+  return read_full;
 }
 
 void TriggerService::run_outbox() {
   auto pending = db_.read<std::vector<OutboxEntry>>(
       [&](store::Connection& c) -> core::Result<std::vector<OutboxEntry>> { return read_outbox(c, 100); });
   if (!pending) throw std::runtime_error(pending.error().message);
-  for (const auto& entry : *pending) {
-    if (stop_requested_) return;  // the rest stays in the outbox for the next start
-    auto reported = run_action(entry.doc, ports_, clock_);
-    auto done = db_.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
-      remove_from_outbox(c, entry.id);
+  // The actions run one after another; those done are removed, with the events they
+  // reported, in one transaction per kActionCommitEvery (not one per action).
+  std::vector<std::string> done;
+  std::vector<events::Event> reported;
+  auto commit = [&] {
+    if (done.empty()) return;
+    auto written = db_.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
+      for (const auto& id : done) remove_from_outbox(c, id);
       events::write_events(c, reported);
       return core::Ok{};
     });
-    if (!done) throw std::runtime_error(done.error().message);
+    if (!written) throw std::runtime_error(written.error().message);
     if (bus_) bus_->publish(std::move(reported));
+    done.clear();
+    reported.clear();
+  };
+  auto since_commit = std::chrono::steady_clock::now();
+  for (const auto& entry : *pending) {
+    if (stop_requested_) break;  // the rest stays in the outbox for the next start
+    auto events = run_action(entry.doc, ports_, clock_);
+    done.push_back(entry.id);
+    reported.insert(reported.end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
+    if (std::chrono::steady_clock::now() - since_commit >= kActionCommitEvery) {
+      commit();
+      since_commit = std::chrono::steady_clock::now();
+    }
   }
+  commit();
 }
 
 }  // namespace praetor::automations

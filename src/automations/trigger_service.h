@@ -6,12 +6,15 @@
 //      them and the proactive windows, and in ONE write transaction saves the changed
 //      buckets, the new cursor, the automation.triggered events and the fired actions
 //      (an outbox) — so a crash or a hand-over neither loses nor repeats a firing;
-//   3. runs the outbox's actions through the API and, per action, removes it and stores its
-//      action.triggered/executed/failed events in one transaction. An action interrupted
-//      before that commit runs again; a run-deployment's idempotency key (Prefect's) makes
+//   3. runs the outbox's actions through the API and removes those done, with their
+//      action.triggered/executed/failed events, in one transaction per kActionCommitEvery
+//      of actions. An action interrupted before that commit runs again; a run-deployment's idempotency key (Prefect's) makes
 //      its flow run once, the other actions set what is already set.
-// The passes run every kPassInterval; stored events are the source of truth, the in-process
-// bus is not needed (another replica's events arrive the same way).
+// The passes run every kPassInterval. Stored events are the source of truth; the in-process
+// bus only makes a pass sooner: a pass evaluates the events the bus delivered since the last
+// one (automations/bus_feed.h), with no wait for the persister, and its sweep of the stored
+// events finds any the bus did not give. After a start, a hand-over or a dropped feed, a pass
+// reads the stored events from the cursor until it has caught up.
 #pragma once
 
 #include <atomic>
@@ -25,6 +28,8 @@
 #include <boost/json.hpp>
 
 #include "automations/action_runner.h"
+#include "automations/bus_feed.h"
+#include "automations/evaluated_events.h"
 #include "automations/trigger_engine.h"
 #include "events/event_bus.h"
 #include "services/service.h"
@@ -52,9 +57,17 @@ class TriggerService final : public services::Service {
   // events that committed after later-received ones. Reading only from the cursor
   // otherwise keeps a pass's read proportional to the new events, not to the window.
   static constexpr std::chrono::seconds kLateSweepInterval{1};
+  // How far back a sweep with the bus feed reads: newer events are the feed's to give.
+  static constexpr std::chrono::seconds kFeedGrace{1};
+  // Actions run for this long share one commit of their outbox removals and events.
+  static constexpr std::chrono::milliseconds kActionCommitEvery{100};
+  // Events the bus feed holds between passes before it drops them all (and the engine
+  // reads them back from the database instead).
+  static constexpr std::size_t kFeedCapacity = 20000;
 
-  // `db`, `clock` and `bus` (may be null) must outlive the service. Stored events are
-  // published on `bus` after their commit, for /events/out subscribers.
+  // `db`, `clock` and `bus` (may be null) must outlive the service. The events the engine
+  // stores are published on `bus` after their commit, for /events/out subscribers; the
+  // bus's events feed the engine (null: every event is read back from the database).
   // With `run_actions` false (PREFECT_SERVER_SERVICES_ACTIONS_ENABLED=false) fired actions
   // stay in the outbox until a server that runs them starts.
   TriggerService(store::Database& db, const core::Clock& clock, events::EventBus* bus, AutomationSource source,
@@ -84,6 +97,9 @@ class TriggerService final : public services::Service {
   core::Timestamp last_tick_{};
   core::Timestamp last_sweep_{};  // the epoch: the first pass sweeps
   bool sweep_unfinished_ = false;  // the last sweep filled its batch: the next pass goes on
+  std::unique_ptr<BusFeed> feed_;  // null without a bus
+  bool catching_up_ = true;        // new events come from the database until it has caught up
+  EvaluatedEvents evaluated_;
 };
 
 }  // namespace praetor::automations

@@ -19,7 +19,7 @@ struct Calls {
 
 // A source with a fixed set of automations, and an API that records what it is asked.
 std::unique_ptr<TriggerService> make_service(store::Database& db, const core::Clock& clock, Calls& calls,
-                                             const json::object& automation) {
+                                             const json::object& automation, events::EventBus* bus = nullptr) {
   AutomationSource source;
   source.snapshot = [](store::Connection&) { return std::string("1"); };
   source.enabled = [automation](store::Connection&) { return std::vector<json::object>{automation}; };
@@ -27,21 +27,29 @@ std::unique_ptr<TriggerService> make_service(store::Database& db, const core::Cl
     calls.requests.push_back(method + " " + path);
     return ApiReply{200, "{}"};
   };
-  return std::make_unique<TriggerService>(db, clock, nullptr, std::move(source), ActionPorts{std::move(api), {}});
+  return std::make_unique<TriggerService>(db, clock, bus, std::move(source), ActionPorts{std::move(api), {}});
 }
 
-void store_event(store::Database& db, const std::string& name, const std::string& resource, core::Timestamp at) {
+events::Event make_event(const std::string& name, const std::string& resource, core::Timestamp at) {
   events::Event e;
   e.id = core::new_uuid7();
   e.event = name;
   e.resource = {{"prefect.resource.id", resource}};
   e.occurred = at;
   e.received = at;
+  return e;
+}
+
+void store_event(store::Database& db, const events::Event& e) {
   auto st = db.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
     events::write_events(c, {e});
     return core::Ok{};
   });
   ASSERT_TRUE(st.ok());
+}
+
+void store_event(store::Database& db, const std::string& name, const std::string& resource, core::Timestamp at) {
+  store_event(db, make_event(name, resource, at));
 }
 
 int64_t count_events(store::Database& db, const std::string& name) {
@@ -130,6 +138,63 @@ TEST(TriggerService, OutboxRunsAnActionFiredBeforeARestart) {
   service->run_once();
   EXPECT_EQ(count_events(t.db(), "prefect.automation.action.executed"), 1);
   EXPECT_EQ(count_events(t.db(), "prefect.automation.triggered"), 1);
+}
+
+json::object pause_on_two_ticks(const std::string& deployment) {
+  return {{"id", core::new_uuid4()},
+          {"name", "pause on two"},
+          {"enabled", true},
+          {"trigger", json::parse(R"({"type":"event","id":"t","posture":"Reactive","expect":["tick"],
+                                      "match":{"prefect.resource.id":"r"},"threshold":2,"within":60})")},
+          {"actions", json::array{json::object{{"type", "pause-deployment"}, {"source", "selected"},
+                                               {"deployment_id", deployment}}}}};
+}
+
+// Verifies the bus feed: an event the bus delivered counts at the next pass although it is
+// not stored yet; once stored it is not counted again by the sweep; and an event stored
+// without passing the bus is still found by the sweep (here it is the second, firing one).
+TEST(TriggerService, CountsBusEventsOnceAndSweepsStoredEventsTheBusMissed) {
+  store::testing::TempDatabase t;
+  core::ManualClock clock(core::from_micros(1'800'000'000'000'000));
+  events::EventBus bus;
+  Calls calls;
+  auto service = make_service(t.db(), clock, calls, pause_on_two_ticks(core::new_uuid4()), &bus);
+  service->run_once();  // starts the cursor at now and catches up (nothing to read)
+  service->run_once();  // from here on the feed gives the new events
+  clock.advance(seconds(2));
+  const auto first = make_event("tick", "r", clock.now());
+  bus.publish({first});
+  bus.flush();
+  service->run_once();
+  EXPECT_TRUE(calls.requests.empty());
+  store_event(t.db(), first);  // the persister stores it afterwards
+  clock.advance(seconds(2));   // the next pass sweeps
+  service->run_once();
+  EXPECT_TRUE(calls.requests.empty()) << "the stored copy of a counted event was counted again";
+  clock.advance(seconds(2));
+  store_event(t.db(), "tick", "r", clock.now());  // never on this bus (e.g. written by another path)
+  clock.advance(TriggerService::kFeedGrace + seconds(1));  // the sweep leaves the newest to the feed
+  service->run_once();
+  EXPECT_EQ(calls.requests.size(), 1u);
+  EXPECT_EQ(count_events(t.db(), "prefect.automation.triggered"), 1);
+}
+
+// Verifies that an event the bus delivers fires without being stored at all (the
+// persister is slow): the pass does not wait for the database.
+TEST(TriggerService, FiresOnBusEventsBeforeTheyAreStored) {
+  store::testing::TempDatabase t;
+  core::ManualClock clock(core::from_micros(1'800'000'000'000'000));
+  events::EventBus bus;
+  Calls calls;
+  auto service = make_service(t.db(), clock, calls, pause_on_two_ticks(core::new_uuid4()), &bus);
+  service->run_once();
+  service->run_once();
+  clock.advance(seconds(1));
+  bus.publish({make_event("tick", "r", clock.now()), make_event("tick", "r", clock.now())});
+  bus.flush();
+  service->run_once();
+  EXPECT_EQ(calls.requests.size(), 1u);
+  EXPECT_EQ(count_events(t.db(), "tick"), 0);
 }
 
 // Verifies the cursor moves only from the generation a pass read it at: a pass of a replica

@@ -31,6 +31,9 @@ void EventBus::publish(std::vector<Event> batch, Origin origin) {
   (origin == Origin::kLocal ? local : remote).inc(static_cast<double>(batch.size()));
   {
     std::lock_guard lock(mu_);
+    for (const auto& s : at_publish_) {
+      if (origin == Origin::kLocal || s.include_remote) s.subscriber->on_events(batch);
+    }
     backlog_ += batch.size();
     queue_.push_back({std::move(batch), origin});
     ++published_;
@@ -43,11 +46,17 @@ void EventBus::subscribe(EventSubscriber* subscriber, bool include_remote) {
   subscribers_.push_back({subscriber, include_remote});
 }
 
+void EventBus::subscribe_at_publish(EventSubscriber* subscriber, bool include_remote) {
+  std::lock_guard lock(mu_);
+  at_publish_.push_back({subscriber, include_remote});
+}
+
 void EventBus::unsubscribe(EventSubscriber* subscriber) {
   std::lock_guard lock(mu_);
-  subscribers_.erase(std::remove_if(subscribers_.begin(), subscribers_.end(),
-                                    [&](const Subscription& s) { return s.subscriber == subscriber; }),
-                     subscribers_.end());
+  for (auto* list : {&subscribers_, &at_publish_}) {
+    list->erase(std::remove_if(list->begin(), list->end(), [&](const Subscription& s) { return s.subscriber == subscriber; }),
+                list->end());
+  }
 }
 
 void EventBus::flush() {

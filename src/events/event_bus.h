@@ -43,6 +43,11 @@ class EventBus {
   // The subscriber must outlive the bus or be unsubscribed first. It receives local events,
   // and remote ones too with `include_remote`.
   void subscribe(EventSubscriber* subscriber, bool include_remote = false);
+  // A subscriber called by publish() itself, on the publisher's thread, in publish order,
+  // before the batch waits for the dispatcher: for a consumer that must not wait behind
+  // slower subscribers (the trigger engine behind the persister's back-pressure). Its
+  // on_events must only copy and return: never block, never call into the bus.
+  void subscribe_at_publish(EventSubscriber* subscriber, bool include_remote = false);
   void unsubscribe(EventSubscriber* subscriber);
   // Blocks until every batch published before the call has been delivered.
   void flush();
@@ -68,6 +73,7 @@ class EventBus {
   };
   std::deque<Queued> queue_;
   std::vector<Subscription> subscribers_;
+  std::vector<Subscription> at_publish_;
   std::size_t backlog_ = 0;  // events in queue_ or being delivered
   std::vector<std::pair<std::size_t, std::function<void()>>> room_waiters_;
   uint64_t published_ = 0;

@@ -148,5 +148,37 @@ TEST(EventBus, BacklogWaitersFireWhenDrained) {
   bus.unsubscribe(&gate);
 }
 
+// Verifies a subscriber at publish sees each batch as it is published, in order, while a
+// blocked subscriber holds the dispatcher, and sees remote events only when it asked.
+TEST(EventBus, SubscribersAtPublishDoNotWaitForTheDispatcher) {
+  Gate gate;
+  Recorder early, early_local;
+  EventBus bus;
+  bus.subscribe(&gate);
+  bus.subscribe_at_publish(&early, /*include_remote=*/true);
+  bus.subscribe_at_publish(&early_local);
+  for (int i = 0; i < 3; ++i) {
+    Event e;
+    e.id = std::to_string(i);
+    bus.publish({e}, i == 1 ? EventBus::Origin::kRemote : EventBus::Origin::kLocal);
+  }
+  {
+    std::lock_guard lock(early.mu);
+    EXPECT_EQ(early.ids, (std::vector<std::string>{"0", "1", "2"}));
+  }
+  EXPECT_EQ(early_local.ids, (std::vector<std::string>{"0", "2"}));
+  EXPECT_EQ(bus.backlog(), 3u);  // the dispatcher is still held
+  gate.release();
+  bus.flush();
+  bus.unsubscribe(&early);
+  Event later;
+  later.id = "later";
+  bus.publish({later});
+  bus.flush();
+  std::lock_guard lock(early.mu);
+  EXPECT_EQ(early.ids.size(), 3u);
+  bus.unsubscribe(&gate);
+}
+
 }  // namespace
 }  // namespace praetor::events
