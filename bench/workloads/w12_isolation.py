@@ -3,14 +3,15 @@ driver) runs twice on one server: idle, then while W2's event sender floods /api
 with task-run state events (4 WebSocket clients, as fast as the server takes them). Reports
 W1's p50/p99 and runs/s in both windows and the p99 ratio loaded/idle; the target is that
 W1's p99 under the flood stays within 3× its idle value. The sender is sized to outlast
-W1's window; the report says whether it did (else the overlap was partial)."""
+W1's window; the report says whether it did (else the overlap was partial). The server's
+peak RSS over the loaded window is the memory under this mixed load."""
 
 from __future__ import annotations
 
 import subprocess
 import time
 
-from harness import Config, Server, ratio
+from harness import Config, Sampler, Server, ratio
 from workloads import w1_orchestration, w2_events
 
 KEY = "w12"
@@ -34,13 +35,15 @@ def run(server: Server, cfg: Config) -> dict:
     sender = subprocess.Popen(w2_events.sender_command(server, n, refs_file), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(0.5)  # the sender's sockets are open and sending
-        loaded = w1_orchestration.drive(server, CLIENTS, False, cfg)
-        outlasted = sender.poll() is None
+        with Sampler(server) as memory:
+            time.sleep(0.5)  # the sender's sockets are open and sending
+            loaded = w1_orchestration.drive(server, CLIENTS, False, cfg)
+            outlasted = sender.poll() is None
     finally:
         sender.kill()
         sender.communicate()
-    out = {"idle": idle, "loaded": loaded, "sender_outlasted_w1": outlasted, "flood_task_runs": n}
+    out = {"idle": idle, "loaded": loaded, "sender_outlasted_w1": outlasted, "flood_task_runs": n,
+           "peak_rss_mb": round(memory.peak_rss_mb, 1)}
     # No answer at all under the flood is no factor (the table says so), not a 0.
     answered = loaded["samples"] > 0 and idle["samples"] > 0
     out["p99_factor"] = round(loaded["p99_ms"] / idle["p99_ms"], 2) if answered and idle["p99_ms"] else None
@@ -70,6 +73,8 @@ def rows(p: dict, q: dict, cfg: Config) -> list[tuple]:
          f"{p['idle']['runs_per_second']:.0f} → {p['loaded']['runs_per_second']:.0f}",
          f"{q['idle']['runs_per_second']:.1f} → {q['loaded']['runs_per_second']:.1f}",
          f"**{ratio(p['loaded']['runs_per_second'], q['loaded']['runs_per_second'])}** under the flood"),
+        ("W12 peak RSS under W1 + the W2 flood (MB, whole process tree)", f"{p['peak_rss_mb']:.0f}",
+         f"{q['peak_rss_mb']:.0f}", f"{ratio(q['peak_rss_mb'], p['peak_rss_mb'])} lower"),
     ]
 
 

@@ -700,6 +700,11 @@ core::Result<Settings> load_settings(const Getenv& getenv, const ReadFile& read_
     if (!n) return n.error();
     s.handler_threads = static_cast<int>(*n);
   }
+  if (auto v = getenv("PRAETOR_SERVER_MEMORY_BUDGET_MB")) {
+    auto n = parse_int("PRAETOR_SERVER_MEMORY_BUDGET_MB", *v, 64, 1 << 24);
+    if (!n) return n.error();
+    s.database_tuning.memory_budget_mb = *n;
+  }
   if (auto v = getenv("PRAETOR_SERVER_MAX_CONNECTIONS")) {
     auto n = parse_int("PRAETOR_SERVER_MAX_CONNECTIONS", *v, 0, 1 << 20);
     if (!n) return n.error();

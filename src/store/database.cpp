@@ -33,7 +33,8 @@ core::Result<std::unique_ptr<Database>> open_database(const config::DatabaseUrl&
     if (!db) return db.error();
     return std::unique_ptr<Database>(std::move(*db));
   }
-  auto db = SqliteDatabase::open(url.sqlite_path, tuning.migrate_on_start, backup_before_migrating(url, tuning));
+  auto db = SqliteDatabase::open(url.sqlite_path, tuning.migrate_on_start, backup_before_migrating(url, tuning),
+                                 SqliteCacheBudget::of(tuning.memory_budget_mb));
   if (!db) return db.error();
   return std::unique_ptr<Database>(std::move(*db));
 }

@@ -124,7 +124,6 @@ SqliteConnection::SqliteConnection(const std::string& path, bool create) {
   exec("PRAGMA synchronous=FULL");
   exec("PRAGMA foreign_keys=ON");
   exec("PRAGMA temp_store=MEMORY");
-  exec("PRAGMA cache_size=-65536");
 }
 
 SqliteConnection::~SqliteConnection() {

@@ -64,8 +64,9 @@ struct WriterStats {
 }  // namespace
 
 core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::string& path, bool migrate,
-                                                                  const BeforeMigrating& before) {
+                                                                  const BeforeMigrating& before, SqliteCacheBudget caches) {
   std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(path));
+  db->caches_ = caches;
   try {
     // Nothing is written, not even a journal mode, to a database that is not Praetor's.
     if (auto st = refuse_foreign_sqlite_file(path); !st) return st.error();
@@ -74,6 +75,7 @@ core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::st
       if (!parent.empty()) std::filesystem::create_directories(parent);
     }
     db->writer_conn_ = std::make_unique<SqliteConnection>(path, true);
+    db->writer_conn_->exec("PRAGMA cache_size=-" + std::to_string(caches.writer_kib));
     const auto& migrations = embedded_migrations(Dialect::kSqlite);
     // A backup before any migration that changes an existing schema (DESIGN.md §5) is the
     // caller's `before` hook (store/backup.h).
@@ -127,12 +129,20 @@ std::unique_ptr<SqliteConnection> SqliteDatabase::acquire_reader() {
       return c;
     }
   }
-  return std::make_unique<SqliteConnection>(path_, false);
+  auto c = std::make_unique<SqliteConnection>(path_, false);
+  c->exec("PRAGMA cache_size=-" + std::to_string(caches_.reader_kib));
+  return c;
 }
 
 void SqliteDatabase::release_reader(std::unique_ptr<SqliteConnection> c) {
   std::lock_guard lock(readers_mu_);
-  readers_.push_back(std::move(c));
+  // Beyond the pooled number a reader is closed (with its cache) rather than kept.
+  if (readers_.size() < static_cast<std::size_t>(SqliteCacheBudget::kPooledReaders)) readers_.push_back(std::move(c));
+}
+
+std::size_t SqliteDatabase::pooled_readers() {
+  std::lock_guard lock(readers_mu_);
+  return readers_.size();
 }
 
 core::Status SqliteDatabase::read_impl(const std::function<core::Status(Connection&)>& fn) {

@@ -24,12 +24,30 @@
 
 namespace praetor::store {
 
+// How much memory SQLite's page caches may hold, derived from the server's memory budget
+// (PRAETOR_SERVER_MEMORY_BUDGET_MB): half of it, an eighth of the budget for the writer's
+// connection and the rest shared by at most kPooledReaders pooled readers. A reader opened
+// beyond that (more reads at once than pooled connections) is closed after its read, so the
+// caches never hold more than their half.
+struct SqliteCacheBudget {
+  static constexpr int64_t kPooledReaders = 24;
+  int64_t writer_kib = 64 * 1024;
+  int64_t reader_kib = 6 * 1024;
+  static SqliteCacheBudget of(int64_t memory_budget_mb) {
+    const int64_t budget_kib = memory_budget_mb * 1024;
+    return {budget_kib / 8, (budget_kib / 2 - budget_kib / 8) / kPooledReaders};
+  }
+};
+
 class SqliteDatabase final : public Database {
  public:
   // Opens or creates the file (and its folder) and migrates it (or, with migrate false,
   // refuses a schema that is behind).
   static core::Result<std::unique_ptr<SqliteDatabase>> open(const std::string& path, bool migrate = true,
-                                                            const BeforeMigrating& before = {});
+                                                            const BeforeMigrating& before = {},
+                                                            SqliteCacheBudget caches = {});
+  // How many reader connections are pooled now.
+  std::size_t pooled_readers();
   ~SqliteDatabase() override;  // drains queued writes, then stops the writer
 
   Dialect dialect() const override { return Dialect::kSqlite; }
@@ -54,6 +72,7 @@ class SqliteDatabase final : public Database {
 
   std::string path_;
   int schema_version_ = 0;
+  SqliteCacheBudget caches_;
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> readers_;
