@@ -214,15 +214,13 @@ core::Result<Response> bulk_delete(ApiContext& ctx, const Request& req) {
   if (!body) return body.error();
   auto targets = bulk_targets(ctx, *body);
   if (!targets) return targets.error();
-  auto deleted = ctx.db.write<json::array>([&](Connection& c) -> core::Result<json::array> {
-    json::array ids;
-    for (const auto& id : *targets) {
-      if (store::flow_runs::remove(c, id)) ids.emplace_back(id);
-    }
-    return ids;
+  auto deleted = ctx.db.write<std::vector<std::string>>([&](Connection& c) -> core::Result<std::vector<std::string>> {
+    return store::flow_runs::remove_many(c, *targets);
   });
   if (!deleted) return deleted.error();
-  return json_response(200, json::object{{"deleted", std::move(*deleted)}});
+  json::array ids;
+  for (const auto& id : *deleted) ids.emplace_back(id);
+  return json_response(200, json::object{{"deleted", std::move(ids)}});
 }
 
 // POST /flow_runs/bulk_set_state {"flow_runs", "state", "force", "limit"}: each matching run
@@ -356,7 +354,7 @@ core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::st
 }
 
 ListSource flow_run_list_source(ApiContext& ctx) {
-  return {store::FilterRoot::kFlowRun,
+  return {root_query(store::FilterRoot::kFlowRun),
           [&ctx](Connection& c, const store::SqlCondition& where, const std::string& order_by,
                  const store::Pagination& page) {
             json::array out;

@@ -86,7 +86,7 @@ core::Result<Response> delete_flow(ApiContext& ctx, const std::string& id) {
 }
 
 ListSource flow_list_source() {
-  return {store::FilterRoot::kFlow,
+  return {root_query(store::FilterRoot::kFlow),
           [](Connection& c, const store::SqlCondition& where, const std::string& order_by, const store::Pagination& page) {
             json::array out;
             for (const auto& f : store::flows::list(c, where, order_by, page.limit, page.offset)) {
