@@ -80,7 +80,7 @@ void create_flow_run(ApiContext& ctx, const Request& req, Respond respond) {
     // System labels: the flow's labels, then prefect.flow.id, then the caller's
     // (with_system_labels_for_flow_run).
     if (auto flow = store::flows::read(c, run.flow_id)) {
-      json::object labels = flow->labels;
+      json::object labels = flow->at("labels").as_object();
       labels["prefect.flow.id"] = run.flow_id;
       for (const auto& kv : run.labels) labels[kv.key()] = kv.value();
       run.labels = std::move(labels);
