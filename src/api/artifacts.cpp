@@ -58,7 +58,7 @@ void on_deleting(Connection& c, const json::object& artifact) {
                              {std::string(artifact.at("key").get_string()), std::string(artifact.at("id").get_string())}};
   auto next = rows::list(c, core::artifact_model(), others, "ORDER BY artifact.created DESC", 1, 0);
   if (next.empty()) {
-    rows::remove(c, model, "id", existing->at("id").get_string());
+    rows::erase(c, model, existing->at("id").get_string());
     return;
   }
   mirror(*existing, next[0].get_object());

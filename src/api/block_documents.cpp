@@ -153,8 +153,8 @@ std::vector<FilterRelation> document_relations() {
 }
 
 core::Result<Response> filter_documents(ApiContext& ctx, const Request& req) {
-  auto list = parse_model_list_request(req, core::block_document_model(), ctx.settings.default_limit,
-                                       document_relations());
+  auto list = parse_list_request(req, model_query(core::block_document_model(), document_relations()),
+                                ctx.settings.default_limit);
   if (!list) return list.error();
   bool include_secrets = false;
   if (const json::value* v = list->body.if_contains("include_secrets"); v && !v->is_null()) {

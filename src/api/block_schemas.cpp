@@ -73,7 +73,7 @@ core::Result<Response> delete_schema(ApiContext& ctx, const std::string& id) {
     for (const auto& doc : rows::list(c, core::block_document_model(), of_schema, "", 1000000, 0)) {
       blocks::delete_document(c, doc.at("id").get_string());
     }
-    rows::remove(c, core::block_schema_model(), "id", id);
+    rows::erase(c, core::block_schema_model(), id);
     return core::Ok{};
   });
   if (!removed) return removed.error();

@@ -55,7 +55,7 @@ core::Result<Response> delete_type(ApiContext& ctx, const std::string& id) {
       blocks::delete_document(c, doc.at("id").get_string());
     }
     c.prepare("DELETE FROM block_schema WHERE block_type_id = ?1").bind(1, std::string_view(id)).run();
-    rows::remove(c, core::block_type_model(), "id", id);
+    rows::erase(c, core::block_type_model(), id);
     return core::Ok{};
   });
   if (!removed) return removed.error();

@@ -118,8 +118,7 @@ core::Result<runs::CreatedFlowRun> create_run_from_deployment(store::Connection&
   }
   // with_system_labels_for_flow_run: flow labels, prefect.flow.id, the deployment's
   // labels and id, then the run's own.
-  json::object labels;
-  if (auto flow = store::flows::read(c, run.flow_id)) labels = flow->labels;
+  json::object labels = store::flows::labels(c, run.flow_id);
   labels["prefect.flow.id"] = run.flow_id;
   for (const auto& kv : d.labels) labels[kv.key()] = kv.value();
   labels["prefect.deployment.id"] = d.id;

@@ -240,8 +240,7 @@ core::Result<core::Ok> link_concurrency_limit(Connection& c, core::Deployment& d
 // with_system_labels_for_deployment: the flow's labels, prefect.flow.id, then the
 // deployment's own.
 void add_system_labels(Connection& c, core::Deployment& d) {
-  json::object labels;
-  if (auto flow = store::flows::read(c, d.flow_id)) labels = flow->labels;
+  json::object labels = store::flows::labels(c, d.flow_id);
   labels["prefect.flow.id"] = d.flow_id;
   for (const auto& kv : d.labels) labels[kv.key()] = kv.value();
   d.labels = std::move(labels);

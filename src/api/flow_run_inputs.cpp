@@ -66,7 +66,7 @@ core::Result<Response> remove(ApiContext& ctx, const std::string& run_id, const 
   auto removed = ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> {
     auto found = find_flow_run_input(c, run_id, key);
     if (!found) return false;
-    return rows::remove(c, core::flow_run_input_model(), "id", found->at("id").get_string()).has_value();
+    return rows::erase(c, core::flow_run_input_model(), found->at("id").get_string());
   });
   if (!removed) return removed.error();
   if (!*removed) return core::Error::not_found(kInputNotFound);

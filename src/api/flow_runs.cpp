@@ -80,7 +80,7 @@ void create_flow_run(ApiContext& ctx, const Request& req, Respond respond) {
     // System labels: the flow's labels, then prefect.flow.id, then the caller's
     // (with_system_labels_for_flow_run).
     if (auto flow = store::flows::read(c, run.flow_id)) {
-      json::object labels = flow->labels;
+      json::object labels = flow->at("labels").as_object();
       labels["prefect.flow.id"] = run.flow_id;
       for (const auto& kv : run.labels) labels[kv.key()] = kv.value();
       run.labels = std::move(labels);
@@ -214,15 +214,13 @@ core::Result<Response> bulk_delete(ApiContext& ctx, const Request& req) {
   if (!body) return body.error();
   auto targets = bulk_targets(ctx, *body);
   if (!targets) return targets.error();
-  auto deleted = ctx.db.write<json::array>([&](Connection& c) -> core::Result<json::array> {
-    json::array ids;
-    for (const auto& id : *targets) {
-      if (store::flow_runs::remove(c, id)) ids.emplace_back(id);
-    }
-    return ids;
+  auto deleted = ctx.db.write<std::vector<std::string>>([&](Connection& c) -> core::Result<std::vector<std::string>> {
+    return store::flow_runs::remove_many(c, *targets);
   });
   if (!deleted) return deleted.error();
-  return json_response(200, json::object{{"deleted", std::move(*deleted)}});
+  json::array ids;
+  for (const auto& id : *deleted) ids.emplace_back(id);
+  return json_response(200, json::object{{"deleted", std::move(ids)}});
 }
 
 // POST /flow_runs/bulk_set_state {"flow_runs", "state", "force", "limit"}: each matching run
@@ -356,7 +354,7 @@ core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::st
 }
 
 ListSource flow_run_list_source(ApiContext& ctx) {
-  return {store::FilterRoot::kFlowRun,
+  return {root_query(store::FilterRoot::kFlowRun),
           [&ctx](Connection& c, const store::SqlCondition& where, const std::string& order_by,
                  const store::Pagination& page) {
             json::array out;

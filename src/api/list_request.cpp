@@ -18,17 +18,25 @@ core::Result<json::object> parse_object_body(const Request& request) {
   return std::move(body->get_object());
 }
 
-core::Result<ListRequest> parse_list_request(const Request& request, store::FilterRoot root, int default_limit) {
+ListQuery root_query(store::FilterRoot root) {
+  return {[root](const json::object& body) { return store::compile_filter_body(body, root); },
+          [root](const json::value* sort) { return store::compile_sort(sort, root); }};
+}
+
+core::Result<ListRequest> parse_list_request(const Request& request, const ListQuery& query, int default_limit) {
   auto body = parse_object_body(request);
   if (!body) return body.error();
   auto page = store::read_pagination(*body, default_limit);
   if (!page) return page.error();
-  auto where = store::compile_filter_body(*body, root);
+  auto where = query.where(*body);
   if (!where) return where.error();
-  auto sort_it = body->find("sort");
-  auto order = store::compile_sort(sort_it == body->end() ? nullptr : &sort_it->value(), root);
+  auto order = query.order_by(body->if_contains("sort"));
   if (!order) return order.error();
   return ListRequest{std::move(*body), std::move(*where), std::move(*order), *page};
+}
+
+core::Result<ListRequest> parse_list_request(const Request& request, store::FilterRoot root, int default_limit) {
+  return parse_list_request(request, root_query(root), default_limit);
 }
 
 core::Result<int64_t> read_bulk_limit(const json::object& body) {
@@ -45,10 +53,14 @@ core::Result<int64_t> read_bulk_limit(const json::object& body) {
   return limit;
 }
 
-core::Result<store::SqlCondition> parse_count_request(const Request& request, store::FilterRoot root) {
+core::Result<store::SqlCondition> parse_count_request(const Request& request, const ListQuery& query) {
   auto body = parse_object_body(request);
   if (!body) return body.error();
-  return store::compile_filter_body(*body, root);
+  return query.where(*body);
+}
+
+core::Result<store::SqlCondition> parse_count_request(const Request& request, store::FilterRoot root) {
+  return parse_count_request(request, root_query(root));
 }
 
 }  // namespace praetor::api

@@ -8,7 +8,7 @@ namespace json = boost::json;
 using store::Connection;
 
 core::Result<Response> filter_response(ApiContext& ctx, const Request& req, const ListSource& source) {
-  auto list = parse_list_request(req, source.root, ctx.settings.default_limit);
+  auto list = parse_list_request(req, source.query, ctx.settings.default_limit);
   if (!list) return list.error();
   auto rows = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
     return source.rows(c, list->where, list->order_by, list->page);
@@ -18,7 +18,7 @@ core::Result<Response> filter_response(ApiContext& ctx, const Request& req, cons
 }
 
 core::Result<Response> count_response(ApiContext& ctx, const Request& req, const ListSource& source) {
-  auto where = parse_count_request(req, source.root);
+  auto where = parse_count_request(req, source.query);
   if (!where) return where.error();
   auto n = ctx.db.read<int64_t>([&](Connection& c) -> core::Result<int64_t> { return source.count(c, *where); });
   if (!n) return n.error();
@@ -26,7 +26,7 @@ core::Result<Response> count_response(ApiContext& ctx, const Request& req, const
 }
 
 core::Result<Response> paginate_response(ApiContext& ctx, const Request& req, const ListSource& source) {
-  auto list = parse_list_request(req, source.root, ctx.settings.default_limit);
+  auto list = parse_list_request(req, source.query, ctx.settings.default_limit);
   if (!list) return list.error();
   struct Page {
     json::array rows;

@@ -1,5 +1,6 @@
-// The three list routes every run-like resource has — /filter, /count and /paginate —
-// written once. A resource supplies how to read one page of rows as JSON and how to count.
+// The three list routes every listed resource has — /filter, /count and /paginate —
+// written once. A resource supplies how to read its filters and sort, one page of rows as
+// JSON and how to count.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 
 #include "api/context.h"
 #include "api/http.h"
+#include "api/list_request.h"
 #include "api/router.h"
 #include "core/result.h"
 #include "store/filters.h"
@@ -17,7 +19,7 @@
 namespace praetor::api {
 
 struct ListSource {
-  store::FilterRoot root;
+  ListQuery query;
   // One page of rows matching `where`, in `order_by` order, as response JSON.
   std::function<boost::json::array(store::Connection&, const store::SqlCondition& where, const std::string& order_by,
                                    const store::Pagination& page)>

@@ -18,14 +18,6 @@ using store::sql::Conditions;
 
 namespace {
 
-// "operator": "and_" | "or_"; true for or_.
-bool read_or(const JsonField& n) {
-  JsonField op = n.child("operator");
-  if (!op.set()) return false;
-  auto v = op.enum_value({"and_", "or_"});
-  return v && *v == "or_";
-}
-
 std::optional<std::vector<std::string>> read_list(const core::Field& f, const JsonField& n) {
   return f.type == FieldType::kUuid ? n.uuid_list() : n.string_list();
 }
@@ -65,7 +57,7 @@ SqlCondition field_filter(const core::Model& model, const core::Field& f, const 
   if (f.filter & leaf::kIsNull) {
     if (auto v = n.child("is_null_").boolean()) c.add(is_list ? sql::empty_array(expr, *v) : sql::null_check(expr, *v));
   }
-  return std::move(c).join(f.filter_operator && read_or(n));
+  return std::move(c).join(f.filter_operator && n.or_operator());
 }
 
 // The model's own family: {"operator", "<field>": {leaves}}. An absent family still applies
@@ -87,7 +79,7 @@ std::optional<SqlCondition> own_filter(const core::Model& model, const JsonField
     if (!n.model()) continue;
     c.add(field_filter(model, f, n));  // a TRUE child stays in the list, as Prefect keeps it
   }
-  return std::move(c).join(given && read_or(family));
+  return std::move(c).join(given && family.or_operator());
 }
 
 // `column IN (SELECT id FROM table WHERE …)` when the body carries any of the relation's keys.
@@ -149,17 +141,11 @@ core::Result<std::string> compile_model_sort(const core::Model& model, const jso
   return "ORDER BY " + std::string(chosen->order_by);
 }
 
-core::Result<ListRequest> parse_model_list_request(const Request& request, const core::Model& model,
-                                                   int default_limit, const std::vector<FilterRelation>& relations) {
-  auto body = parse_object_body(request);
-  if (!body) return body.error();
-  auto page = store::read_pagination(*body, default_limit);
-  if (!page) return page.error();
-  auto where = compile_model_filter(model, *body, relations);
-  if (!where) return where.error();
-  auto order = compile_model_sort(model, body->if_contains("sort"));
-  if (!order) return order.error();
-  return ListRequest{std::move(*body), std::move(*where), std::move(*order), *page};
+ListQuery model_query(const core::Model& model, std::vector<FilterRelation> relations) {
+  return {[&model, relations = std::move(relations)](const json::object& body) {
+            return compile_model_filter(model, body, relations);
+          },
+          [&model](const json::value* sort) { return compile_model_sort(model, sort); }};
 }
 
 }  // namespace praetor::api

@@ -39,9 +39,7 @@ core::Result<store::SqlCondition> compile_model_filter(const core::Model& model,
 // the model's sorts is pydantic's enum 422.
 core::Result<std::string> compile_model_sort(const core::Model& model, const boost::json::value* sort);
 
-// The body of …/filter and …/paginate: pagination, filter, sort.
-core::Result<ListRequest> parse_model_list_request(const Request& request, const core::Model& model,
-                                                   int default_limit,
-                                                   const std::vector<FilterRelation>& relations = {});
+// The model's filter family (with `relations`) and sorts, for the list routes.
+ListQuery model_query(const core::Model& model, std::vector<FilterRelation> relations = {});
 
 }  // namespace praetor::api

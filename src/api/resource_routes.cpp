@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "api/list_request.h"
+#include "api/list_routes.h"
 #include "api/model_filter.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
@@ -140,12 +140,11 @@ core::Result<Response> update(ApiContext& ctx, const Spec& s, const Request& req
 core::Result<Response> remove(ApiContext& ctx, const Spec& s, const Key& key) {
   auto removed = ctx.db.write<std::optional<json::object>>(
       [&](Connection& c) -> core::Result<std::optional<json::object>> {
-        if (s->on_deleting) {
-          auto existing = rows::find(c, *s->model, key.column, key.value);
-          if (!existing) return std::optional<json::object>();
-          s->on_deleting(c, *existing);
-        }
-        return rows::remove(c, *s->model, key.column, key.value);
+        auto existing = rows::find(c, *s->model, key.column, key.value);
+        if (!existing) return existing;
+        if (s->on_deleting) s->on_deleting(c, *existing);
+        rows::erase(c, *s->model, existing->at("id").get_string());
+        return existing;
       });
   if (!removed) return removed.error();
   if (!*removed) return core::Error::not_found(s->not_found);
@@ -153,50 +152,19 @@ core::Result<Response> remove(ApiContext& ctx, const Spec& s, const Key& key) {
   return no_content();
 }
 
-core::Result<Response> filter(ApiContext& ctx, const Spec& s, const Request& req) {
-  auto list = parse_model_list_request(req, *s->model, ctx.settings.default_limit, s->relations);
-  if (!list) return list.error();
-  auto found = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
-    return rows::list(c, *s->model, list->where, list->order_by, list->page.limit, list->page.offset);
-  });
-  if (!found) return found.error();
-  json::array out;
-  out.reserve(found->size());
-  for (const auto& row : *found) out.emplace_back(core::to_response(*s->model, row.get_object()));
-  return json_response(200, out);
-}
-
-core::Result<Response> count(ApiContext& ctx, const Spec& s, const Request& req) {
-  auto body = parse_object_body(req);
-  if (!body) return body.error();
-  auto where = compile_model_filter(*s->model, *body, s->relations);
-  if (!where) return where.error();
-  auto n = ctx.db.read<int64_t>([&](Connection& c) -> core::Result<int64_t> { return rows::count(c, *s->model, *where); });
-  if (!n) return n.error();
-  return json_response(200, *n);
-}
-
-core::Result<Response> paginate(ApiContext& ctx, const Spec& s, const Request& req) {
-  auto list = parse_model_list_request(req, *s->model, ctx.settings.default_limit, s->relations);
-  if (!list) return list.error();
-  struct Page {
-    json::array rows;
-    int64_t count = 0;
-  };
-  auto page = ctx.db.read<Page>([&](Connection& c) -> core::Result<Page> {
-    return Page{rows::list(c, *s->model, list->where, list->order_by, list->page.limit, list->page.offset),
-                rows::count(c, *s->model, list->where)};
-  });
-  if (!page) return page.error();
-  json::array results;
-  for (const auto& row : page->rows) results.emplace_back(core::to_response(*s->model, row.get_object()));
-  int64_t limit = list->page.limit;
-  int64_t pages = limit > 0 ? (page->count + limit - 1) / limit : 0;
-  return json_response(200, json::object{{"results", std::move(results)},
-                                         {"count", page->count},
-                                         {"limit", limit},
-                                         {"pages", pages},
-                                         {"page", list->page.page}});
+// The list routes' source: the spec's query (by default the model's filter family with the
+// spec's relations), rows as response objects.
+ListSource list_source(const Spec& s) {
+  return {s->list_query.where ? s->list_query : model_query(*s->model, s->relations),
+          [s](Connection& c, const store::SqlCondition& where, const std::string& order_by,
+              const store::Pagination& page) {
+            json::array out;
+            for (const auto& row : rows::list(c, *s->model, where, order_by, page.limit, page.offset)) {
+              out.emplace_back(core::to_response(*s->model, row.get_object()));
+            }
+            return out;
+          },
+          [s](Connection& c, const store::SqlCondition& where) { return rows::count(c, *s->model, where); }};
 }
 
 }  // namespace
@@ -234,15 +202,18 @@ void add_resource_routes(Router& router, ApiContext& ctx, ResourceRoutes routes)
     router.add("DELETE", name_path,
                [c, s](const Request&, const PathParams& p) { return remove(*c, s, by_name(s, p)); });
   }
+  auto list = std::make_shared<const ListSource>(list_source(s));
   if (s->ops & op::kFilter) {
-    router.add("POST", base + "/filter", [c, s](const Request& req, const PathParams&) { return filter(*c, s, req); });
+    router.add("POST", base + "/filter",
+               [c, list](const Request& req, const PathParams&) { return filter_response(*c, req, *list); });
   }
   if (s->ops & op::kCount) {
-    router.add("POST", base + "/count", [c, s](const Request& req, const PathParams&) { return count(*c, s, req); });
+    router.add("POST", base + "/count",
+               [c, list](const Request& req, const PathParams&) { return count_response(*c, req, *list); });
   }
   if (s->ops & op::kPaginate) {
     router.add("POST", base + "/paginate",
-               [c, s](const Request& req, const PathParams&) { return paginate(*c, s, req); });
+               [c, list](const Request& req, const PathParams&) { return paginate_response(*c, req, *list); });
   }
 }
 

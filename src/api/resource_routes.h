@@ -57,6 +57,9 @@ struct ResourceRoutes {
   std::string name_path;  // the by-name routes' path when not {base}/name/{name}; holds "{name}"
   // Other tables' filters the list routes accept beside the model's own (model_filter.h).
   std::vector<FilterRelation> relations;
+  // The list routes' filters and sort when they are not the model's own family (flows:
+  // store's FlowFilter, which the other roots' filters share); unset: model_query.
+  ListQuery list_query;
   // Bookkeeping in the write's transaction: after the row is inserted or updated, before it
   // is deleted (e.g. a "latest per key" table kept in step).
   using Hook = std::function<void(store::Connection& c, const boost::json::object& object)>;

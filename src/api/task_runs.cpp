@@ -91,7 +91,7 @@ core::Result<Response> set_state(ApiContext& ctx, const Request& req, const std:
 }
 
 ListSource task_run_list_source(ApiContext& ctx) {
-  return {store::FilterRoot::kTaskRun,
+  return {root_query(store::FilterRoot::kTaskRun),
           [&ctx](store::Connection& c, const store::SqlCondition& where, const std::string& order_by,
                  const store::Pagination& page) {
             json::array out;

@@ -1,25 +1,23 @@
-// A flow: a named unit of work; its runs reference it by id.
+// A flow: a named unit of work with tags and labels; its runs reference it by id (Prefect's
+// core.Flow, api/flows.py). Flows travel as model objects (core/model.h).
 #pragma once
 
-#include <string>
-#include <vector>
+#include <string_view>
 
 #include <boost/json.hpp>
 
+#include "core/model.h"
 #include "core/timestamp.h"
 
 namespace praetor::core {
 
-struct Flow {
-  std::string id;
-  Timestamp created;
-  Timestamp updated;
-  std::string name;
-  std::vector<std::string> tags;
-  boost::json::object labels;
-};
+// FlowCreate: name (Prefect's `Name`), tags, labels. FlowUpdate carries tags only. The
+// filter family and sorts are store's FlowFilter (store/filters.h), which the other roots'
+// filters share, so the model declares none.
+const Model& flow_model();
 
-// Prefect's `Flow` response shape.
-boost::json::object to_json(const Flow& f);
+// A new flow's object as a bare-name POST /flows/ makes it: a new id, dated `now`, no tags
+// or labels.
+boost::json::object new_flow(std::string_view name, Timestamp now);
 
 }  // namespace praetor::core

@@ -48,6 +48,13 @@ JsonField JsonField::item(std::size_t index, const json::value& v) const {
   return JsonField(&v, std::move(loc), errors_);
 }
 
+bool JsonField::or_operator() const {
+  JsonField op = child("operator");
+  if (!op.set()) return false;
+  auto v = op.enum_value({"and_", "or_"});
+  return v && *v == "or_";
+}
+
 bool JsonField::has_key(std::string_view key) const {
   const json::object* o = object();
   return o && o->contains(key);

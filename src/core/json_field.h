@@ -66,6 +66,8 @@ class JsonField {
   // One of `allowed` (a Python enum of strings); a list of them.
   std::optional<std::string> enum_value(const std::vector<std::string_view>& allowed) const;
   std::optional<std::vector<std::string>> enum_list(const std::vector<std::string_view>& allowed) const;
+  // A Prefect filter's "operator" key ("and_" | "or_", default and_): true for or_.
+  bool or_operator() const;
 
  private:
   template <class ItemReader>

@@ -1,7 +1,8 @@
 // The import's steps for resources described by a core::Model whose Prefect table has a
-// column per field under the same name (variables, saved searches, flow run inputs, artifacts
+// column per field under the same name (flows, variables, saved searches, flow run inputs, artifacts
 // and their per-key collections): the columns, their kinds and the objects come from the model.
 #include "core/artifact.h"
+#include "core/flow.h"
 #include "core/flow_run_input.h"
 #include "core/saved_search.h"
 #include "core/variable.h"
@@ -32,7 +33,8 @@ ColumnKind kind_of(FieldType type) {
 
 json::value value_of(const SourceRow& r, const core::Field& f) {
   if (f.type == FieldType::kAny) return r.json(f.name);
-  if (!r.text(f.name)) return nullptr;
+  // NULL (e.g. the labels of a flow stored before Prefect had labels) takes the field's default.
+  if (!r.text(f.name)) return json::parse(f.default_json);
   switch (f.type) {
     case FieldType::kTimestamp: return json::value(core::format_timestamp(r.time_or_epoch(f.name)));
     case FieldType::kBoolean: return json::value(r.flag(f.name));
@@ -80,6 +82,10 @@ core::Result<TableOutcome> import_model(PrefectSource& source, store::Database& 
 }
 
 }  // namespace
+
+core::Result<TableOutcome> import_flows(PrefectSource& source, store::Database& db) {
+  return import_model(source, db, core::flow_model());
+}
 
 core::Result<TableOutcome> import_variables(PrefectSource& source, store::Database& db) {
   return import_model(source, db, core::variable_model());

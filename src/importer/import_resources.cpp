@@ -1,4 +1,4 @@
-// The import's steps for flows, work pools and queues, variables, concurrency limits and
+// The import's steps for work pools and queues, variables, concurrency limits and
 // deployments with their schedules (import_steps.h), each a Prefect table described once
 // (source_table.h).
 #include <set>
@@ -9,7 +9,6 @@
 #include "importer/source_table.h"
 #include "store/concurrency_repository.h"
 #include "store/deployment_repository.h"
-#include "store/flow_repository.h"
 #include "store/tag_concurrency_repository.h"
 #include "store/work_pool_repository.h"
 
@@ -38,19 +37,6 @@ std::set<std::string> rows_present(store::Connection& c, const std::string& tabl
 }
 
 namespace {
-
-const SourceTable<core::Flow> kFlows{
-    .table = "flow",
-    .praetor_table = "flow",
-    .columns = with_row_columns<core::Flow>(
-        {column("name", &core::Flow::name), column("tags", &core::Flow::tags), column("labels", &core::Flow::labels)}),
-    .write = [](store::Connection& c, const core::Flow& f) {
-      if (!store::flows::get_or_create(c, f).created) {
-        return RowOutcome::not_copied("flow " + f.name + " (" + f.id +
-                                      "): Praetor has a flow of that name with another id");
-      }
-      return RowOutcome::copied();
-    }};
 
 using core::WorkPool;
 const SourceTable<WorkPool> kWorkPools{
@@ -191,10 +177,6 @@ const SourceTable<DeploymentSchedule> kDeploymentSchedules{
     }};
 
 }  // namespace
-
-core::Result<TableOutcome> import_flows(PrefectSource& source, store::Database& db) {
-  return import_table(source, db, kFlows);
-}
 
 core::Result<TableOutcome> import_work_pools(PrefectSource& source, store::Database& db) {
   return import_table(source, db, kWorkPools);

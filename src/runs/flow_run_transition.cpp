@@ -52,10 +52,10 @@ events::Event state_change_event(store::Connection& c, const core::FlowRun& run,
   };
   std::set<std::string> tags(run.tags.begin(), run.tags.end());
   if (auto flow = store::flows::read(c, run.flow_id)) {
-    e.related.push_back(json::object{{"prefect.resource.id", "prefect.flow." + flow->id},
+    e.related.push_back(json::object{{"prefect.resource.id", "prefect.flow." + run.flow_id},
                                      {"prefect.resource.role", "flow"},
-                                     {"prefect.resource.name", flow->name}});
-    tags.insert(flow->tags.begin(), flow->tags.end());
+                                     {"prefect.resource.name", flow->at("name")}});
+    for (const auto& tag : flow->at("tags").as_array()) tags.emplace(tag.as_string());
   }
   if (run.parent_task_run_id) {
     auto& st = c.prepare("SELECT name, tags FROM task_run WHERE id = ?1");

@@ -114,8 +114,7 @@ core::Result<int64_t> insert_scheduled_runs(store::Connection& c, const core::De
                                             Timestamp now, std::vector<events::Event>& events) {
   auto parsed = schedules::parse_schedule(schedule.schedule, json::array{"schedule"}, now);
   if (!parsed) return core::Error::invalid("schedule " + schedule.id + " is invalid: " + parsed.error().message);
-  json::object flow_labels;
-  if (auto flow = store::flows::read(c, deployment.flow_id)) flow_labels = flow->labels;
+  json::object flow_labels = store::flows::labels(c, deployment.flow_id);
   const schedules::Zone zone = std::visit([](const auto& kind) { return kind.zone; }, *parsed);
   int64_t inserted = 0;
   for (auto date : window_dates(*parsed, window)) {

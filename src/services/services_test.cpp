@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/flow.h"
 #include "core/uuid.h"
 #include "runs/flow_run_transition.h"
 #include "runs/task_run_transition.h"
@@ -34,16 +35,12 @@ struct Fixture {
   // A flow, and a deployment of it with one schedule.
   void add_deployment(json::value schedule, bool paused = false, json::value concurrency_options = nullptr) {
     auto st = tmp.db().write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
-      core::Flow f;
-      f.id = core::new_uuid4();
-      f.created = f.updated = clock.now();
-      f.name = "f";
-      auto flow = store::flows::get_or_create(c, f).flow;
+      auto flow = store::flows::get_or_create(c, core::new_flow("f", clock.now())).flow;
       core::Deployment d;
       d.id = deployment_id;
       d.created = d.updated = clock.now();
       d.name = "d";
-      d.flow_id = flow.id;
+      d.flow_id = flow.at("id").as_string();
       d.paused = paused;
       d.tags = {"nightly"};
       d.parameters = json::object{{"x", 1}};
@@ -250,11 +247,7 @@ struct RunFixture : Fixture {
 
   RunFixture() {
     auto r = tmp.db().write<std::string>([&](Connection& c) -> core::Result<std::string> {
-      core::Flow f;
-      f.id = core::new_uuid4();
-      f.created = f.updated = clock.now();
-      f.name = "runs";
-      return store::flows::get_or_create(c, f).flow.id;
+      return std::string(store::flows::get_or_create(c, core::new_flow("runs", clock.now())).flow.at("id").as_string());
     });
     flow_id = *r;
   }

@@ -32,14 +32,6 @@ using namespace sql;  // NOLINT(google-build-using-namespace): the builders are 
 // Validation reads go through core::JsonField (pydantic's error shapes and lax types).
 using Node = core::JsonField;
 
-// "operator": "and_" | "or_"; returns true for or_.
-bool read_operator(const Node& n) {
-  Node op = n.child("operator");
-  if (!op.set()) return false;
-  auto v = op.enum_value({"and_", "or_"});
-  return v && *v == "or_";
-}
-
 const std::vector<std::string_view>& state_types() {
   static const std::vector<std::string_view> kTypes = {"SCHEDULED", "PENDING",  "RUNNING", "COMPLETED", "FAILED",
                                                        "CANCELLED", "CRASHED", "PAUSED",  "CANCELLING"};
@@ -85,7 +77,7 @@ template <class Fn>
 void field(const Node& parent, std::string_view key, bool operator_model, Conditions& out, Fn fn) {
   Node n = parent.child(key);
   if (!n.model()) return;
-  bool use_or = operator_model && read_operator(n);
+  bool use_or = operator_model && n.or_operator();
   Conditions c;
   fn(n, c);
   out.add(std::move(c).join(use_or));
@@ -95,7 +87,7 @@ void field(const Node& parent, std::string_view key, bool operator_model, Condit
 // The families.
 
 SqlCondition flow_filter(const Node& n) {
-  bool use_or = read_operator(n);
+  bool use_or = n.or_operator();
   Conditions c;
   field(n, "id", false, c, [](const Node& f, Conditions& o) {
     any_uuid(f, "flow.id", o);
@@ -117,7 +109,7 @@ SqlCondition flow_filter(const Node& n) {
 }
 
 SqlCondition flow_run_filter(const Node& n) {
-  bool use_or = read_operator(n);
+  bool use_or = n.or_operator();
   Conditions c;
   field(n, "id", false, c, [](const Node& f, Conditions& o) {
     any_uuid(f, "flow_run.id", o);
@@ -194,7 +186,7 @@ SqlCondition flow_run_filter(const Node& n) {
 }
 
 SqlCondition task_run_filter(const Node& n) {
-  bool use_or = read_operator(n);
+  bool use_or = n.or_operator();
   Conditions c;
   field(n, "id", false, c, [](const Node& f, Conditions& o) { any_uuid(f, "task_run.id", o); });
   field(n, "name", false, c, [](const Node& f, Conditions& o) {
@@ -343,7 +335,7 @@ void text_search(const std::string& query, Conditions& out) {
 }
 
 SqlCondition log_filter(const Node& n) {
-  bool use_or = read_operator(n);
+  bool use_or = n.or_operator();
   Conditions c;
   field(n, "level", false, c, [](const Node& f, Conditions& o) {
     if (auto v = f.child("ge_").integer()) o.add(compare("log.level", ">=", *v));
@@ -374,7 +366,7 @@ SqlCondition log_filter(const Node& n) {
 }
 
 SqlCondition deployment_filter(const Node& n) {
-  bool use_or = read_operator(n);
+  bool use_or = n.or_operator();
   Conditions c;
   field(n, "id", false, c, [](const Node& f, Conditions& o) {
     any_uuid(f, "deployment.id", o);
@@ -411,7 +403,7 @@ SqlCondition deployment_filter(const Node& n) {
 }
 
 SqlCondition work_pool_filter(const Node& n) {
-  bool use_or = read_operator(n);
+  bool use_or = n.or_operator();
   Conditions c;
   field(n, "id", false, c, [](const Node& f, Conditions& o) { any_uuid(f, "work_pool.id", o); });
   field(n, "name", false, c, [](const Node& f, Conditions& o) { any_string(f, "work_pool.name", o); });
@@ -420,7 +412,7 @@ SqlCondition work_pool_filter(const Node& n) {
 }
 
 SqlCondition work_queue_filter(const Node& n) {
-  bool use_or = read_operator(n);
+  bool use_or = n.or_operator();
   Conditions c;
   field(n, "id", false, c, [](const Node& f, Conditions& o) { any_uuid(f, "work_queue.id", o); });
   field(n, "name", false, c, [](const Node& f, Conditions& o) {

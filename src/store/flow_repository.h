@@ -1,46 +1,38 @@
-// Flow rows. Functions take the Connection of a Database::read/write call; they throw
-// DatabaseError on database failure (turned into Result errors by Database).
+// Flow rows beyond the route kit's (store/model_table.h): get-or-create by name, the reads
+// other resources make of a flow, bulk delete. Flows are core::flow_model() objects.
+// Functions take the Connection of a Database::read/write call; they throw DatabaseError on
+// database failure (turned into Result errors by Database).
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "core/flow.h"
-#include "store/filters.h"
+#include <boost/json.hpp>
+
 #include "store/connection.h"
 
 namespace praetor::store::flows {
 
 struct CreateResult {
-  core::Flow flow;
+  boost::json::object flow;
   bool created;  // false when a flow of that name already existed
 };
 
-// Get-or-create by name, as Prefect's POST /flows/ does.
-CreateResult get_or_create(Connection& c, const core::Flow& proposed);
-std::optional<core::Flow> read(Connection& c, const std::string& id);
-std::optional<core::Flow> read_by_name(Connection& c, const std::string& name);
-// Returns false when no such flow. Unset optionals leave columns unchanged.
-bool update(Connection& c, const std::string& id, const std::optional<std::vector<std::string>>& tags,
-            const std::optional<boost::json::object>& labels, core::Timestamp now);
-bool remove(Connection& c, const std::string& id);
-
-// Flows matching a compiled filter (FilterRoot::kFlow), in `order_by` ("ORDER BY …").
-std::vector<core::Flow> list(Connection& c, const SqlCondition& where, const std::string& order_by,
-                             int64_t limit, int64_t offset);
-int64_t count(Connection& c, const SqlCondition& where);
-// Deletes these flows (their runs cascade); returns the ids that existed.
+// Get-or-create by name, as Prefect's POST /flows/ does. `proposed` carries every field,
+// its id and dates included.
+CreateResult get_or_create(Connection& c, const boost::json::object& proposed);
+std::optional<boost::json::object> read(Connection& c, const std::string& id);
+std::optional<boost::json::object> read_by_name(Connection& c, const std::string& name);
+// The flow's labels; {} when there is no such flow.
+boost::json::object labels(Connection& c, const std::string& id);
+// Deletes these flows (their runs cascade) in one statement; returns the ids that existed,
+// in the order given.
 std::vector<std::string> remove_many(Connection& c, const std::vector<std::string>& ids);
 
 // Helpers shared by repositories: JSON text <-> values.
 std::string tags_to_text(const std::vector<std::string>& tags);
 std::vector<std::string> tags_from_text(const std::string& text);
 boost::json::object object_from_text(const std::string& text);
-
-// Reads a flow from a row whose columns are id, created, updated, name, tags, labels
-// starting at `first`.
-core::Flow flow_from_row(Statement& st, int first = 0);
-inline constexpr const char* kFlowColumns = "flow.id, flow.created, flow.updated, flow.name, flow.tags, flow.labels";
 
 }  // namespace praetor::store::flows

@@ -2,18 +2,17 @@
 
 #include <gtest/gtest.h>
 
-#include "core/uuid.h"
+#include "core/flow.h"
 #include "store/test_database.h"
 
 namespace praetor::store {
 namespace {
 
-core::Flow make_flow(const std::string& name) {
-  core::Flow f;
-  f.id = core::new_uuid4();
-  f.created = f.updated = core::SystemClock().now();
-  f.name = name;
-  f.tags = {"a", "b"};
+namespace json = boost::json;
+
+json::object make_flow(const std::string& name) {
+  auto f = core::new_flow(name, core::SystemClock().now());
+  f["tags"] = json::array{"a", "b"};
   return f;
 }
 
@@ -30,24 +29,26 @@ TEST(FlowRepository, GetOrCreateByName) {
   });
   ASSERT_TRUE(second);
   EXPECT_FALSE(second->created);
-  EXPECT_EQ(second->flow.id, first->flow.id);
-  EXPECT_EQ(second->flow.tags, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(second->flow.at("id"), first->flow.at("id"));
+  EXPECT_EQ(second->flow.at("tags"), (json::array{"a", "b"}));
 }
 
-// Verifies update and delete report missing rows.
-TEST(FlowRepository, UpdateAndDelete) {
+// Verifies remove_many deletes in one go and answers only the ids that existed, in order.
+TEST(FlowRepository, RemoveManyAnswersTheIdsThatExisted) {
   testing::TempDatabase t;
-  auto f = make_flow("x");
-  ASSERT_TRUE(t.db().write<bool>([&](Connection& c) -> core::Result<bool> {
-    flows::get_or_create(c, f);
-    return flows::update(c, f.id, std::vector<std::string>{"z"}, std::nullopt, core::SystemClock().now());
-  }).value());
-  auto read = t.db().read<std::optional<core::Flow>>(
-      [&](Connection& c) -> core::Result<std::optional<core::Flow>> { return flows::read(c, f.id); });
-  ASSERT_TRUE(read && *read);
-  EXPECT_EQ((*read)->tags, std::vector<std::string>{"z"});
-  EXPECT_TRUE(*t.db().write<bool>([&](Connection& c) -> core::Result<bool> { return flows::remove(c, f.id); }));
-  EXPECT_FALSE(*t.db().write<bool>([&](Connection& c) -> core::Result<bool> { return flows::remove(c, f.id); }));
+  auto a = make_flow("a"), b = make_flow("b");
+  std::string id_a(a.at("id").as_string()), id_b(b.at("id").as_string());
+  auto removed = t.db().write<std::vector<std::string>>([&](Connection& c) -> core::Result<std::vector<std::string>> {
+    flows::get_or_create(c, a);
+    flows::get_or_create(c, b);
+    return flows::remove_many(c, {id_b, core::new_uuid4(), id_a});
+  });
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(*removed, (std::vector<std::string>{id_b, id_a}));
+  auto left = t.db().read<bool>([&](Connection& c) -> core::Result<bool> {
+    return flows::read(c, id_a).has_value() || flows::read(c, id_b).has_value();
+  });
+  EXPECT_FALSE(*left);
 }
 
 }  // namespace

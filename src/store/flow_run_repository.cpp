@@ -1,12 +1,14 @@
 #include "store/flow_run_repository.h"
 
 #include <functional>
+#include <set>
 #include <utility>
 #include <vector>
 
 #include "core/uuid.h"
 #include "store/dialect.h"
 #include "store/flow_repository.h"
+#include "store/sql_conditions.h"
 
 namespace praetor::store::flow_runs {
 
@@ -238,17 +240,29 @@ bool patch_labels(Connection& c, const std::string& id, const json::object& labe
   return c.changes() > 0;
 }
 
-bool remove(Connection& c, const std::string& id) {
-  c.prepare(
-       "DELETE FROM task_run_state WHERE task_run_id IN (SELECT id FROM task_run WHERE flow_run_id = ?1)")
-      .bind(1, id)
-      .run();
-  c.prepare("DELETE FROM task_run WHERE flow_run_id = ?1").bind(1, id).run();
-  c.prepare("DELETE FROM log WHERE flow_run_id = ?1").bind(1, id).run();
-  c.prepare("DELETE FROM flow_run_state WHERE flow_run_id = ?1").bind(1, id).run();
-  auto& st = c.prepare("DELETE FROM flow_run WHERE id = ?1");
-  st.bind(1, id).run();
-  return c.changes() > 0;
+bool remove(Connection& c, const std::string& id) { return !remove_many(c, {id}).empty(); }
+
+std::vector<std::string> remove_many(Connection& c, const std::vector<std::string>& ids) {
+  std::vector<std::string> existing;
+  if (ids.empty()) return existing;
+  // Every statement binds the ids as one JSON list (?1), expanded by json_each.
+  const std::string list = sql::json_list(ids);
+  const std::string among = " IN (SELECT value FROM json_each(?1))";
+  auto& select = c.prepare("SELECT id FROM flow_run WHERE id" + among);
+  select.bind(1, list);
+  std::set<std::string> found;
+  while (select.step()) found.insert(select.column_text(0));
+  for (const auto& id : ids) {
+    if (found.count(id)) existing.push_back(id);
+  }
+  if (existing.empty()) return existing;
+  for (const std::string& statement :
+       {"DELETE FROM task_run_state WHERE task_run_id IN (SELECT id FROM task_run WHERE flow_run_id" + among + ")",
+        "DELETE FROM task_run WHERE flow_run_id" + among, "DELETE FROM log WHERE flow_run_id" + among,
+        "DELETE FROM flow_run_state WHERE flow_run_id" + among, "DELETE FROM flow_run WHERE id" + among}) {
+    c.prepare(statement).bind(1, list).run();
+  }
+  return existing;
 }
 
 void write_bookkeeping(Connection& c, const FlowRun& before, const FlowRun& run, Timestamp now) {

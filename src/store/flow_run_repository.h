@@ -43,6 +43,9 @@ bool patch_labels(Connection& c, const std::string& id, const boost::json::objec
 // Deletes the run, its states, and (explicitly: no foreign keys there) its task runs, their
 // states and its logs. False when no such run.
 bool remove(Connection& c, const std::string& id);
+// remove() for many runs, one statement per table; returns the ids that existed, in the
+// order given.
+std::vector<std::string> remove_many(Connection& c, const std::vector<std::string>& ids);
 
 // Writes `state` as the run's new current state and stores the run's bookkeeping columns
 // (state_*, run_count, times, empirical_policy) from `run`. `before` is the run as stored

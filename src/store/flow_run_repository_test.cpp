@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/uuid.h"
+#include "core/flow.h"
 #include "store/flow_repository.h"
 #include "store/test_database.h"
 
@@ -17,13 +18,10 @@ Timestamp at(const char* text) { return *core::parse_timestamp(text); }
 class FlowRunRepositoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    core::Flow f;
-    f.id = core::new_uuid4();
-    f.created = f.updated = at("2026-01-01T00:00:00Z");
-    f.name = "flow-" + f.id;
+    auto f = core::new_flow("flow-" + core::new_uuid4(), at("2026-01-01T00:00:00Z"));
     auto r = t_.db().write<flows::CreateResult>(
         [&](Connection& c) -> core::Result<flows::CreateResult> { return flows::get_or_create(c, f); });
-    flow_id_ = r->flow.id;
+    flow_id_ = r->flow.at("id").as_string();
   }
 
   core::FlowRun make_run(std::optional<std::string> key = std::nullopt) {

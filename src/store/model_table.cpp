@@ -127,7 +127,9 @@ std::string field_expression(const Model& model, const Field& field) {
   return "json_extract(" + std::string(model.table) + ".data, '$." + std::string(field.name) + "')";
 }
 
-void insert(Connection& c, const Model& model, const json::object& object) {
+namespace {
+
+void insert_statement(Connection& c, const Model& model, const json::object& object, std::string_view suffix) {
   std::string placeholders;
   int n = 0;
   for (const auto& f : model.fields) {
@@ -136,9 +138,19 @@ void insert(Connection& c, const Model& model, const json::object& object) {
   if (model.has_documents()) ++n;
   for (int i = 1; i <= n; ++i) placeholders += (i > 1 ? ", ?" : "?") + std::to_string(i);
   std::string columns = column_list(model, false);
-  auto& st = c.prepare("INSERT INTO " + std::string(model.table) + " (" + columns + ") VALUES (" + placeholders + ")");
+  auto& st = c.prepare("INSERT INTO " + std::string(model.table) + " (" + columns + ") VALUES (" + placeholders + ")" +
+                       std::string(suffix));
   bind_object(st, model, object, 1);
   st.run();
+}
+
+}  // namespace
+
+void insert(Connection& c, const Model& model, const json::object& object) { insert_statement(c, model, object, ""); }
+
+bool insert_if_absent(Connection& c, const Model& model, const json::object& object) {
+  insert_statement(c, model, object, " ON CONFLICT DO NOTHING");
+  return c.changes() > 0;
 }
 
 std::optional<json::object> find(Connection& c, const Model& model, std::string_view column, std::string_view value) {
@@ -170,9 +182,13 @@ std::optional<json::object> remove(Connection& c, const Model& model, std::strin
                                    std::string_view value) {
   auto existing = find(c, model, column, value);
   if (!existing) return std::nullopt;
-  auto& st = c.prepare("DELETE FROM " + std::string(model.table) + " WHERE id = ?1");
-  st.bind(1, std::string_view(existing->at("id").get_string())).run();
+  erase(c, model, existing->at("id").get_string());
   return existing;
+}
+
+bool erase(Connection& c, const Model& model, std::string_view id) {
+  c.prepare("DELETE FROM " + std::string(model.table) + " WHERE id = ?1").bind(1, id).run();
+  return c.changes() > 0;
 }
 
 json::array list(Connection& c, const Model& model, const SqlCondition& where, const std::string& order_by,

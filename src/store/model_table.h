@@ -24,6 +24,9 @@ namespace praetor::store::model_rows {
 
 // `object` must carry every column field (read_create's output plus id/created/updated).
 void insert(Connection& c, const core::Model& model, const boost::json::object& object);
+// insert() unless a row holds one of the object's unique keys already (ON CONFLICT DO
+// NOTHING, which keeps PostgreSQL's transaction usable); false then.
+bool insert_if_absent(Connection& c, const core::Model& model, const boost::json::object& object);
 // The row whose `column` equals `value`, or nullopt.
 std::optional<boost::json::object> find(Connection& c, const core::Model& model, std::string_view column,
                                         std::string_view value);
@@ -33,6 +36,9 @@ bool replace(Connection& c, const core::Model& model, const boost::json::object&
 // Deletes the row whose `column` equals `value`; returns the deleted object, if any.
 std::optional<boost::json::object> remove(Connection& c, const core::Model& model, std::string_view column,
                                           std::string_view value);
+// Deletes the row with this id without reading it (the caller holds it already); returns
+// whether there was one.
+bool erase(Connection& c, const core::Model& model, std::string_view id);
 
 // Rows matching `where` (over the unaliased table), in `order_by` ("ORDER BY …").
 boost::json::array list(Connection& c, const core::Model& model, const SqlCondition& where,
