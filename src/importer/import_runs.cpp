@@ -18,8 +18,8 @@ using K = ColumnKind;
 
 namespace {
 
-constexpr size_t kRunBatch = 1000;
-constexpr size_t kLogBatch = 1000;
+constexpr size_t kRunBatch = 5000;
+constexpr size_t kLogBatch = 5000;
 
 const std::vector<SourceColumn> kStateColumns = {
     {"id"}, {"type"}, {"timestamp", K::kTimestamp}, {"name"}, {"message"}, {"state_details", K::kJson},
