@@ -8,8 +8,10 @@ PostgreSQL); the rows are generated inside the database at C speed, shaped as W4
 shapes them (w4_loader.py: per flow run one state and ten task runs with one state each).
 The import then runs into a fresh Praetor database (SQLite, or PostgreSQL with --target-pg)
 and the script prints the rows copied (runs and task runs with their states) per second of
-its wall time. `--source-pg` and `--target-pg` name a cluster's maintenance database
-(scripts/pg.sh start prints one); scratch databases are made on it and dropped."""
+its wall time, and its CPU time (with PostgreSQL, the server's too: the import runs on
+its own connections, whose backends the cluster's postmaster reaps when they close). `--source-pg` and `--target-pg`
+name a cluster's maintenance database (scripts/pg.sh start prints one); scratch databases
+are made on it and dropped."""
 
 from __future__ import annotations
 
@@ -83,6 +85,17 @@ def drop_database(cluster: str, name: str) -> None:
     subprocess.run(["psql", cluster, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], capture_output=True)
 
 
+def postgres_cpu_seconds(cluster: str) -> float:
+    """The CPU time the cluster's server processes have used: its postmaster's own and that
+    of the backends it has reaped (a connection's backend is reaped when it closes), read
+    from /proc (the cluster runs on this machine)."""
+    data = subprocess.run(["psql", cluster, "-Atc", "SHOW data_directory"], check=True, capture_output=True,
+                          text=True).stdout.strip()
+    pid = (Path(data) / "postmaster.pid").read_text().split()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+
+
 def prefect_schema(url: str, home: Path) -> None:
     subprocess.run([PREFECT, "server", "database", "upgrade", "-y"], check=True, capture_output=True,
                    env=clean_env(PREFECT_HOME=str(home), PREFECT_SERVER_DATABASE_CONNECTION_URL=url))
@@ -119,6 +132,8 @@ def main() -> None:
         env = clean_env(PREFECT_HOME=str(work / "praetor-home"))
         if args.target_pg:
             env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = scratch_database(args.target_pg, "import_speed_target")
+        clusters = sorted({c for c in (args.source_pg, args.target_pg) if c})
+        pg_before = sum(postgres_cpu_seconds(c) for c in clusters)
         started = time.monotonic()
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         out = subprocess.run([PRAETOR, "server", "database", "import", "--from", source], env=env,
@@ -126,6 +141,7 @@ def main() -> None:
         seconds = time.monotonic() - started
         cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+        pg_cpu = sum(postgres_cpu_seconds(c) for c in clusters) - pg_before
         if out.returncode != 0:
             sys.exit(out.stdout + out.stderr)
         copied = {m.group(1): int(m.group(2)) for m in
@@ -134,7 +150,8 @@ def main() -> None:
         print(f"import into {'PostgreSQL' if args.target_pg else 'SQLite'}: {copied['flow_run']} flow runs and "
               f"{copied['task_run']} task runs with their states ({rows} rows) in {seconds:.1f} s: "
               f"{rows / seconds:,.0f} rows/s (the import's own CPU time {cpu:.1f} s: {rows / cpu:,.0f} rows per CPU "
-              f"second; the machine's load average was {os.getloadavg()[0]:.1f})")
+              f"second" + (f"; PostgreSQL's CPU time {pg_cpu:.1f} s, {rows / (cpu + pg_cpu):,.0f} rows per CPU second of "
+                           "both" if clusters else "") + f"; the machine's load average was {os.getloadavg()[0]:.1f})")
     finally:
         if args.source_pg:
             drop_database(args.source_pg, "import_speed_source")

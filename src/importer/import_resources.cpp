@@ -27,10 +27,17 @@ bool row_exists(store::Connection& c, const std::string& table, const std::strin
 std::set<std::string> rows_present(store::Connection& c, const std::string& table, const std::vector<std::string>& ids) {
   std::set<std::string> out;
   if (ids.empty()) return out;
+  // One statement per power-of-two count of ids (the last one repeated to fill it), so a
+  // table's lookups share a handful of cached statements whatever the batches hold.
+  const std::set<std::string> unique(ids.begin(), ids.end());
+  size_t slots = 1;
+  while (slots < unique.size()) slots *= 2;
   std::string sql = "SELECT id FROM " + table + " WHERE id IN (";
-  for (size_t i = 0; i < ids.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 1);
+  for (size_t i = 0; i < slots; ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 1);
   auto& st = c.prepare(sql + ")");
-  for (size_t i = 0; i < ids.size(); ++i) st.bind(static_cast<int>(i + 1), ids[i]);
+  int index = 0;
+  for (const auto& id : unique) st.bind(++index, id);
+  while (index < static_cast<int>(slots)) st.bind(++index, *unique.rbegin());
   while (st.step()) out.insert(st.column_text(0));
   st.reset();
   return out;

@@ -2,6 +2,8 @@
 // their logs (import_steps.h). Runs and their states are read as two cursors in run-id order
 // and merged, so a run is written together with its history in one transaction.
 #include <map>
+#include <set>
+#include <type_traits>
 
 #include "importer/import_steps.h"
 #include "importer/source_table.h"
@@ -16,8 +18,8 @@ using K = ColumnKind;
 
 namespace {
 
-constexpr size_t kRunBatch = 1000;
-constexpr size_t kLogBatch = 1000;
+constexpr size_t kRunBatch = 5000;
+constexpr size_t kLogBatch = 5000;
 
 const std::vector<SourceColumn> kStateColumns = {
     {"id"}, {"type"}, {"timestamp", K::kTimestamp}, {"name"}, {"message"}, {"state_details", K::kJson},
@@ -27,6 +29,12 @@ const std::vector<SourceColumn> kStateColumns = {
 // that artifact's data as the state's `data`; Praetor keeps it in the state row: artifact
 // id → its data, for the artifacts states name.
 using ResultData = std::map<std::string, json::value>;
+
+// "flow" → "flow", "flow_run" → "flow run".
+std::string parent_table_noun(std::string table) {
+  for (char& ch : table) if (ch == '_') ch = ' ';
+  return table;
+}
 
 ResultData read_result_data(PrefectSource& source) {
   static const std::vector<SourceColumn> kColumns = {{"id"}, {"data", K::kJson}};
@@ -53,19 +61,12 @@ core::State state_from(const SourceRow& r, const ResultData& results) {
   return s;
 }
 
-// A run with its states, oldest first.
-template <class Run>
-struct WithStates {
-  Run run;
-  std::vector<core::State> states;
-  std::optional<std::string> state_id;  // a task run's current state (a flow run keeps it in run.state_id)
-};
-
 // Reads `runs` in id order with the states of `state_table` (whose run column is
 // `run_column`) merged in, writing `runs.batch` runs with their histories per transaction.
-template <class Run>
+// An Item is a repository's WithHistory: a `run` and its `states`.
+template <class Item>
 core::Result<TableOutcome> import_runs_with_states(PrefectSource& source, store::Database& db,
-                                                   const SourceTable<WithStates<Run>>& runs,
+                                                   const SourceTable<Item>& runs,
                                                    const std::string& state_table, const std::string& run_column) {
   TableOutcome out = outcome_for(source, runs.table);
   std::vector<SourceColumn> state_columns = kStateColumns;
@@ -75,11 +76,11 @@ core::Result<TableOutcome> import_runs_with_states(PrefectSource& source, store:
   auto run_cursor = source.select(runs.table, run_columns, "id");
   auto states = source.select(state_table, state_columns, run_column + ", timestamp, id");
   std::optional<SourceRow> pending_state = states->next();
-  std::vector<WithStates<Run>> batch;
+  std::vector<Item> batch;
   for (;;) {
     auto row = run_cursor->next();
     if (row) {
-      WithStates<Run> item = runs.read(*row);
+      Item item = runs.read(*row);
       const std::string id = row->text_or_empty("id");
       // Both cursors are ordered by run id in the source's own collation: skip states of
       // runs that sort before this one (orphans), take this run's.
@@ -91,7 +92,7 @@ core::Result<TableOutcome> import_runs_with_states(PrefectSource& source, store:
       batch.push_back(std::move(item));
     }
     if (batch.size() == runs.batch || (!row && !batch.empty())) {
-      auto st = write_in_batches<WithStates<Run>>(db, batch, runs.batch, out, runs.write, runs.praetor_table);
+      auto st = write_in_batches<Item>(db, batch, runs.batch, out, runs.write_many, runs.praetor_table);
       if (!st) return st.error();
       batch.clear();
     }
@@ -100,27 +101,50 @@ core::Result<TableOutcome> import_runs_with_states(PrefectSource& source, store:
 }
 
 using core::FlowRun;
-using FlowRunItem = WithStates<FlowRun>;
+using FlowRunItem = store::flow_runs::WithHistory;
 
-RowOutcome write_flow_run(store::Connection& c, const FlowRunItem& item) {
-  const FlowRun& run = item.run;
-  if (!row_exists(c, "flow", run.flow_id)) {
-    return RowOutcome::not_copied("flow run " + run.name + " (" + run.id + "): its flow was not imported");
+// The outcome of each of `items` (their parents looked up first: a run whose parent is
+// missing is left out, named) after the repository's insert_many of the others.
+template <class Item>
+std::vector<RowOutcome> insert_runs(store::Connection& c, const std::vector<const Item*>& items,
+                                    const std::string& parent_table, const std::string& kind,
+                                    const std::function<std::optional<std::string>(const Item&)>& parent_of,
+                                    const std::string& taken_why) {
+  std::vector<std::string> parents;
+  for (const Item* item : items) {
+    if (auto p = parent_of(*item)) parents.push_back(*p);
   }
-  if (!store::flow_runs::create(c, run).created) {
-    return RowOutcome::not_copied("flow run " + run.name + " (" + run.id +
-                                  "): Praetor has a run of its flow with the same idempotency key");
+  const std::set<std::string> present = rows_present(c, parent_table, parents);
+  std::vector<const Item*> insertable;
+  for (const Item* item : items) {
+    auto p = parent_of(*item);
+    if (!p || present.count(*p)) insertable.push_back(item);
   }
-  // The history, oldest first; each write leaves the run's columns as Prefect had them.
-  const FlowRun blank;
-  for (const auto& state : item.states) store::flow_runs::write_state(c, blank, run, state, run.updated);
-  if (item.states.empty()) store::flow_runs::write_bookkeeping(c, blank, run, run.updated);
-  if (run.infrastructure_pid) {
-    core::FlowRunUpdate pid;
-    pid.infrastructure_pid = run.infrastructure_pid;
-    store::flow_runs::update(c, run.id, pid, run.updated);
+  std::set<std::string> inserted;
+  if constexpr (std::is_same_v<Item, FlowRunItem>) {
+    inserted = store::flow_runs::insert_many(c, insertable);
+  } else {
+    inserted = store::task_runs::insert_many(c, insertable);
   }
-  return RowOutcome::copied();
+  std::vector<RowOutcome> out;
+  for (const Item* item : items) {
+    const std::string name = kind + " " + item->run.name + " (" + item->run.id + "): ";
+    auto p = parent_of(*item);
+    if (p && !present.count(*p)) {
+      out.push_back(RowOutcome::not_copied(name + "its " + parent_table_noun(parent_table) + " was not imported"));
+    } else if (!inserted.count(item->run.id)) {
+      out.push_back(RowOutcome::not_copied(name + taken_why));
+    } else {
+      out.push_back(RowOutcome::copied());
+    }
+  }
+  return out;
+}
+
+std::vector<RowOutcome> write_flow_runs(store::Connection& c, const std::vector<const FlowRunItem*>& items) {
+  return insert_runs<FlowRunItem>(
+      c, items, "flow", "flow run", [](const FlowRunItem& i) -> std::optional<std::string> { return i.run.flow_id; },
+      "Praetor has a run of its flow with the same idempotency key");
 }
 
 const SourceTable<FlowRunItem> kFlowRuns{
@@ -155,39 +179,17 @@ const SourceTable<FlowRunItem> kFlowRuns{
              column("work_queue_id", &FlowRun::work_queue_id), column("job_variables", &FlowRun::job_variables),
              column("deployment_version", &FlowRun::deployment_version)}),
         &FlowRunItem::run),
-    .write = write_flow_run,
+    .write_many = write_flow_runs,
     .order_by = "id",
     .batch = kRunBatch};
 
 using core::TaskRun;
-using TaskRunItem = WithStates<TaskRun>;
+using TaskRunItem = store::task_runs::WithHistory;
 
-RowOutcome write_task_run(store::Connection& c, const TaskRunItem& item) {
-  const TaskRun& run = item.run;
-  if (run.flow_run_id && !row_exists(c, "flow_run", *run.flow_run_id)) {
-    return RowOutcome::not_copied("task run " + run.name + " (" + run.id + "): its flow run was not imported");
-  }
-  if (!store::task_runs::get_or_create(c, run).created) {
-    return RowOutcome::not_copied("task run " + run.name + " (" + run.id +
-                                  "): Praetor has a task run with the same task and dynamic key");
-  }
-  // The history, oldest first, then the run's current state again if it is not the newest.
-  const core::State* current = nullptr;
-  for (const auto& state : item.states) {
-    store::task_runs::save_state(c, run, state, run.updated);
-    if (item.state_id && state.id == *item.state_id) current = &state;
-  }
-  if (current && current != &item.states.back()) {
-    auto& st = c.prepare(
-        "UPDATE task_run SET state_id = ?2, state_type = ?3, state_name = ?4, state_timestamp = ?5 WHERE id = ?1");
-    st.bind(1, run.id)
-        .bind(2, current->id)
-        .bind(3, core::to_string(current->type))
-        .bind(4, current->name)
-        .bind(5, core::to_micros(current->timestamp))
-        .run();
-  }
-  return RowOutcome::copied();
+std::vector<RowOutcome> write_task_runs(store::Connection& c, const std::vector<const TaskRunItem*>& items) {
+  return insert_runs<TaskRunItem>(
+      c, items, "flow_run", "task run", [](const TaskRunItem& i) { return i.run.flow_run_id; },
+      "Praetor has a task run with the same task and dynamic key");
 }
 
 std::vector<ColumnInto<TaskRunItem>> task_run_columns() {
@@ -216,7 +218,7 @@ const SourceTable<TaskRunItem> kTaskRuns{
     .table = "task_run",
     .praetor_table = "task_run",
     .columns = task_run_columns(),
-    .write = write_task_run,
+    .write_many = write_task_runs,
     .order_by = "id",
     .batch = kRunBatch};
 
@@ -228,9 +230,12 @@ const SourceTable<Log> kLogs{
                                       column("flow_run_id", &Log::flow_run_id),
                                       column("task_run_id", &Log::task_run_id), column("message", &Log::message),
                                       column("timestamp", &Log::timestamp)}),
-    .write = [](store::Connection& c, const Log& log) {
-      store::logs::insert_many(c, {log});
-      return RowOutcome::copied();
+    .write_many = [](store::Connection& c, const std::vector<const Log*>& logs) {
+      std::vector<Log> rows;
+      rows.reserve(logs.size());
+      for (const Log* log : logs) rows.push_back(*log);
+      store::logs::insert_many(c, rows);
+      return std::vector<RowOutcome>(logs.size(), RowOutcome::copied());
     },
     .order_by = "timestamp, id",
     .batch = kLogBatch};

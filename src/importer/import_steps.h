@@ -49,14 +49,19 @@ std::string id_of(const T& item) {
   }
 }
 
-// Writes `items` through `write_one`, `batch` per transaction, counting into `out`. With
+// Writes the rows of a batch that Praetor does not hold yet, inside the batch's
+// transaction: one outcome per row, in order (a table whose repository inserts many rows
+// at once, in multi-row statements).
+template <class T>
+using BatchWriter = std::function<std::vector<RowOutcome>(store::Connection&, const std::vector<const T*>&)>;
+
+// Writes `items`, `batch` per transaction, through `write_many`, counting into `out`. With
 // `praetor_table`, an item whose id that table already holds is counted as already there
-// without calling `write_one` (what makes a second run copy nothing twice), checked for a
-// whole batch in one query.
+// and not given to `write_many` (what makes a second run copy nothing twice), checked for
+// a whole batch in one query.
 template <class T>
 core::Status write_in_batches(store::Database& db, const std::vector<T>& items, size_t batch, TableOutcome& out,
-                              const std::function<RowOutcome(store::Connection&, const T&)>& write_one,
-                              const std::string& praetor_table = {}) {
+                              const BatchWriter<T>& write_many, const std::string& praetor_table = {}) {
   for (size_t start = 0; start < items.size(); start += batch) {
     size_t end = std::min(items.size(), start + batch);
     auto outcomes = db.write<std::vector<RowOutcome>>([&](store::Connection& c)
@@ -69,12 +74,15 @@ core::Status write_in_batches(store::Database& db, const std::vector<T>& items, 
           present = rows_present(c, praetor_table, ids);
         }
       }
+      std::vector<const T*> missing;
       std::vector<RowOutcome> done;
       for (size_t i = start; i < end; ++i) {
         bool there = false;
         if constexpr (ImportItem<T>) there = present.count(id_of(items[i])) > 0;
-        done.push_back(there ? RowOutcome::already_there() : write_one(c, items[i]));
+        if (there) done.push_back(RowOutcome::already_there());
+        else missing.push_back(&items[i]);
       }
+      for (auto& o : write_many(c, missing)) done.push_back(std::move(o));
       return done;
     });
     if (!outcomes) return outcomes.error();
@@ -86,6 +94,19 @@ core::Status write_in_batches(store::Database& db, const std::vector<T>& items, 
     report_progress(out);
   }
   return core::Ok{};
+}
+
+// The same, writing one row at a time through `write_one`.
+template <class T>
+core::Status write_in_batches(store::Database& db, const std::vector<T>& items, size_t batch, TableOutcome& out,
+                              const std::function<RowOutcome(store::Connection&, const T&)>& write_one,
+                              const std::string& praetor_table = {}) {
+  BatchWriter<T> write_many = [&write_one](store::Connection& c, const std::vector<const T*>& rows) {
+    std::vector<RowOutcome> done;
+    for (const T* row : rows) done.push_back(write_one(c, *row));
+    return done;
+  };
+  return write_in_batches<T>(db, items, batch, out, write_many, praetor_table);
 }
 
 core::Result<TableOutcome> import_flows(PrefectSource& source, store::Database& db);

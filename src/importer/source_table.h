@@ -140,8 +140,10 @@ struct SourceTable {
   // (import_steps.h write_in_batches).
   std::string praetor_table;
   std::vector<ColumnInto<T>> columns;
-  // Writes one row into Praetor inside the batch's transaction.
+  // Writes one row into Praetor inside the batch's transaction; or, with `write_many`, a
+  // batch's rows at once.
   std::function<RowOutcome(store::Connection&, const T&)> write;
+  BatchWriter<T> write_many;
   std::string order_by = "created, id";
   size_t batch = 500;
 
@@ -179,7 +181,9 @@ core::Result<TableOutcome> import_table(PrefectSource& source, store::Database& 
     auto row = cursor->next();
     if (row) batch.push_back(t.read(*row));
     if (batch.size() == t.batch || (!row && !batch.empty())) {
-      if (auto st = write_in_batches<T>(db, batch, t.batch, out, t.write, t.praetor_table); !st) return st.error();
+      auto st = t.write_many ? write_in_batches<T>(db, batch, t.batch, out, t.write_many, t.praetor_table)
+                             : write_in_batches<T>(db, batch, t.batch, out, t.write, t.praetor_table);
+      if (!st) return st.error();
       batch.clear();
     }
     if (!row) return out;

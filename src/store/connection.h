@@ -52,6 +52,11 @@ class Statement {
   Statement& bind(int index, const std::optional<T>& v) {
     return v ? bind(index, *v) : bind(index, nullptr);
   }
+  // A NULL for a parameter that otherwise takes integers (or doubles). PostgreSQL declares
+  // it int8 (float8) as for a value, so the statement's NULLs and values share one prepared
+  // plan (store/bulk_insert.h binds every NULL of a number column so); SQLite binds NULL.
+  Statement& bind_null_integer(int index) { return bind_typed_null(index, false); }
+  Statement& bind_null_double(int index) { return bind_typed_null(index, true); }
 
   // True while a row is available.
   virtual bool step() = 0;
@@ -86,6 +91,7 @@ class Statement {
   virtual Statement& bind_int(int index, int64_t v) = 0;
   virtual Statement& bind_double(int index, double v) = 0;
   virtual Statement& bind_text(int index, std::string_view v) = 0;
+  virtual Statement& bind_typed_null(int index, bool /*is_double*/) { return bind_null(index); }
 };
 
 class Connection {

@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "core/uuid.h"
+#include "store/bulk_insert.h"
 #include "store/dialect.h"
+#include "store/state_rows.h"
 #include "store/flow_repository.h"
 #include "store/sql_conditions.h"
 
@@ -176,6 +178,44 @@ CreateResult create(Connection& c, const FlowRun& run) {
   if (c.changes() > 0) return {run, true};
   auto existing = read_where(c, "flow_id = ?1 AND idempotency_key = ?2", run.flow_id, run.idempotency_key);
   return {std::move(*existing), false};
+}
+
+std::set<std::string> insert_many(Connection& c, const std::vector<const WithHistory*>& runs) {
+  auto micros = [](const std::optional<Timestamp>& t) -> std::optional<int64_t> {
+    if (!t) return std::nullopt;
+    return core::to_micros(*t);
+  };
+  BulkInsert rows("flow_run",
+                  {"id", "created", "updated", "name", "flow_id", "flow_version", "deployment_id", "deployment_version",
+                   "work_queue_name", "work_queue_id", "parent_task_run_id", "idempotency_key", "state_id",
+                   "state_type", "state_name", "state_timestamp", "run_count", "expected_start_time",
+                   "next_scheduled_start_time", "start_time", "end_time", "total_run_time", "auto_scheduled",
+                   "infrastructure_pid", "infrastructure_document_id", "parameters", "context", "empirical_policy",
+                   "tags", "labels", "job_variables", "created_by"},
+                  " ON CONFLICT DO NOTHING RETURNING id");
+  for (const WithHistory* item : runs) {
+    const FlowRun& r = item->run;
+    std::optional<std::string> state_type;
+    if (r.state_type) state_type = core::to_string(*r.state_type);
+    rows.add({r.id, core::to_micros(r.created), core::to_micros(r.updated), r.name, r.flow_id, r.flow_version,
+              r.deployment_id, r.deployment_version, r.work_queue_name, r.work_queue_id, r.parent_task_run_id,
+              r.idempotency_key, r.state_id, state_type, r.state_name, micros(r.state_timestamp), r.run_count,
+              micros(r.expected_start_time), micros(r.next_scheduled_start_time), micros(r.start_time),
+              micros(r.end_time), core::to_seconds(r.total_run_time), r.auto_scheduled, r.infrastructure_pid,
+              r.infrastructure_document_id, json::serialize(r.parameters), json::serialize(r.context),
+              json::serialize(core::to_json(r.empirical_policy)), flows::tags_to_text(r.tags),
+              json::serialize(r.labels), json::serialize(r.job_variables),
+              r.created_by.is_null() ? BulkValue(nullptr) : BulkValue(json::serialize(r.created_by))});
+  }
+  const std::vector<std::string> returned = rows.run(c);
+  std::set<std::string> inserted(returned.begin(), returned.end());
+  BulkInsert states = state_rows("flow_run_state", "flow_run_id");
+  for (const WithHistory* item : runs) {
+    if (!inserted.count(item->run.id)) continue;
+    for (const auto& state : item->states) add_state_row(states, item->run.id, state, item->run.updated);
+  }
+  states.run(c);
+  return inserted;
 }
 
 std::optional<FlowRun> read(Connection& c, const std::string& id) { return read_where(c, "id = ?1", id); }

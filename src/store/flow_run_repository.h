@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,18 @@ struct CreateResult {
 // Inserts `run` (no state). With an idempotency key, an existing run of the same flow and
 // key is returned instead, unchanged. A missing flow violates the foreign key (→ 409).
 CreateResult create(Connection& c, const core::FlowRun& run);
+// A run as another server stored it (its state columns, counts and times included) with
+// its state history, oldest first.
+struct WithHistory {
+  core::FlowRun run;
+  std::vector<core::State> states;
+};
+// Inserts `runs` as they are, with their histories, in multi-row statements
+// (store/bulk_insert.h): how an import writes another server's runs. A run whose id, or
+// whose flow and idempotency key, Praetor already holds is left out with its states; the
+// ids inserted are returned. A state is recorded as created when its run was last updated.
+// A missing flow violates the foreign key (→ 409).
+std::set<std::string> insert_many(Connection& c, const std::vector<const WithHistory*>& runs);
 // The run with its current state joined in, or nullopt.
 std::optional<core::FlowRun> read(Connection& c, const std::string& id);
 // True when the flow has a run with this idempotency key.

@@ -1,25 +1,17 @@
 #include "store/log_repository.h"
 
+#include "store/bulk_insert.h"
+
 namespace praetor::store::logs {
 
 void insert_many(Connection& c, const std::vector<Log>& logs) {
-  auto& st = c.prepare(
-      "INSERT INTO log(id, created, updated, name, level, flow_run_id, task_run_id, worker_id, message, timestamp) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  BulkInsert insert("log", {"id", "created", "updated", "name", "level", "flow_run_id", "task_run_id", "worker_id",
+                            "message", "timestamp"});
   for (const auto& log : logs) {
-    st.reset();
-    st.bind(1, log.id)
-        .bind(2, core::to_micros(log.created))
-        .bind(3, core::to_micros(log.updated))
-        .bind(4, log.name)
-        .bind(5, log.level)
-        .bind(6, log.flow_run_id)
-        .bind(7, log.task_run_id)
-        .bind(8, log.worker_id)
-        .bind(9, log.message)
-        .bind(10, core::to_micros(log.timestamp))
-        .run();
+    insert.add({log.id, core::to_micros(log.created), core::to_micros(log.updated), log.name, log.level,
+                log.flow_run_id, log.task_run_id, log.worker_id, log.message, core::to_micros(log.timestamp)});
   }
+  insert.run(c);
 }
 
 std::vector<Log> list(Connection& c, const SqlCondition& where, const std::string& order_by, int64_t limit,

@@ -26,8 +26,8 @@ struct Log {
   std::optional<std::string> worker_id;  // stored, not part of Prefect's Log response
 };
 
-// Inserts every log with one cached statement; call inside one Database::write so a batch
-// costs one commit.
+// Inserts every log in multi-row statements (store/bulk_insert.h); call inside one
+// Database::write so a batch costs one commit.
 void insert_many(Connection& c, const std::vector<Log>& logs);
 
 // Logs matching a compiled filter (FilterRoot::kLog), in `order_by` ("ORDER BY …").

@@ -119,6 +119,10 @@ Statement& PostgresStatement::bind_null(int index) {
   set(index, ParamType::kNull, {});
   return *this;
 }
+Statement& PostgresStatement::bind_typed_null(int index, bool is_double) {
+  set(index, is_double ? ParamType::kNullDouble : ParamType::kNullInt, {});
+  return *this;
+}
 Statement& PostgresStatement::bind_int(int index, int64_t v) {
   set(index, ParamType::kInt, std::to_string(v));
   return *this;
@@ -133,16 +137,18 @@ Statement& PostgresStatement::bind_text(int index, std::string_view v) {
 }
 
 void PostgresStatement::execute() {
-  std::string signature(types_.size(), 'n');
-  for (size_t i = 0; i < types_.size(); ++i) signature[i] = static_cast<char>(types_[i]);
+  // The declared types, which is what a prepared plan depends on: NULLs and text are left
+  // for the server to infer alike, so they share a plan.
+  std::vector<Oid> oids(types_.size(), 0);
+  std::string signature(types_.size(), '-');
+  for (size_t i = 0; i < types_.size(); ++i) {
+    if (types_[i] == ParamType::kInt || types_[i] == ParamType::kNullInt) oids[i] = kInt8Oid;
+    if (types_[i] == ParamType::kDouble || types_[i] == ParamType::kNullDouble) oids[i] = kFloat8Oid;
+    if (!referenced_[i]) oids[i] = kTextOid;  // bound but unused: any type will do
+    signature[i] = oids[i] == kInt8Oid ? 'i' : oids[i] == kFloat8Oid ? 'd' : oids[i] == kTextOid ? 'x' : '-';
+  }
   auto it = prepared_.find(signature);
   if (it == prepared_.end()) {
-    std::vector<Oid> oids(types_.size(), 0);
-    for (size_t i = 0; i < types_.size(); ++i) {
-      if (types_[i] == ParamType::kInt) oids[i] = kInt8Oid;
-      if (types_[i] == ParamType::kDouble) oids[i] = kFloat8Oid;
-      if (!referenced_[i]) oids[i] = kTextOid;  // bound but unused: any type will do
-    }
     std::string name = conn_.next_statement_name();
     PGresult* r = PQprepare(conn_.conn_, name.c_str(), sql_.c_str(), param_count_, oids.data());
     if (PQresultStatus(r) != PGRES_COMMAND_OK) conn_.fail(r, "prepare failed in: " + sql_);
@@ -151,7 +157,8 @@ void PostgresStatement::execute() {
   }
   std::vector<const char*> values(types_.size());
   for (size_t i = 0; i < types_.size(); ++i) {
-    values[i] = types_[i] == ParamType::kNull ? nullptr : values_[i].c_str();
+    bool null = types_[i] == ParamType::kNull || types_[i] == ParamType::kNullInt || types_[i] == ParamType::kNullDouble;
+    values[i] = null ? nullptr : values_[i].c_str();
   }
   result_ = PQexecPrepared(conn_.conn_, it->second.c_str(), param_count_, values.data(), nullptr, nullptr, 0);
   ExecStatusType status = PQresultStatus(result_);

@@ -46,9 +46,11 @@ class PostgresStatement final : public Statement {
   Statement& bind_int(int index, int64_t v) override;
   Statement& bind_double(int index, double v) override;
   Statement& bind_text(int index, std::string_view v) override;
+  Statement& bind_typed_null(int index, bool is_double) override;
 
  private:
-  enum class ParamType : char { kNull = 'n', kInt = 'i', kDouble = 'd', kText = 't' };
+  // kNullInt/kNullDouble: a NULL declared int8/float8 (Statement::bind_null_integer).
+  enum class ParamType : char { kNull = 'n', kInt = 'i', kDouble = 'd', kText = 't', kNullInt = 'I', kNullDouble = 'D' };
   void set(int index, ParamType type, std::string value);
   void execute();
   const char* value(int col) const;
@@ -59,7 +61,7 @@ class PostgresStatement final : public Statement {
   std::vector<bool> referenced_;
   std::vector<ParamType> types_;
   std::vector<std::string> values_;
-  std::map<std::string, std::string> prepared_;  // type signature → server-side name
+  std::map<std::string, std::string> prepared_;  // declared parameter types → server-side name
   pg_result* result_ = nullptr;
   int row_ = -1;
   int rows_ = 0;

@@ -5,7 +5,9 @@
 
 #include "core/json_util.h"
 #include "core/slug.h"
+#include "store/bulk_insert.h"
 #include "store/dialect.h"
+#include "store/state_rows.h"
 #include "store/flow_repository.h"
 
 namespace praetor::store::task_runs {
@@ -210,6 +212,52 @@ CreateResult get_or_create(Connection& c, const core::TaskRun& proposed) {
     return {std::move(created), true};
   }
   return {*read_by_natural_key(c, proposed.flow_run_id, proposed.task_key, proposed.dynamic_key), false};
+}
+
+std::set<std::string> insert_many(Connection& c, const std::vector<const WithHistory*>& runs) {
+  BulkInsert rows("task_run", {"id", "created", "updated", "name", "flow_run_id", "task_key", "dynamic_key",
+                               "cache_key", "cache_expiration", "task_version", "state_id", "state_type", "state_name",
+                               "state_timestamp", "run_count", "flow_run_run_count", "expected_start_time",
+                               "next_scheduled_start_time", "start_time", "end_time", "total_run_time",
+                               "empirical_policy", "task_inputs", "tags", "labels"},
+                  " ON CONFLICT DO NOTHING RETURNING id");
+  // SQLite's unique index treats NULL flow_run_ids as distinct: flow-less runs are matched
+  // here, as get_or_create matches them.
+  std::set<std::pair<std::string, std::string>> flowless_keys;
+  for (const WithHistory* item : runs) {
+    const core::TaskRun& t = item->run;
+    if (!t.flow_run_id) {
+      if (!flowless_keys.emplace(t.task_key, t.dynamic_key).second) continue;
+      if (read_by_natural_key(c, std::nullopt, t.task_key, t.dynamic_key)) continue;
+    }
+    const core::State* current = item->states.empty() ? nullptr : &item->states.back();
+    for (const auto& state : item->states) {
+      if (item->state_id && state.id == *item->state_id) current = &state;
+    }
+    std::optional<std::string> state_id, state_type, state_name;
+    std::optional<int64_t> state_timestamp;
+    if (current) {
+      state_id = current->id;
+      state_type = core::to_string(current->type);
+      state_name = current->name;
+      state_timestamp = core::to_micros(current->timestamp);
+    }
+    rows.add({t.id, core::to_micros(t.created), core::to_micros(t.updated), t.name, t.flow_run_id, t.task_key,
+              t.dynamic_key, t.cache_key, micros_or_null(t.cache_expiration), t.task_version, state_id, state_type,
+              state_name, state_timestamp, t.run_count, t.flow_run_run_count, micros_or_null(t.expected_start_time),
+              micros_or_null(t.next_scheduled_start_time), micros_or_null(t.start_time), micros_or_null(t.end_time),
+              core::to_seconds(t.total_run_time), json::serialize(core::to_json(t.empirical_policy)),
+              json::serialize(t.task_inputs), flows::tags_to_text(t.tags), json::serialize(t.labels)});
+  }
+  const std::vector<std::string> returned = rows.run(c);
+  std::set<std::string> inserted(returned.begin(), returned.end());
+  BulkInsert states = state_rows("task_run_state", "task_run_id");
+  for (const WithHistory* item : runs) {
+    if (!inserted.count(item->run.id)) continue;
+    for (const auto& state : item->states) add_state_row(states, item->run.id, state, item->run.updated);
+  }
+  states.run(c);
+  return inserted;
 }
 
 std::optional<core::TaskRun> read(Connection& c, const std::string& id) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,21 @@ struct CreateResult {
 // proposed run's `state` is ignored (the caller orchestrates the initial state). A
 // proposed id that another run already holds raises a constraint error (409).
 CreateResult get_or_create(Connection& c, const core::TaskRun& proposed);
+
+// A run as another server stored it (counts and times included) with its state history,
+// oldest first, and the id of its current state there.
+struct WithHistory {
+  core::TaskRun run;
+  std::vector<core::State> states;
+  std::optional<std::string> state_id;
+};
+// Inserts `runs` as they are, with their histories, in multi-row statements
+// (store/bulk_insert.h): how an import writes another server's runs. The row's current
+// state is the state `state_id` names, else the newest. A run whose id or natural key
+// (as get_or_create matches it) Praetor already holds, or an earlier run of `runs` took, is
+// left out with its states; the ids inserted are returned. A state is recorded as created
+// when its run was last updated.
+std::set<std::string> insert_many(Connection& c, const std::vector<const WithHistory*>& runs);
 
 // The run with its current state, or nullopt.
 std::optional<core::TaskRun> read(Connection& c, const std::string& id);

@@ -1,20 +1,24 @@
 """`praetor server database import` reads older Prefect schemas too (issue 15): Prefect's
-server fills a SQLite database through the SDK and CLI, Prefect's own migrations then take
-it down to the schema of prefect 3.2.15 (the oldest client Praetor is tested with; its own
-server does not start beside this virtualenv's packages), and the import copies it: Praetor
-answers the same flows, runs with their states, task runs, logs, variables and work pools
-(columns the older schema lacks read as absent)."""
+server fills a database (SQLite, and PostgreSQL) through the SDK and CLI, Prefect's own
+migrations then take it down to the schema of prefect 3.2.15 (the oldest client Praetor is
+tested with, older than the two minor releases before the pinned one; its own server does
+not start beside this virtualenv's packages), and the import copies it: Praetor answers the
+same flows, runs with their states, task runs, logs, variables and work pools (columns the
+older schema lacks read as absent)."""
 
 import json
 import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from conftest import BINARY, ROOT, free_port
 from local_servers import wait_until_serving
 
 BIN = ROOT / ".venv/bin"
-PREFECT_3_2_15_HEAD = "bbca16f6f218"  # its newest SQLite migration
+# prefect 3.2.15's newest migration, per dialect (Prefect numbers the two apart).
+PREFECT_3_2_15_HEAD = {"sqlite": "bbca16f6f218", "postgres": "06b7c293bc69"}
 
 FILL = """
 from prefect import flow, task
@@ -69,13 +73,18 @@ def run(args: list[str], env: dict[str, str]) -> str:
     return out.stdout
 
 
-def test_import_from_the_schema_of_prefect_3_2_sqlite(praetor_factory, tmp_path):
-    source = tmp_path / "prefect.db"
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_import_from_the_schema_of_prefect_3_2(dialect, praetor_factory, tmp_path, request):
+    if dialect == "postgres":
+        source_url = request.getfixturevalue("postgres_db").url
+    else:
+        source_url = f"sqlite+aiosqlite:///{tmp_path / 'prefect.db'}"
+    revision = PREFECT_3_2_15_HEAD[dialect]
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     client = env_for(api_url, tmp_path / "client")
     server_env = env_for(api_url, tmp_path / "prefect-home", PREFECT_UI_ENABLED="false",
-                         PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{source}",
+                         PREFECT_SERVER_DATABASE_CONNECTION_URL=source_url,
                          PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false")
     log = open(tmp_path / "prefect-server.log", "wb")
     server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
@@ -93,12 +102,11 @@ def test_import_from_the_schema_of_prefect_3_2_sqlite(praetor_factory, tmp_path)
         server.wait(timeout=30)
         log.close()
     assert expected["flow_runs"] and expected["task_runs"] and expected["logs"]
-    run([str(BIN / "prefect"), "server", "database", "downgrade", "-r", PREFECT_3_2_15_HEAD, "-y"], server_env)
+    run([str(BIN / "prefect"), "server", "database", "downgrade", "-r", revision, "-y"], server_env)
 
-    home = tmp_path / "praetor-home"
-    imported = run([BINARY, "server", "database", "import", "--from", f"sqlite+aiosqlite:///{source}"],
-                   env_for("", home))
-    assert f"alembic revision {PREFECT_3_2_15_HEAD}" in imported and "rows not copied" not in imported, imported
+    home = tmp_path / "praetor-home"  # Praetor's own database: SQLite, in its home
+    imported = run([BINARY, "server", "database", "import", "--from", source_url], env_for("", home))
+    assert f"alembic revision {revision}" in imported and "rows not copied" not in imported, imported
 
     praetor = praetor_factory(env={"PREFECT_HOME": str(home)}).start(timeout=30)
     got = json.loads(run([str(BIN / "python"), "-c", READ], env_for(praetor.api_url, home / "client")))
