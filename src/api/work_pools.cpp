@@ -131,7 +131,8 @@ core::Result<Response> update_pool(ApiContext& ctx, WorkerChannelHub& channel, c
   auto now = ctx.clock.now();
   bool snapshot = changes_snapshot(r);
   // The updated pool's id, or nullopt when there is no such pool.
-  auto updated = ctx.db.write<std::optional<std::string>>([&](Connection& c) -> core::Result<std::optional<std::string>> {
+  using PoolId = std::optional<std::string>;
+  auto updated = ctx.db.write<PoolId>([&](Connection& c) -> core::Result<PoolId> {
     // An explicit null description clears it.
     if (r.present("description") && !r.has("description")) {
       c.prepare("UPDATE work_pool SET description = NULL WHERE name = ?1").bind(1, name).run();
@@ -156,7 +157,8 @@ core::Result<Response> delete_pool(ApiContext& ctx, WorkerChannelHub& channel, c
   if (reserved_name(name)) {
     return forbidden("Work pools starting with 'Prefect' are reserved for internal use and can not be deleted.");
   }
-  auto deleted = ctx.db.write<std::optional<std::string>>([&](Connection& c) -> core::Result<std::optional<std::string>> {
+  using PoolId = std::optional<std::string>;
+  auto deleted = ctx.db.write<PoolId>([&](Connection& c) -> core::Result<PoolId> {
     auto pool = store::work_pools::read_by_name(c, name);
     if (!pool || !store::work_pools::remove(c, name)) return std::optional<std::string>();
     channel.announce(c, pool->id, "work_pool_deleted");
@@ -415,7 +417,9 @@ void register_work_pool_routes(Router& router, ApiContext& ctx, const std::share
   router.add("GET", "/api/work_pools/{name}",
              [&ctx](const Request&, const PathParams& p) { return read_pool(ctx, p.at("name")); });
   router.add("PATCH", "/api/work_pools/{name}",
-             [&ctx, channel](const Request& req, const PathParams& p) { return update_pool(ctx, *channel, req, p.at("name")); });
+             [&ctx, channel](const Request& req, const PathParams& p) {
+               return update_pool(ctx, *channel, req, p.at("name"));
+             });
   router.add("DELETE", "/api/work_pools/{name}",
              [&ctx, channel](const Request&, const PathParams& p) { return delete_pool(ctx, *channel, p.at("name")); });
   router.add("POST", "/api/work_pools/{name}/get_scheduled_flow_runs", [&ctx](const Request& req, const PathParams& p) {

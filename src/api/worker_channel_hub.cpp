@@ -25,8 +25,8 @@ void count_connection(const char* event) {
 }
 
 void count_snapshot() {
-  static auto& sent =
-      metrics::default_registry().counter("praetor_worker_channel_snapshots_total", "Work-pool snapshots sent to workers.");
+  static auto& sent = metrics::default_registry().counter("praetor_worker_channel_snapshots_total",
+                                                          "Work-pool snapshots sent to workers.");
   sent.get().inc();
 }
 
@@ -101,7 +101,10 @@ void WorkerChannelHub::cleanup_operation(const std::shared_ptr<WorkerChannelConn
       woken_ = true;
     }
   }
-  if (overflow) return close(connection, wc::ChannelError{wc::CloseReason::kTransientServerError, "cleanup operations backlog full"});
+  if (overflow) {
+    return close(connection,
+                 wc::ChannelError{wc::CloseReason::kTransientServerError, "cleanup operations backlog full"});
+  }
   cv_.notify_all();
 }
 

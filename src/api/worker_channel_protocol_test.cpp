@@ -75,7 +75,8 @@ TEST(WorkerChannelProtocol, ReadsFramesAfterSetup) {
       json::object{{"consumer_id", kConsumer}, {"worker_name", "w1"}, {"heartbeat_interval_seconds", 30}}));
   ASSERT_TRUE(hb.value && hb.value->heartbeat);
   EXPECT_EQ(hb.value->heartbeat->worker_name, "w1");
-  auto ack = read_client_frame(frame("cleanup.ack.v1", json::object{{"message_id", kConsumer}, {"reservation_token", "t"}}));
+  auto ack =
+      read_client_frame(frame("cleanup.ack.v1", json::object{{"message_id", kConsumer}, {"reservation_token", "t"}}));
   ASSERT_TRUE(ack.value && ack.value->cleanup);
   EXPECT_EQ(ack.value->cleanup->operation, "ack");
   EXPECT_EQ(ack.value->cleanup->request_frame_id, kFrameId);
