@@ -22,8 +22,18 @@ std::string type_of(const json::object& o) {
 }
 
 AuthenticatedSocket::AuthenticatedSocket(const Request& upgrade, std::shared_ptr<WebSocketPeer> peer,
-                                         const std::optional<std::string>& auth_string)
-    : peer_(std::move(peer)), auth_string_(auth_string), authenticated_(!offers_prefect_subprotocol(upgrade)) {}
+                                         const std::optional<std::string>& auth_string, HandshakeOptions options)
+    : peer_(std::move(peer)),
+      auth_string_(auth_string),
+      options_(std::move(options)),
+      authenticated_(!offers_prefect_subprotocol(upgrade)) {
+  if (authenticated_ && options_.require_subprotocol) {
+    authenticated_ = false;
+    refused_ = true;
+    spdlog::warn("websocket {}: refused: 'prefect' subprotocol required", upgrade.path);
+    peer_->close(1008, options_.refusal_reason.value_or("'prefect' subprotocol required"));
+  }
+}
 
 void AuthenticatedSocket::on_text(std::string_view message) {
   if (authenticated_) return on_message(message);
@@ -33,7 +43,7 @@ void AuthenticatedSocket::on_text(std::string_view message) {
   if (refusal) {
     refused_ = true;
     spdlog::warn("websocket {}: closed at the auth handshake: {}", kind(), *refusal);
-    return peer_->close(1008, *refusal);
+    return peer_->close(1008, options_.refusal_reason.value_or(*refusal));
   }
   authenticated_ = true;
   peer_->send_text(R"({"type":"auth_success"})");

@@ -23,11 +23,20 @@ std::optional<boost::json::object> parse_object(std::string_view text);
 // The message's "type" string, or "" when it has none.
 std::string type_of(const boost::json::object& o);
 
+// How a channel departs from the shared handshake (accept_prefect_socket's keyword
+// arguments): `require_subprotocol` refuses clients without "prefect" (closed 1008 at once,
+// even when no auth string is set); `refusal_reason`, when set, is every refusal's close
+// reason in place of the specific message (the specific one is still logged).
+struct HandshakeOptions {
+  bool require_subprotocol = false;
+  std::optional<std::string> refusal_reason;
+};
+
 class AuthenticatedSocket : public WebSocketHandler {
  public:
   // `auth_string` is the settings' (it outlives every socket).
   AuthenticatedSocket(const Request& upgrade, std::shared_ptr<WebSocketPeer> peer,
-                      const std::optional<std::string>& auth_string);
+                      const std::optional<std::string>& auth_string, HandshakeOptions options = {});
 
   void on_text(std::string_view message) final;
 
@@ -39,6 +48,7 @@ class AuthenticatedSocket : public WebSocketHandler {
 
  private:
   const std::optional<std::string>& auth_string_;
+  const HandshakeOptions options_;
   bool authenticated_;
   bool refused_ = false;
 };

@@ -49,7 +49,12 @@ void register_routes(Router& router, ApiContext& context) {
   register_task_run_routes(router, context, task_run_dispatcher);
   register_task_run_subscription_routes(router, context, task_run_dispatcher);
   register_task_run_state_routes(router, context);
-  register_work_pool_routes(router, context);
+  // Workers connected over the worker channel get the pools' changes as snapshots.
+  auto worker_channel = std::make_shared<WorkerChannelHub>(
+      context, store::make_notification_listener(context.settings.database, context.settings.database_tuning,
+                                                 kWorkerChannelChannel));
+  register_work_pool_routes(router, context, worker_channel);
+  register_worker_channel_route(router, context, worker_channel);
   register_deployment_routes(router, context);
   register_deployment_operation_routes(router, context);
   register_work_queue_routes(router, context);

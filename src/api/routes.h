@@ -5,6 +5,7 @@
 #include "api/context.h"
 #include "api/router.h"
 #include "api/task_run_dispatcher.h"
+#include "api/worker_channel_hub.h"
 
 namespace praetor::api {
 
@@ -32,7 +33,12 @@ void register_task_run_routes(Router& router, ApiContext& context,
 void register_task_run_subscription_routes(Router& router, ApiContext& context,
                                            const std::shared_ptr<TaskRunDispatcher>& dispatcher);
 void register_task_run_state_routes(Router& router, ApiContext& context);
-void register_work_pool_routes(Router& router, ApiContext& context);
+// The work-pool routes tell `worker_channel` of the changes its workers receive as snapshots.
+void register_work_pool_routes(Router& router, ApiContext& context,
+                               const std::shared_ptr<WorkerChannelHub>& worker_channel);
+// /work_pools/{name}/workers/connect (worker_channel_routes.cpp).
+void register_worker_channel_route(Router& router, ApiContext& context,
+                                   const std::shared_ptr<WorkerChannelHub>& worker_channel);
 void register_deployment_routes(Router& router, ApiContext& context);
 void register_deployment_operation_routes(Router& router, ApiContext& context);
 void register_work_queue_routes(Router& router, ApiContext& context);

@@ -1,8 +1,9 @@
 // /api/work_pools routes (Prefect's api/workers.py): work pools, their queues, workers'
 // heartbeats, and the worker's poll POST /work_pools/{name}/get_scheduled_flow_runs.
-// The worker WebSocket channel (/work_pools/{name}/workers/connect) is not served: its
-// upgrade is answered 404, which the worker classifies as "endpoint unavailable" and then
-// uses these REST routes permanently (prefect/workers/_worker_channel/_transport.py).
+// A change to a pool's base job template, concurrency limit, pause or storage
+// configuration, and its deletion, reach the workers connected over the worker channel
+// (worker_channel_hub.h) as snapshots, as Prefect's update_work_pool/delete_work_pool
+// publish them.
 #include "api/list_request.h"
 #include "api/names.h"
 #include "api/routes.h"
@@ -102,7 +103,14 @@ core::Result<Response> read_pool(ApiContext& ctx, const std::string& name) {
   return json_response(200, *out);
 }
 
-core::Result<Response> update_pool(ApiContext& ctx, const Request& req, const std::string& name) {
+// WORK_POOL_FIELDS_THAT_TRIGGER_SNAPSHOTS (server/utilities/worker_channel.py).
+bool changes_snapshot(const core::FieldReader& r) {
+  return r.present("base_job_template") || r.present("concurrency_limit") || r.present("is_paused") ||
+         r.present("storage_configuration");
+}
+
+core::Result<Response> update_pool(ApiContext& ctx, WorkerChannelHub& channel, const Request& req,
+                                   const std::string& name) {
   auto body = core::parse_body(req.body);
   if (!body) return body.error();
   core::FieldReader r(*body, json::array{"body"});
@@ -121,31 +129,45 @@ core::Result<Response> update_pool(ApiContext& ctx, const Request& req, const st
         "concurrency limits or pause.");
   }
   auto now = ctx.clock.now();
-  auto found = ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> {
+  bool snapshot = changes_snapshot(r);
+  // The updated pool's id, or nullopt when there is no such pool.
+  using PoolId = std::optional<std::string>;
+  auto updated = ctx.db.write<PoolId>([&](Connection& c) -> core::Result<PoolId> {
     // An explicit null description clears it.
     if (r.present("description") && !r.has("description")) {
       c.prepare("UPDATE work_pool SET description = NULL WHERE name = ?1").bind(1, name).run();
     }
-    bool ok = store::work_pools::update(c, name, u, now);
-    if (ok && u.is_paused) {
+    if (!store::work_pools::update(c, name, u, now)) return std::optional<std::string>();
+    auto pool = store::work_pools::read_by_name(c, name);
+    if (!pool) return std::optional<std::string>();
+    if (u.is_paused) {
       // Pausing marks the pool PAUSED; unpausing returns it to NOT_READY until a heartbeat.
-      auto pool = store::work_pools::read_by_name(c, name);
-      if (pool) store::work_pools::set_status(c, pool->id, *u.is_paused ? "PAUSED" : "NOT_READY", now);
+      store::work_pools::set_status(c, pool->id, *u.is_paused ? "PAUSED" : "NOT_READY", now);
     }
-    return ok;
+    if (snapshot) channel.announce(c, pool->id, "work_pool_updated");
+    return std::optional<std::string>(pool->id);
   });
-  if (!found) return found.error();
-  if (!*found) return pool_not_found(name);
+  if (!updated) return updated.error();
+  if (!*updated) return pool_not_found(name);
+  if (snapshot) channel.publish(**updated, "work_pool_updated");
   return no_content();
 }
 
-core::Result<Response> delete_pool(ApiContext& ctx, const std::string& name) {
+core::Result<Response> delete_pool(ApiContext& ctx, WorkerChannelHub& channel, const std::string& name) {
   if (reserved_name(name)) {
     return forbidden("Work pools starting with 'Prefect' are reserved for internal use and can not be deleted.");
   }
-  auto found = ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> { return store::work_pools::remove(c, name); });
-  if (!found) return found.error();
-  if (!*found) return pool_not_found(name);
+  using PoolId = std::optional<std::string>;
+  auto deleted = ctx.db.write<PoolId>([&](Connection& c) -> core::Result<PoolId> {
+    auto pool = store::work_pools::read_by_name(c, name);
+    if (!pool || !store::work_pools::remove(c, name)) return std::optional<std::string>();
+    channel.announce(c, pool->id, "work_pool_deleted");
+    return std::optional<std::string>(pool->id);
+  });
+  if (!deleted) return deleted.error();
+  if (!*deleted) return pool_not_found(name);
+  // Its connected workers are closed with authorization_failed.
+  channel.publish(**deleted, "work_pool_deleted");
   return no_content();
 }
 
@@ -386,7 +408,7 @@ core::Result<Response> get_scheduled_flow_runs(ApiContext& ctx, const Request& r
 
 }  // namespace
 
-void register_work_pool_routes(Router& router, ApiContext& ctx) {
+void register_work_pool_routes(Router& router, ApiContext& ctx, const std::shared_ptr<WorkerChannelHub>& channel) {
   router.add("POST", "/api/work_pools/", [&ctx](const Request& req, const PathParams&) { return create_pool(ctx, req); });
   router.add("POST", "/api/work_pools/filter",
              [&ctx](const Request& req, const PathParams&) { return filter_pools(ctx, req); });
@@ -395,9 +417,11 @@ void register_work_pool_routes(Router& router, ApiContext& ctx) {
   router.add("GET", "/api/work_pools/{name}",
              [&ctx](const Request&, const PathParams& p) { return read_pool(ctx, p.at("name")); });
   router.add("PATCH", "/api/work_pools/{name}",
-             [&ctx](const Request& req, const PathParams& p) { return update_pool(ctx, req, p.at("name")); });
+             [&ctx, channel](const Request& req, const PathParams& p) {
+               return update_pool(ctx, *channel, req, p.at("name"));
+             });
   router.add("DELETE", "/api/work_pools/{name}",
-             [&ctx](const Request&, const PathParams& p) { return delete_pool(ctx, p.at("name")); });
+             [&ctx, channel](const Request&, const PathParams& p) { return delete_pool(ctx, *channel, p.at("name")); });
   router.add("POST", "/api/work_pools/{name}/get_scheduled_flow_runs", [&ctx](const Request& req, const PathParams& p) {
     return get_scheduled_flow_runs(ctx, req, p.at("name"));
   });

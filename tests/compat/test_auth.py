@@ -118,6 +118,18 @@ def test_websockets_authenticate_with_their_first_message(auth_server):
         assert attempt(["prefect"], {"type": "hello", "token": AUTH}) == ("closed", 1008, "Expected 'auth' message")
 
 
+def test_worker_channel_refuses_with_its_own_reason(auth_server):
+    # The worker channel names every refusal "authentication_failed" (a reason its workers
+    # read as terminal) instead of the specific message.
+    url = auth_server.api_url.replace("http://", "ws://") + "/work_pools/any-pool/workers/connect"
+    attempt = lambda proto, msg: asyncio.run(_ws_attempt(url, proto, msg))  # noqa: E731
+    assert attempt(None, {"type": "auth", "token": AUTH}) == ("status", 403)
+    assert attempt(["prefect"], {"type": "auth", "token": AUTH}) == ("recv", {"type": "auth_success"})
+    assert attempt(["prefect"], {"type": "auth", "token": "admin:wrong"}) == ("closed", 1008, "authentication_failed")
+    assert attempt(["prefect"], {"type": "auth"}) == ("closed", 1008, "authentication_failed")
+    assert attempt(["prefect"], {"type": "hello", "token": AUTH}) == ("closed", 1008, "authentication_failed")
+
+
 FLOW_SCRIPT = textwrap.dedent(
     """
     import sys

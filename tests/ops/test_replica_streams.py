@@ -113,3 +113,33 @@ def test_task_runs_queued_on_either_replica_are_delivered_once(praetor_factory, 
     assert json.loads(late.recv(timeout=10))["id"] == held_by_b
     late.send(json.dumps({"type": "ack"}))
     late.close()
+
+
+def _worker_frame(type_: str, payload: dict) -> str:
+    return json.dumps({"type": type_, "id": str(uuid.uuid4()), "sent_at": datetime.now(timezone.utc).isoformat(),
+                       "payload": payload})
+
+
+def test_worker_channel_on_one_replica_gets_snapshots_of_changes_made_through_another(praetor_factory, postgres_db):
+    a, b = _replicas(praetor_factory, postgres_db)
+    pool = f"replica-pool-{uuid.uuid4().hex[:8]}"
+    assert httpx.post(f"{a.api_url}/work_pools/", json={"name": pool, "type": "process"}).status_code == 201
+    ws = _ws(b.api_url, f"/work_pools/{pool}/workers/connect")
+    ws.send(_worker_frame("worker.hello.v1", {
+        "consumer_id": str(uuid.uuid4()), "worker_name": "on-b", "worker_type": "process",
+        "heartbeat_interval_seconds": 30, "supported_channel_versions": ["work_pool_worker_channel.v1"],
+        "requested_capabilities": ["worker_heartbeat.v1", "work_pool_snapshot.v1"]}))
+    assert json.loads(ws.recv(timeout=10))["type"] == "worker.ready.v1"
+    # Changed through replica a: the worker connected to b gets the snapshot, once.
+    assert httpx.patch(f"{a.api_url}/work_pools/{pool}", json={"concurrency_limit": 7}).status_code == 204
+    frames = _drain(ws, 2.0)
+    assert [(f["type"], f["payload"]["snapshot_sequence"], f["payload"]["work_pool"]["concurrency_limit"])
+            for f in frames] == [("work_pool.snapshot.v1", 2, 7)], frames
+    # Deleted through a: b closes the channel.
+    assert httpx.delete(f"{a.api_url}/work_pools/{pool}").status_code == 204
+    try:
+        ws.recv(timeout=10)
+        raise AssertionError("the channel stayed open after its pool was deleted")
+    except Exception as closed:  # websockets' ConnectionClosed
+        rcvd = getattr(closed, "rcvd", None)
+        assert rcvd is not None and (rcvd.code, rcvd.reason) == (1008, "authorization_failed"), closed
