@@ -97,8 +97,9 @@ def test_slow_backfilling_subscriber_keeps_the_wal_bounded(praetor_factory, tmp_
     writer = threading.Thread(target=write_events)
     watcher.start()
 
-    # A subscriber that asks for every stored event and reads one message at a time, slowly:
-    # its socket buffers fill and the server can send only as fast as it reads.
+    # A subscriber that asks for every stored event and reads one message at a time, slowly
+    # (its socket buffers fill). The server reads the backfill from the database page by page
+    # meanwhile; what the subscriber has not read waits in the connection's outbox.
     ws = connect(server.api_url.replace("http://", "ws://") + "/events/out", subprotocols=["prefect"],
                  open_timeout=10, max_queue=4)
     received = 0
@@ -119,7 +120,7 @@ def test_slow_backfilling_subscriber_keeps_the_wal_bounded(praetor_factory, tmp_
     finally:
         stop.set()
         ws.close()
-        if writer.is_alive() or writer.ident:
+        if writer.ident is not None:  # started
             writer.join()
         watcher.join()
 
