@@ -2,6 +2,7 @@
 """Blind JSON-aware mutations of a corpus (bench/fuzzing.md): usage mutate_json.py <corpus> <out> <seed> <count>.
 Feeds the json_request and filter replays where no clang libFuzzer build is at hand; it has no
 coverage feedback, so it finds only shallow defects."""
+import json, os, random, sys
 random.seed(int(sys.argv[3]))
 seeds = [open(os.path.join(sys.argv[1], f), 'rb').read() for f in os.listdir(sys.argv[1])]
 out = sys.argv[2]; os.makedirs(out, exist_ok=True)
