@@ -116,16 +116,19 @@ void EventStream::run_backfills() {
 }
 
 void EventStream::backfill(EventSubscription& subscription) {
-  for (int64_t offset = 0; !subscription.closed(); offset += kBackfillPageSize) {
-    auto page = db_.read<std::vector<json::object>>([&](store::Connection& c) -> core::Result<std::vector<json::object>> {
-      return events::read_events(c, subscription.filter(), kBackfillPageSize, offset);
+  // Keyset pages, each its own short read: the WAL is never held across pages.
+  std::optional<events::EventCursor> after;
+  while (!subscription.closed()) {
+    auto page = db_.read<events::EventPage>([&](store::Connection& c) -> core::Result<events::EventPage> {
+      return events::read_events_page(c, subscription.filter(), kBackfillPageSize, after);
     });
     if (!page) {
       spdlog::warn("events/out backfill stopped: {}", page.error().message);
       return;
     }
-    for (const auto& e : *page) subscription.send_backfill(e);
-    if (static_cast<int64_t>(page->size()) < kBackfillPageSize) return;
+    for (const auto& e : page->events) subscription.send_backfill(e);
+    if (static_cast<int64_t>(page->events.size()) < kBackfillPageSize) return;
+    after = page->last;
   }
 }
 

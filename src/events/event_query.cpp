@@ -117,6 +117,31 @@ std::vector<json::object> read_events(store::Connection& c, const EventFilter& f
   return out;
 }
 
+EventPage read_events_page(store::Connection& c, const EventFilter& f, int64_t limit,
+                           const std::optional<EventCursor>& after) {
+  auto where = to_sql(f);
+  const char* dir = f.ascending ? "ASC" : "DESC";
+  std::string sql = "SELECT e.occurred, e.id, e.doc FROM event e WHERE " + where.sql;
+  auto params = where.params;
+  if (after) {
+    sql += f.ascending ? " AND (e.occurred > ? OR (e.occurred = ? AND e.id > ?))"
+                       : " AND (e.occurred < ? OR (e.occurred = ? AND e.id < ?))";
+    params.emplace_back(after->occurred);
+    params.emplace_back(after->occurred);
+    params.emplace_back(after->id);
+  }
+  auto& st = c.prepare(sql + " ORDER BY e.occurred " + dir + ", e.id " + dir + " LIMIT ?");
+  params.emplace_back(limit);
+  bind_params(st, params);
+  EventPage page;
+  while (st.step()) {
+    page.last = EventCursor{st.column_int(0), st.column_text(1)};
+    page.events.push_back(parse_doc(st.column_text(2)));
+  }
+  st.reset();
+  return page;
+}
+
 int64_t count_events(store::Connection& c, const EventFilter& f) {
   auto where = to_sql(f);
   auto& st = c.prepare("SELECT count(*) FROM event e WHERE " + where.sql);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,22 @@ namespace praetor::events {
 std::vector<boost::json::object> read_events(store::Connection& c, const EventFilter& f, int64_t limit,
                                              int64_t offset);
 int64_t count_events(store::Connection& c, const EventFilter& f);
+
+// Where a page of events ended: the last event's occurred time and id (the sort key).
+struct EventCursor {
+  int64_t occurred;  // microseconds since the epoch
+  std::string id;
+};
+struct EventPage {
+  std::vector<boost::json::object> events;
+  std::optional<EventCursor> last;  // nullopt when the page is empty
+};
+// Up to `limit` matching events strictly after `after` (nullopt: from the first) in the
+// filter's order. A keyset page: each read starts at its cursor in the occurred index, so
+// it stays short however deep into the results it is (an OFFSET re-reads every earlier row,
+// and a long read pins SQLite's WAL).
+EventPage read_events_page(store::Connection& c, const EventFilter& f, int64_t limit,
+                           const std::optional<EventCursor>& after);
 
 enum class Countable { kDay, kTime, kEvent, kResource };
 enum class TimeUnit { kWeek, kDay, kHour, kMinute, kSecond };

@@ -439,9 +439,56 @@ namespace {
 class RuleIterator {
  public:
   explicit RuleIterator(const RRule& r) : r_(r) {
-    const date::local_days day0 = std::chrono::floor<days>(r.dtstart);
+    remaining_ = r.count;
+    enter_period(r.dtstart);
+  }
+
+  // Moves ahead to the period that starts at least one period before `target`, where
+  // stepping from DTSTART would have arrived, skipping the periods before it: exact because
+  // without COUNT a period's occurrences depend only on its own start (DTSTART plus a
+  // multiple of INTERVAL; naive wall times, so hours, minutes and seconds have fixed
+  // lengths). Only for the sub-daily frequencies (a SECONDLY rule from 2020 has ~10^8 periods;
+  // the others at most a few tens of thousands); a rule with COUNT counts its occurrences from
+  // DTSTART and is left alone. True when it moved (what was read before is dropped).
+  bool skip_to(WallSeconds target) {
+    if (remaining_) return false;
+    seconds unit;
+    switch (r_.freq) {
+      case Frequency::kHourly:
+        unit = std::chrono::hours(1);
+        break;
+      case Frequency::kMinutely:
+        unit = std::chrono::minutes(1);
+        break;
+      case Frequency::kSecondly:
+        unit = seconds(1);
+        break;
+      default:
+        return false;
+    }
+    const seconds period = unit * r_.interval;
+    const seconds ahead = target - r_.dtstart;
+    if (ahead < 2 * period) return false;
+    buffer_.clear();
+    finished_ = false;  // an UNTIL before the new period ends it again at its first time
+    enter_period(r_.dtstart + period * (ahead / period - 1));
+    return true;
+  }
+  std::optional<WallSeconds> next() {
+    while (buffer_.empty() && !finished_) step();
+    if (buffer_.empty()) return std::nullopt;
+    WallSeconds t = buffer_.front();
+    buffer_.pop_front();
+    return t;
+  }
+
+ private:
+  // Positions the iterator at the period starting at `t` (DTSTART, or a period skip_to
+  // lands on), with that period's times as dateutil computes them for it.
+  void enter_period(WallSeconds t) {
+    const date::local_days day0 = std::chrono::floor<days>(t);
     const date::year_month_day ymd(day0);
-    const date::hh_mm_ss<seconds> tod(r.dtstart - day0);
+    const date::hh_mm_ss<seconds> tod(t - day0);
     year_ = int(ymd.year());
     month_ = int(unsigned(ymd.month()));
     day_ = int(unsigned(ymd.day()));
@@ -449,7 +496,6 @@ class RuleIterator {
     minute_ = int(tod.minutes().count());
     second_ = int(tod.seconds().count());
     weekday_ = monday_weekday(day0);
-    remaining_ = r.count;
     rebuild(year_, month_);
     if (r_.freq < Frequency::kHourly) {
       timeset_ = r_.timeset;
@@ -462,15 +508,6 @@ class RuleIterator {
     }
   }
 
-  std::optional<WallSeconds> next() {
-    while (buffer_.empty() && !finished_) step();
-    if (buffer_.empty()) return std::nullopt;
-    WallSeconds t = buffer_.front();
-    buffer_.pop_front();
-    return t;
-  }
-
- private:
   static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
   static int month_length(int y, int m) {
     return int(unsigned((date::year(y) / date::month(unsigned(m)) / date::last).day()));
@@ -974,6 +1011,19 @@ RRuleSetIterator::RRuleSetIterator(const RRuleSet& set) : impl_(std::make_unique
   add_rules(impl_->exclude, set.exrules);
   for (Stream& s : impl_->include) s.advance();
   for (Stream& s : impl_->exclude) s.advance();
+}
+
+void RRuleSetIterator::skip_to(WallSeconds target) {
+  auto skip = [target](std::vector<Stream>& streams) {
+    for (Stream& s : streams) {
+      if (s.rule && s.rule->skip_to(target)) s.advance();
+    }
+  };
+  if (impl_->last) return;  // already started
+  // A rule's head read at construction is from DTSTART's period: it is read again from the
+  // period the rule moved to.
+  skip(impl_->include);
+  skip(impl_->exclude);
 }
 
 RRuleSetIterator::~RRuleSetIterator() = default;

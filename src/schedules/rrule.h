@@ -56,6 +56,10 @@ class RRuleSetIterator {
   ~RRuleSetIterator();
   RRuleSetIterator(RRuleSetIterator&&) noexcept;
   std::optional<WallSeconds> next();
+  // Skips, where that is exact and cheap, occurrences well before `target` (each rule without
+  // COUNT of an HOURLY, MINUTELY or SECONDLY frequency starts at a period shortly before it);
+  // next() may still return some earlier ones. Call before the first next().
+  void skip_to(WallSeconds target);
 
  private:
   struct Impl;

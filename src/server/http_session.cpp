@@ -4,6 +4,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/request_reader.h"
 #include "server/websocket_session.h"
 
 #include <string_view>
@@ -18,22 +19,6 @@ namespace {
 
 // Idle keep-alive connections are closed after this; the client pools for 25 s.
 constexpr auto kIdleTimeout = std::chrono::seconds(120);
-
-api::Request to_api_request(const http::request<http::string_body>& req) {
-  api::Request out;
-  out.method = std::string(req.method_string());
-  std::string_view target = req.target();
-  auto q = target.find('?');
-  out.path = std::string(target.substr(0, q));
-  if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
-  for (const auto& field : req) {
-    std::string name(field.name_string());
-    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    out.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  out.body = req.body();
-  return out;
-}
 
 // A bounded set of method labels: any other method a client sends counts as "other".
 std::string_view method_label(std::string_view method) {
@@ -64,8 +49,7 @@ void HttpSession::read_request() {
   recorded_ = false;
   method_.clear();
   parser_.emplace();
-  parser_->body_limit(state_.options.max_body_bytes);
-  parser_->header_limit(64 * 1024);
+  limit_request(*parser_, state_.options.max_body_bytes);
   stream_.expires_after(kIdleTimeout);
   // At the connection cap the server may close this connection while it waits (on its strand).
   idle_ = state_.connections.waiting([weak = weak_from_this(), executor = stream_.get_executor()] {

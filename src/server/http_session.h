@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "server/request_reader.h"
 #include "server/server_state.h"
 
 namespace praetor::server {
@@ -32,7 +33,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::shared_ptr<void> pending_;  // the response being written (string or file body)
   ServerState& state_;
   ConnectionLimit::Slot slot_;

@@ -107,7 +107,7 @@ void SqliteConnection::open_handle(const std::string& path, const std::string& u
     throw SqliteError(rc, "cannot open database '" + path + "': " + msg);
   }
   sqlite3_extended_result_codes(db_, 1);
-  sqlite3_busy_timeout(db_, 10000);
+  sqlite3_busy_timeout(db_, kSqliteBusyTimeoutMs);
 }
 
 SqliteConnection::SqliteConnection(const std::string& path, ReadOnly mode) {

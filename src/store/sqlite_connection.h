@@ -46,6 +46,9 @@ class SqliteStatement final : public Statement {
   sqlite3_stmt* stmt_;
 };
 
+// How long a statement waits for a lock another connection holds before SQLITE_BUSY.
+inline constexpr int kSqliteBusyTimeoutMs = 10000;
+
 class SqliteConnection final : public Connection {
  public:
   // Opens (creating if asked) the database at `path` and applies Praetor's pragmas.

@@ -11,6 +11,22 @@ void log_failure(const char* who, int rc) {
   // SQLITE_BUSY: another checkpoint holds the lock; a later commit asks again.
   if (rc != SQLITE_OK && rc != SQLITE_BUSY) spdlog::error("WAL checkpoint on {} failed: {}", who, sqlite3_errstr(rc));
 }
+
+// The writer's checkpoints wait this long at most for the reads in flight.
+constexpr int kReaderWaitMs = 250;
+
+// A RESTART checkpoint by the writer: it copies every frame, then waits (at most
+// kReaderWaitMs) for the reads in flight to end, so the writer's next transaction restarts
+// the WAL. A PASSIVE one never restarts it while readers come and go back to back (each
+// holding the WAL's latest frame, as a paged /events/out backfill does); readers that begin
+// once every frame is copied read the database file and do not hold it. A reader longer than
+// the wait makes it SQLITE_BUSY and a later commit tries again.
+int restart_checkpoint(sqlite3* db, const char* schema) {
+  sqlite3_busy_timeout(db, kReaderWaitMs);
+  int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+  sqlite3_busy_timeout(db, kSqliteBusyTimeoutMs);
+  return rc;
+}
 }  // namespace
 
 WalCheckpointer::WalCheckpointer(SqliteConnection& writer, const std::string& path, Thresholds thresholds)
@@ -35,7 +51,7 @@ void WalCheckpointer::between_transactions() {
     std::lock_guard lock(mu_);
     if (state_ != State::kHandedToWriter) return;
   }
-  log_failure("the writer", sqlite3_wal_checkpoint_v2(writer_.handle(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr));
+  log_failure("the writer", restart_checkpoint(writer_.handle(), "main"));
   std::lock_guard lock(mu_);
   state_ = State::kIdle;
   pages_at_last_pass_ = 0;  // the next transaction restarts the WAL
@@ -50,7 +66,7 @@ int WalCheckpointer::passes() const {
 int WalCheckpointer::on_commit(void* arg, sqlite3* db, const char* schema, int wal_pages) {
   auto* self = static_cast<WalCheckpointer*>(arg);
   if (wal_pages >= self->thresholds_.writer_limit_pages) {
-    log_failure("the writer", sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr));
+    log_failure("the writer", restart_checkpoint(db, schema));
     return SQLITE_OK;
   }
   {

@@ -10,10 +10,11 @@
 // - the WAL restarts from its beginning only once every frame has been copied, and under
 //   sustained load the writer adds frames during every pass; so once the WAL holds
 //   `restart_pages`, the writer copies the few frames the last pass missed between two of
-//   its transactions (between_transactions()), and its next transaction restarts the WAL.
-//   That costs the writer two small fsyncs, once per `restart_pages` of WAL;
+//   its transactions (between_transactions()) and waits briefly for the reads in flight
+//   (a RESTART checkpoint), and its next transaction restarts the WAL. That costs the writer
+//   two small fsyncs, once per `restart_pages` of WAL;
 // - should the WAL still reach `writer_limit_pages` (a long reader, a stalled disk), the
-//   writer checkpoints in its own commit as SQLite would, so the file stays bounded.
+//   writer checkpoints in its own commit the same way, so the file stays bounded.
 #pragma once
 
 #include <condition_variable>
