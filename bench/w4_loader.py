@@ -39,6 +39,11 @@ RUN_SEQ = "WITH RECURSIVE seq(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM seq W
 TASK_SEQ = "WITH RECURSIVE seq(j) AS (SELECT ?1 * 10 UNION ALL SELECT j + 1 FROM seq WHERE j + 1 < ?2 * 10) "
 
 
+def run_id(n: int) -> str:
+    """The id RUN_ID gives flow run n."""
+    return f"00000001-0000-7000-8000-{n:012x}"
+
+
 RUN_TABLES = ("flow_run", "flow_run_state", "task_run", "task_run_state")
 
 

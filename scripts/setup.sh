@@ -15,7 +15,7 @@ SCHEMATHESIS_VERSION=4.32.5  # the API fuzzer of tests/ops/test_schemathesis.py,
 BUILD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  libyaml-cpp-dev libgtest-dev libhowardhinnant-date-dev libssl-dev
+  libyaml-cpp-dev libgtest-dev libhowardhinnant-date-dev libssl-dev zlib1g-dev
   python3-venv)  # python3-venv: scripts/prefect_data.sh fetches the UI from the prefect wheel with pip
 TEST_PACKAGES=(sqlite3 postgresql postgresql-client curl
   chromium  # the browser tests' browser (tests/compat/test_ui.py drives it through Playwright)

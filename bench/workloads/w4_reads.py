@@ -8,7 +8,11 @@ The two databases are filled side by side (one thread each: sqlite3 releases the
 SQLite works), chunk by chunk in lockstep, so when the loading budget runs out both hold the
 same M; the report states the M reached. Secondary indexes are dropped for the load and
 rebuilt at the end (w4_loader.begin_bulk / end_bulk). BENCH_W4_RUNS=N overrides the target M
-(e.g. 100000 to try the loader on a shared machine)."""
+(e.g. 100000 to try the loader on a shared machine).
+
+The calls at scale for one server alone (no comparison; its loading budget is the env's
+BENCH_W4_BUDGET seconds, default 1800):
+  BENCH_W4_RUNS=1000000 BENCH_W4_KINDS=praetor PYTHONPATH=bench .venv/bin/python bench/workloads/w4_reads.py"""
 
 from __future__ import annotations
 
@@ -45,12 +49,18 @@ def sizes(cfg: Config) -> tuple[int, int, float]:
 INDEX_SHARE = 1.2
 
 
+def kinds() -> tuple[str, ...]:
+    """The servers W4 runs on: both, or those BENCH_W4_KINDS names (comma-separated)."""
+    named = os.environ.get("BENCH_W4_KINDS")
+    return tuple(k for k in KINDS if not named or k in named.split(","))
+
+
 def load(db: dict, cfg: Config, base: float) -> tuple[int, int, dict, dict]:
     """Fills both databases with the same M ≤ target flow runs; returns (target, M, load
     seconds per kind, index rebuild seconds per kind)."""
     target, chunk, budget = sizes(cfg)
     print(f"   W4 loading up to {target} flow runs within {budget:.0f} s", flush=True)
-    load_seconds, index_seconds = {k: 0.0 for k in KINDS}, {k: 0.0 for k in KINDS}
+    load_seconds, index_seconds = {k: 0.0 for k in kinds()}, {k: 0.0 for k in kinds()}
 
     def timed(fn, *args):
         s = time.monotonic()
@@ -58,12 +68,12 @@ def load(db: dict, cfg: Config, base: float) -> tuple[int, int, dict, dict]:
         return out, time.monotonic() - s
 
     loaded, t0 = 0, time.monotonic()
-    with ThreadPoolExecutor(len(KINDS)) as pool:
+    with ThreadPoolExecutor(len(kinds())) as pool:
         index_sql = {k: f.result()[0] for k, f in {k: pool.submit(timed, w4_loader.begin_bulk, db[k])
-                                                   for k in KINDS}.items()}
+                                                   for k in kinds()}.items()}
         while loaded < target:
             end = min(target, loaded + chunk)
-            jobs = {k: pool.submit(timed, w4_loader.LOADERS[k], db[k], loaded, end, base) for k in KINDS}
+            jobs = {k: pool.submit(timed, w4_loader.LOADERS[k], db[k], loaded, end, base) for k in kinds()}
             for k, f in jobs.items():
                 load_seconds[k] += f.result()[1]
             loaded = end
@@ -72,7 +82,7 @@ def load(db: dict, cfg: Config, base: float) -> tuple[int, int, dict, dict]:
             # Stop when one more chunk and the index rebuild would not fit in the budget.
             if elapsed * (1 + INDEX_SHARE) + elapsed / (loaded / chunk) > budget:
                 break
-        jobs = {k: pool.submit(timed, w4_loader.end_bulk, db[k], index_sql[k]) for k in KINDS}
+        jobs = {k: pool.submit(timed, w4_loader.end_bulk, db[k], index_sql[k]) for k in kinds()}
         for k, f in jobs.items():
             index_seconds[k] = f.result()[1]
     print(f"   W4 indexes rebuilt ({time.monotonic() - t0:.0f} s)", flush=True)
@@ -86,7 +96,17 @@ def iso(seconds: float) -> str:
 STATE_SETS = (FINAL_TYPES, ["COMPLETED"], ["FAILED", "CRASHED"], ["CANCELLED"])
 CALLS = ("flow_runs/filter (state + time, limit 50)", "flow_runs/count (state + time)",
          "task_runs/count (state + time)", "ui/flow_runs/history (state + time, limit 1000)",
-         "ui/task_runs/dashboard/counts (time, 20 buckets)")
+         "ui/task_runs/dashboard/counts (time, 20 buckets)",
+         # The other calls the dashboard and runs pages of both UIs make (tests/compat/test_ui.py
+         # writes every page's calls to test-artifacts/ui/*/api-calls-*.json), in their shapes.
+         "flow_runs/count (all: runs page)", "task_runs/count (all: runs page)",
+         "task_runs/count (dashboard: state + time, no subflows)", "task_runs/history (time, 20 intervals)",
+         "flow_runs/lateness (time)", "flow_runs/count (state name Late + time)",
+         "flows/paginate (flow runs failed in time window)", "flow_runs/filter (ID_DESC, limit 1)",
+         "flow_runs/filter (time, START_TIME_DESC, limit 42)",
+         "flow_runs/paginate (START_TIME_DESC, limit 100, time or none)",
+         "task_runs/paginate (EXPECTED_START_TIME_DESC, limit 100, time or none)",
+         "ui/flow_runs/count-task-runs (100 runs)")
 
 
 def variant(base: float, flow_runs: int, i: int) -> dict[str, tuple[str, dict]]:
@@ -102,6 +122,9 @@ def variant(base: float, flow_runs: int, i: int) -> dict[str, tuple[str, dict]]:
     runs = {"state": {"type": {"any_": rng.choice(STATE_SETS)}}, "expected_start_time": window}
     task_window_hours = rng.choice((1, 6, 24))
     task_window = {"after_": iso(end - task_window_hours * 3600), "before_": iso(end)}
+    day = {"after_": iso(end - 24 * 3600), "before_": iso(end)}
+    week = {"after_": iso(end - 7 * 24 * 3600), "before_": iso(end)}
+    first = rng.randrange(max(1, flow_runs - 100))
     bodies = (
         ("/flow_runs/filter", {"flow_runs": runs, "sort": "EXPECTED_START_TIME_DESC", "limit": 50,
                                "offset": rng.choice((0, 0, 50, 500))}),
@@ -110,18 +133,50 @@ def variant(base: float, flow_runs: int, i: int) -> dict[str, tuple[str, dict]]:
                                             "start_time": window}}),
         ("/ui/flow_runs/history", {"flow_runs": runs, "sort": "EXPECTED_START_TIME_DESC", "limit": 1000, "offset": 0}),
         ("/ui/task_runs/dashboard/counts", {"task_runs": {"start_time": task_window}}),
+        ("/flow_runs/count", {}),
+        ("/task_runs/count", {}),
+        ("/task_runs/count", {"task_runs": {"subflow_runs": {"exists_": False}, "start_time": day,
+                                            "state": {"type": {"any_": rng.choice((
+                                                ["COMPLETED", "FAILED", "CRASHED", "RUNNING"], ["COMPLETED"],
+                                                ["FAILED", "CRASHED"], ["RUNNING"]))}}}}),
+        ("/task_runs/history", {"history_start": day["after_"], "history_end": day["before_"],
+                                "history_interval_seconds": 4320, "flow_runs": {},
+                                "task_runs": {"start_time": day}}),
+        ("/flow_runs/lateness", {"flow_runs": {"expected_start_time": day}}),
+        ("/flow_runs/count", {"flow_runs": {"state": {"name": {"any_": ["Late"]}}, "expected_start_time": day}}),
+        ("/flows/paginate", {"flow_runs": {"state": {"type": {"any_": ["FAILED", "CRASHED"]}},
+                                           "expected_start_time": day}, "sort": "UPDATED_DESC"}),
+        ("/flow_runs/filter", {"sort": "ID_DESC", "offset": 0, "limit": 1}),
+        ("/flow_runs/filter", {"flow_runs": {"expected_start_time": day}, "sort": "START_TIME_DESC", "limit": 42}),
+        ("/flow_runs/paginate", {"page": 1, "limit": 100, "sort": "START_TIME_DESC",
+                                 **({"flow_runs": {"expected_start_time": week}} if i % 2 else {})}),
+        ("/task_runs/paginate", {"page": 1, "limit": 100, "sort": "EXPECTED_START_TIME_DESC",
+                                 **({"flow_runs": {"expected_start_time": week}} if i % 2 else {})}),
+        ("/ui/flow_runs/count-task-runs", {"flow_run_ids": [w4_loader.run_id(n) for n in range(first, first + 100)]}),
     )
     return dict(zip(CALLS, bodies))
 
 
-def normalised(status, answer):
+def normalised(label: str, status, answer):
     """What must be equal on both servers: the ids in order (and state types) of a list of runs,
-    the (completed, failed) pair of each bucket, or the count."""
+    the (completed, failed) pair of each bucket, the per-state counts of a history interval,
+    the count, the lateness to the millisecond; for pages, the total and the page's length
+    (and the ids where the sort has no ties: flow runs by start time; flows as a set)."""
     if status != 200:
         return ("status", status)
+    if isinstance(answer, dict) and "results" in answer:
+        ids = [a["id"] for a in answer["results"]]
+        if label.startswith("flows/"):
+            ids = sorted(ids)
+        elif label.startswith("task_runs/"):
+            ids = len(ids)  # ten task runs of a flow run share their expected start time
+        return (answer["count"], ids)
     if isinstance(answer, list):
-        return [(a["id"], a.get("state_type")) if "id" in a else (a.get("completed"), a.get("failed"))
-                for a in answer]
+        return [(a["id"], a.get("state_type")) if "id" in a else
+                sorted((s["state_type"], s["count_runs"]) for s in a["states"]) if "states" in a else
+                (a.get("completed"), a.get("failed")) for a in answer]
+    if isinstance(answer, float):
+        return round(answer, 3)
     return answer
 
 
@@ -143,7 +198,7 @@ def time_call(server: Server, label: str, base: float, flow_runs: int, samples: 
         if status in (404, 405):
             client.close()
             return {"status": "missing"}
-        answers.append(normalised(status, answer))
+        answers.append(normalised(label, status, answer))
         if len(latencies) >= MIN_SAMPLES and time.monotonic() - t_start > budget:
             break
     client.close()
@@ -173,18 +228,18 @@ def compare(p: dict, q: dict) -> dict:
 
 def run_all(cfg: Config) -> dict[str, dict]:
     dirs = {}
-    for kind in KINDS:  # an empty server run creates the schema through the server's own migrations
+    for kind in kinds():  # an empty server run creates the schema through the server's own migrations
         server = Server(kind)
         server.stop(keep=True)
         dirs[kind] = server.dir
-    db = {kind: dirs[kind] / ("praetor.db" if kind == "praetor" else "prefect.db") for kind in KINDS}
+    db = {kind: dirs[kind] / ("praetor.db" if kind == "praetor" else "prefect.db") for kind in kinds()}
     # A quarter past a whole second: run times fall at .25 and .75 s, never on a window's
     # whole-second bound, so both servers' time precisions (µs, ms) agree on every bound.
     base = int(time.time()) + 0.25
     target, loaded, load_seconds, index_seconds = load(db, cfg, base)
     results = {}
     samples, call_budget = cfg.pick(100, 200), cfg.pick(5.0, 20.0)
-    for kind in KINDS:
+    for kind in kinds():
         server = Server(kind, data_dir=dirs[kind])
         entry = {"target_flow_runs": target, "flow_runs": loaded, "task_runs": 10 * loaded, "load_seconds": round(load_seconds[kind], 1),
                  "index_seconds": round(index_seconds[kind], 1),
@@ -198,10 +253,11 @@ def run_all(cfg: Config) -> dict[str, dict]:
             server.stop()
         print(f"   W4 {kind}: { {k: v for k, v in entry.items() if k != 'calls'} }", flush=True)
         results[kind] = entry
-    comparison = compare(results["praetor"], results["prefect"])
-    print(f"   W4 answers: {comparison}", flush=True)
-    for kind in KINDS:
-        results[kind]["comparison"] = comparison
+    if len(results) == len(KINDS):
+        comparison = compare(results["praetor"], results["prefect"])
+        print(f"   W4 answers: {comparison}", flush=True)
+        for kind in kinds():
+            results[kind]["comparison"] = comparison
     return results
 
 
@@ -256,3 +312,14 @@ def chart(p: dict, q: dict) -> list[tuple]:
         if pc.get("p50_ms") and qc.get("p50_ms"):
             out.append((f"W4 {label.split(' (')[0]}", qc["p50_ms"] / pc["p50_ms"]))
     return out
+
+
+if __name__ == "__main__":  # one or both servers at the size BENCH_W4_RUNS names; prints each call's row
+    budget = float(os.environ.get("BENCH_W4_BUDGET", "1800"))
+    cfg = Config(quick=False, started=time.monotonic() - 1350.0 + budget + 440)
+    for kind, r in run_all(cfg).items():
+        print(f"{kind}: {r['flow_runs']:,} flow runs / {r['task_runs']:,} task runs, load {r['load_seconds']} s "
+              f"+ index {r['index_seconds']} s, DB {r['db_mb']} MB, RSS {r.get('rss_mb')} MB")
+        for label, c in r["calls"].items():
+            c.pop("answers", None)
+            print(f"| {label} | {_cell(c)} |")

@@ -40,6 +40,7 @@ Acted act(const Automation& automation, const Trigger& trigger, const Firing& fi
       out.actions.push_back(json::object{{"id", core::new_uuid7()},
                                          {"automation_id", automation.id},
                                          {"automation_name", automation.name},
+                                         {"automation_description", automation.description},
                                          {"trigger_type", root_type},
                                          {"posture", root_posture},
                                          {"action", action},

@@ -122,7 +122,8 @@ core::Result<json::object> ActionContext::template_context(const std::vector<std
     } else if (name == "labels") {
       ctx["labels"] = labels_;
     } else if (name == "automation") {
-      ctx["automation"] = json::object{{"id", automation_id()}, {"name", string_at(ta_, "automation_name")}};
+      ctx["automation"] = json::object{{"id", automation_id()}, {"name", string_at(ta_, "automation_name")},
+                                       {"description", string_at(ta_, "automation_description")}};
     } else if (name == "flow_run" || name == "deployment" || name == "flow" || name == "work_pool" ||
                name == "work_queue") {
       ctx[name] = fetch_object(name);

@@ -10,6 +10,8 @@ core::Result<Automation> parse_automation(const json::value& doc) {
   Automation a;
   if (auto it = o->find("id"); it != o->end() && it->value().is_string()) a.id = std::string(it->value().get_string());
   if (auto it = o->find("name"); it != o->end() && it->value().is_string()) a.name = std::string(it->value().get_string());
+  if (auto it = o->find("description"); it != o->end() && it->value().is_string())
+    a.description = std::string(it->value().get_string());
   if (auto it = o->find("enabled"); it != o->end() && it->value().is_bool()) a.enabled = it->value().get_bool();
   auto trigger_it = o->find("trigger");
   if (trigger_it == o->end()) return core::Error::invalid("an automation needs a trigger");

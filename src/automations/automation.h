@@ -18,6 +18,7 @@ namespace praetor::automations {
 struct Automation {
   std::string id;
   std::string name;
+  std::string description;  // templates print it as {{ automation.description }}
   bool enabled = true;
   Trigger trigger;
   boost::json::array actions;

@@ -1,6 +1,7 @@
 #include "automations/template.h"
 
 #include <algorithm>
+#include <map>
 #include <variant>
 
 #include "core/template_filters.h"
@@ -45,9 +46,10 @@ core::TemplateValue resolve(const std::vector<json::value>& path, const json::ob
 
 // The kind of Prefect object an expression names (flow-run, deployment, …, resource), as
 // the model class tells Prefect's link filters; "" when it names none.
-std::string object_kind(const core::TemplateExpression& e) {
+std::string object_kind(const core::TemplateExpression& e, const std::map<std::string, std::string, std::less<>>& bound) {
   if (e.literal || e.path.empty()) return "";
   const std::string_view root = e.path[0].get_string();
+  if (auto b = bound.find(root); b != bound.end()) return e.path.size() == 1 ? b->second : "";
   if (e.path.size() == 1) {
     for (auto [name, kind] : {std::pair{"flow_run", "flow-run"}, {"deployment", "deployment"}, {"flow", "flow"},
                               {"work_pool", "work-pool"}, {"work_queue", "work-queue"}, {"automation", "automation"},
@@ -120,10 +122,19 @@ core::TemplateValue ui_resource_events_url(const std::string& kind, const core::
   return json::value(base && !base->empty() ? url_join(*base, link) : link);
 }
 
-core::Result<core::TemplateValue> evaluate(const core::TemplateExpression& e, const json::object& context,
-                                           const std::optional<std::string>& ui_base) {
-  core::TemplateValue value = e.literal ? core::TemplateValue(*e.literal) : resolve(e.path, context);
-  std::string kind = object_kind(e);
+// What a template sees while it renders: the context objects and the loop variables in
+// scope, with the kind of Prefect object each loop variable holds ("resource" for an item of
+// event.related), as the Python class tells Prefect's filters and iteration.
+struct Scope {
+  json::object values;
+  std::map<std::string, std::string, std::less<>> kinds;
+  const std::optional<std::string>& ui_base;
+};
+
+core::Result<core::TemplateValue> evaluate(const core::TemplateExpression& e, const Scope& scope) {
+  const std::optional<std::string>& ui_base = scope.ui_base;
+  core::TemplateValue value = e.literal ? core::TemplateValue(*e.literal) : resolve(e.path, scope.values);
+  std::string kind = object_kind(e, scope.kinds);
   for (const core::TemplateFilterCall& call : e.filters) {
     if (call.name == "ui_url" || call.name == "ui_resource_events_url") {
       value = call.name == "ui_url" ? ui_url(kind, value, ui_base) : ui_resource_events_url(kind, value, ui_base);
@@ -143,18 +154,208 @@ core::Result<core::TemplateValue> evaluate(const core::TemplateExpression& e, co
   return value;
 }
 
+// Jinja's truth of a value: undefined, None, false, 0, "" and empty lists and mappings are false.
+bool truthy(const core::TemplateValue& v) {
+  if (!v) return false;
+  switch (v->kind()) {
+    case json::kind::null: return false;
+    case json::kind::bool_: return v->get_bool();
+    case json::kind::int64: return v->get_int64() != 0;
+    case json::kind::uint64: return v->get_uint64() != 0;
+    case json::kind::double_: return v->get_double() != 0.0;
+    case json::kind::string: return !v->get_string().empty();
+    case json::kind::array: return !v->get_array().empty();
+    case json::kind::object: return !v->get_object().empty();
+  }
+  return false;
+}
+
+// Python's ==: numbers by value (1 == 1.0), undefined equal only to undefined.
+bool equal(const core::TemplateValue& a, const core::TemplateValue& b) {
+  if (!a || !b) return !a && !b;
+  if (a->is_number() && b->is_number()) return a->to_number<double>() == b->to_number<double>();
+  return *a == *b;
+}
+
+core::Result<bool> holds(const core::TemplateCondition& condition, const Scope& scope) {
+  for (const auto& conjunction : condition) {
+    bool all = true;
+    for (const core::TemplateComparison& c : conjunction) {
+      auto left = evaluate(c.left, scope);
+      if (!left) return left.error();
+      bool result = truthy(*left);
+      if (!c.op.empty()) {
+        auto right = evaluate(c.right, scope);
+        if (!right) return right.error();
+        result = equal(*left, *right) == (c.op == "==");
+      }
+      if (result == c.negated) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+// The items a {% for %} walks, as Python iterates the object Prefect passes: a list's
+// items; a resource (Prefect's RootModel) one ("root", mapping) pair; a context object (a
+// Prefect model) its (field, value) pairs; any other mapping its keys; a string its characters.
+core::Result<std::vector<json::value>> loop_items(const core::TemplateValue& v, const std::string& kind,
+                                                  bool model) {
+  std::vector<json::value> items;
+  if (!v) return items;  // Jinja's undefined iterates as empty
+  switch (v->kind()) {
+    case json::kind::array:
+      items.assign(v->get_array().begin(), v->get_array().end());
+      return items;
+    case json::kind::object:
+      if (kind == "resource") {  // its labels, without the properties templates see on it (action_context.cpp)
+        json::object labels = v->get_object();
+        for (const char* property : {"id", "name", "role"}) labels.erase(property);
+        items.push_back(json::array{"root", labels});
+      } else {
+        for (const auto& [key, value] : v->get_object()) {
+          items.push_back(model ? json::value(json::array{json::string(key), value}) : json::value(json::string(key)));
+        }
+      }
+      return items;
+    case json::kind::string: {
+      std::string_view s = v->get_string();
+      for (std::size_t i = 0; i < s.size();) {
+        std::size_t n = 1;
+        while (i + n < s.size() && (static_cast<unsigned char>(s[i + n]) & 0xC0) == 0x80) ++n;
+        items.push_back(json::string(s.substr(i, n)));
+        i += n;
+      }
+      return items;
+    }
+    case json::kind::null: return core::Error::invalid("template: 'NoneType' object is not iterable");
+    default: return core::Error::invalid("template: a " + std::string(json::to_string(v->kind())) + " is not iterable");
+  }
+}
+
+core::Result<std::string> render_parts(const std::vector<core::TemplatePart>& parts, Scope& scope);
+
+core::Result<std::string> render_loop(const core::TemplateFor& loop, Scope& scope) {
+  auto iterable = evaluate(loop.iterable, scope);
+  if (!iterable) return iterable.error();
+  const core::TemplateExpression& e = loop.iterable;
+  const bool plain = e.filters.empty() && !e.literal && !e.path.empty();
+  const std::string kind = plain ? object_kind(e, scope.kinds) : "";
+  const bool model = plain && e.path.size() == 1 && !scope.kinds.contains(e.path[0].get_string()) &&
+                     e.path[0].get_string() != "labels";
+  const bool related = plain && e.path.size() == 2 && e.path[0] == "event" && e.path[1] == "related";
+  auto items = loop_items(*iterable, kind, model);
+  if (!items) return items.error();
+  if (items->empty()) return render_parts(loop.empty, scope);
+  Scope inner{scope.values, scope.kinds, scope.ui_base};
+  std::string out;
+  const std::size_t n = items->size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const json::value& item = (*items)[i];
+    if (loop.targets.size() == 1) {
+      inner.values[loop.targets[0]] = item;
+      if (related) inner.kinds[loop.targets[0]] = "resource";
+      else inner.kinds.erase(loop.targets[0]);
+    } else {
+      const json::array* unpack = item.if_array();
+      if (!unpack || unpack->size() != loop.targets.size()) {
+        return core::Error::invalid("template: cannot unpack " + json::serialize(item) + " into " +
+                                    std::to_string(loop.targets.size()) + " loop variables");
+      }
+      for (std::size_t t = 0; t < loop.targets.size(); ++t) {
+        inner.values[loop.targets[t]] = (*unpack)[t];
+        inner.kinds.erase(loop.targets[t]);
+      }
+    }
+    const auto k = static_cast<std::int64_t>(i), size = static_cast<std::int64_t>(n);
+    inner.values["loop"] = json::object{{"index", k + 1}, {"index0", k}, {"first", i == 0}, {"last", i + 1 == n},
+                                        {"length", size}, {"revindex", size - k}, {"revindex0", size - k - 1}};
+    auto body = render_parts(loop.body, inner);
+    if (!body) return body.error();
+    out += *body;
+  }
+  return out;
+}
+
+core::Result<std::string> render_parts(const std::vector<core::TemplatePart>& parts, Scope& scope) {
+  std::string out;
+  for (const core::TemplatePart& part : parts) {
+    if (const auto* literal = std::get_if<std::string>(&part)) {
+      out += *literal;
+    } else if (const auto* e = std::get_if<core::TemplateExpression>(&part)) {
+      auto value = evaluate(*e, scope);
+      if (!value) return value.error();
+      out += core::template_text(*value);
+    } else if (const auto* loop = std::get_if<std::shared_ptr<const core::TemplateFor>>(&part)) {
+      auto text = render_loop(**loop, scope);
+      if (!text) return text.error();
+      out += *text;
+    } else {
+      const auto& branch = *std::get<std::shared_ptr<const core::TemplateIf>>(part);
+      const std::vector<core::TemplatePart>* chosen = &branch.otherwise;
+      for (const auto& [condition, body] : branch.branches) {
+        auto yes = holds(condition, scope);
+        if (!yes) return yes.error();
+        if (*yes) {
+          chosen = &body;
+          break;
+        }
+      }
+      auto text = render_parts(*chosen, scope);
+      if (!text) return text.error();
+      out += *text;
+    }
+  }
+  return out;
+}
+
+// The context names `parts` use, in first-use order, leaving out loop variables in scope.
+void collect_names(const std::vector<core::TemplatePart>& parts, std::vector<std::string>& bound,
+                   std::vector<std::string>& names) {
+  auto add = [&](const core::TemplateExpression& e) {
+    if (e.path.empty()) return;
+    std::string name(e.path[0].get_string());
+    if (std::find(bound.begin(), bound.end(), name) != bound.end()) return;
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+  };
+  auto add_condition = [&](const core::TemplateCondition& c) {
+    for (const auto& conjunction : c)
+      for (const auto& comparison : conjunction) {
+        add(comparison.left);
+        add(comparison.right);
+      }
+  };
+  for (const core::TemplatePart& part : parts) {
+    if (const auto* e = std::get_if<core::TemplateExpression>(&part)) {
+      add(*e);
+    } else if (const auto* loop = std::get_if<std::shared_ptr<const core::TemplateFor>>(&part)) {
+      add((*loop)->iterable);
+      collect_names((*loop)->empty, bound, names);
+      const std::size_t depth = bound.size();
+      bound.insert(bound.end(), (*loop)->targets.begin(), (*loop)->targets.end());
+      bound.push_back("loop");
+      collect_names((*loop)->body, bound, names);
+      bound.resize(depth);
+    } else if (const auto* branch = std::get_if<std::shared_ptr<const core::TemplateIf>>(&part)) {
+      for (const auto& [condition, body] : (*branch)->branches) {
+        add_condition(condition);
+        collect_names(body, bound, names);
+      }
+      collect_names((*branch)->otherwise, bound, names);
+    }
+  }
+}
+
 }  // namespace
 
 core::Result<std::vector<std::string>> template_names(const std::string& text) {
   auto parts = parse(text);
   if (!parts) return parts.error();
-  std::vector<std::string> names;
-  for (const core::TemplatePart& part : *parts) {
-    const auto* e = std::get_if<core::TemplateExpression>(&part);
-    if (!e || e->path.empty()) continue;
-    std::string name(e->path[0].get_string());
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
-  }
+  std::vector<std::string> bound, names;
+  collect_names(*parts, bound, names);
   return names;
 }
 
@@ -162,17 +363,8 @@ core::Result<std::string> render_template(const std::string& text, const json::o
                                           const std::optional<std::string>& ui_url) {
   auto parts = parse(text);
   if (!parts) return parts.error();
-  std::string out;
-  for (const core::TemplatePart& part : *parts) {
-    if (const auto* literal = std::get_if<std::string>(&part)) {
-      out += *literal;
-      continue;
-    }
-    auto value = evaluate(std::get<core::TemplateExpression>(part), context, ui_url);
-    if (!value) return value.error();
-    out += core::template_text(*value);
-  }
-  return out;
+  Scope scope{context, {}, ui_url};
+  return render_parts(*parts, scope);
 }
 
 }  // namespace praetor::automations

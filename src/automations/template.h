@@ -1,4 +1,4 @@
-// Renders action templates (core/user_template.h: text, {# comments #} and {{ expressions }}
+// Renders action templates (core/user_template.h: text, {# comments #}, {{ expressions }}, for, if
 // with the filters of core/template_filters.h) against the context objects: event, labels,
 // automation, flow_run, deployment, flow, work_pool, work_queue. The parser is the one that
 // validates templates, so what is accepted at create time is what renders here.
@@ -20,7 +20,7 @@ core::Result<std::vector<std::string>> template_names(const std::string& text);
 
 // Renders `text` with `context` (name → JSON value). A missing attribute is Jinja's
 // undefined: it renders as "" (and the `default` filter replaces it); strings render raw,
-// other values as Python's str() (lists and mappings as JSON; documented).
+// other values as Python's str() (lists and mappings as their repr).
 //
 // Prefect's UI-link filters apply to a context object named directly (`flow_run|ui_url`,
 // `deployment|ui_resource_events_url`, `event.resource|…`): the name tells the kind of

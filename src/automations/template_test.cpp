@@ -24,7 +24,7 @@ TEST(Template, RendersAttributeExpressions) {
 
 // Verifies Jinja beyond the subset is refused by name, never rendered blank.
 TEST(Template, RefusesUnsupportedSyntax) {
-  for (const char* t : {"{% if x %}y{% endif %}", "{{ x() }}", "{{ 1 + 2 }}", "{{ x | bogus }}"}) {
+  for (const char* t : {"{% set x = 1 %}", "{{ x() }}", "{{ 1 + 2 }}", "{{ x | bogus }}"}) {
     auto out = render_template(t, {});
     ASSERT_FALSE(out.ok()) << t;
     EXPECT_NE(out.error().message.find("unsupported template syntax"), std::string::npos) << out.error().message;
@@ -32,6 +32,52 @@ TEST(Template, RefusesUnsupportedSyntax) {
   auto open = render_template("{{ open", {});
   ASSERT_FALSE(open.ok());
   EXPECT_NE(open.error().message.find("invalid template: unexpected end of template"), std::string::npos);
+}
+
+// Verifies the body Prefect's UI (V1) writes for a custom trigger's notification renders as
+// Prefect renders it: a resource iterates as the one ("root", labels) pair of its RootModel,
+// and a mapping prints as Python's repr.
+TEST(Template, RendersTheUiDefaultNotificationBody) {
+  json::object resource{{"prefect.resource.id", "a.b"}, {"prefect.resource.name", "nm"}, {"id", "a.b"}, {"name", "nm"}};
+  json::object related{{"prefect.resource.id", "c.d"}, {"prefect.resource.role", "flow"}, {"id", "c.d"},
+                       {"name", nullptr}, {"role", "flow"}};
+  json::object ctx{{"event", json::object{{"id", "e1"}, {"resource", resource}, {"related", json::array{related}}}},
+                   {"automation", json::object{{"name", "auto"}}}};
+  const std::string body =
+      "Automation: {{ automation.name }}\nDescription: {{ automation.description }}\n\nEvent: {{ event.id }}\n"
+      "Resource:\n{% for label, value in event.resource %}\n{{ label }}: {{ value }}\n{% endfor %}\n"
+      "Related Resources:\n{% for related in event.related %}\n    Role: {{ related.role }}\n"
+      "    {% for label, value in related %}\n    {{ label }}: {{ value }}\n    {% endfor %}\n{% endfor %}";
+  auto out = render_template(body, ctx);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  // What Prefect 3.9.1's renderer gives for the same event (run by hand).
+  EXPECT_EQ(*out,
+            "Automation: auto\nDescription: \n\nEvent: e1\nResource:\n\nroot: {'prefect.resource.id': 'a.b', "
+            "'prefect.resource.name': 'nm'}\n\nRelated Resources:\n\n    Role: flow\n    \n    root: "
+            "{'prefect.resource.id': 'c.d', 'prefect.resource.role': 'flow'}\n    \n");
+  auto names = template_names(body);
+  ASSERT_TRUE(names.ok());
+  EXPECT_EQ(*names, (std::vector<std::string>{"automation", "event"}));
+}
+
+// Verifies for over lists and mappings (keys) with loop.*, its else, if/elif/else with
+// ==, !=, not, and, or, and Jinja's {%- -%} whitespace trimming.
+TEST(Template, RendersLoopsAndConditions) {
+  json::object ctx{{"flow_run", json::object{{"tags", json::array{"a", "b", "c"}}, {"state_type", "FAILED"},
+                                             {"parameters", json::object{{"x", 1}, {"y", "it's"}}}}},
+                   {"labels", json::object{}}};
+  auto out = render_template(
+      "{% for t in flow_run.tags %}{{ loop.index }}{{ t }}{% if not loop.last %},{% endif %}{% endfor %}|"
+      "{% for k in flow_run.parameters %}{{ k }}{% endfor %}|{% for k in flow_run.missing %}x{% else %}none{% endfor %}|"
+      "{% if flow_run.state_type == 'COMPLETED' %}ok{% elif flow_run.state_type != 'FAILED' or flow_run.nope %}other"
+      "{% else %}bad{% endif %}|{% if flow_run.tags and not flow_run.nope %}tagged{% endif %}|"
+      "{{ flow_run.parameters }} {{ flow_run.tags }}|  {%- if true -%}  trimmed  {%- endif -%}  |",
+      ctx);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(*out, "1a,2b,3c|xy|none|bad|tagged|{'x': 1, 'y': \"it's\"} ['a', 'b', 'c']|trimmed|");
+  auto unpack = render_template("{% for a, b in flow_run.tags %}{% endfor %}", ctx);
+  ASSERT_FALSE(unpack.ok());
+  EXPECT_NE(unpack.error().message.find("cannot unpack"), std::string::npos);
 }
 
 // Verifies Prefect's UI links: by the kind of object the name gives, under PREFECT_UI_URL

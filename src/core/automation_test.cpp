@@ -63,16 +63,26 @@ TEST(Automation, TimedeltaForms) {
   EXPECT_FALSE(parse_timedelta(json::value("abc")));
 }
 
-// Verifies the template subset: paths, literal keys and listed filters pass; statements,
-// calls, private names and unknown filters are refused as unsupported; an unterminated
+// Verifies the template subset: paths, literal keys, listed filters, for and if pass; other
+// statements, calls, private names and unknown filters are refused as unsupported; unclosed
+// and stray block tags are Jinja's syntax errors; an unterminated
 // expression is Jinja's syntax error with its line.
 TEST(UserTemplate, Subset) {
   EXPECT_FALSE(check_user_template("plain"));
   EXPECT_FALSE(check_user_template("{{ flow_run.name }} {{ event.resource['prefect.resource.id'] | upper }}"));
   EXPECT_FALSE(check_user_template("{{ x | default('none') }}{# note #}"));
-  auto statement = check_user_template("{% for x in y %}{{ x }}{% endfor %}");
+  EXPECT_FALSE(check_user_template("{% for k, v in y %}{{ k }}{% else %}-{% endfor %}"));
+  EXPECT_FALSE(check_user_template("{%- if a.b == 'x' and not c or d != 1 -%}y{% elif e %}z{% else %}w{% endif %}"));
+  auto statement = check_user_template("{% set x = 1 %}");
   ASSERT_TRUE(statement);
   EXPECT_TRUE(statement->unsupported);
+  auto unclosed = check_user_template("{% for x in y %}\n{{ x }}");
+  ASSERT_TRUE(unclosed);
+  EXPECT_FALSE(unclosed->unsupported);
+  EXPECT_EQ(unclosed->line, 2);
+  auto stray = check_user_template("{% endif %}");
+  ASSERT_TRUE(stray);
+  EXPECT_EQ(stray->message, "Encountered unknown tag 'endif'.");
   EXPECT_TRUE(check_user_template("{{ x.__class__ }}")->unsupported);
   EXPECT_TRUE(check_user_template("{{ x() }}")->unsupported);
   EXPECT_TRUE(check_user_template("{{ x | bogus }}")->unsupported);

@@ -339,6 +339,47 @@ const TemplateFilter* find_template_filter(std::string_view name) {
   return it == kFilters.end() ? nullptr : &*it;
 }
 
+namespace {
+
+// Python's repr of a str: single quotes unless the text holds ' and no ", with \\, \n, \r,
+// \t and other control characters escaped.
+std::string python_string_repr(std::string_view s) {
+  const char quote = s.find('\'') != std::string_view::npos && s.find('"') == std::string_view::npos ? '"' : '\'';
+  std::string out(1, quote);
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == quote || c == '\\') out += {'\\', c};
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (u < 0x20 || u == 0x7f) out += {'\\', 'x', "0123456789abcdef"[u >> 4], "0123456789abcdef"[u & 15]};
+    else out += c;
+  }
+  return out + quote;
+}
+
+// Python's repr of the value as Python holds it: lists [a, b], dicts {'k': v}.
+std::string python_repr(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::string: return python_string_repr(v.get_string());
+    case json::kind::array: {
+      std::string out = "[";
+      for (const json::value& item : v.get_array()) out += (out.size() > 1 ? ", " : "") + python_repr(item);
+      return out + "]";
+    }
+    case json::kind::object: {
+      std::string out = "{";
+      for (const auto& [key, item] : v.get_object()) {
+        out += (out.size() > 1 ? ", " : "") + python_string_repr(key) + ": " + python_repr(item);
+      }
+      return out + "}";
+    }
+    default: return template_text(v);
+  }
+}
+
+}  // namespace
+
 std::string template_text(const TemplateValue& value) {
   if (!value) return "";
   switch (value->kind()) {
@@ -349,7 +390,7 @@ std::string template_text(const TemplateValue& value) {
     case json::kind::double_: return python_float_repr(value->get_double());
     case json::kind::string: return std::string(value->get_string());
     case json::kind::array:
-    case json::kind::object: return json::serialize(*value);
+    case json::kind::object: return python_repr(*value);
   }
   return "";
 }

@@ -31,8 +31,7 @@ struct TemplateFilter {
 const TemplateFilter* find_template_filter(std::string_view name);
 
 // What {{ value }} prints, as Python's str(): strings raw, None, True/False, numbers as
-// Python writes them, undefined as "". Lists and dicts print as JSON (Python would print
-// their repr, with single quotes).
+// Python writes them, undefined as "", lists and dicts as Python's repr ({'k': 'v'}).
 std::string template_text(const TemplateValue& value);
 
 }  // namespace praetor::core

@@ -174,17 +174,98 @@ bool maybe_template(std::string_view text) {
   return text.find("{{") != std::string_view::npos || text.find("{%") != std::string_view::npos;
 }
 
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// `s` split at each `separator` outside quotes.
+std::vector<std::string_view> split_outside_quotes(std::string_view s, std::string_view separator) {
+  std::vector<std::string_view> out;
+  char quote = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (quote) {
+      if (s[i] == '\\') ++i;
+      else if (s[i] == quote) quote = 0;
+    } else if (s[i] == '"' || s[i] == '\'') {
+      quote = s[i];
+    } else if (s.compare(i, separator.size(), separator) == 0) {
+      out.push_back(s.substr(start, i - start));
+      i += separator.size() - 1;
+      start = i + 1;
+    }
+  }
+  out.push_back(s.substr(start));
+  return out;
+}
+
+std::optional<std::string> read_expression(std::string_view text, TemplateExpression& out) {
+  return ExpressionReader(text, out).read();
+}
+
+std::optional<std::string> read_condition(std::string_view text, TemplateCondition& out) {
+  for (std::string_view alternative : split_outside_quotes(text, " or ")) {
+    auto& conjunction = out.emplace_back();
+    for (std::string_view term : split_outside_quotes(alternative, " and ")) {
+      TemplateComparison c;
+      term = trim(term);
+      if (term.starts_with("not ")) {
+        c.negated = true;
+        term = trim(term.substr(4));
+      }
+      for (std::string_view op : {"==", "!="}) {
+        auto sides = split_outside_quotes(term, op);
+        if (sides.size() == 2) {
+          c.op = op;
+          if (auto e = read_expression(sides[1], c.right)) return e;
+          term = sides[0];
+          break;
+        }
+      }
+      if (auto e = read_expression(term, c.left)) return e;
+      conjunction.push_back(std::move(c));
+    }
+  }
+  return std::nullopt;
+}
+
+// An open block while parsing: where its parts go, and what may close or continue it.
+struct OpenBlock {
+  std::string tag;  // "", "for" or "if"
+  std::shared_ptr<TemplateFor> loop;
+  std::shared_ptr<TemplateIf> branch;
+  std::vector<TemplatePart>* parts = nullptr;
+  bool in_else = false;
+};
+
+}  // namespace
+
 std::variant<std::vector<TemplatePart>, TemplateProblem> parse_user_template(std::string_view text) {
-  std::vector<TemplatePart> parts;
+  std::vector<TemplatePart> root;
+  std::vector<OpenBlock> open{{"", nullptr, nullptr, &root}};
+  bool trim_next = false;  // the last tag ended with "-%}": the text after it loses its leading whitespace
   auto add_text = [&](std::string_view t) {
+    if (trim_next) {
+      while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
+      trim_next = false;
+    }
     if (t.empty()) return;
+    auto& parts = *open.back().parts;
     if (!parts.empty() && std::holds_alternative<std::string>(parts.back())) {
       std::get<std::string>(parts.back()).append(t);
     } else {
       parts.emplace_back(std::string(t));
     }
   };
-  std::size_t copied = 0;  // text before this offset is in `parts`
+  auto expression_problem = [&](std::size_t at, const std::string& problem) {
+    bool syntax = problem.rfind("Expected an expression", 0) == 0;
+    return TemplateProblem{line_at(text, at), syntax ? problem : "unsupported template expression: " + problem, !syntax};
+  };
+  std::size_t copied = 0;  // text before this offset is in the parts
   std::size_t i = 0;
   while ((i = text.find('{', i)) != std::string_view::npos) {
     if (i + 1 >= text.size()) break;
@@ -195,10 +276,68 @@ std::variant<std::vector<TemplatePart>, TemplateProblem> parse_user_template(std
       add_text(text.substr(copied, i - copied));
       i = copied = end + 2;
     } else if (kind == '%') {
-      return TemplateProblem{line_at(text, i),
-                             "Jinja statements ('{% ... %}': loops, conditions, assignments) are not supported in "
-                             "automation templates; use expressions such as {{ flow_run.name }}",
-                             true};
+      std::size_t end = text.find("%}", i + 2);
+      if (end == std::string_view::npos) {
+        return TemplateProblem{line_at(text, text.size()), "unexpected end of template, expected 'end of statement block'.",
+                               false};
+      }
+      std::string_view body = text.substr(i + 2, end - i - 2);
+      std::string_view before = text.substr(copied, i - copied);
+      if (body.starts_with('-')) {
+        body.remove_prefix(1);
+        while (!before.empty() && std::isspace(static_cast<unsigned char>(before.back()))) before.remove_suffix(1);
+      }
+      bool trim_after = body.ends_with('-');
+      if (trim_after) body.remove_suffix(1);
+      add_text(before);
+      trim_next = trim_after;
+      body = trim(body);
+      std::string_view word = body.substr(0, std::min(body.find_first_of(" \t\r\n"), body.size()));
+      std::string_view rest = trim(body.substr(word.size()));
+      OpenBlock& top = open.back();
+      if (word == "for") {
+        auto parts = split_outside_quotes(rest, " in ");
+        if (parts.size() < 2) return TemplateProblem{line_at(text, i), "expected token 'in'", false};
+        auto loop = std::make_shared<TemplateFor>();
+        for (std::string_view target : split_outside_quotes(parts[0], ",")) {
+          target = trim(target);
+          if (target.empty() || !name_start(target[0]) ||
+              !std::all_of(target.begin(), target.end(), name_char) || target[0] == '_') {
+            return TemplateProblem{line_at(text, i),
+                                   "unsupported template statement: loop targets must be names, not '" +
+                                       std::string(parts[0]) + "'",
+                                   true};
+          }
+          loop->targets.emplace_back(target);
+        }
+        std::string_view iterable = rest.substr(parts[0].size() + 4);
+        if (auto problem = read_expression(iterable, loop->iterable)) return expression_problem(i, *problem);
+        top.parts->emplace_back(std::shared_ptr<const TemplateFor>(loop));
+        open.push_back({"for", loop, nullptr, &loop->body});
+      } else if (word == "if") {
+        auto branch = std::make_shared<TemplateIf>();
+        auto& [condition, parts] = branch->branches.emplace_back();
+        if (auto problem = read_condition(rest, condition)) return expression_problem(i, *problem);
+        top.parts->emplace_back(std::shared_ptr<const TemplateIf>(branch));
+        open.push_back({"if", nullptr, branch, &branch->branches.back().second});
+      } else if (word == "elif" && top.tag == "if" && !top.in_else) {
+        auto& [condition, parts] = top.branch->branches.emplace_back();
+        if (auto problem = read_condition(rest, condition)) return expression_problem(i, *problem);
+        top.parts = &top.branch->branches.back().second;
+      } else if (word == "else" && rest.empty() && !top.tag.empty() && !top.in_else) {
+        top.in_else = true;
+        top.parts = top.tag == "for" ? &top.loop->empty : &top.branch->otherwise;
+      } else if ((word == "endfor" && top.tag == "for") || (word == "endif" && top.tag == "if")) {
+        open.pop_back();
+      } else if (word == "endfor" || word == "endif" || word == "elif" || word == "else") {
+        return TemplateProblem{line_at(text, i), "Encountered unknown tag '" + std::string(word) + "'.", false};
+      } else {
+        return TemplateProblem{line_at(text, i),
+                               "the statement '{% " + std::string(word) +
+                                   " %}' is not supported in automation templates (Praetor renders for and if)",
+                               true};
+      }
+      i = copied = end + 2;
     } else if (kind == '{') {
       std::size_t end = text.find("}}", i + 2);
       if (end == std::string_view::npos) {
@@ -206,21 +345,26 @@ std::variant<std::vector<TemplatePart>, TemplateProblem> parse_user_template(std
                                "unexpected end of template, expected 'end of print statement'.", false};
       }
       TemplateExpression expression;
-      ExpressionReader reader(text.substr(i + 2, end - i - 2), expression);
-      if (auto problem = reader.read()) {
-        bool syntax = problem->rfind("Expected an expression", 0) == 0;
-        return TemplateProblem{line_at(text, i),
-                               syntax ? *problem : "unsupported template expression: " + *problem, !syntax};
+      if (auto problem = read_expression(text.substr(i + 2, end - i - 2), expression)) {
+        return expression_problem(i, *problem);
       }
       add_text(text.substr(copied, i - copied));
-      parts.emplace_back(std::move(expression));
+      open.back().parts->emplace_back(std::move(expression));
       i = copied = end + 2;
     } else {
       ++i;
     }
   }
   add_text(text.substr(copied));
-  return parts;
+  if (open.size() > 1) {
+    const std::string& tag = open.back().tag;
+    return TemplateProblem{line_at(text, text.size()),
+                           "Unexpected end of template. Jinja was looking for the following tags: '" +
+                               std::string(tag == "for" ? "endfor' or 'else" : "elif' or 'else' or 'endif") +
+                               "'. The innermost block that needs to be closed is '" + tag + "'.",
+                           false};
+  }
+  return root;
 }
 
 std::optional<TemplateProblem> check_user_template(std::string_view text) {

@@ -1,16 +1,21 @@
 // The subset of Jinja that Praetor's automations accept in action templates (a notification's
 // subject and body, a webhook's payload, a run-deployment's parameters) and
-// /templates/validate: literal text, {# comments #}, and {{ expressions }} that are a
-// variable path (`flow_run.name`, `event.resource["prefect.resource.id"]`, `x[0]`) or a
-// literal, each optionally piped through the filters of core/template_filters.h with literal
-// arguments. Statements ({% … %}: loops, conditions) are refused by name, as is anything
-// else Prefect's full Jinja would accept, so a template is never silently rendered
-// differently than written.
+// /templates/validate: literal text, {# comments #}, {{ expressions }} that are a variable
+// path (`flow_run.name`, `event.resource["prefect.resource.id"]`, `x[0]`) or a literal, each
+// optionally piped through the filters of core/template_filters.h with literal arguments;
+// and the statements Prefect's UI writes into its default notification bodies:
+// {% for a[, b] in expression %} … [{% else %} …] {% endfor %} (with loop.index, index0,
+// first, last, length) and {% if condition %} … {% elif condition %} … {% else %} …
+// {% endif %}, a condition being expressions joined by `==`/`!=`, `not`, `and`, `or`.
+// `{%-` and `-%}` trim whitespace as in Jinja. Anything else Prefect's full Jinja would
+// accept (set, macros, arithmetic, calls, tests) is refused by name, so a template is never
+// silently rendered differently than written.
 //
 // One parser serves both: /templates/validate and the action validators check that a
 // template parses; the automations engine renders the parsed form (automations/template.h).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,8 +38,36 @@ struct TemplateExpression {
   std::vector<TemplateFilterCall> filters;
 };
 
-// Literal text or one expression, in template order (comments dropped).
-using TemplatePart = std::variant<std::string, TemplateExpression>;
+struct TemplateFor;
+struct TemplateIf;
+
+// Literal text, one expression, or a statement block, in template order (comments dropped).
+using TemplatePart =
+    std::variant<std::string, TemplateExpression, std::shared_ptr<const TemplateFor>, std::shared_ptr<const TemplateIf>>;
+
+// {% for targets in iterable %} body {% else %} empty {% endfor %}
+struct TemplateFor {
+  std::vector<std::string> targets;  // one name, or several that unpack each item
+  TemplateExpression iterable;
+  std::vector<TemplatePart> body;
+  std::vector<TemplatePart> empty;  // rendered when there is nothing to iterate
+};
+
+// `a == b`, `a != b`, or `a` (its truth), negated by `not`.
+struct TemplateComparison {
+  bool negated = false;
+  TemplateExpression left;
+  std::string op;  // "", "==" or "!="
+  TemplateExpression right;
+};
+// Alternatives (or) of conjunctions (and) of comparisons.
+using TemplateCondition = std::vector<std::vector<TemplateComparison>>;
+
+// {% if %} … {% elif %} … {% else %} … {% endif %}: the first branch whose condition holds.
+struct TemplateIf {
+  std::vector<std::pair<TemplateCondition, std::vector<TemplatePart>>> branches;
+  std::vector<TemplatePart> otherwise;
+};
 
 struct TemplateProblem {
   int line = 1;         // 1-based line of the problem, as Jinja's lineno

@@ -4,9 +4,11 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/gzip.h"
 #include "server/request_reader.h"
 #include "server/websocket_session.h"
 
+#include <algorithm>
 #include <string_view>
 
 namespace praetor::server {
@@ -28,6 +30,17 @@ std::string_view method_label(std::string_view method) {
   return "other";
 }
 
+bool has_header(const api::Response& response, std::string_view name) {
+  for (const auto& [n, v] : response.headers) {
+    if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        })) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 HttpSession::HttpSession(net::ip::tcp::socket socket, ServerState& state)
@@ -46,6 +59,7 @@ void HttpSession::record(std::string_view route, int status) {
 
 void HttpSession::read_request() {
   head_request_ = false;
+  gzip_ok_ = false;
   recorded_ = false;
   method_.clear();
   parser_.emplace();
@@ -78,6 +92,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   if (state_.stopping.load()) return close();
   auto req = parser_->release();
   head_request_ = req.method() == http::verb::head;
+  gzip_ok_ = !head_request_ && accepts_gzip(req[http::field::accept_encoding]);
   bool keep_alive = req.keep_alive();
   unsigned version = req.version();
   api::Request request = to_api_request(req);
@@ -136,6 +151,15 @@ void HttpSession::write_file(api::Response response, bool keep_alive, unsigned v
     spdlog::debug("cannot open {}: {}", response.file, ec.message());
     return write(api::json_response(404, boost::json::object{{"detail", "Not Found"}}), keep_alive, version);
   }
+  if (gzip_ok_ && file.size() >= kGzipMinimumBytes && compressible(response.content_type)) {
+    if (auto gzipped = gzip_file(response.file)) {
+      file.close();
+      response.file.clear();
+      response.body = *gzipped;
+      response.headers.emplace_back("Content-Encoding", "gzip");
+      return write(std::move(response), keep_alive, version, /*encoded=*/true);
+    }
+  }
   auto fill = [&](auto& res) {
     res.set(http::field::server, "praetor");
     if (!response.content_type.empty()) res.set(http::field::content_type, response.content_type);
@@ -155,9 +179,18 @@ void HttpSession::write_file(api::Response response, bool keep_alive, unsigned v
   send(std::move(res));
 }
 
-void HttpSession::write(api::Response response, bool keep_alive, unsigned version) {
+void HttpSession::write(api::Response response, bool keep_alive, unsigned version, bool encoded) {
   record(response.route, response.status);
   if (!response.file.empty()) return write_file(std::move(response), keep_alive, version);
+  if (gzip_ok_ && !encoded && response.body.size() >= kGzipMinimumBytes && compressible(response.content_type) &&
+      !has_header(response, "content-encoding")) {
+    if (auto gzipped = gzip_compress(response.body)) {
+      response.body = std::move(*gzipped);
+      response.headers.emplace_back("Content-Encoding", "gzip");
+      encoded = true;
+    }
+  }
+  if (encoded) response.headers.emplace_back("Vary", "Accept-Encoding");
   auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version);
   res->set(http::field::server, "praetor");
   if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);

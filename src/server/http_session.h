@@ -22,8 +22,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   void read_request();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
-  // A HEAD request's response gets its GET's Content-Length and no body.
-  void write(api::Response response, bool keep_alive, unsigned version);
+  // A HEAD request's response gets its GET's Content-Length and no body. A body of at least
+  // kGzipMinimumBytes goes gzip-encoded when the request accepts it (server/gzip.h).
+  // `encoded`: the body is already gzip (a UI asset from gzip_file).
+  void write(api::Response response, bool keep_alive, unsigned version, bool encoded = false);
   // A response whose body is a file (api::Response::file), streamed from disk.
   void write_file(api::Response response, bool keep_alive, unsigned version);
   template <class Message>
@@ -39,6 +41,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   ConnectionLimit::Slot slot_;
   ConnectionLimit::IdleTicket idle_;  // registered while waiting for a request
   bool head_request_ = false;  // the request being answered is a HEAD (one at a time)
+  bool gzip_ok_ = false;       // ... and its Accept-Encoding takes gzip (server/gzip.h)
   // The request being answered, for its access line and metrics: recorded once, at write.
   std::string method_;
   std::chrono::steady_clock::time_point started_;

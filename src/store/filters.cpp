@@ -218,8 +218,14 @@ SqlCondition task_run_filter(const Node& n) {
         [](const Node& f, Conditions& o) { before_after(f, "task_run.expected_start_time", o); });
   field(n, "subflow_runs", false, c, [](const Node& f, Conditions& o) {
     if (auto v = f.child("exists_").boolean()) {
-      std::string exists = "EXISTS (SELECT 1 FROM flow_run AS sub_fr WHERE sub_fr.parent_task_run_id = task_run.id)";
-      o.add({*v ? exists : "NOT " + exists, {}});
+      // Uncorrelated, so the (few) subflow parents are read once, not probed per task run;
+      // "no subflows" first asks, once, whether any flow run has a parent task run at all, so
+      // a database without subflows never reads the task runs' rows for their ids.
+      const std::string parents = "SELECT sub_fr.parent_task_run_id FROM flow_run AS sub_fr "
+                                  "WHERE sub_fr.parent_task_run_id IS NOT NULL";
+      o.add({*v ? "task_run.id IN (" + parents + ")"
+                : "(NOT EXISTS (" + parents + ") OR task_run.id NOT IN (" + parents + "))",
+             {}});
     }
   });
   field(n, "flow_run_id", true, c, [](const Node& f, Conditions& o) {
@@ -464,6 +470,23 @@ SqlCondition exists_all(const std::string& from, const std::string& link,
   return exists_where(from, link, std::move(all).join());
 }
 
+// "<key> IN (SELECT <selected> FROM <from> WHERE <selected> IS NOT NULL AND …)" where every
+// one of `conds` that is set holds; the set ones are moved out. The same rows as EXISTS over
+// the link `<selected> = <key>`, but uncorrelated: the database reads the related rows once
+// through their own filters' indexes (a day of failed runs) instead of probing them for
+// every row of the outer table (all of a flow's million runs).
+SqlCondition in_all(const std::string& key, const std::string& from, const std::string& selected,
+                    std::initializer_list<std::optional<SqlCondition>*> conds) {
+  Conditions all;
+  for (auto* c : conds) {
+    if (*c) all.add(std::move(**c));
+  }
+  SqlCondition cond = std::move(all).join();
+  cond.sql = key + " IN (SELECT " + selected + " FROM " + from + " WHERE " + selected + " IS NOT NULL AND (" +
+             cond.sql + "))";
+  return cond;
+}
+
 }  // namespace
 
 core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterRoot root) {
@@ -526,9 +549,9 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
                              "deployment.flow_id = flow.id", std::move(*work_pools)));
       }
       if (flow_runs || task_runs) {
-        // models/flows.py: EXISTS (flow_run [JOIN task_run] WHERE flow_run.flow_id = flow.id …).
-        top.add(exists_all(task_runs ? kFlowRunWithTaskRuns : "flow_run", "flow_run.flow_id = flow.id",
-                           {&flow_runs, &task_runs}));
+        // models/flows.py: EXISTS (flow_run [JOIN task_run] WHERE flow_run.flow_id = flow.id …), as IN.
+        top.add(in_all("flow.id", task_runs ? kFlowRunWithTaskRuns : "flow_run", "flow_run.flow_id",
+                       {&flow_runs, &task_runs}));
       }
       break;
     case FilterRoot::kFlowRun:
@@ -551,6 +574,7 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
         break;
       }
       if (flow_runs || flows) {
+        // EXISTS, not IN: a page of task runs walks their sort's index and stops at the page's end.
         top.add(exists_all(flows ? "flow_run JOIN flow ON flow.id = flow_run.flow_id" : "flow_run",
                            "flow_run.id = task_run.flow_run_id", {&flow_runs, &flows}));
       }
@@ -560,8 +584,8 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
       if (deployments) top.add(std::move(*deployments));
       if (flows) top.add(exists_where("flow", "flow.id = deployment.flow_id", std::move(*flows)));
       if (flow_runs || task_runs) {
-        top.add(exists_all(task_runs ? kFlowRunWithTaskRuns : "flow_run", "flow_run.deployment_id = deployment.id",
-                           {&flow_runs, &task_runs}));
+        top.add(in_all("deployment.id", task_runs ? kFlowRunWithTaskRuns : "flow_run", "flow_run.deployment_id",
+                       {&flow_runs, &task_runs}));
       }
       if (work_pools) {
         top.add(exists_where("work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id",

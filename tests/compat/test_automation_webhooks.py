@@ -19,8 +19,9 @@ from prefect.blocks.webhook import Webhook
 from prefect.events.actions import CallWebhook, SendNotification
 
 from prefect.client.orchestration import get_client
-from prefect.events import Event
+from prefect.events import Event, emit_event
 from prefect.events.clients import PrefectEventsClient
+from prefect.events.worker import EventsWorker
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from scenarios import run, wait_for
@@ -196,3 +197,54 @@ def test_webhook_payload_links_into_the_ui(dedicated_server, receiver):
     assert body == (f"http://ui.example/prefect/flows/flow/{flow_id} "
                     f"http://ui.example/events?resource=prefect.flow.{flow_id} "
                     f"http://ui.example/events?resource=prefect.flow.{flow_id}")
+
+
+def _ui_default_custom_notification() -> tuple[str, str]:
+    """(subject, body) that Prefect's UI (V1) fills in for a custom trigger's send-notification
+    action, read from the installed bundle, so the test follows the UI that ships."""
+    import glob
+    import os
+    import re
+
+    import prefect
+    assets = os.path.join(os.path.dirname(prefect.__file__), "server", "ui", "assets", "*.js")
+    for path in glob.glob(assets):
+        text = open(path, encoding="utf-8").read()
+        body = re.search(r"`(Automation: \{\{ automation\.name \}\}.*?\{% endfor %\})`", text, re.S)
+        subject = re.search(r"case`custom`:return`(A Prefect automation [^`]*)`", text)
+        if body and subject:
+            return subject.group(1), body.group(1)
+    raise AssertionError(f"no default notification body in {assets}")
+
+
+# Verifies the notification Prefect's UI creates by default for a custom trigger (its body
+# loops over the event's resource and related resources with {% for %}) is accepted and
+# renders as Prefect renders it: each resource iterates as its model's one ("root", labels)
+# pair, the labels printed as a Python dict.
+def test_ui_default_notification_body_renders(api_url, receiver):
+    u = uid()
+    subject, body = _ui_default_custom_notification()
+    assert "{% for label, value in event.resource %}" in body
+    block_id = CustomWebhookNotificationBlock(
+        name=f"ui-{u}", url=f"{receiver.url}/ui/{u}", json_data={"subject": "{{subject}}", "body": "{{body}}"},
+    ).save(f"ui-default-{u}")
+    automation = Automation(
+        name=f"ui-default-{u}", description="made as the UI makes it",
+        trigger=reactive(f"test.ui.{u}", f"thing.{u}"),
+        actions=[SendNotification(block_document_id=block_id, subject=subject, body=body)],
+    ).create()
+
+    resource = {"prefect.resource.id": f"thing.{u}", "prefect.resource.name": "a thing"}
+    related = [{"prefect.resource.id": f"flow.{u}", "prefect.resource.role": "flow"},
+               {"prefect.resource.id": f"tag.{u}", "prefect.resource.role": "tag", "extra": "it's"}]
+    event = emit_event(event=f"test.ui.{u}", resource=resource, related=related)
+    EventsWorker.drain_all()
+
+    sent = json.loads(receiver.wait_requests()[0]["body"])
+    assert sent["subject"] == f"A Prefect automation 'ui-default-{u}' was triggered"
+    related_text = "".join(f"\n    Role: {r['prefect.resource.role']}\n    \n    root: {r!r}\n    \n" for r in related)
+    assert sent["body"] == (f"Automation: ui-default-{u}\nDescription: made as the UI makes it\n\n"
+                            f"Event: {event.id}\nResource:\n\nroot: {resource!r}\n\n"
+                            f"Related Resources:\n{related_text}")
+    executed = wait_automation_events(api_url, automation.id, "prefect.automation.action.executed")[0]
+    assert executed["payload"]["action_type"] == "send-notification"

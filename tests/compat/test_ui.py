@@ -4,8 +4,9 @@ Playwright (PyPI) drives Debian's Chromium headless (no browser download). A ded
 with the UI on gets data from real flows (a flow run with logs and a task run), a process work
 pool and a deployment with a schedule; then for V1 (at /) and V2 (at /v2) the test visits the
 main pages, clicks the main actions, asserts what the pages show, and fails on any console
-error or API answer >= 400 not on the named allow-list below. Screenshots and a JSON list of
-every failed call go to test-artifacts/ui/<target>/.
+error or API answer >= 400 not on the named allow-list below. Screenshots, a JSON list of
+every failed call and one of every API call (what each page asks) go to
+test-artifacts/ui/<target>/.
 """
 
 import contextlib
@@ -55,7 +56,7 @@ PAGES = [  # (name, path under the UI's base, text the page must show; None: loa
     ("work-pool", "/work-pools/work-pool/ui-pool", "default"),
     ("variables", "/variables", None),
     ("concurrency", "/concurrency-limits", "ui-limit"),
-    ("events", "/events", None),
+    ("events", "/events", "{flow_run_name}"),
     ("settings", "/settings", "3.9.1"),
     ("blocks", "/blocks", "ui-secret"),
     ("automations", "/automations", "ui-automation"),
@@ -84,6 +85,7 @@ class Watcher:
         self.origin = origin
         self.page_name = "?"
         self.failures: list[dict] = []
+        self.api_calls: list[dict] = []  # every API request, for finding what a page asks (W4 bench)
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self._add("pageerror", "", str(exc)))
         page.on("response", self._response)
@@ -99,6 +101,10 @@ class Watcher:
         self._add("console", urlparse(url).path if url.startswith(self.origin) else url, msg.text)
 
     def _response(self, response) -> None:
+        path = urlparse(response.url).path
+        if response.url.startswith(self.origin) and "/api/" in path:
+            self.api_calls.append({"page": self.page_name, "method": response.request.method, "path": path,
+                                   "status": response.status, "body": response.request.post_data})
         if response.status < 400 or not response.url.startswith(self.origin):
             return
         self._add("http", urlparse(response.url).path, response.status_text, response.request.method,
@@ -289,6 +295,7 @@ def report(watcher, ui: str, part: str) -> list[dict]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     bad = watcher.unexpected()
     (ARTIFACTS / f"failures-{ui}-{part}.json").write_text(json.dumps(watcher.failures, indent=1))
+    (ARTIFACTS / f"api-calls-{ui}-{part}.json").write_text(json.dumps(watcher.api_calls, indent=1))
     return bad
 
 

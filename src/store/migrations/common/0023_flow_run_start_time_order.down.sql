@@ -1,0 +1,1 @@
+DROP INDEX ix_flow_run_coalesce_start_time_expected_start_time_desc;
