@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)api::parse_list_request(request, root, 200);
     (void)api::parse_count_request(request, root);
   }
-  for (const core::Model* model : api::fuzz::kit_models()) (void)api::parse_model_list_request(request, *model, 200);
+  for (const core::Model* model : api::fuzz::kit_models()) (void)api::parse_list_request(request, api::model_query(*model), 200);
 
   auto body = core::parse_body(request.body);
   if (!body) return 0;
