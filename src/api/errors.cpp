@@ -22,9 +22,28 @@ core::RepeatedLog& repeated_failures() {
 constexpr std::size_t kEchoLimit = 64 * 1024;
 constexpr std::size_t kEchoPrefix = 1024;
 
-json::value capped_echo_text(std::string_view text) {
-  return json::value(std::string(text.substr(0, kEchoPrefix)) + "... [" + std::to_string(text.size()) +
-                     " bytes, cut to " + std::to_string(kEchoPrefix) + "]");
+json::value capped_echo_text(std::string_view prefix, std::size_t size) {
+  return json::value(std::string(prefix.substr(0, kEchoPrefix)) + "... [" + std::to_string(size) + " bytes, cut to " +
+                     std::to_string(kEchoPrefix) + "]");
+}
+
+json::value capped_echo_text(std::string_view text) { return capped_echo_text(text, text.size()); }
+
+// A large input is echoed as its serialized prefix and size, serialized through a small
+// buffer: a 60 MB input is not written out whole only to be cut.
+json::value capped_echo_value(const json::value& input) {
+  json::serializer serializer;
+  serializer.reset(&input);
+  std::string prefix;
+  std::size_t size = 0;
+  char chunk[16 * 1024];
+  while (!serializer.done()) {
+    std::string_view part = serializer.read(chunk, sizeof chunk);
+    if (prefix.size() < kEchoPrefix) prefix.append(part.substr(0, kEchoPrefix - prefix.size()));
+    size += part.size();
+  }
+  if (size <= kEchoLimit) return input;
+  return capped_echo_text(prefix, size);
 }
 
 json::value echoed_body(const std::string& body) {
@@ -42,8 +61,7 @@ json::value capped_inputs(json::value detail) {
       auto* input = fields ? fields->if_contains("input") : nullptr;
       if (!input || input->is_null() || input->is_bool() || input->is_number()) continue;
       if (auto* text = input->if_string(); text && text->size() <= kEchoLimit) continue;
-      std::string serialized = json::serialize(*input);
-      if (serialized.size() > kEchoLimit) *input = capped_echo_text(serialized);
+      *input = capped_echo_value(*input);
     }
   }
   return detail;

@@ -156,6 +156,9 @@ int run_server_start(const ServerStartOptions& options) {
   server_options.io_threads = std::max(1u, std::thread::hardware_concurrency());
   server_options.handler_threads = settings->handler_threads;
   server_options.max_body_bytes = settings->max_body_bytes;
+  // A quarter of the memory budget for request bodies in flight (the SQLite caches take half).
+  server_options.max_body_bytes_in_flight =
+      static_cast<std::size_t>(settings->database_tuning.memory_budget_mb) * 1024 * 1024 / 4;
   server_options.max_connections = settings->max_connections;
   const api::RequestLog request_log(settings->access_log_level);
   server_options.request_log = &request_log;

@@ -33,8 +33,9 @@ struct DatabaseTuning {
   double statement_timeout_seconds = 10;    // PREFECT_SERVER_DATABASE_TIMEOUT
   double connect_timeout_seconds = 5;       // PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT
   bool migrate_on_start = true;             // PREFECT_SERVER_DATABASE_MIGRATE_ON_START
-  // The server's memory budget; SQLite's page caches take at most half of it
-  // (store::SqliteCacheBudget). PRAETOR_SERVER_MEMORY_BUDGET_MB, 64 or more.
+  // The server's memory budget, PRAETOR_SERVER_MEMORY_BUDGET_MB (64 or more): SQLite's page
+  // caches take at most half of it (store::SqliteCacheBudget), request bodies in flight a
+  // quarter (server/body_budget.h).
   int64_t memory_budget_mb = 512;
   // Backups before a migration, downgrade or reset (store/backup.h).
   bool backup_enabled = true;               // PRAETOR_SERVER_DATABASE_BACKUP_ENABLED

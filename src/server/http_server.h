@@ -19,6 +19,8 @@ struct ServerOptions {
   int io_threads = 2;
   int handler_threads = 32;
   std::size_t max_body_bytes = 64 * 1024 * 1024;
+  // Request bodies held at once across all connections (server/body_budget.h).
+  std::size_t max_body_bytes_in_flight = 128 * 1024 * 1024;
   // Open connections (HTTP and WebSocket) at most; 0: the descriptor limit less a reserve
   // (server/connection_limit.h).
   int max_connections = 0;

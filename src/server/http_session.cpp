@@ -71,12 +71,29 @@ void HttpSession::read_request() {
       if (auto self = weak.lock()) self->stream_.cancel();
     });
   });
-  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+}
+
+void HttpSession::on_header(beast::error_code ec, std::size_t bytes) {
+  idle_ = {};
+  started_ = std::chrono::steady_clock::now();
+  if (ec || parser_->is_done()) return on_read(ec, bytes);
+  // The body is read once its bytes fit the server's budget for bodies in flight
+  // (server/body_budget.h); until then it waits unread in the socket.
+  const auto length = parser_->content_length();
+  const std::size_t body_bytes = length ? static_cast<std::size_t>(*length) : state_.options.max_body_bytes;
+  state_.bodies.reserve(body_bytes * BodyBudget::kHeldPerBodyByte, [self = shared_from_this()](BodyBudget::Grant grant) mutable {
+    auto executor = self->stream_.get_executor();
+    net::dispatch(executor, [self = std::move(self), grant = std::move(grant)]() mutable {
+      self->body_grant_ = std::move(grant);
+      http::async_read(self->stream_, self->buffer_, *self->parser_,
+                       beast::bind_front_handler(&HttpSession::on_read, self));
+    });
+  });
 }
 
 void HttpSession::on_read(beast::error_code ec, std::size_t) {
-  idle_ = {};
-  started_ = std::chrono::steady_clock::now();
   if (parser_ && parser_->is_header_done()) method_ = std::string(parser_->get().method_string());
   if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
       ec == net::error::connection_reset || ec == net::error::eof) {
@@ -210,6 +227,7 @@ void HttpSession::write(api::Response response, bool keep_alive, unsigned versio
 
 void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
   pending_.reset();
+  body_grant_.reset();  // the request and its answer are gone: its body's bytes come back
   if (ec || !keep_alive) return close();
   read_request();
 }

@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "server/body_budget.h"
 #include "server/request_reader.h"
 #include "server/server_state.h"
 
@@ -21,6 +22,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   void read_request();
+  // Headers read: reserves the body's bytes (server/body_budget.h), then reads the body.
+  void on_header(boost::beast::error_code ec, std::size_t bytes);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   // A HEAD request's response gets its GET's Content-Length and no body. A body of at least
   // kGzipMinimumBytes goes gzip-encoded when the request accepts it (server/gzip.h).
@@ -36,6 +39,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
+  BodyBudget::Grant body_grant_;  // the body's bytes, held from its read until its answer is written
   std::shared_ptr<void> pending_;  // the response being written (string or file body)
   ServerState& state_;
   ConnectionLimit::Slot slot_;

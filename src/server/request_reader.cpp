@@ -13,7 +13,7 @@ void limit_request(RequestParser& parser, std::size_t max_body_bytes) {
   parser.header_limit(kMaxHeaderBytes);
 }
 
-api::Request to_api_request(const http::request<http::string_body>& req) {
+api::Request to_api_request(http::request<http::string_body>& req) {
   api::Request out;
   out.method = std::string(req.method_string());
   std::string_view target = req.target();
@@ -25,7 +25,7 @@ api::Request to_api_request(const http::request<http::string_body>& req) {
     for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     out.headers.emplace_back(std::move(name), std::string(field.value()));
   }
-  out.body = req.body();
+  out.body = std::move(req.body());
   return out;
 }
 

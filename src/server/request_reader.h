@@ -22,7 +22,8 @@ inline constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
 void limit_request(RequestParser& parser, std::size_t max_body_bytes);
 
 // The request as handlers see it: header names lower-cased, path and query split at the
-// first '?', both still percent-encoded.
-api::Request to_api_request(const boost::beast::http::request<boost::beast::http::string_body>& req);
+// first '?', both still percent-encoded. The body is moved out of `req` (a large body is
+// not held twice).
+api::Request to_api_request(boost::beast::http::request<boost::beast::http::string_body>& req);
 
 }  // namespace praetor::server

@@ -14,6 +14,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "api/router.h"
+#include "server/body_budget.h"
 #include "server/connection_limit.h"
 #include "server/http_server.h"
 
@@ -75,13 +76,15 @@ struct ServerState {
   // Set at shutdown: requests read from now on are not served (their connection closes).
   std::atomic<bool> stopping{false};
   ConnectionLimit connections;
+  BodyBudget bodies;
 
   ServerState(ServerOptions o, const api::Router& r)
       : options(std::move(o)),
         router(r),
         ioc(options.io_threads),
         handlers(static_cast<std::size_t>(options.handler_threads)),
-        connections(options.max_connections > 0 ? options.max_connections : default_connection_cap()) {}
+        connections(options.max_connections > 0 ? options.max_connections : default_connection_cap()),
+        bodies(options.max_body_bytes_in_flight) {}
 };
 
 }  // namespace praetor::server
