@@ -126,6 +126,7 @@ bool TriggerService::evaluate_pass() {
 
   std::vector<Firing> firings;
   for (const auto& e : events) {
+    if (stop_requested_) return false;
     auto fired = engine_.on_event(e);
     firings.insert(firings.end(), std::make_move_iterator(fired.begin()), std::make_move_iterator(fired.end()));
     if (e.received > cursor.received) cursor.received = e.received;
@@ -139,9 +140,11 @@ bool TriggerService::evaluate_pass() {
   std::vector<events::Event> emitted;
   std::vector<json::object> actions;
   for (const auto& f : firings) {
+    if (stop_requested_) return false;
     const auto* entry = engine_.index()->find(f.automation_id, f.trigger_id);
     if (!entry) continue;
-    spdlog::info("automation {} triggered", f.automation_id);
+    spdlog::debug("automation {} triggered", f.automation_id);
+    triggered_log_.log(spdlog::level::info, "automation triggered", fmt::format("automation {} triggered", f.automation_id));
     auto acted = act(*entry->automation, *entry->trigger, f, now);
     emitted.insert(emitted.end(), acted.events.begin(), acted.events.end());
     actions.insert(actions.end(), acted.actions.begin(), acted.actions.end());

@@ -31,6 +31,7 @@
 #include "automations/bus_feed.h"
 #include "automations/evaluated_events.h"
 #include "automations/trigger_engine.h"
+#include "core/repeated_log.h"
 #include "events/event_bus.h"
 #include "services/service.h"
 #include "store/database.h"
@@ -90,7 +91,12 @@ class TriggerService final : public services::Service {
   AutomationSource source_;
   ActionPorts ports_;
   bool run_actions_;
-  std::atomic<bool> stop_requested_{false};  // ends a long catch-up between steps
+  // Ends a long catch-up between steps, and abandons a pass before its write (its events are
+  // evaluated again at the next start, as after a crash).
+  std::atomic<bool> stop_requested_{false};
+  // "automation … triggered": at most one line per 10 s, with the count left out (automations
+  // that match every event fire thousands of times a second).
+  core::RepeatedLog triggered_log_;
   TriggerEngine engine_;
   std::optional<std::string> snapshot_;
   int64_t generation_ = -1;  // of the in-memory state; -1: load it
