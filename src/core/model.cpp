@@ -79,6 +79,12 @@ std::optional<json::value> read_checked(const Field& f, const JsonField& node) {
   return v;
 }
 
+// A body of JSON null: FastAPI's "missing" at the body itself.
+Error missing_body() {
+  return invalid_request(json::array{
+      json::object{{"type", "missing"}, {"loc", json::array{"body"}}, {"msg", "Field required"}, {"input", nullptr}}});
+}
+
 struct Body {
   std::shared_ptr<json::array> errors = std::make_shared<json::array>();
   JsonField root;
@@ -90,10 +96,7 @@ struct Body {
 Result<json::object> read_create(const Model& model, const json::value& body) {
   Body b(body);
   json::object out;
-  if (body.is_null()) {  // no body at all: FastAPI's "missing" at the body itself
-    return invalid_request(json::array{
-        json::object{{"type", "missing"}, {"loc", json::array{"body"}}, {"msg", "Field required"}, {"input", nullptr}}});
-  }
+  if (body.is_null()) return missing_body();
   if (!b.root.model()) return invalid_request(*b.errors);
   for (const auto& f : model.fields) {
     if (!f.on_create) {
@@ -120,6 +123,7 @@ Result<json::object> read_create(const Model& model, const json::value& body) {
 Result<json::object> read_update(const Model& model, const json::value& body) {
   Body b(body);
   json::object out;
+  if (body.is_null()) return missing_body();
   if (!b.root.model()) return invalid_request(*b.errors);
   for (const auto& f : model.fields) {
     if (!f.on_update) continue;
@@ -165,6 +169,22 @@ bool fields::check_name_pattern(const JsonField& field) {
   field.error("string_pattern_mismatch", "String should match pattern '" + std::string(kPattern) + "'",
               json::object{{"pattern", kPattern}});
   return false;
+}
+
+namespace {
+
+void below_zero(const JsonField& field) {
+  field.error("greater_than_equal", "Input should be greater than or equal to 0", json::object{{"ge", 0}});
+}
+
+}  // namespace
+
+void fields::check_non_negative_integer(const JsonField& field) {
+  if (auto v = field.integer(); v && *v < 0) below_zero(field);
+}
+
+void fields::check_non_negative_number(const JsonField& field) {
+  if (auto v = field.number(); v && *v < 0) below_zero(field);
 }
 
 }  // namespace praetor::core

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include "core/concurrency_limit.h"
 #include "core/model_fields.h"
 #include "core/uuid.h"
 #include "core/variable.h"
+#include "store/concurrency_repository.h"
 #include "store/sql_conditions.h"
 #include "store/test_database.h"
 
@@ -117,6 +119,40 @@ TEST(ModelTable, ListAndCount) {
   auto n = t.db().read<int64_t>([&](Connection& c) -> core::Result<int64_t> { return model_rows::count(c, m, where); });
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, 2);
+}
+
+// Verifies the v2 concurrency limit model fits the migrations' concurrency_limit_v2 table:
+// a limit created through the model reads back through the slot repository, and the bulk
+// decay read answers what the repository's read does.
+TEST(ModelTable, ConcurrencyLimitModelFitsItsTable) {
+  testing::TempDatabase t;
+  const auto& m = core::concurrency_limit_v2_model();
+  auto created = core::read_create(m, json::parse(R"({"name": "gcl", "limit": 5, "active_slots": 4,
+                                                      "slot_decay_per_second": 0.5})"));
+  ASSERT_TRUE(created);
+  auto stamp = core::format_timestamp(core::from_micros(1'000'000));
+  (*created)["id"] = core::new_uuid4();
+  (*created)["created"] = stamp;
+  (*created)["updated"] = stamp;
+  const std::string id(created->at("id").as_string());
+  const auto later = core::from_micros(5'500'000);  // 4.5 s after `updated`: 2 slots decayed
+  struct Read {
+    std::optional<concurrency::Limit> limit;
+    std::unordered_map<std::string, int64_t> decayed;
+  };
+  auto read = t.db().write<Read>([&](Connection& c) -> core::Result<Read> {
+    model_rows::insert(c, m, *created);
+    return Read{concurrency::read(c, id, true, later), concurrency::decayed_active_slots(c, {id, "missing"}, later)};
+  });
+  ASSERT_TRUE(read && read->limit);
+  EXPECT_EQ(read->limit->name, "gcl");
+  EXPECT_EQ(read->limit->limit, 5);
+  EXPECT_TRUE(read->limit->active);
+  EXPECT_EQ(read->limit->denied_slots, 0);
+  EXPECT_EQ(read->limit->slot_decay_per_second, 0.5);
+  EXPECT_EQ(read->limit->avg_slot_occupancy_seconds, 2.0);
+  EXPECT_EQ(read->limit->decayed_active_slots, 2);
+  EXPECT_EQ(read->decayed, (std::unordered_map<std::string, int64_t>{{id, 2}}));
 }
 
 }  // namespace
