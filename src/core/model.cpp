@@ -88,16 +88,23 @@ Error missing_body() {
 struct Body {
   std::shared_ptr<json::array> errors = std::make_shared<json::array>();
   JsonField root;
-  explicit Body(const json::value& body) : root(&body, json::array{"body"}, errors) {}
+  explicit Body(const json::value& body, json::array loc = json::array{"body"}) : root(&body, std::move(loc), errors) {}
 };
 
 }  // namespace
 
 Result<json::object> read_create(const Model& model, const json::value& body) {
-  Body b(body);
-  json::object out;
   if (body.is_null()) return missing_body();
-  if (!b.root.model()) return invalid_request(*b.errors);
+  return read_create_at(model, body, json::array{"body"});
+}
+
+Result<json::object> read_create_at(const Model& model, const json::value& body, json::array loc) {
+  Body b(body, std::move(loc));
+  json::object out;
+  if (!body.is_object()) {
+    b.root.error("model_attributes_type", "Input should be a valid dictionary or object to extract fields from");
+    return invalid_request(*b.errors);
+  }
   for (const auto& f : model.fields) {
     if (!f.on_create) {
       // A server-set field with a default starts at it (e.g. is_protected = false).
@@ -140,6 +147,7 @@ json::object to_response(const Model& model, const json::object& stored) {
   json::object out;
   out.reserve(model.fields.size());
   for (const auto& f : model.fields) {
+    if (!f.in_response) continue;
     auto it = stored.find(f.name);
     out[f.name] = it != stored.end() ? it->value() : json::value();
   }

@@ -4,6 +4,7 @@
 
 #include "core/concurrency_limit.h"
 #include "core/json_util.h"
+#include "core/log.h"
 #include "core/model_fields.h"
 #include "core/variable.h"
 
@@ -109,6 +110,40 @@ TEST(Model, ConcurrencyLimitDefaultsAndBounds) {
       "msg": "Input should be greater than or equal to 0", "input": -1, "ctx": {"ge": 0}})"));
   EXPECT_EQ(d[2].at("loc"), json::parse(R"(["body", "slot_decay_per_second"])"));
   EXPECT_EQ(d[2].at("input"), "-0.5");
+}
+
+// Verifies a log item is read at its index in the list body: LogCreate's required fields
+// and types, worker_id kept but never answered,
+// and a null item is pydantic's model_attributes_type (not a missing body).
+TEST(Model, LogCreateItems) {
+  const Model& m = log_model();
+  auto v = read_create_at(m, json::parse(R"({"name": "ab", "level": "20", "message": "m",
+      "timestamp": "2030-01-01T01:00:00+01:00", "worker_id": "11111111-1111-1111-1111-111111111111"})"),
+                          json::array{"body", 2});
+  ASSERT_TRUE(v) << to_json_text(v.error().detail);
+  EXPECT_EQ(v->at("name"), "ab");
+  EXPECT_EQ(v->at("message"), "m");
+  EXPECT_EQ(v->at("level"), 20);
+  EXPECT_EQ(v->at("timestamp"), json::value(format_timestamp(*parse_timestamp("2030-01-01T00:00:00Z"))));
+  EXPECT_EQ(v->at("flow_run_id"), nullptr);
+  EXPECT_EQ(v->at("worker_id"), "11111111-1111-1111-1111-111111111111");
+  EXPECT_FALSE(to_response(m, *v).contains("worker_id"));
+
+  auto bad = read_create_at(m, json::parse(R"({"name": 1, "level": 1.5})"), json::array{"body", 1});
+  ASSERT_FALSE(bad);
+  auto d = detail_of(bad.error());
+  ASSERT_EQ(d.size(), 4u);
+  EXPECT_EQ(d[0].at("loc"), json::parse(R"(["body", 1, "name"])"));
+  EXPECT_EQ(d[0].at("type"), "string_type");
+  EXPECT_EQ(d[1].at("type"), "int_from_float");
+  EXPECT_EQ(d[2].at("loc"), json::parse(R"(["body", 1, "message"])"));
+  EXPECT_EQ(d[2].at("type"), "missing");
+  EXPECT_EQ(d[3].at("loc"), json::parse(R"(["body", 1, "timestamp"])"));
+
+  auto null_item = read_create_at(m, json::value(), json::array{"body", 0});
+  ASSERT_FALSE(null_item);
+  EXPECT_EQ(detail_of(null_item.error()), json::parse(R"([{"type": "model_attributes_type", "loc": ["body", 0],
+      "msg": "Input should be a valid dictionary or object to extract fields from", "input": null}])"));
 }
 
 }  // namespace

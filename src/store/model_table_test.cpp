@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/concurrency_limit.h"
+#include "core/log.h"
 #include "core/model_fields.h"
 #include "core/uuid.h"
 #include "core/variable.h"
@@ -153,6 +154,50 @@ TEST(ModelTable, ConcurrencyLimitModelFitsItsTable) {
   EXPECT_EQ(read->limit->avg_slot_occupancy_seconds, 2.0);
   EXPECT_EQ(read->limit->decayed_active_slots, 2);
   EXPECT_EQ(read->decayed, (std::unordered_map<std::string, int64_t>{{id, 2}}));
+}
+
+json::object make_log(int64_t level, int second, std::optional<std::string> flow_run_id) {
+  return json::object{{"id", core::new_uuid7()},
+                      {"created", core::format_timestamp(core::from_micros(0))},
+                      {"updated", core::format_timestamp(core::from_micros(0))},
+                      {"name", "prefect.test"},
+                      {"level", level},
+                      {"message", "message " + std::to_string(second)},
+                      {"timestamp", core::format_timestamp(core::from_micros(int64_t{second} * 1000000))},
+                      {"flow_run_id", flow_run_id ? json::value(*flow_run_id) : json::value()},
+                      {"task_run_id", nullptr},
+                      {"worker_id", nullptr}};
+}
+
+// Verifies the log model fits the migrations' log table: a batch goes in through the
+// multi-row insert in one write and reads back whole, filtered on a column, in the
+// model's default sort, with limit and offset.
+TEST(ModelTable, LogsInsertManyThenList) {
+  testing::TempDatabase t;
+  const auto& m = core::log_model();
+  std::string run = core::new_uuid4();
+  std::vector<json::object> batch = {make_log(20, 3, run), make_log(40, 1, run), make_log(10, 2, std::nullopt)};
+  batch[0]["worker_id"] = core::new_uuid4();
+  ASSERT_TRUE(t.db().write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+    model_rows::insert_many(c, m, batch);
+    return core::Ok{};
+  }));
+  const std::string order = "ORDER BY log.timestamp ASC";
+  auto of_run = t.db().read<json::array>([&](Connection& c) -> core::Result<json::array> {
+    return model_rows::list(c, m, sql::in_list(model_rows::field_expression(m, *m.field("flow_run_id")), {run}),
+                            order, 10, 0);
+  });
+  ASSERT_TRUE(of_run);
+  ASSERT_EQ(of_run->size(), 2u);
+  EXPECT_EQ((*of_run)[0], batch[1]);
+  EXPECT_EQ((*of_run)[1], batch[0]);
+
+  auto page = t.db().read<json::array>([&](Connection& c) -> core::Result<json::array> {
+    return model_rows::list(c, m, SqlCondition{}, order, 1, 1);
+  });
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0], batch[2]);
 }
 
 }  // namespace
