@@ -1,13 +1,15 @@
-// /api/v2/concurrency_limits routes (Prefect's api/concurrency_limits_v2.py): global
-// concurrency limits, slot acquisition with and without leases, lease renewal.
+// /api/v2/concurrency_limits routes (Prefect's api/concurrency_limits_v2.py): the route
+// kit's create, read, update, delete and filter over core::concurrency_limit_v2_model(),
+// then slot acquisition with and without leases and lease renewal.
 #include <charconv>
 #include <cmath>
 #include <random>
 
 #include "api/list_request.h"
+#include "api/resource_routes.h"
 #include "api/routes.h"
+#include "core/concurrency_limit.h"
 #include "core/json_util.h"
-#include "core/uuid.h"
 #include "store/concurrency_repository.h"
 
 namespace praetor::api {
@@ -18,33 +20,6 @@ namespace cl = store::concurrency;
 
 namespace {
 
-constexpr const char* kNotFound = "Concurrency Limit not found";
-
-json::object limit_json(const cl::Limit& l) {
-  return json::object{{"id", l.id},
-                      {"created", core::format_timestamp(l.created)},
-                      {"updated", core::format_timestamp(l.updated)},
-                      {"active", l.active},
-                      {"name", l.name},
-                      {"limit", l.limit},
-                      {"active_slots", l.active_slots},
-                      {"denied_slots", l.denied_slots},
-                      {"slot_decay_per_second", l.slot_decay_per_second},
-                      {"avg_slot_occupancy_seconds", l.avg_slot_occupancy_seconds}};
-}
-
-// GlobalConcurrencyLimitResponse: active_slots after decay; no denied/occupancy fields.
-json::object limit_response_json(const cl::Limit& l) {
-  return json::object{{"id", l.id},
-                      {"created", core::format_timestamp(l.created)},
-                      {"updated", core::format_timestamp(l.updated)},
-                      {"active", l.active},
-                      {"name", l.name},
-                      {"limit", l.limit},
-                      {"active_slots", l.decayed_active_slots},
-                      {"slot_decay_per_second", l.slot_decay_per_second}};
-}
-
 json::array minimal_limits_json(const std::vector<cl::Limit>& limits) {
   json::array out;
   for (const auto& l : limits) out.emplace_back(json::object{{"id", l.id}, {"name", l.name}, {"limit", l.limit}});
@@ -53,18 +28,6 @@ json::array minimal_limits_json(const std::vector<cl::Limit>& limits) {
 
 json::object ctx_of(std::string_view key, json::value v) { return json::object{{key, std::move(v)}}; }
 
-// Prefect's `Name`: no '/', '%', '&', '>' or '<'.
-void check_name(const std::optional<std::string>& name, json::array& extra) {
-  if (!name) return;
-  if (name->empty() || name->find_first_of("/%&><") != std::string::npos) {
-    extra.push_back(json::object{{"type", "string_pattern_mismatch"},
-                                 {"loc", json::array{"body", "name"}},
-                                 {"msg", "String should match pattern '^[^/%&><]+$'"},
-                                 {"input", *name},
-                                 {"ctx", ctx_of("pattern", "^[^/%&><]+$")}});
-  }
-}
-
 json::object bound_error(std::string_view key, std::string_view type, const std::string& msg, json::value input,
                          json::object ctx) {
   return json::object{{"type", type},
@@ -72,19 +35,6 @@ json::object bound_error(std::string_view key, std::string_view type, const std:
                       {"msg", msg},
                       {"input", std::move(input)},
                       {"ctx", std::move(ctx)}};
-}
-
-void check_non_negative(std::string_view key, const std::optional<int64_t>& v, json::array& extra) {
-  if (v && *v < 0) {
-    extra.push_back(
-        bound_error(key, "greater_than_equal", "Input should be greater than or equal to 0", *v, ctx_of("ge", 0)));
-  }
-}
-void check_non_negative(std::string_view key, const std::optional<double>& v, json::array& extra) {
-  if (v && *v < 0) {
-    extra.push_back(
-        bound_error(key, "greater_than_equal", "Input should be greater than or equal to 0", *v, ctx_of("ge", 0)));
-  }
 }
 
 // Merges FieldReader errors and bound errors into one 422, or nullopt when none.
@@ -101,104 +51,36 @@ std::optional<core::Error> collect(const core::FieldReader& r, json::array extra
   return e;
 }
 
-core::Result<Response> create_limit(ApiContext& ctx, const Request& req) {
-  auto body = core::parse_body(req.body);
-  if (!body) return body.error();
-  core::FieldReader r(*body, json::array{"body"});
-  json::array extra;
-  cl::Limit l;
-  l.active = r.boolean("active").value_or(true);
-  auto name = r.string("name", true);
-  check_name(name, extra);
-  auto limit = r.integer("limit", true);
-  check_non_negative("limit", limit, extra);
-  auto active_slots = r.integer("active_slots");
-  check_non_negative("active_slots", active_slots, extra);
-  auto denied_slots = r.integer("denied_slots");
-  check_non_negative("denied_slots", denied_slots, extra);
-  auto decay = r.number("slot_decay_per_second");
-  check_non_negative("slot_decay_per_second", decay, extra);
-  if (auto e = collect(r, std::move(extra))) return *e;
-  l.id = core::new_uuid4();
-  l.created = l.updated = ctx.clock.now();
-  l.name = *name;
-  l.limit = *limit;
-  l.active_slots = l.decayed_active_slots = active_slots.value_or(0);
-  l.denied_slots = denied_slots.value_or(0);
-  l.slot_decay_per_second = decay.value_or(0);
-  auto written = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
-    cl::create(c, l);
-    return core::Ok{};
-  });
-  if (!written) return written.error();
-  return json_response(201, limit_json(l));
-}
-
-// Prefect tries the path segment as a UUID first, then as a name.
-std::pair<std::string, bool> id_or_name_of(const std::string& raw) {
-  if (auto id = core::parse_uuid(raw)) return {*id, true};
-  return {raw, false};
-}
-
-core::Result<Response> read_limit(ApiContext& ctx, const std::string& raw) {
-  auto [key, is_id] = id_or_name_of(raw);
-  auto now = ctx.clock.now();
-  auto l = ctx.db.read<std::optional<cl::Limit>>(
-      [&](Connection& c) -> core::Result<std::optional<cl::Limit>> { return cl::read(c, key, is_id, now); });
-  if (!l) return l.error();
-  if (!*l) return core::Error::not_found(kNotFound);
-  return json_response(200, limit_response_json(**l));
-}
-
-core::Result<Response> update_limit(ApiContext& ctx, const Request& req, const std::string& raw) {
-  auto body = parse_object_body(req);
-  if (!body) return body.error();
-  json::value body_value(*body);
-  core::FieldReader r(body_value, json::array{"body"});
-  json::array extra;
-  cl::LimitUpdate u;
-  u.active = r.boolean("active");
-  u.name = r.string("name");
-  check_name(u.name, extra);
-  u.limit = r.integer("limit");
-  check_non_negative("limit", u.limit, extra);
-  u.active_slots = r.integer("active_slots");
-  check_non_negative("active_slots", u.active_slots, extra);
-  u.denied_slots = r.integer("denied_slots");
-  check_non_negative("denied_slots", u.denied_slots, extra);
-  u.slot_decay_per_second = r.number("slot_decay_per_second");
-  check_non_negative("slot_decay_per_second", u.slot_decay_per_second, extra);
-  if (auto e = collect(r, std::move(extra))) return *e;
-  auto [key, is_id] = id_or_name_of(raw);
-  auto now = ctx.clock.now();
-  auto found =
-      ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> { return cl::update(c, key, is_id, u, now); });
-  if (!found) return found.error();
-  if (!*found) return core::Error::not_found(kNotFound);
-  return no_content();
-}
-
-core::Result<Response> delete_limit(ApiContext& ctx, const std::string& raw) {
-  auto [key, is_id] = id_or_name_of(raw);
-  auto found = ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> { return cl::remove(c, key, is_id); });
-  if (!found) return found.error();
-  if (!*found) return core::Error::not_found(kNotFound);
-  return no_content();
-}
-
-core::Result<Response> filter_limits(ApiContext& ctx, const Request& req) {
-  auto body = parse_object_body(req);
-  if (!body) return body.error();
-  auto page = store::read_pagination(*body, ctx.settings.default_limit);
-  if (!page) return page.error();
-  auto now = ctx.clock.now();
-  auto limits = ctx.db.read<std::vector<cl::Limit>>([&](Connection& c) -> core::Result<std::vector<cl::Limit>> {
-    return cl::list(c, page->limit, page->offset, now);
-  });
-  if (!limits) return limits.error();
+// GlobalConcurrencyLimitResponse, what the read and list routes answer: the stored limit
+// with its active slots after decay at the read (_global_concurrency_limit_response),
+// without denied_slots or avg_slot_occupancy_seconds.
+json::array decayed_responses(ApiContext& ctx, Connection& c, json::array stored) {
+  std::vector<std::string> ids;
+  for (const auto& o : stored) ids.emplace_back(o.at("id").get_string());
+  auto active_slots = cl::decayed_active_slots(c, ids, ctx.clock.now());
   json::array out;
-  for (const auto& l : *limits) out.emplace_back(limit_response_json(l));
-  return json_response(200, out);
+  for (const auto& v : stored) {
+    const json::object& o = v.get_object();
+    auto decayed = active_slots.find(std::string(o.at("id").get_string()));
+    json::value slots = decayed != active_slots.end() ? json::value(decayed->second) : o.at("active_slots");
+    out.emplace_back(json::object{{"id", o.at("id")},
+                                  {"created", o.at("created")},
+                                  {"updated", o.at("updated")},
+                                  {"active", o.at("active")},
+                                  {"name", o.at("name")},
+                                  {"limit", o.at("limit")},
+                                  {"active_slots", std::move(slots)},
+                                  {"slot_decay_per_second", o.at("slot_decay_per_second")}});
+  }
+  return out;
+}
+
+// read_all_concurrency_limits_v2 takes only limit and offset: no filter, no sort, by name.
+ListQuery all_by_name() {
+  return {[](const json::object&) -> core::Result<store::SqlCondition> { return store::SqlCondition{}; },
+          [](const json::value*) -> core::Result<std::string> {
+            return std::string("ORDER BY concurrency_limit_v2.name");
+          }};
 }
 
 // utilities/math.py clamped_poisson_interval: an exponential variate around `average`,
@@ -362,9 +244,22 @@ core::Result<Response> renew_lease(ApiContext& ctx, const Request& req, const st
 }  // namespace
 
 void register_concurrency_limit_v2_routes(Router& router, ApiContext& ctx) {
+  namespace op = resource_op;
   const std::string base = "/api/v2/concurrency_limits";
-  router.add("POST", base + "/", [&ctx](const Request& req, const PathParams&) { return create_limit(ctx, req); });
-  router.add("POST", base + "/filter", [&ctx](const Request& req, const PathParams&) { return filter_limits(ctx, req); });
+  // Prefect's routes take one {id_or_name} segment, tried as a UUID first: the kit's by-id
+  // routes come first, so its by-name routes at the same path see only other text.
+  add_resource_routes(
+      router, ctx,
+      {.model = &core::concurrency_limit_v2_model(),
+       .base = base,
+       .ops = op::kCreate | op::kRead | op::kReadByName | op::kUpdate | op::kUpdateByName | op::kDelete |
+              op::kDeleteByName | op::kFilter,
+       .not_found = "Concurrency Limit not found",
+       .name_path = base + "/{name}",
+       .list_query = all_by_name(),
+       .read_view = [c = &ctx](Connection& conn, json::array stored) {
+         return decayed_responses(*c, conn, std::move(stored));
+       }});
   router.add("POST", base + "/increment",
              [&ctx](const Request& req, const PathParams&) { return acquire(ctx, req, false); });
   router.add("POST", base + "/increment-with-lease",
@@ -374,12 +269,6 @@ void register_concurrency_limit_v2_routes(Router& router, ApiContext& ctx) {
              [&ctx](const Request& req, const PathParams&) { return decrement_with_lease(ctx, req); });
   router.add("POST", base + "/leases/{lease_id:uuid}/renew",
              [&ctx](const Request& req, const PathParams& p) { return renew_lease(ctx, req, p.at("lease_id")); });
-  router.add("GET", base + "/{id_or_name}",
-             [&ctx](const Request&, const PathParams& p) { return read_limit(ctx, p.at("id_or_name")); });
-  router.add("PATCH", base + "/{id_or_name}",
-             [&ctx](const Request& req, const PathParams& p) { return update_limit(ctx, req, p.at("id_or_name")); });
-  router.add("DELETE", base + "/{id_or_name}",
-             [&ctx](const Request&, const PathParams& p) { return delete_limit(ctx, p.at("id_or_name")); });
 }
 
 }  // namespace praetor::api

@@ -5,13 +5,19 @@
 #include <cctype>
 
 #include "api/routes.h"
+#include "core/log.h"
 #include "store/flow_run_repository.h"
-#include "store/log_repository.h"
+#include "store/model_table.h"
 #include "store/sql_conditions.h"
 
 namespace praetor::api {
 
+namespace json = boost::json;
+
 namespace {
+
+// A nullable id of a log object as its CSV field ("" for null).
+std::string_view id_text(const json::value& id) { return id.is_string() ? std::string_view(id.get_string()) : ""; }
 
 // Logs are read in pages of this size, as Prefect's FLOW_RUN_LOGS_DOWNLOAD_PAGE_LIMIT.
 constexpr int64_t kPage = 1000;
@@ -62,12 +68,18 @@ core::Result<Response> download(ApiContext& ctx, const std::string& run_id) {
     Csv out{run->name, "timestamp,level,flow_run_id,task_run_id,message\r\n"};
     auto where = store::sql::in_list("log.flow_run_id", {run_id});
     for (int64_t offset = 0;; offset += kPage) {
-      auto logs = store::logs::list(c, where, "ORDER BY log.timestamp ASC, log.id ASC", kPage, offset);
-      for (const auto& log : logs) {
-        append_field(out.text, python_datetime(log.timestamp));
-        out.text += ',' + std::to_string(log.level) + ',' + log.flow_run_id.value_or("") + ',' +
-                    log.task_run_id.value_or("") + ',';
-        append_field(out.text, log.message);
+      auto logs =
+          store::model_rows::list(c, core::log_model(), where, "ORDER BY log.timestamp ASC, log.id ASC", kPage, offset);
+      for (const auto& value : logs) {
+        const json::object& log = value.get_object();
+        auto timestamp = core::parse_timestamp(std::string_view(log.at("timestamp").get_string()));
+        append_field(out.text, python_datetime(*timestamp));
+        out.text += ',' + std::to_string(log.at("level").to_number<int64_t>()) + ',';
+        out.text += id_text(log.at("flow_run_id"));
+        out.text += ',';
+        out.text += id_text(log.at("task_run_id"));
+        out.text += ',';
+        append_field(out.text, std::string_view(log.at("message").get_string()));
         out.text += "\r\n";
       }
       if (static_cast<int64_t>(logs.size()) < kPage) break;

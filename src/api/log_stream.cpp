@@ -5,10 +5,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "api/log_response.h"
 #include "core/json_util.h"
+#include "core/log.h"
 #include "core/uuid.h"
 #include "events/replica_feed.h"
+#include "store/model_table.h"
+#include "store/sql_conditions.h"
 
 namespace praetor::api {
 
@@ -16,20 +18,16 @@ namespace json = boost::json;
 
 namespace {
 
-core::Result<std::vector<store::logs::Log>> load_logs(store::Connection& c, const std::vector<std::string>& ids) {
-  std::vector<store::logs::Log> out;
+core::Result<std::vector<json::object>> load_logs(store::Connection& c, const std::vector<std::string>& ids) {
+  std::vector<json::object> out;
+  out.reserve(ids.size());
   constexpr std::size_t kChunk = 100;
   for (std::size_t start = 0; start < ids.size(); start += kChunk) {
     std::size_t end = std::min(ids.size(), start + kChunk);
-    store::SqlCondition where;
-    where.sql = "log.id IN (";
-    for (std::size_t i = start; i < end; ++i) {
-      where.sql += i > start ? ",?" : "?";
-      where.params.emplace_back(ids[i]);
-    }
-    where.sql += ")";
-    auto page = store::logs::list(c, where, "ORDER BY log.timestamp, log.id", static_cast<int64_t>(end - start), 0);
-    out.insert(out.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
+    auto where = store::sql::in_list("log.id", std::vector<std::string>(ids.begin() + start, ids.begin() + end));
+    auto page = store::model_rows::list(c, core::log_model(), where, "ORDER BY log.timestamp, log.id",
+                                        static_cast<int64_t>(end - start), 0);
+    for (auto& log : page) out.push_back(std::move(log.as_object()));
   }
   return out;
 }
@@ -46,17 +44,17 @@ LogStream::~LogStream() {
   if (feed_.joinable()) feed_.join();
 }
 
-void LogStream::announce(store::Connection& c, const std::vector<store::logs::Log>& logs) const {
+void LogStream::announce(store::Connection& c, const std::vector<json::object>& logs) const {
   if (c.dialect() != store::Dialect::kPostgres || logs.empty()) return;
   std::vector<std::string> ids;
   ids.reserve(logs.size());
-  for (const auto& log : logs) ids.push_back(log.id);
+  for (const auto& log : logs) ids.emplace_back(log.at("id").get_string());
   for (const auto& payload : events::event_notification_payloads(replica_id_, ids)) {
     store::notify(c, kLogsChannel, payload);
   }
 }
 
-void LogStream::publish(const std::vector<store::logs::Log>& logs) {
+void LogStream::publish(const std::vector<json::object>& logs) {
   std::vector<std::shared_ptr<LogSubscription>> subscriptions;
   {
     std::lock_guard lock(mu_);
@@ -67,7 +65,9 @@ void LogStream::publish(const std::vector<store::logs::Log>& logs) {
     std::optional<std::string> message;  // encoded once, for the first match
     for (const auto& s : subscriptions) {
       if (!matches(s->filter(), log)) continue;
-      if (!message) message = core::to_json_text(json::object{{"type", "log"}, {"log", log_response(log)}});
+      if (!message) {
+        message = core::to_json_text(json::object{{"type", "log"}, {"log", core::to_response(core::log_model(), log)}});
+      }
       s->send(*message);
     }
   }
@@ -96,7 +96,7 @@ void LogStream::run_feed() {
       std::lock_guard lock(mu_);
       if (subscriptions_.empty()) continue;  // nobody here to show them to
     }
-    auto loaded = db_.read<std::vector<store::logs::Log>>([&](store::Connection& c) { return load_logs(c, ids); });
+    auto loaded = db_.read<std::vector<json::object>>([&](store::Connection& c) { return load_logs(c, ids); });
     if (!loaded) {
       spdlog::warn("logs from other replicas: could not load {} logs: {}", ids.size(), loaded.error().message);
       continue;

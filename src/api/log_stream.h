@@ -20,10 +20,11 @@
 #include <thread>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "api/log_stream_filter.h"
 #include "api/websocket.h"
 #include "store/database.h"
-#include "store/log_repository.h"
 #include "store/notifications.h"
 
 namespace praetor::api {
@@ -51,10 +52,11 @@ class LogStream {
   LogStream(const LogStream&) = delete;
   LogStream& operator=(const LogStream&) = delete;
 
-  // Inside the write that stores `logs`: tells the other replicas (no-op on SQLite).
-  void announce(store::Connection& c, const std::vector<store::logs::Log>& logs) const;
+  // Inside the write that stores `logs` (core::log_model() objects): tells the other
+  // replicas (no-op on SQLite).
+  void announce(store::Connection& c, const std::vector<boost::json::object>& logs) const;
   // After that write committed: sends the logs to this replica's matching subscriptions.
-  void publish(const std::vector<store::logs::Log>& logs);
+  void publish(const std::vector<boost::json::object>& logs);
 
   void open(const std::shared_ptr<LogSubscription>& subscription);
   void close(const std::shared_ptr<LogSubscription>& subscription);

@@ -57,8 +57,9 @@ core::Result<std::optional<std::vector<std::string>>> optional_uuids(const json:
   return std::optional<std::vector<std::string>>(std::move(ids));
 }
 
-bool contains(const std::vector<std::string>& ids, const std::optional<std::string>& id) {
-  return id && std::find(ids.begin(), ids.end(), *id) != ids.end();
+// Whether `id` (a UUID text or null) is among `ids`.
+bool contains(const std::vector<std::string>& ids, const json::value* id) {
+  return id && id->is_string() && std::find(ids.begin(), ids.end(), std::string_view(id->get_string())) != ids.end();
 }
 
 }  // namespace
@@ -111,14 +112,22 @@ core::Result<LogStreamFilter> parse_log_stream_filter(const json::value* filter)
   return f;
 }
 
-bool matches(const LogStreamFilter& f, const store::logs::Log& log) {
-  if (f.level_ge && log.level < *f.level_ge) return false;
-  if (f.level_le && log.level > *f.level_le) return false;
-  if (f.timestamp_before && log.timestamp > *f.timestamp_before) return false;
-  if (f.timestamp_after && log.timestamp < *f.timestamp_after) return false;
-  if (f.flow_run_ids && !contains(*f.flow_run_ids, log.flow_run_id)) return false;
-  if (f.task_run_ids && !contains(*f.task_run_ids, log.task_run_id)) return false;
-  if (f.task_run_is_null && *f.task_run_is_null != !log.task_run_id.has_value()) return false;
+bool matches(const LogStreamFilter& f, const json::object& log) {
+  if (f.level_ge || f.level_le) {
+    int64_t level = log.at("level").to_number<int64_t>();
+    if (f.level_ge && level < *f.level_ge) return false;
+    if (f.level_le && level > *f.level_le) return false;
+  }
+  if (f.timestamp_before || f.timestamp_after) {
+    auto timestamp = core::parse_timestamp(std::string_view(log.at("timestamp").get_string()));
+    if (!timestamp) return false;
+    if (f.timestamp_before && *timestamp > *f.timestamp_before) return false;
+    if (f.timestamp_after && *timestamp < *f.timestamp_after) return false;
+  }
+  const json::value* task_run_id = log.if_contains("task_run_id");
+  if (f.flow_run_ids && !contains(*f.flow_run_ids, log.if_contains("flow_run_id"))) return false;
+  if (f.task_run_ids && !contains(*f.task_run_ids, task_run_id)) return false;
+  if (f.task_run_is_null && *f.task_run_is_null != (!task_run_id || task_run_id->is_null())) return false;
   return true;
 }
 

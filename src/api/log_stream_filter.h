@@ -12,7 +12,6 @@
 
 #include "core/result.h"
 #include "core/timestamp.h"
-#include "store/log_repository.h"
 
 namespace praetor::api {
 
@@ -29,6 +28,7 @@ struct LogStreamFilter {
 // Null or absent is the empty filter; an error names the offending field.
 core::Result<LogStreamFilter> parse_log_stream_filter(const boost::json::value* filter);
 
-bool matches(const LogStreamFilter& filter, const store::logs::Log& log);
+// `log` is a core::log_model() object.
+bool matches(const LogStreamFilter& filter, const boost::json::object& log);
 
 }  // namespace praetor::api

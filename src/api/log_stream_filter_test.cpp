@@ -7,14 +7,13 @@ namespace {
 
 namespace json = boost::json;
 
-store::logs::Log make_log(int64_t level, const char* timestamp, std::optional<std::string> flow_run,
-                          std::optional<std::string> task_run) {
-  store::logs::Log log;
-  log.level = level;
-  log.timestamp = *core::parse_timestamp(timestamp);
-  log.flow_run_id = std::move(flow_run);
-  log.task_run_id = std::move(task_run);
-  return log;
+// A core::log_model() object as the create route stores it (timestamps as Prefect's text).
+json::object make_log(int64_t level, const char* timestamp, std::optional<std::string> flow_run,
+                      std::optional<std::string> task_run) {
+  return json::object{{"level", level},
+                      {"timestamp", core::format_timestamp(*core::parse_timestamp(timestamp))},
+                      {"flow_run_id", flow_run ? json::value(*flow_run) : json::value()},
+                      {"task_run_id", task_run ? json::value(*task_run) : json::value()}};
 }
 
 LogStreamFilter parse(const char* text) {

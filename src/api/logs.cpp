@@ -1,52 +1,49 @@
 // /api/logs routes (Prefect's api/logs.py): batched creation, filtered reads and the
 // /logs/out WebSocket (log_stream.h).
-#include <algorithm>
-
-#include "api/list_request.h"
 #include "api/authenticated_socket.h"
-#include "api/log_response.h"
+#include "api/list_request.h"
+#include "api/log_query.h"
 #include "api/log_stream.h"
+#include "api/model_filter.h"
 #include "api/routes.h"
 #include "core/json_util.h"
+#include "core/log.h"
 #include "core/uuid.h"
-#include "store/log_repository.h"
+#include "store/model_table.h"
+#include "store/sql_conditions.h"
 
 namespace praetor::api {
 
 namespace json = boost::json;
 using store::Connection;
-using store::logs::Log;
 
 namespace {
 
-// Prefect strips NUL bytes from names and messages (PostgreSQL rejects them).
-std::string without_nul(std::string s) {
-  s.erase(std::remove(s.begin(), s.end(), '\0'), s.end());
-  return s;
+// LogFilter.text (LogFilterTextSearch): `query` is required, at most 200 characters, and
+// searches the message and the logger name.
+void text_filter(const core::JsonField& text, store::sql::Conditions& into) {
+  core::JsonField query = text.child("query");
+  if (!query.set()) {
+    text.missing("query");
+    return;
+  }
+  auto q = query.string();
+  if (!q) return;
+  if (q->size() > 200) {
+    query.error("string_too_long", "String should have at most 200 characters", json::object{{"max_length", 200}});
+    return;
+  }
+  store::sql::text_search("log.message || ' ' || log.name", *q, into);
 }
 
-// One LogCreate at loc ["body", index]; errors go to `errors`.
-std::optional<Log> read_log_create(const json::value& item, std::size_t index, json::array& errors) {
-  core::FieldReader r(item, json::array{"body", static_cast<int64_t>(index)});
-  Log log;
-  auto name = r.string("name", true);
-  auto level = r.integer("level", true);
-  auto message = r.string("message", true);
-  auto timestamp = r.timestamp("timestamp", true);
-  log.flow_run_id = r.uuid("flow_run_id");
-  log.task_run_id = r.uuid("task_run_id");
-  log.worker_id = r.uuid("worker_id");  // sent by newer clients to Cloud; kept, never returned
-  if (!r.ok()) {
-    core::Error err = r.error();
-    for (auto& e : err.detail.as_array()) errors.push_back(e);
-    return std::nullopt;
-  }
-  log.name = without_nul(*name);
-  log.level = *level;
-  log.message = without_nul(*message);
-  log.timestamp = *timestamp;
-  return log;
+}  // namespace
+
+const ListQuery& log_query() {
+  static const ListQuery kQuery = model_query(core::log_model(), {}, {{"text", text_filter}});
+  return kQuery;
 }
+
+namespace {
 
 core::Result<Response> create_logs(ApiContext& ctx, LogStream& stream, const Request& req) {
   auto body = core::parse_body(req.body);
@@ -57,22 +54,27 @@ core::Result<Response> create_logs(ApiContext& ctx, LogStream& stream, const Req
     e.detail.as_array()[0].as_object()["ctx"] = json::object{{"class", "Sequence"}};
     return e;
   }
+  const core::Model& model = core::log_model();
   const json::array& items = body->get_array();
-  std::vector<Log> logs;
+  std::vector<json::object> logs;
   logs.reserve(items.size());
   json::array errors;
-  auto now = ctx.clock.now();
+  const std::string now = core::format_timestamp(ctx.clock.now());
   for (std::size_t i = 0; i < items.size(); ++i) {
-    if (auto log = read_log_create(items[i], i, errors)) {
-      log->id = core::new_uuid7();
-      log->created = log->updated = now;
-      logs.push_back(std::move(*log));
+    auto log = core::read_create_at(model, items[i], json::array{"body", static_cast<int64_t>(i)});
+    if (!log) {
+      for (auto& e : log.error().detail.as_array()) errors.push_back(std::move(e));
+      continue;
     }
+    (*log)["id"] = core::new_uuid7();
+    (*log)["created"] = now;
+    (*log)["updated"] = now;
+    logs.push_back(std::move(*log));
   }
   if (!errors.empty()) return core::invalid_request(std::move(errors));
   if (!logs.empty()) {
     auto written = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
-      store::logs::insert_many(c, logs);
+      store::model_rows::insert_many(c, model, logs);
       stream.announce(c, logs);
       return core::Ok{};
     });
@@ -83,14 +85,16 @@ core::Result<Response> create_logs(ApiContext& ctx, LogStream& stream, const Req
 }
 
 core::Result<Response> filter_logs(ApiContext& ctx, const Request& req) {
-  auto list = parse_list_request(req, store::FilterRoot::kLog, ctx.settings.default_limit);
+  const core::Model& model = core::log_model();
+  auto list = parse_list_request(req, log_query(), ctx.settings.default_limit);
   if (!list) return list.error();
-  auto logs = ctx.db.read<std::vector<Log>>([&](Connection& c) -> core::Result<std::vector<Log>> {
-    return store::logs::list(c, list->where, list->order_by, list->page.limit, list->page.offset);
+  auto logs = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
+    return store::model_rows::list(c, model, list->where, list->order_by, list->page.limit, list->page.offset);
   });
   if (!logs) return logs.error();
   json::array out;
-  for (const auto& log : *logs) out.emplace_back(log_response(log));
+  out.reserve(logs->size());
+  for (const auto& log : *logs) out.emplace_back(core::to_response(model, log.get_object()));
   return json_response(200, out);
 }
 

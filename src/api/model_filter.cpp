@@ -48,6 +48,10 @@ SqlCondition field_filter(const core::Model& model, const core::Field& f, const 
     if (auto v = n.child("before_").timestamp()) c.add(sql::compare(expr, "<=", core::to_micros(*v)));
     if (auto v = n.child("after_").timestamp()) c.add(sql::compare(expr, ">=", core::to_micros(*v)));
   }
+  if (f.filter & leaf::kGeLe) {  // pydantic Optional[int]: int_parsing and friends on a bad value
+    if (auto v = n.child("ge_").integer()) c.add(sql::compare(expr, ">=", *v));
+    if (auto v = n.child("le_").integer()) c.add(sql::compare(expr, "<=", *v));
+  }
   if (f.filter & leaf::kExists) {
     if (auto v = n.child("exists_").boolean()) c.add(sql::null_check(expr, !*v));
   }
@@ -62,7 +66,8 @@ SqlCondition field_filter(const core::Model& model, const core::Field& f, const 
 
 // The model's own family: {"operator", "<field>": {leaves}}. An absent family still applies
 // the fields' filter defaults.
-std::optional<SqlCondition> own_filter(const core::Model& model, const JsonField& family) {
+std::optional<SqlCondition> own_filter(const core::Model& model, const JsonField& family,
+                                       const std::vector<FamilyKey>& keys) {
   bool given = family.set();
   if (given && !family.model()) return std::nullopt;
   Conditions c;
@@ -78,6 +83,11 @@ std::optional<SqlCondition> own_filter(const core::Model& model, const JsonField
     JsonField n = family.child(key);
     if (!n.model()) continue;
     c.add(field_filter(model, f, n));  // a TRUE child stays in the list, as Prefect keeps it
+  }
+  if (given) {
+    for (const auto& k : keys) {
+      if (JsonField n = family.child(k.key); n.model()) k.compile(n, c);
+    }
   }
   return std::move(c).join(given && family.or_operator());
 }
@@ -102,13 +112,14 @@ core::Result<std::optional<SqlCondition>> related_filter(const core::Model& mode
 }  // namespace
 
 core::Result<SqlCondition> compile_model_filter(const core::Model& model, const json::object& body,
-                                                const std::vector<FilterRelation>& relations) {
+                                                const std::vector<FilterRelation>& relations,
+                                                const std::vector<FamilyKey>& keys) {
   auto errors = std::make_shared<json::array>();
   json::value body_value(body);
   JsonField root(&body_value, json::array{"body"}, errors);
   Conditions c;
   if (!model.filter_key.empty()) {
-    if (auto own = own_filter(model, root.child(model.filter_key))) c.add(std::move(*own));
+    if (auto own = own_filter(model, root.child(model.filter_key), keys)) c.add(std::move(*own));
   }
   if (!errors->empty()) return core::invalid_request(*errors);
   for (const auto& relation : relations) {
@@ -141,9 +152,10 @@ core::Result<std::string> compile_model_sort(const core::Model& model, const jso
   return "ORDER BY " + std::string(chosen->order_by);
 }
 
-ListQuery model_query(const core::Model& model, std::vector<FilterRelation> relations) {
-  return {[&model, relations = std::move(relations)](const json::object& body) {
-            return compile_model_filter(model, body, relations);
+ListQuery model_query(const core::Model& model, std::vector<FilterRelation> relations,
+                      std::vector<FamilyKey> keys) {
+  return {[&model, relations = std::move(relations), keys = std::move(keys)](const json::object& body) {
+            return compile_model_filter(model, body, relations, keys);
           },
           [&model](const json::value* sort) { return compile_model_sort(model, sort); }};
 }

@@ -45,6 +45,13 @@ void publish_lifecycle(ApiContext& ctx, const ResourceRoutes& s, std::string_vie
   ctx.events.publish(std::vector<events::Event>{std::move(e)});
 }
 
+// The read and list routes' bodies of stored objects.
+json::array read_bodies(Connection& c, const ResourceRoutes& s, json::array stored) {
+  if (s.read_view) return s.read_view(c, std::move(stored));
+  for (auto& object : stored) object = core::to_response(*s.model, object.get_object());
+  return stored;
+}
+
 core::Result<Response> create(ApiContext& ctx, const Spec& s, const Request& req) {
   auto body = core::parse_body(req.body);
   if (!body) return body.error();
@@ -106,13 +113,16 @@ core::Result<Response> upsert(ApiContext& ctx, const Spec& s, const Request& req
 }
 
 core::Result<Response> read(ApiContext& ctx, const Spec& s, const Key& key) {
-  auto found = ctx.db.read<std::optional<json::object>>(
-      [&](Connection& c) -> core::Result<std::optional<json::object>> {
-        return rows::find(c, *s->model, key.column, key.value);
-      });
+  auto found = ctx.db.read<std::optional<json::value>>([&](Connection& c) -> core::Result<std::optional<json::value>> {
+    auto object = rows::find(c, *s->model, key.column, key.value);
+    if (!object) return std::optional<json::value>();
+    json::array one;
+    one.emplace_back(std::move(*object));
+    return std::optional<json::value>(std::move(read_bodies(c, *s, std::move(one)).at(0)));
+  });
   if (!found) return found.error();
   if (!*found) return core::Error::not_found(s->not_found);
-  return json_response(200, core::to_response(*s->model, **found));
+  return json_response(200, **found);
 }
 
 core::Result<Response> update(ApiContext& ctx, const Spec& s, const Request& req, const Key& key) {
@@ -158,11 +168,7 @@ ListSource list_source(const Spec& s) {
   return {s->list_query.where ? s->list_query : model_query(*s->model, s->relations),
           [s](Connection& c, const store::SqlCondition& where, const std::string& order_by,
               const store::Pagination& page) {
-            json::array out;
-            for (const auto& row : rows::list(c, *s->model, where, order_by, page.limit, page.offset)) {
-              out.emplace_back(core::to_response(*s->model, row.get_object()));
-            }
-            return out;
+            return read_bodies(c, *s, rows::list(c, *s->model, where, order_by, page.limit, page.offset));
           },
           [s](Connection& c, const store::SqlCondition& where) { return rows::count(c, *s->model, where); }};
 }

@@ -60,6 +60,10 @@ struct ResourceRoutes {
   // The list routes' filters and sort when they are not the model's own family (flows:
   // store's FlowFilter, which the other roots' filters share); unset: model_query.
   ListQuery list_query;
+  // The read and list routes' bodies when they are not the model's response (a narrower
+  // response model, values computed at the read): takes the stored objects, returns their
+  // bodies in the same order, in the read's transaction. Unset: core::to_response.
+  std::function<boost::json::array(store::Connection& c, boost::json::array stored)> read_view;
   // Bookkeeping in the write's transaction: after the row is inserted or updated, before it
   // is deleted (e.g. a "latest per key" table kept in step).
   using Hook = std::function<void(store::Connection& c, const boost::json::object& object)>;

@@ -79,22 +79,32 @@ std::optional<json::value> read_checked(const Field& f, const JsonField& node) {
   return v;
 }
 
+// A body of JSON null: FastAPI's "missing" at the body itself.
+Error missing_body() {
+  return invalid_request(json::array{
+      json::object{{"type", "missing"}, {"loc", json::array{"body"}}, {"msg", "Field required"}, {"input", nullptr}}});
+}
+
 struct Body {
   std::shared_ptr<json::array> errors = std::make_shared<json::array>();
   JsonField root;
-  explicit Body(const json::value& body) : root(&body, json::array{"body"}, errors) {}
+  explicit Body(const json::value& body, json::array loc = json::array{"body"}) : root(&body, std::move(loc), errors) {}
 };
 
 }  // namespace
 
 Result<json::object> read_create(const Model& model, const json::value& body) {
-  Body b(body);
+  if (body.is_null()) return missing_body();
+  return read_create_at(model, body, json::array{"body"});
+}
+
+Result<json::object> read_create_at(const Model& model, const json::value& body, json::array loc) {
+  Body b(body, std::move(loc));
   json::object out;
-  if (body.is_null()) {  // no body at all: FastAPI's "missing" at the body itself
-    return invalid_request(json::array{
-        json::object{{"type", "missing"}, {"loc", json::array{"body"}}, {"msg", "Field required"}, {"input", nullptr}}});
+  if (!body.is_object()) {
+    b.root.error("model_attributes_type", "Input should be a valid dictionary or object to extract fields from");
+    return invalid_request(*b.errors);
   }
-  if (!b.root.model()) return invalid_request(*b.errors);
   for (const auto& f : model.fields) {
     if (!f.on_create) {
       // A server-set field with a default starts at it (e.g. is_protected = false).
@@ -120,6 +130,7 @@ Result<json::object> read_create(const Model& model, const json::value& body) {
 Result<json::object> read_update(const Model& model, const json::value& body) {
   Body b(body);
   json::object out;
+  if (body.is_null()) return missing_body();
   if (!b.root.model()) return invalid_request(*b.errors);
   for (const auto& f : model.fields) {
     if (!f.on_update) continue;
@@ -136,6 +147,7 @@ json::object to_response(const Model& model, const json::object& stored) {
   json::object out;
   out.reserve(model.fields.size());
   for (const auto& f : model.fields) {
+    if (!f.in_response) continue;
     auto it = stored.find(f.name);
     out[f.name] = it != stored.end() ? it->value() : json::value();
   }
@@ -165,6 +177,22 @@ bool fields::check_name_pattern(const JsonField& field) {
   field.error("string_pattern_mismatch", "String should match pattern '" + std::string(kPattern) + "'",
               json::object{{"pattern", kPattern}});
   return false;
+}
+
+namespace {
+
+void below_zero(const JsonField& field) {
+  field.error("greater_than_equal", "Input should be greater than or equal to 0", json::object{{"ge", 0}});
+}
+
+}  // namespace
+
+void fields::check_non_negative_integer(const JsonField& field) {
+  if (auto v = field.integer(); v && *v < 0) below_zero(field);
+}
+
+void fields::check_non_negative_number(const JsonField& field) {
+  if (auto v = field.number(); v && *v < 0) below_zero(field);
 }
 
 }  // namespace praetor::core

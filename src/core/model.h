@@ -47,6 +47,7 @@ inline constexpr unsigned kAll = 1 << 4;        // all_: a list field holds ever
 inline constexpr unsigned kBeforeAfter = 1 << 5;  // before_/after_ on a timestamp, inclusive
 inline constexpr unsigned kExists = 1 << 6;       // exists_: true → not null, false → null
 inline constexpr unsigned kEq = 1 << 7;           // eq_: a boolean equals the value
+inline constexpr unsigned kGeLe = 1 << 8;         // ge_/le_: an integer at least/at most the value, inclusive
 }  // namespace filter_leaf
 
 // Extra validation after the type read (name rules, sizes): records errors on `field`.
@@ -72,6 +73,7 @@ struct Field {
   std::string_view filter_default = {};
   FieldCheck check = nullptr;
   FieldTransform transform = nullptr;
+  bool in_response = true;  // false: read and stored, never answered (a log's worker_id)
 };
 
 // A sort option of the model's /filter route: Prefect's enum name and the SQL over its
@@ -95,11 +97,14 @@ struct Model {
 // Reads a create body: every on_create field, defaults for those absent, errors for required
 // ones missing, bad types and failed checks, all in one 422 (loc under "body").
 Result<boost::json::object> read_create(const Model& model, const boost::json::value& body);
+// Reads one create body found at `loc` inside a request (an item of a list body: {"body", 3});
+// any non-object, null included, is pydantic's model_attributes_type.
+Result<boost::json::object> read_create_at(const Model& model, const boost::json::value& body, boost::json::array loc);
 // Reads an update body: only the on_update fields present (an explicit null counts as absent,
 // except for kAny fields, where null is a value).
 Result<boost::json::object> read_update(const Model& model, const boost::json::value& body);
 
-// The response object: the model's fields in order, from a stored object.
+// The response object: the model's in_response fields in order, from a stored object.
 boost::json::object to_response(const Model& model, const boost::json::object& stored);
 
 }  // namespace praetor::core

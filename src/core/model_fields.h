@@ -36,4 +36,8 @@ bool check_lowercase_key(const JsonField& field, std::string_view what, bool und
 // Returns false after recording the error.
 bool check_name_pattern(const JsonField& field);
 
+// pydantic's NonNegativeInteger and NonNegativeFloat (ge=0): "greater_than_equal" below 0.
+void check_non_negative_integer(const JsonField& field);
+void check_non_negative_number(const JsonField& field);
+
 }  // namespace praetor::core::fields

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "core/concurrency_limit.h"
+#include "core/json_util.h"
+#include "core/log.h"
 #include "core/model_fields.h"
 #include "core/variable.h"
 
@@ -77,6 +80,70 @@ TEST(Model, NonObjectBody) {
   auto v = read_create(variable_model(), json::value(3));
   ASSERT_FALSE(v);
   EXPECT_EQ(detail_of(v.error())[0].at("type"), "model_attributes_type");
+}
+
+// Verifies an update body of JSON null is FastAPI's missing body, as a create's is.
+TEST(Model, ReadUpdateOfNullIsAMissingBody) {
+  auto v = read_update(variable_model(), json::value());
+  ASSERT_FALSE(v);
+  EXPECT_EQ(detail_of(v.error()),
+            json::parse(R"([{"type": "missing", "loc": ["body"], "msg": "Field required", "input": null}])"));
+}
+
+// Verifies a v2 concurrency limit takes ConcurrencyLimitV2Create's defaults (the server's
+// avg_slot_occupancy_seconds included) and reports negative counts and rates as pydantic's
+// ge=0 errors, in field order, with the input as sent.
+TEST(Model, ConcurrencyLimitDefaultsAndBounds) {
+  const Model& m = concurrency_limit_v2_model();
+  auto v = read_create(m, json::parse(R"({"name": "gcl", "limit": "3"})"));
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(to_json_text(*v),
+            R"({"active":true,"name":"gcl","limit":3,"active_slots":0,"denied_slots":0,)"
+            R"("slot_decay_per_second":0.0,"avg_slot_occupancy_seconds":2.0})");
+
+  auto bad = read_update(m, json::parse(R"({"name": "a/b", "limit": -1, "slot_decay_per_second": "-0.5"})"));
+  ASSERT_FALSE(bad);
+  auto d = detail_of(bad.error());
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[0].at("type"), "string_pattern_mismatch");
+  EXPECT_EQ(d[1], json::parse(R"({"type": "greater_than_equal", "loc": ["body", "limit"],
+      "msg": "Input should be greater than or equal to 0", "input": -1, "ctx": {"ge": 0}})"));
+  EXPECT_EQ(d[2].at("loc"), json::parse(R"(["body", "slot_decay_per_second"])"));
+  EXPECT_EQ(d[2].at("input"), "-0.5");
+}
+
+// Verifies a log item is read at its index in the list body: LogCreate's required fields
+// and types, worker_id kept but never answered,
+// and a null item is pydantic's model_attributes_type (not a missing body).
+TEST(Model, LogCreateItems) {
+  const Model& m = log_model();
+  auto v = read_create_at(m, json::parse(R"({"name": "ab", "level": "20", "message": "m",
+      "timestamp": "2030-01-01T01:00:00+01:00", "worker_id": "11111111-1111-1111-1111-111111111111"})"),
+                          json::array{"body", 2});
+  ASSERT_TRUE(v) << to_json_text(v.error().detail);
+  EXPECT_EQ(v->at("name"), "ab");
+  EXPECT_EQ(v->at("message"), "m");
+  EXPECT_EQ(v->at("level"), 20);
+  EXPECT_EQ(v->at("timestamp"), json::value(format_timestamp(*parse_timestamp("2030-01-01T00:00:00Z"))));
+  EXPECT_EQ(v->at("flow_run_id"), nullptr);
+  EXPECT_EQ(v->at("worker_id"), "11111111-1111-1111-1111-111111111111");
+  EXPECT_FALSE(to_response(m, *v).contains("worker_id"));
+
+  auto bad = read_create_at(m, json::parse(R"({"name": 1, "level": 1.5})"), json::array{"body", 1});
+  ASSERT_FALSE(bad);
+  auto d = detail_of(bad.error());
+  ASSERT_EQ(d.size(), 4u);
+  EXPECT_EQ(d[0].at("loc"), json::parse(R"(["body", 1, "name"])"));
+  EXPECT_EQ(d[0].at("type"), "string_type");
+  EXPECT_EQ(d[1].at("type"), "int_from_float");
+  EXPECT_EQ(d[2].at("loc"), json::parse(R"(["body", 1, "message"])"));
+  EXPECT_EQ(d[2].at("type"), "missing");
+  EXPECT_EQ(d[3].at("loc"), json::parse(R"(["body", 1, "timestamp"])"));
+
+  auto null_item = read_create_at(m, json::value(), json::array{"body", 0});
+  ASSERT_FALSE(null_item);
+  EXPECT_EQ(detail_of(null_item.error()), json::parse(R"([{"type": "model_attributes_type", "loc": ["body", 0],
+      "msg": "Input should be a valid dictionary or object to extract fields from", "input": null}])"));
 }
 
 }  // namespace

@@ -5,10 +5,11 @@
 #include <set>
 #include <type_traits>
 
+#include "core/log.h"
 #include "importer/import_steps.h"
 #include "importer/source_table.h"
 #include "store/flow_run_repository.h"
-#include "store/log_repository.h"
+#include "store/model_table.h"
 #include "store/task_run_repository.h"
 
 namespace praetor::importer {
@@ -222,7 +223,21 @@ const SourceTable<TaskRunItem> kTaskRuns{
     .order_by = "id",
     .batch = kRunBatch};
 
-using store::logs::Log;
+// A row of Prefect's log table, written as a core::log_model() object.
+struct Log {
+  std::string id;
+  core::Timestamp created;
+  core::Timestamp updated;
+  std::string name;
+  int64_t level = 0;
+  std::string message;
+  core::Timestamp timestamp;
+  std::optional<std::string> flow_run_id;
+  std::optional<std::string> task_run_id;
+};
+
+json::value optional_text(const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(); }
+
 const SourceTable<Log> kLogs{
     .table = "log",
     .praetor_table = "log",
@@ -231,10 +246,21 @@ const SourceTable<Log> kLogs{
                                       column("task_run_id", &Log::task_run_id), column("message", &Log::message),
                                       column("timestamp", &Log::timestamp)}),
     .write_many = [](store::Connection& c, const std::vector<const Log*>& logs) {
-      std::vector<Log> rows;
+      std::vector<json::object> rows;
       rows.reserve(logs.size());
-      for (const Log* log : logs) rows.push_back(*log);
-      store::logs::insert_many(c, rows);
+      for (const Log* log : logs) {
+        rows.push_back(json::object{{"id", log->id},
+                                    {"created", core::format_timestamp(log->created)},
+                                    {"updated", core::format_timestamp(log->updated)},
+                                    {"name", log->name},
+                                    {"level", log->level},
+                                    {"message", log->message},
+                                    {"timestamp", core::format_timestamp(log->timestamp)},
+                                    {"flow_run_id", optional_text(log->flow_run_id)},
+                                    {"task_run_id", optional_text(log->task_run_id)},
+                                    {"worker_id", nullptr}});
+      }
+      store::model_rows::insert_many(c, core::log_model(), rows);
       return std::vector<RowOutcome>(logs.size(), RowOutcome::copied());
     },
     .order_by = "timestamp, id",

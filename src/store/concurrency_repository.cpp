@@ -162,6 +162,17 @@ std::vector<Limit> list(Connection& c, int64_t limit, int64_t offset, core::Time
   return out;
 }
 
+std::unordered_map<std::string, int64_t> decayed_active_slots(Connection& c, const std::vector<std::string>& ids,
+                                                              core::Timestamp now) {
+  std::unordered_map<std::string, int64_t> out;
+  if (ids.empty()) return out;
+  auto& st = c.prepare("SELECT id, " + decayed_active_sql(c.dialect()) +
+                       " FROM concurrency_limit_v2 WHERE id IN (SELECT value FROM json_each(?2))");
+  st.bind(1, core::to_micros(now)).bind(2, json_list(ids));
+  while (st.step()) out.emplace(st.column_text(0), st.column_int(1));
+  return out;
+}
+
 bool update(Connection& c, const std::string& id_or_name, bool is_id, const LimitUpdate& u, core::Timestamp now) {
   auto& st = c.prepare(std::string("UPDATE concurrency_limit_v2 SET active = COALESCE(?3, active), name = COALESCE(?4, "
                                    "name), \"limit\" = COALESCE(?5, \"limit\"), active_slots = COALESCE(?6, "

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -51,6 +52,9 @@ std::optional<Limit> read(Connection& c, const std::string& id_or_name, bool is_
 // deployment's global_concurrency_limit answers.
 std::optional<Limit> read_stored(Connection& c, const std::string& id);
 std::vector<Limit> list(Connection& c, int64_t limit, int64_t offset, core::Timestamp now);
+// The active slots after decay at `now` of those limits among `ids` that exist, by id.
+std::unordered_map<std::string, int64_t> decayed_active_slots(Connection& c, const std::vector<std::string>& ids,
+                                                              core::Timestamp now);
 // The limits named in `names` that exist, by name, rows locked until the write ends
 // (PostgreSQL FOR UPDATE), with their decayed active slots.
 std::vector<Limit> read_by_names(Connection& c, const std::vector<std::string>& names, core::Timestamp now);

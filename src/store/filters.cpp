@@ -245,132 +245,6 @@ SqlCondition task_run_filter(const Node& n) {
   return std::move(c).join(use_or);
 }
 
-// Prefect's text search syntax (server/utilities/text_search_parser.py): space-separated
-// terms OR'd, -term/!term excluded, +term required, "quoted phrases" with \" escapes.
-struct TextQuery {
-  std::vector<std::string> include, exclude, required;
-};
-
-std::string unescape_phrase(std::string_view p) {
-  std::string out;
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == '\\' && i + 1 < p.size() && (p[i + 1] == '"' || p[i + 1] == '\\')) {
-      out += p[i + 1];
-      ++i;
-    } else {
-      out += p[i];
-    }
-  }
-  return out;
-}
-
-bool is_blank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; });
-}
-
-TextQuery parse_text_query(std::string_view q) {
-  TextQuery out;
-  auto space = [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; };
-  std::size_t i = 0;
-  while (i < q.size()) {
-    if (space(q[i])) {
-      ++i;
-      continue;
-    }
-    char prefix = 0;
-    if (q[i] == '-' || q[i] == '!' || q[i] == '+') {
-      if (i + 1 < q.size() && !space(q[i + 1])) {
-        prefix = q[i];
-        ++i;
-      } else {
-        ++i;
-        continue;
-      }
-    }
-    auto& bucket = (prefix == '-' || prefix == '!') ? out.exclude : (prefix == '+' ? out.required : out.include);
-    if (q[i] == '"') {
-      std::size_t start = ++i;
-      while (i < q.size()) {
-        if (q[i] == '\\' && i + 1 < q.size()) {
-          i += 2;
-        } else if (q[i] == '"') {
-          break;
-        } else {
-          ++i;
-        }
-      }
-      std::string phrase = unescape_phrase(q.substr(start, std::min(i, q.size()) - start));
-      if (i < q.size()) ++i;
-      if (!is_blank(phrase)) bucket.push_back(std::move(phrase));
-      continue;
-    }
-    std::size_t start = i;
-    while (i < q.size() && !space(q[i]) && q[i] != '"') ++i;
-    if (i > start) bucket.emplace_back(q.substr(start, i - start));
-  }
-  return out;
-}
-
-std::string lowered(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  return s;
-}
-
-void text_search(const std::string& query, Conditions& out) {
-  if (is_blank(query)) return;
-  TextQuery q = parse_text_query(query);
-  const std::string haystack = "instr(lower(log.message || ' ' || log.name), ?)";
-  auto contains = [&](const std::string& term, bool negate) {
-    return SqlCondition{(negate ? "NOT " : "") + haystack + " > 0", {lowered(term)}};
-  };
-  if (!q.include.empty()) {
-    Conditions any;
-    for (const auto& t : q.include) any.add(contains(t, false));
-    out.add(std::move(any).join(true));
-  }
-  if (!q.exclude.empty()) {
-    Conditions none;
-    for (const auto& t : q.exclude) none.add(contains(t, true));
-    out.add(std::move(none).join());
-  }
-  if (!q.required.empty()) {
-    Conditions all;
-    for (const auto& t : q.required) all.add(contains(t, false));
-    out.add(std::move(all).join());
-  }
-}
-
-SqlCondition log_filter(const Node& n) {
-  bool use_or = n.or_operator();
-  Conditions c;
-  field(n, "level", false, c, [](const Node& f, Conditions& o) {
-    if (auto v = f.child("ge_").integer()) o.add(compare("log.level", ">=", *v));
-    if (auto v = f.child("le_").integer()) o.add(compare("log.level", "<=", *v));
-  });
-  field(n, "timestamp", false, c, [](const Node& f, Conditions& o) { before_after(f, "log.timestamp", o); });
-  field(n, "flow_run_id", false, c, [](const Node& f, Conditions& o) { any_uuid(f, "log.flow_run_id", o); });
-  field(n, "task_run_id", false, c, [](const Node& f, Conditions& o) {
-    any_uuid(f, "log.task_run_id", o);
-    is_null(f, "log.task_run_id", o);
-  });
-  // LogFilterTextSearch's terms are appended straight into the LogFilter's list.
-  Node text = n.child("text");
-  if (text.model()) {
-    Node query = text.child("query");
-    if (!query.set()) {
-      text.missing("query");
-    } else if (auto q = query.string()) {
-      if (q->size() > 200) {
-        query.error("string_too_long", "String should have at most 200 characters",
-                    json::object{{"max_length", 200}});
-      } else {
-        text_search(*q, c);
-      }
-    }
-  }
-  return std::move(c).join(use_or);
-}
-
 SqlCondition deployment_filter(const Node& n) {
   bool use_or = n.or_operator();
   Conditions c;
@@ -494,21 +368,17 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
   json::value body_value(body);
   Node b(&body_value, json::array{"body"}, errors);
 
-  std::optional<SqlCondition> flows, flow_runs, task_runs, logs, deployments, work_pools, work_queues;
-  if (root == FilterRoot::kLog) {
-    if (Node n = b.child("logs"); n.model()) logs = log_filter(n);
-  } else {
-    if (Node n = b.child("flows"); n.model()) flows = flow_filter(n);
-    if (Node n = b.child("flow_runs"); n.model()) flow_runs = flow_run_filter(n);
-    if (Node n = b.child("task_runs"); n.model()) task_runs = task_run_filter(n);
-    if (Node n = b.child("deployments"); n.model()) deployments = deployment_filter(n);
-    if (Node n = b.child("work_pools"); n.model()) work_pools = work_pool_filter(n);
-    if (root != FilterRoot::kFlow && root != FilterRoot::kWorkPool) {
-      if (Node n = b.child("work_pool_queues"); n.model()) work_queues = work_queue_filter(n);
-    }
-    if (root == FilterRoot::kWorkPool || root == FilterRoot::kWorkQueue) {
-      if (Node n = b.child("work_queues"); n.model()) work_queues = work_queue_filter(n);
-    }
+  std::optional<SqlCondition> flows, flow_runs, task_runs, deployments, work_pools, work_queues;
+  if (Node n = b.child("flows"); n.model()) flows = flow_filter(n);
+  if (Node n = b.child("flow_runs"); n.model()) flow_runs = flow_run_filter(n);
+  if (Node n = b.child("task_runs"); n.model()) task_runs = task_run_filter(n);
+  if (Node n = b.child("deployments"); n.model()) deployments = deployment_filter(n);
+  if (Node n = b.child("work_pools"); n.model()) work_pools = work_pool_filter(n);
+  if (root != FilterRoot::kFlow && root != FilterRoot::kWorkPool) {
+    if (Node n = b.child("work_pool_queues"); n.model()) work_queues = work_queue_filter(n);
+  }
+  if (root == FilterRoot::kWorkPool || root == FilterRoot::kWorkQueue) {
+    if (Node n = b.child("work_queues"); n.model()) work_queues = work_queue_filter(n);
   }
   if (!errors->empty()) return errors_to_error(*errors);
   // Filters on a flow run's deployment, work pool and queue, applied to the alias-free
@@ -535,9 +405,6 @@ core::Result<SqlCondition> compile_filter_body(const json::object& body, FilterR
 
   Conditions top;
   switch (root) {
-    case FilterRoot::kLog:
-      if (logs) top.add(std::move(*logs));
-      break;
     case FilterRoot::kFlow:
       if (flows) top.add(std::move(*flows));
       if (deployments) {
@@ -652,10 +519,6 @@ const std::vector<SortOption>& sort_options(FilterRoot root) {
       {"DURATION_ASC", PRAETOR_TASK_RUN_ESTIMATED_RUN_TIME " ASC, task_run.expected_start_time DESC, task_run.id DESC"},
   };
 #undef PRAETOR_TASK_RUN_ESTIMATED_RUN_TIME
-  static const std::vector<SortOption> kLog = {
-      {"TIMESTAMP_ASC", "log.timestamp ASC"},
-      {"TIMESTAMP_DESC", "log.timestamp DESC"},
-  };
   static const std::vector<SortOption> kDeployment = {
       {"CREATED_DESC", "deployment.created DESC"},
       {"UPDATED_DESC", "deployment.updated DESC"},
@@ -668,7 +531,6 @@ const std::vector<SortOption>& sort_options(FilterRoot root) {
     case FilterRoot::kFlow: return kFlow;
     case FilterRoot::kFlowRun: return kFlowRun;
     case FilterRoot::kTaskRun: return kTaskRun;
-    case FilterRoot::kLog: return kLog;
     case FilterRoot::kDeployment: return kDeployment;
     case FilterRoot::kWorkPool: return kWorkPool;
     case FilterRoot::kWorkQueue: return kWorkQueue;
@@ -681,7 +543,6 @@ std::string_view default_sort(FilterRoot root) {
     case FilterRoot::kFlow: return "NAME_ASC";
     case FilterRoot::kFlowRun: return "ID_DESC";
     case FilterRoot::kTaskRun: return "ID_DESC";
-    case FilterRoot::kLog: return "TIMESTAMP_ASC";
     case FilterRoot::kDeployment: return "NAME_ASC";
     case FilterRoot::kWorkPool: return "NAME_ASC";
     case FilterRoot::kWorkQueue: return "PRIORITY_ASC";

@@ -2,15 +2,15 @@
 // /…/paginate into SQL, evaluated by the database (never in memory).
 //
 // Body keys: "flows" (FlowFilter), "flow_runs" (FlowRunFilter), "task_runs" (TaskRunFilter),
-// "deployments", "work_pools", "work_pool_queues", "logs" (LogFilter); each may be null or
-// absent. Every filter object has "operator": "and_" | "or_" (default and_). Leaves:
+// "deployments", "work_pools", "work_pool_queues"; each may be null or absent (the log
+// family is the kit's: core/log.h). Every filter object has "operator": "and_" | "or_" (default and_). Leaves:
 // any_, not_any_, like_ (case-insensitive substring, as Prefect's ILIKE '%x%'), all_
 // (tags), is_null_, before_/after_ (inclusive), exists_, ge_/le_/gt_/lt_.
 // A filter on a related object becomes an EXISTS/IN subquery on the natural relation
 // (flow_run.flow_id = flow.id, task_run.flow_run_id = flow_run.id, …).
 //
 // The SQL uses anonymous '?' placeholders in order; bind `params` with bind_all.
-// Tables are referred to by their own names (flow, flow_run, task_run, log), so the caller's
+// Tables are referred to by their own names (flow, flow_run, task_run, …), so the caller's
 // query must select from the root table unaliased ("SELECT … FROM flow_run WHERE <sql>").
 // "deployments", "work_pools" and "work_pool_queues" (or "work_queues" for the work-pool
 // and work-queue roots) relate through flow_run.deployment_id / flow_run.work_queue_id,
@@ -37,7 +37,7 @@ struct SqlCondition {
   std::vector<SqlValue> params;
 };
 
-enum class FilterRoot { kFlow, kFlowRun, kTaskRun, kLog, kDeployment, kWorkPool, kWorkQueue };
+enum class FilterRoot { kFlow, kFlowRun, kTaskRun, kDeployment, kWorkPool, kWorkQueue };
 
 // Errors are 422-shaped (loc under "body").
 core::Result<SqlCondition> compile_filter_body(const boost::json::object& body, FilterRoot root);

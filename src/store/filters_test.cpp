@@ -21,8 +21,7 @@ const std::map<std::string, std::string>& ids() {
       {"F3", "00000000-0000-4000-8000-0000000000f3"}, {"R1", "00000000-0000-4000-8000-0000000000a1"},
       {"R2", "00000000-0000-4000-8000-0000000000a2"}, {"R3", "00000000-0000-4000-8000-0000000000a3"},
       {"T1", "00000000-0000-4000-8000-0000000000b1"}, {"T2", "00000000-0000-4000-8000-0000000000b2"},
-      {"T3", "00000000-0000-4000-8000-0000000000b3"}, {"L1", "00000000-0000-4000-8000-0000000000c1"},
-      {"L2", "00000000-0000-4000-8000-0000000000c2"}, {"L3", "00000000-0000-4000-8000-0000000000c3"},
+      {"T3", "00000000-0000-4000-8000-0000000000b3"},
       {"D1", "00000000-0000-4000-8000-0000000000d1"}, {"C1", "00000000-0000-4000-8000-0000000000e1"},
       {"X0", "00000000-0000-4000-8000-000000000000"}, {"P1", "00000000-0000-4000-8000-0000000000f9"},
       {"Q1", "00000000-0000-4000-8000-0000000000e9"},
@@ -56,7 +55,7 @@ std::string expand(std::string text) {
 int64_t sec(int s) { return static_cast<int64_t>(s) * 1000000; }
 
 // Three flows, three flow runs (R2 a subflow of R1 through task run T1), three task runs
-// (T3 without a flow run) and three logs.
+// (T3 without a flow run).
 void insert_fixture(Database& db) {
   auto st = db.write<core::Ok>([](Connection& c) -> core::Result<core::Ok> {
     auto flow = [&](const char* id, const char* name, const char* tags) {
@@ -107,18 +106,6 @@ void insert_fixture(Database& db) {
     tr.reset();
     tr.bind(1, ids().at("T3")).bind(2, "Orphan").bind(3, nullptr).bind(4, "[]").bind(5, "PENDING")
         .bind(6, "Pending").bind(7, nullptr).bind(8, nullptr).bind(9, nullptr).run();
-
-    auto& lg = c.prepare(
-        "INSERT INTO log(id, created, updated, name, level, flow_run_id, task_run_id, message, timestamp) "
-        "VALUES (?1, 0, 0, ?2, ?3, ?4, ?5, ?6, ?7)");
-    lg.bind(1, ids().at("L1")).bind(2, "prefect.task_runs").bind(3, 20).bind(4, ids().at("R1"))
-        .bind(5, ids().at("T1")).bind(6, "Hello world").bind(7, sec(100)).run();
-    lg.reset();
-    lg.bind(1, ids().at("L2")).bind(2, "prefect.flow_runs").bind(3, 40).bind(4, ids().at("R1")).bind(5, nullptr)
-        .bind(6, "Error: boom").bind(7, sec(200)).run();
-    lg.reset();
-    lg.bind(1, ids().at("L3")).bind(2, "prefect.flow_runs").bind(3, 10).bind(4, ids().at("R2")).bind(5, nullptr)
-        .bind(6, "debug details").bind(7, sec(300)).run();
     return core::Ok{};
   });
   if (!st) throw std::runtime_error(st.error().message);
@@ -129,7 +116,6 @@ const char* table_of(FilterRoot root) {
     case FilterRoot::kFlow: return "flow";
     case FilterRoot::kFlowRun: return "flow_run";
     case FilterRoot::kTaskRun: return "task_run";
-    case FilterRoot::kLog: return "log";
     case FilterRoot::kDeployment: return "deployment";
     case FilterRoot::kWorkPool: return "work_pool";
     case FilterRoot::kWorkQueue: return "work_queue";
@@ -317,18 +303,6 @@ const Case kCases[] = {
     {"tr_operator_or", R::kTaskRun,
      R"({"task_runs":{"operator":"or_","name":{"any_":["Orphan"]},"tags":{"all_":["t2"]}}})", {"T2", "T3"}},
     // LogFilter
-    {"log_level_ge", R::kLog, R"({"logs":{"level":{"ge_":20}}})", {"L1", "L2"}},
-    {"log_level_le", R::kLog, R"({"logs":{"level":{"le_":20}}})", {"L1", "L3"}},
-    {"log_timestamp_before", R::kLog, R"({"logs":{"timestamp":{"before_":"@200"}}})", {"L1", "L2"}},
-    {"log_timestamp_after", R::kLog, R"({"logs":{"timestamp":{"after_":"@200"}}})", {"L2", "L3"}},
-    {"log_flow_run_id", R::kLog, R"({"logs":{"flow_run_id":{"any_":["$R2"]}}})", {"L3"}},
-    {"log_task_run_id_any", R::kLog, R"({"logs":{"task_run_id":{"any_":["$T1"]}}})", {"L1"}},
-    {"log_task_run_id_is_null", R::kLog, R"({"logs":{"task_run_id":{"is_null_":true}}})", {"L2", "L3"}},
-    {"log_text_include", R::kLog, R"({"logs":{"text":{"query":"HELLO boom"}}})", {"L1", "L2"}},
-    {"log_text_exclude", R::kLog, R"({"logs":{"text":{"query":"-task_runs !debug"}}})", {"L2"}},
-    {"log_text_required_phrase", R::kLog, R"({"logs":{"text":{"query":"+\"error: boom\""}}})", {"L2"}},
-    {"log_operator_or", R::kLog, R"({"logs":{"operator":"or_","level":{"ge_":40},"flow_run_id":{"any_":["$R2"]}}})",
-     {"L2", "L3"}},
 };
 
 INSTANTIATE_TEST_SUITE_P(Families, FilterCases, ::testing::ValuesIn(kCases),
@@ -369,10 +343,6 @@ const ErrorCase kErrorCases[] = {
      R"([{"type":"bool_parsing","loc":["body","flows","tags","is_null_"],"msg":"Input should be a valid boolean, unable to interpret input","input":"maybe"}])"},
     {"bad_list", R::kFlow, R"({"flows":{"tags":{"all_":"a"}}})",
      R"([{"type":"list_type","loc":["body","flows","tags","all_"],"msg":"Input should be a valid list","input":"a"}])"},
-    {"bad_level", R::kLog, R"({"logs":{"level":{"ge_":"x"}}})",
-     R"([{"type":"int_parsing","loc":["body","logs","level","ge_"],"msg":"Input should be a valid integer, unable to parse string as an integer","input":"x"}])"},
-    {"text_query_missing", R::kLog, R"({"logs":{"text":{}}})",
-     R"([{"type":"missing","loc":["body","logs","text","query"],"msg":"Field required","input":{}}])"},
     {"deployments_not_object", R::kFlowRun, R"({"deployments":3})",
      R"([{"type":"model_attributes_type","loc":["body","deployments"],"msg":"Input should be a valid dictionary or object to extract fields from","input":3}])"},
 };
@@ -389,7 +359,6 @@ TEST(FilterSort, CompilesKnownAndRejectsUnknown) {
   json::value null_value;
   EXPECT_EQ(*compile_sort(&null_value, FilterRoot::kFlowRun), "ORDER BY flow_run.id DESC");
   EXPECT_EQ(*compile_sort(nullptr, FilterRoot::kTaskRun), "ORDER BY task_run.id DESC");
-  EXPECT_EQ(*compile_sort(nullptr, FilterRoot::kLog), "ORDER BY log.timestamp ASC");
   json::value bad = "BAD";
   auto err = compile_sort(&bad, FilterRoot::kFlow);
   ASSERT_FALSE(err);
@@ -409,7 +378,6 @@ TEST(FilterSort, EverySortRuns) {
       {FilterRoot::kTaskRun,
        {"ID_DESC", "EXPECTED_START_TIME_ASC", "EXPECTED_START_TIME_DESC", "NAME_ASC", "NAME_DESC",
         "NEXT_SCHEDULED_START_TIME_ASC", "END_TIME_DESC", "DURATION_DESC", "DURATION_ASC"}},
-      {FilterRoot::kLog, {"TIMESTAMP_ASC", "TIMESTAMP_DESC"}},
   };
   for (const auto& [root, names] : roots) {
     for (const char* name : names) {

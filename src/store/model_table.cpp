@@ -1,6 +1,7 @@
 #include "store/model_table.h"
 
 #include "core/json_util.h"
+#include "store/bulk_insert.h"
 
 namespace praetor::store::model_rows {
 
@@ -147,6 +148,66 @@ void insert_statement(Connection& c, const Model& model, const json::object& obj
 }  // namespace
 
 void insert(Connection& c, const Model& model, const json::object& object) { insert_statement(c, model, object, ""); }
+
+namespace {
+
+// The bind of bind_value() as one value of a multi-row insert (a NULL keeps its kind).
+BulkValue bulk_value(const Field& f, const json::value* v) {
+  bool null = !v || (v->is_null() && f.type != FieldType::kAny);
+  switch (f.type) {
+    case FieldType::kUuid:
+    case FieldType::kString:
+      if (null) return nullptr;
+      return std::string_view(v->get_string());
+    case FieldType::kInteger:
+      if (null) return std::optional<int64_t>();
+      return v->to_number<int64_t>();
+    case FieldType::kNumber:
+      if (null) return std::optional<double>();
+      return v->to_number<double>();
+    case FieldType::kBoolean:
+      if (null) return std::optional<int64_t>();
+      return v->get_bool();
+    case FieldType::kTimestamp:
+      if (null) return std::optional<int64_t>();
+      return core::to_micros(*core::parse_timestamp(v->get_string()));
+    case FieldType::kStringList:
+    case FieldType::kList:
+    case FieldType::kDict:
+    case FieldType::kAny:
+      if (null) return nullptr;
+      return core::to_json_text(*v);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void insert_many(Connection& c, const Model& model, const std::vector<json::object>& objects) {
+  if (objects.empty()) return;
+  std::vector<std::string> columns;
+  for (const auto& f : model.fields) {
+    if (f.storage == Storage::kColumn) columns.push_back(quoted(f.name));
+  }
+  if (model.has_documents()) columns.emplace_back("data");
+  BulkInsert insert(std::string(model.table), columns);
+  for (const auto& object : objects) {
+    std::vector<BulkValue> row;
+    row.reserve(columns.size());
+    json::object documents;
+    for (const auto& f : model.fields) {
+      const json::value* v = object.if_contains(f.name);
+      if (f.storage == Storage::kDocument) {
+        if (v) documents[f.name] = *v;
+        continue;
+      }
+      row.push_back(bulk_value(f, v));
+    }
+    if (model.has_documents()) row.emplace_back(core::to_json_text(documents));
+    insert.add(std::move(row));
+  }
+  insert.run(c);
+}
 
 bool insert_if_absent(Connection& c, const Model& model, const json::object& object) {
   insert_statement(c, model, object, " ON CONFLICT DO NOTHING");

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -24,6 +25,9 @@ namespace praetor::store::model_rows {
 
 // `object` must carry every column field (read_create's output plus id/created/updated).
 void insert(Connection& c, const core::Model& model, const boost::json::object& object);
+// insert() of every object in multi-row statements (store/bulk_insert.h): a batch costs a
+// few statements; call inside one Database::write so it costs one commit.
+void insert_many(Connection& c, const core::Model& model, const std::vector<boost::json::object>& objects);
 // insert() unless a row holds one of the object's unique keys already (ON CONFLICT DO
 // NOTHING, which keeps PostgreSQL's transaction usable); false then.
 bool insert_if_absent(Connection& c, const core::Model& model, const boost::json::object& object);

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "core/concurrency_limit.h"
+#include "core/log.h"
 #include "core/model_fields.h"
 #include "core/uuid.h"
 #include "core/variable.h"
+#include "store/concurrency_repository.h"
 #include "store/sql_conditions.h"
 #include "store/test_database.h"
 
@@ -117,6 +120,84 @@ TEST(ModelTable, ListAndCount) {
   auto n = t.db().read<int64_t>([&](Connection& c) -> core::Result<int64_t> { return model_rows::count(c, m, where); });
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, 2);
+}
+
+// Verifies the v2 concurrency limit model fits the migrations' concurrency_limit_v2 table:
+// a limit created through the model reads back through the slot repository, and the bulk
+// decay read answers what the repository's read does.
+TEST(ModelTable, ConcurrencyLimitModelFitsItsTable) {
+  testing::TempDatabase t;
+  const auto& m = core::concurrency_limit_v2_model();
+  auto created = core::read_create(m, json::parse(R"({"name": "gcl", "limit": 5, "active_slots": 4,
+                                                      "slot_decay_per_second": 0.5})"));
+  ASSERT_TRUE(created);
+  auto stamp = core::format_timestamp(core::from_micros(1'000'000));
+  (*created)["id"] = core::new_uuid4();
+  (*created)["created"] = stamp;
+  (*created)["updated"] = stamp;
+  const std::string id(created->at("id").as_string());
+  const auto later = core::from_micros(5'500'000);  // 4.5 s after `updated`: 2 slots decayed
+  struct Read {
+    std::optional<concurrency::Limit> limit;
+    std::unordered_map<std::string, int64_t> decayed;
+  };
+  auto read = t.db().write<Read>([&](Connection& c) -> core::Result<Read> {
+    model_rows::insert(c, m, *created);
+    return Read{concurrency::read(c, id, true, later), concurrency::decayed_active_slots(c, {id, "missing"}, later)};
+  });
+  ASSERT_TRUE(read && read->limit);
+  EXPECT_EQ(read->limit->name, "gcl");
+  EXPECT_EQ(read->limit->limit, 5);
+  EXPECT_TRUE(read->limit->active);
+  EXPECT_EQ(read->limit->denied_slots, 0);
+  EXPECT_EQ(read->limit->slot_decay_per_second, 0.5);
+  EXPECT_EQ(read->limit->avg_slot_occupancy_seconds, 2.0);
+  EXPECT_EQ(read->limit->decayed_active_slots, 2);
+  EXPECT_EQ(read->decayed, (std::unordered_map<std::string, int64_t>{{id, 2}}));
+}
+
+json::object make_log(int64_t level, int second, std::optional<std::string> flow_run_id) {
+  return json::object{{"id", core::new_uuid7()},
+                      {"created", core::format_timestamp(core::from_micros(0))},
+                      {"updated", core::format_timestamp(core::from_micros(0))},
+                      {"name", "prefect.test"},
+                      {"level", level},
+                      {"message", "message " + std::to_string(second)},
+                      {"timestamp", core::format_timestamp(core::from_micros(int64_t{second} * 1000000))},
+                      {"flow_run_id", flow_run_id ? json::value(*flow_run_id) : json::value()},
+                      {"task_run_id", nullptr},
+                      {"worker_id", nullptr}};
+}
+
+// Verifies the log model fits the migrations' log table: a batch goes in through the
+// multi-row insert in one write and reads back whole, filtered on a column, in the
+// model's default sort, with limit and offset.
+TEST(ModelTable, LogsInsertManyThenList) {
+  testing::TempDatabase t;
+  const auto& m = core::log_model();
+  std::string run = core::new_uuid4();
+  std::vector<json::object> batch = {make_log(20, 3, run), make_log(40, 1, run), make_log(10, 2, std::nullopt)};
+  batch[0]["worker_id"] = core::new_uuid4();
+  ASSERT_TRUE(t.db().write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+    model_rows::insert_many(c, m, batch);
+    return core::Ok{};
+  }));
+  const std::string order = "ORDER BY log.timestamp ASC";
+  auto of_run = t.db().read<json::array>([&](Connection& c) -> core::Result<json::array> {
+    return model_rows::list(c, m, sql::in_list(model_rows::field_expression(m, *m.field("flow_run_id")), {run}),
+                            order, 10, 0);
+  });
+  ASSERT_TRUE(of_run);
+  ASSERT_EQ(of_run->size(), 2u);
+  EXPECT_EQ((*of_run)[0], batch[1]);
+  EXPECT_EQ((*of_run)[1], batch[0]);
+
+  auto page = t.db().read<json::array>([&](Connection& c) -> core::Result<json::array> {
+    return model_rows::list(c, m, SqlCondition{}, order, 1, 1);
+  });
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0], batch[2]);
 }
 
 }  // namespace

@@ -1,5 +1,9 @@
 #include "store/sql_conditions.h"
 
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+
 #include <boost/json.hpp>
 
 namespace praetor::store::sql {
@@ -50,6 +54,105 @@ SqlCondition Conditions::join(bool use_or) && {
     for (auto& p : parts_[i].params) out.params.push_back(std::move(p));
   }
   return out;
+}
+
+namespace {
+
+// Prefect's text search syntax (server/utilities/text_search_parser.py): space-separated
+// terms OR'd, -term/!term excluded, +term required, "quoted phrases" with \" escapes.
+struct TextQuery {
+  std::vector<std::string> include, exclude, required;
+};
+
+std::string unescape_phrase(std::string_view p) {
+  std::string out;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\\' && i + 1 < p.size() && (p[i + 1] == '"' || p[i + 1] == '\\')) {
+      out += p[i + 1];
+      ++i;
+    } else {
+      out += p[i];
+    }
+  }
+  return out;
+}
+
+bool is_blank(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; });
+}
+
+TextQuery parse_text_query(std::string_view q) {
+  TextQuery out;
+  auto space = [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; };
+  std::size_t i = 0;
+  while (i < q.size()) {
+    if (space(q[i])) {
+      ++i;
+      continue;
+    }
+    char prefix = 0;
+    if (q[i] == '-' || q[i] == '!' || q[i] == '+') {
+      if (i + 1 < q.size() && !space(q[i + 1])) {
+        prefix = q[i];
+        ++i;
+      } else {
+        ++i;
+        continue;
+      }
+    }
+    auto& bucket = (prefix == '-' || prefix == '!') ? out.exclude : (prefix == '+' ? out.required : out.include);
+    if (q[i] == '"') {
+      std::size_t start = ++i;
+      while (i < q.size()) {
+        if (q[i] == '\\' && i + 1 < q.size()) {
+          i += 2;
+        } else if (q[i] == '"') {
+          break;
+        } else {
+          ++i;
+        }
+      }
+      std::string phrase = unescape_phrase(q.substr(start, std::min(i, q.size()) - start));
+      if (i < q.size()) ++i;
+      if (!is_blank(phrase)) bucket.push_back(std::move(phrase));
+      continue;
+    }
+    std::size_t start = i;
+    while (i < q.size() && !space(q[i]) && q[i] != '"') ++i;
+    if (i > start) bucket.emplace_back(q.substr(start, i - start));
+  }
+  return out;
+}
+
+std::string lowered(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return s;
+}
+
+}  // namespace
+
+void text_search(const std::string& haystack_text, const std::string& query, Conditions& out) {
+  if (is_blank(query)) return;
+  TextQuery q = parse_text_query(query);
+  const std::string haystack = "instr(lower(" + haystack_text + "), ?)";
+  auto contains = [&](const std::string& term, bool negate) {
+    return SqlCondition{(negate ? "NOT " : "") + haystack + " > 0", {lowered(term)}};
+  };
+  if (!q.include.empty()) {
+    Conditions any;
+    for (const auto& t : q.include) any.add(contains(t, false));
+    out.add(std::move(any).join(true));
+  }
+  if (!q.exclude.empty()) {
+    Conditions none;
+    for (const auto& t : q.exclude) none.add(contains(t, true));
+    out.add(std::move(none).join());
+  }
+  if (!q.required.empty()) {
+    Conditions all;
+    for (const auto& t : q.required) all.add(contains(t, false));
+    out.add(std::move(all).join());
+  }
 }
 
 }  // namespace praetor::store::sql

@@ -28,6 +28,12 @@ SqlCondition has_any(const std::string& column, const std::vector<std::string>& 
 // A JSON array column is (not) empty.
 SqlCondition empty_array(const std::string& column, bool empty);
 
+class Conditions;
+// Prefect's LogFilterTextSearch over `haystack` (a text expression): bare terms any-of,
+// -term/!term none-of, +term all-of, "quoted phrases" as one term, case-insensitive
+// substrings. Adds its groups to `out` (Prefect extends the parent filter's list with them).
+void text_search(const std::string& haystack, const std::string& query, Conditions& out);
+
 // Conditions of one filter model, joined by its operator.
 class Conditions {
  public:

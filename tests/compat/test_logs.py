@@ -9,7 +9,14 @@ import httpx
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import LogCreate
-from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId, LogFilterLevel, LogFilterTimestamp
+from prefect.client.schemas.filters import (
+    LogFilter,
+    LogFilterFlowRunId,
+    LogFilterLevel,
+    LogFilterTaskRunId,
+    LogFilterTextSearch,
+    LogFilterTimestamp,
+)
 from prefect.client.schemas.sorting import LogSort
 
 TARGET = os.environ.get("PRAETOR_COMPAT_TARGET", "praetor")
@@ -50,6 +57,52 @@ def test_create_and_read_logs_by_run_level_and_time():
         assert [l.message for l in logs] == ["error line", "info line"]
         logs = client.read_logs(log_filter=by_run, limit=1, offset=2)
         assert [l.message for l in logs] == ["error line"]
+
+
+# Verifies LogFilter's other leaves through the SDK: level ge_ and le_ together (both
+# inclusive), task_run_id any_ (and is_null_, which only the server's model has), the text
+# search over message and logger name, and the or_ operator across leaves.
+def test_read_logs_by_level_range_task_run_text_and_operator(api_url):
+    run_id = uuid.uuid4()
+    task_run_id = uuid.uuid4()
+    by_run = LogFilterFlowRunId(any_=[run_id])
+    with get_client(sync_client=True) as client:
+        client.create_logs(
+            _logs_for(run_id)
+            + [LogCreate(name="compat.task", level=30, message="task line", timestamp=BASE + timedelta(seconds=3),
+                         flow_run_id=run_id, task_run_id=task_run_id)]
+        )
+
+        def messages(**leaves):
+            return [l.message for l in client.read_logs(log_filter=LogFilter(flow_run_id=by_run, **leaves))]
+
+        assert messages(level=LogFilterLevel(ge_=20, le_=30)) == ["info line", "task line"]
+        assert messages(level=LogFilterLevel(ge_=25, le_=25)) == []
+        assert messages(task_run_id=LogFilterTaskRunId(any_=[task_run_id])) == ["task line"]
+        # The SDK's LogFilterTaskRunId has no is_null_ (the server's has): sent as JSON.
+        body = {"logs": {"flow_run_id": {"any_": [str(run_id)]}, "task_run_id": {"is_null_": True}}}
+        r = httpx.post(f"{api_url}/logs/filter", json=body)
+        assert [l["message"] for l in r.json()] == ["debug line", "info line", "error line"]
+        assert messages(text=LogFilterTextSearch(query="ERROR compat.task")) == ["error line", "task line"]
+        assert messages(text=LogFilterTextSearch(query="line -debug -info")) == ["error line", "task line"]
+        either = LogFilter(operator="or_", level=LogFilterLevel(ge_=40), text=LogFilterTextSearch(query="debug"))
+        logs = client.read_logs(log_filter=either, sort=LogSort.TIMESTAMP_DESC)  # 2030's logs first
+        assert {"debug line", "error line"} <= {l.message for l in logs if l.flow_run_id == run_id}
+        assert "info line" not in {l.message for l in logs if l.flow_run_id == run_id}
+
+
+# Verifies LogFilterLevel's bounds are pydantic ints: a string that is no integer and a
+# fractional number are 422s at their own loc.
+def test_log_filter_level_errors(api_url):
+    r = httpx.post(f"{api_url}/logs/filter", json={"logs": {"level": {"ge_": "x", "le_": 1.5}}})
+    assert r.status_code == 422
+    detail = r.json()["exception_detail"]
+    assert [(e["type"], e["loc"], e["input"]) for e in detail] == [
+        ("int_parsing", ["body", "logs", "level", "ge_"], "x"),
+        ("int_from_float", ["body", "logs", "level", "le_"], 1.5),
+    ]
+    r = httpx.post(f"{api_url}/logs/filter", json={"logs": {"level": {"ge_": "20"}}, "limit": 1})
+    assert r.status_code == 200
 
 
 def test_log_response_shape(api_url):

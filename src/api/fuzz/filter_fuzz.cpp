@@ -12,6 +12,7 @@
 #include "api/fuzz/kit_models.h"
 #include "api/http.h"
 #include "api/list_request.h"
+#include "api/log_query.h"
 #include "api/log_stream_filter.h"
 #include "api/model_filter.h"
 #include "core/json_util.h"
@@ -32,12 +33,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   request.method = "POST";
   request.body.assign(reinterpret_cast<const char*>(data), size);
   for (store::FilterRoot root : {store::FilterRoot::kFlow, store::FilterRoot::kFlowRun, store::FilterRoot::kTaskRun,
-                                 store::FilterRoot::kLog, store::FilterRoot::kDeployment, store::FilterRoot::kWorkPool,
+                                 store::FilterRoot::kDeployment, store::FilterRoot::kWorkPool,
                                  store::FilterRoot::kWorkQueue}) {
     (void)api::parse_list_request(request, root, 200);
     (void)api::parse_count_request(request, root);
   }
   for (const core::Model* model : api::fuzz::kit_models()) (void)api::parse_list_request(request, api::model_query(*model), 200);
+  (void)api::parse_list_request(request, api::log_query(), 200);
 
   auto body = core::parse_body(request.body);
   if (!body) return 0;

@@ -7,6 +7,7 @@
 #include "core/automation.h"
 #include "core/block.h"
 #include "core/flow_run_input.h"
+#include "core/log.h"
 #include "core/model.h"
 #include "core/saved_search.h"
 #include "core/variable.h"
@@ -18,7 +19,7 @@ inline const std::vector<const core::Model*>& kit_models() {
       &core::variable_model(),         &core::artifact_model(),        &core::artifact_collection_model(),
       &core::flow_run_input_model(),   &core::saved_search_model(),    &core::block_type_model(),
       &core::block_schema_model(),     &core::block_document_model(),  &core::block_document_create_model(),
-      &core::block_document_update_model(), &core::automation_model(),
+      &core::block_document_update_model(), &core::automation_model(),           &core::log_model(),
   };
   return models;
 }
