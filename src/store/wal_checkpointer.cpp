@@ -12,8 +12,10 @@ void log_failure(const char* who, int rc) {
   if (rc != SQLITE_OK && rc != SQLITE_BUSY) spdlog::error("WAL checkpoint on {} failed: {}", who, sqlite3_errstr(rc));
 }
 
-// The writer's checkpoints wait this long at most for the reads in flight.
+// The writer's checkpoints wait this long at most for the reads in flight: briefly at
+// restart_pages, longer at the writer limit, where letting the WAL grow is the worse cost.
 constexpr int kReaderWaitMs = 250;
+constexpr int kLimitReaderWaitMs = 2000;
 
 // A RESTART checkpoint by the writer: it copies every frame, then waits (at most
 // kReaderWaitMs) for the reads in flight to end, so the writer's next transaction restarts
@@ -21,8 +23,8 @@ constexpr int kReaderWaitMs = 250;
 // holding the WAL's latest frame, as a paged /events/out backfill does); readers that begin
 // once every frame is copied read the database file and do not hold it. A reader longer than
 // the wait makes it SQLITE_BUSY and a later commit tries again.
-int restart_checkpoint(sqlite3* db, const char* schema) {
-  sqlite3_busy_timeout(db, kReaderWaitMs);
+int restart_checkpoint(sqlite3* db, const char* schema, int reader_wait_ms = kReaderWaitMs) {
+  sqlite3_busy_timeout(db, reader_wait_ms);
   int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
   sqlite3_busy_timeout(db, kSqliteBusyTimeoutMs);
   return rc;
@@ -66,7 +68,7 @@ int WalCheckpointer::passes() const {
 int WalCheckpointer::on_commit(void* arg, sqlite3* db, const char* schema, int wal_pages) {
   auto* self = static_cast<WalCheckpointer*>(arg);
   if (wal_pages >= self->thresholds_.writer_limit_pages) {
-    log_failure("the writer", restart_checkpoint(db, schema));
+    log_failure("the writer", restart_checkpoint(db, schema, kLimitReaderWaitMs));
     return SQLITE_OK;
   }
   {

@@ -30,7 +30,9 @@ namespace praetor::store {
 struct WalCheckpointThresholds {  // in WAL pages (4 KB)
   int pass_pages = 1000;           // SQLite's own automatic-checkpoint threshold
   int restart_pages = 16384;       // 64 MB: W1 at 64 clients restarts about once a second
-  int writer_limit_pages = 32768;  // 128 MB
+  // 96 MB: the writer's checkpoint comes at the first commit past it, so the -wal file,
+  // which keeps its largest size, stays under 128 MB with that commit's frames.
+  int writer_limit_pages = 24576;
 };
 
 class WalCheckpointer {
