@@ -1,10 +1,12 @@
 #include "events/event_persister.h"
 
 #include <chrono>
+#include <unordered_set>
 
 #include <spdlog/spdlog.h>
 
 #include "events/replica_feed.h"
+#include "store/bulk_insert.h"
 #include "store/dialect.h"
 
 namespace praetor::events {
@@ -36,43 +38,34 @@ int64_t write_events(store::Connection& c, const std::vector<Event>& events) {
 }
 
 std::vector<std::string> write_new_events(store::Connection& c, const std::vector<Event>& events) {
-  auto& ins_event = c.prepare(
-      std::string(store::sql::insert_or_ignore(c.dialect())) +
-      " INTO event(id, occurred, received, event, resource_id, follows, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" +
-      store::sql::on_conflict_ignore(c.dialect()));
-  auto& ins_resource = c.prepare(
-      std::string(store::sql::insert_or_ignore(c.dialect())) +
-      " INTO event_resource(event_id, occurred, resource_id, resource_role, resource) VALUES (?1, ?2, ?3, ?4, ?5)" +
-      store::sql::on_conflict_ignore(c.dialect()));
+  // Multi-row statements (store/bulk_insert.h): a batch of events costs a few round trips on
+  // PostgreSQL, not two or more per event.
+  store::BulkInsert event_rows("event", {"id", "occurred", "received", "event", "resource_id", "follows", "doc"},
+                               "ON CONFLICT DO NOTHING RETURNING id");
+  for (const Event& e : events) {
+    event_rows.add({e.id, core::to_micros(e.occurred), core::to_micros(e.received), e.event,
+                    label(e.resource, "prefect.resource.id"), e.follows, json::serialize(to_json(e))});
+  }
+  const auto returned = event_rows.run(c);
+  std::unordered_set<std::string> stored(returned.begin(), returned.end());
+  // An event already stored has its resource rows already: they are skipped, as Prefect does.
+  store::BulkInsert resource_rows("event_resource", {"event_id", "occurred", "resource_id", "resource_role", "resource"},
+                                  "ON CONFLICT DO NOTHING");
   std::vector<std::string> inserted;
   for (const Event& e : events) {
-    const int64_t occurred = core::to_micros(e.occurred);
-    ins_event.reset();
-    ins_event.bind(1, e.id)
-        .bind(2, occurred)
-        .bind(3, core::to_micros(e.received))
-        .bind(4, e.event)
-        .bind(5, label(e.resource, "prefect.resource.id"))
-        .bind(6, e.follows)
-        .bind(7, json::serialize(to_json(e)))
-        .run();
-    // An event already stored has its resource rows already: skip them, as Prefect does.
-    if (c.changes() == 0) continue;
+    if (stored.erase(e.id) == 0) continue;  // not new, or a repeat within the batch
     inserted.push_back(e.id);
+    const int64_t occurred = core::to_micros(e.occurred);
     auto add_resource = [&](const json::object& resource, const std::string& role) {
-      ins_resource.reset();
-      ins_resource.bind(1, e.id)
-          .bind(2, occurred)
-          .bind(3, label(resource, "prefect.resource.id"))
-          .bind(4, role)
-          .bind(5, labels_without_id_and_role(resource))
-          .run();
+      resource_rows.add({e.id, occurred, label(resource, "prefect.resource.id"), role,
+                         labels_without_id_and_role(resource)});
     };
     add_resource(e.resource, "");
     for (const auto& r : e.related) {
       if (const json::object* o = r.if_object()) add_resource(*o, label(*o, "prefect.resource.role"));
     }
   }
+  resource_rows.run(c);
   return inserted;
 }
 
