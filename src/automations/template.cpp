@@ -154,22 +154,6 @@ core::Result<core::TemplateValue> evaluate(const core::TemplateExpression& e, co
   return value;
 }
 
-// Jinja's truth of a value: undefined, None, false, 0, "" and empty lists and mappings are false.
-bool truthy(const core::TemplateValue& v) {
-  if (!v) return false;
-  switch (v->kind()) {
-    case json::kind::null: return false;
-    case json::kind::bool_: return v->get_bool();
-    case json::kind::int64: return v->get_int64() != 0;
-    case json::kind::uint64: return v->get_uint64() != 0;
-    case json::kind::double_: return v->get_double() != 0.0;
-    case json::kind::string: return !v->get_string().empty();
-    case json::kind::array: return !v->get_array().empty();
-    case json::kind::object: return !v->get_object().empty();
-  }
-  return false;
-}
-
 // Python's ==: numbers by value (1 == 1.0), undefined equal only to undefined.
 bool equal(const core::TemplateValue& a, const core::TemplateValue& b) {
   if (!a || !b) return !a && !b;
@@ -183,7 +167,7 @@ core::Result<bool> holds(const core::TemplateCondition& condition, const Scope& 
     for (const core::TemplateComparison& c : conjunction) {
       auto left = evaluate(c.left, scope);
       if (!left) return left.error();
-      bool result = truthy(*left);
+      bool result = core::template_truthy(*left);
       if (!c.op.empty()) {
         auto right = evaluate(c.right, scope);
         if (!right) return right.error();

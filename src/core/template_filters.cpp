@@ -17,22 +17,6 @@ namespace {
 
 using Args = std::vector<json::value>;
 
-// Jinja's truthiness of a value (undefined is false).
-bool truthy(const TemplateValue& v) {
-  if (!v) return false;
-  switch (v->kind()) {
-    case json::kind::null: return false;
-    case json::kind::bool_: return v->get_bool();
-    case json::kind::int64: return v->get_int64() != 0;
-    case json::kind::uint64: return v->get_uint64() != 0;
-    case json::kind::double_: return v->get_double() != 0;
-    case json::kind::string: return !v->get_string().empty();
-    case json::kind::array: return !v->get_array().empty();
-    case json::kind::object: return !v->get_object().empty();
-  }
-  return false;
-}
-
 const json::value* arg(const Args& args, std::size_t i) { return i < args.size() ? &args[i] : nullptr; }
 
 std::optional<double> as_number(const json::value& v) {
@@ -83,8 +67,8 @@ std::string ascii_upper(std::string s) {
 Result<TemplateValue> text_result(std::string s) { return TemplateValue(json::value(std::move(s))); }
 
 Result<TemplateValue> f_default(const TemplateValue& v, const Args& args) {
-  bool boolean = arg(args, 1) && truthy(*arg(args, 1));
-  if (!v || (boolean && !truthy(v))) return TemplateValue(arg(args, 0) ? *arg(args, 0) : json::value(""));
+  bool boolean = arg(args, 1) && template_truthy(*arg(args, 1));
+  if (!v || (boolean && !template_truthy(v))) return TemplateValue(arg(args, 0) ? *arg(args, 0) : json::value(""));
   return v;
 }
 
@@ -224,7 +208,7 @@ Result<TemplateValue> f_replace(const TemplateValue& v, const Args& args) {
 Result<TemplateValue> f_truncate(const TemplateValue& v, const Args& args) {
   std::string s = template_text(v);
   std::int64_t length = int_arg(args, 0, 255);
-  bool killwords = arg(args, 1) && truthy(*arg(args, 1));
+  bool killwords = arg(args, 1) && template_truthy(*arg(args, 1));
   std::string end = string_arg(args, 2, "...");
   std::int64_t leeway = arg(args, 3) && !arg(args, 3)->is_null() ? int_arg(args, 3, 5) : 5;
   auto end_length = static_cast<std::int64_t>(utf8_length(end));
@@ -300,7 +284,7 @@ Result<TemplateValue> f_urlencode(const TemplateValue& v, const Args&) {
 
 // Prefect's flow_run_id: the id in a ".../flow-run/<uuid>" link inside a text, else None.
 Result<TemplateValue> f_flow_run_id(const TemplateValue& v, const Args&) {
-  if (!truthy(v)) return TemplateValue(json::value(nullptr));
+  if (!template_truthy(v)) return TemplateValue(json::value(nullptr));
   static const std::regex kLink("flow-run/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
   std::string s = template_text(v);
   std::smatch m;
@@ -393,6 +377,21 @@ std::string template_text(const TemplateValue& value) {
     case json::kind::object: return python_repr(*value);
   }
   return "";
+}
+
+bool template_truthy(const TemplateValue& v) {
+  if (!v) return false;
+  switch (v->kind()) {
+    case json::kind::null: return false;
+    case json::kind::bool_: return v->get_bool();
+    case json::kind::int64: return v->get_int64() != 0;
+    case json::kind::uint64: return v->get_uint64() != 0;
+    case json::kind::double_: return v->get_double() != 0;
+    case json::kind::string: return !v->get_string().empty();
+    case json::kind::array: return !v->get_array().empty();
+    case json::kind::object: return !v->get_object().empty();
+  }
+  return false;
 }
 
 }  // namespace praetor::core

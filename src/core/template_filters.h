@@ -34,4 +34,7 @@ const TemplateFilter* find_template_filter(std::string_view name);
 // Python writes them, undefined as "", lists and dicts as Python's repr ({'k': 'v'}).
 std::string template_text(const TemplateValue& value);
 
+// Jinja's truth of a value: undefined, None, false, 0, "" and empty lists and mappings are false.
+bool template_truthy(const TemplateValue& value);
+
 }  // namespace praetor::core
