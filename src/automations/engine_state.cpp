@@ -32,7 +32,7 @@ Firing firing_from_json(const json::object& o) {
   if (auto it = o.find("triggering_labels"); it != o.end() && it->value().is_object())
     f.triggering_labels = it->value().get_object();
   if (auto it = o.find("triggering_event"); it != o.end() && it->value().is_object())
-    f.triggering_event = it->value().get_object();
+    f.triggering_event = std::make_shared<const boost::json::object>(it->value().get_object());
   if (auto it = o.find("triggering_firings"); it != o.end() && it->value().is_array()) {
     for (const auto& c : it->value().get_array()) {
       if (c.is_object()) f.triggering_firings.push_back(firing_from_json(c.get_object()));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,6 +18,10 @@
 
 namespace praetor::automations {
 
+// An event's ReceivedEvent JSON, shared: one conversion per event serves every bucket and
+// firing it touches (a busy proactive bucket takes each matching event as its last).
+using EventJson = std::shared_ptr<const boost::json::object>;
+
 struct Bucket {
   std::string automation_id;
   std::string trigger_id;
@@ -24,7 +29,7 @@ struct Bucket {
   core::Timestamp start;
   core::Timestamp end;
   int64_t count = 0;
-  std::optional<boost::json::object> last_event;  // ReceivedEvent JSON
+  EventJson last_event;  // null: none
 };
 
 // One instance of a trigger firing (Prefect's Firing).
@@ -34,7 +39,7 @@ struct Firing {
   std::string trigger_id;
   core::Timestamp triggered;
   boost::json::object triggering_labels;
-  std::optional<boost::json::object> triggering_event;
+  EventJson triggering_event;  // null: none
   std::vector<Firing> triggering_firings;  // composite triggers: the children's firings
 };
 

@@ -1,3 +1,4 @@
+#include "store/bulk_insert.h"
 #include "automations/engine_store.h"
 
 #include <limits>
@@ -39,7 +40,7 @@ EngineState load_engine_state(store::Connection& c) {
     bucket.count = b.column_int(5);
     if (auto last = b.column_optional_text(6)) {
       auto v = json::parse(*last);
-      if (v.is_object()) bucket.last_event = v.get_object();
+      if (v.is_object()) bucket.last_event = std::make_shared<const json::object>(std::move(v.get_object()));
     }
     state.buckets[EngineState::bucket_key(bucket.automation_id, bucket.trigger_id, bucket.key)] = std::move(bucket);
   }
@@ -170,12 +171,9 @@ std::vector<events::Event> read_unseen_events(store::Connection& c, core::Timest
 }
 
 void mark_seen(store::Connection& c, const std::vector<events::Event>& events) {
-  for (const auto& e : events) {
-    c.prepare("INSERT INTO automation_seen_event (event_id, received) VALUES (?1, ?2) ON CONFLICT (event_id) DO NOTHING")
-        .bind(1, e.id)
-        .bind(2, core::to_micros(e.received))
-        .run();
-  }
+  store::BulkInsert rows("automation_seen_event", {"event_id", "received"}, "ON CONFLICT (event_id) DO NOTHING");
+  for (const auto& e : events) rows.add({e.id, core::to_micros(e.received)});
+  rows.run(c);
 }
 
 void prune_seen(store::Connection& c, core::Timestamp before) {

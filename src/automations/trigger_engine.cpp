@@ -26,15 +26,21 @@ Bucket* TriggerEngine::find_bucket(const Entry& t, const std::vector<std::string
   return it == state_.buckets.end() ? nullptr : &it->second;
 }
 
+const EventJson& TriggerEngine::TriggeringEvent::json() const {
+  if (!json_ && event_) json_ = std::make_shared<const json::object>(events::to_json(*event_));
+  return json_;
+}
+
 Bucket& TriggerEngine::ensure_bucket(const Entry& t, const std::vector<std::string>& key, core::Timestamp start,
-                                     core::Timestamp end, const std::optional<json::object>& last_event,
-                                     int64_t initial_count) {
+                                     core::Timestamp end, const TriggeringEvent& last_event, int64_t initial_count) {
   if (Bucket* b = find_bucket(t, key)) return *b;
-  return start_new_bucket(t, key, start, end, initial_count, last_event);
+  // Only proactive buckets keep their last event (start_new_bucket).
+  return start_new_bucket(t, key, start, end, initial_count,
+                          t.trigger->posture == Posture::kProactive ? last_event.json() : nullptr);
 }
 
 Bucket& TriggerEngine::start_new_bucket(const Entry& t, const std::vector<std::string>& key, core::Timestamp start,
-                                        core::Timestamp end, int64_t count, std::optional<json::object> last_event) {
+                                        core::Timestamp end, int64_t count, EventJson last_event) {
   auto k = EngineState::bucket_key(t.automation->id, t.trigger->id, key);
   state_.dirty_buckets.insert(k);
   Bucket& b = state_.buckets[k];
@@ -52,7 +58,7 @@ void TriggerEngine::remove_bucket(const Entry& t, const std::vector<std::string>
 }
 
 Bucket* TriggerEngine::evaluate(const Entry& t, const std::vector<std::string>& key, core::Timestamp now,
-                                const std::optional<json::object>& triggering_event, std::vector<Firing>& out) {
+                                const TriggeringEvent& triggering_event, std::vector<Firing>& out) {
   const Trigger& trigger = *t.trigger;
   Bucket* bucket = find_bucket(t, key);
   if (!bucket) return nullptr;
@@ -63,11 +69,11 @@ Bucket* TriggerEngine::evaluate(const Entry& t, const std::vector<std::string>& 
   if (now < bucket->start) return bucket;
 
   // Only the proactive restart below reads it; a copy per event would cost every trigger.
-  std::optional<json::object> previous_last_event;
+  EventJson previous_last_event;
   if (trigger.posture == Posture::kProactive) previous_last_event = bucket->last_event;
   if (count && (trigger.immediate() || (bucket->start <= now && now < bucket->end))) {
     bucket->count += count;
-    if (triggering_event && trigger.posture == Posture::kProactive) bucket->last_event = triggering_event;
+    if (triggering_event && trigger.posture == Posture::kProactive) bucket->last_event = triggering_event.json();
     state_.dirty_buckets.insert(EngineState::bucket_key(t.automation->id, trigger.id, key));
     count = 0;
   }
@@ -86,7 +92,7 @@ Bucket* TriggerEngine::evaluate(const Entry& t, const std::vector<std::string>& 
     firing.triggered = firing_time();
     for (std::size_t i = 0; i < trigger.for_each.size() && i < key.size(); ++i)
       firing.triggering_labels[trigger.for_each[i]] = key[i];
-    firing.triggering_event = triggering_event ? triggering_event : bucket->last_event;
+    firing.triggering_event = triggering_event ? triggering_event.json() : bucket->last_event;
     remove_bucket(t, key);  // before acting, as Prefect does, so a firing is never doubled
     bucket = nullptr;
     fire(t, std::move(firing), out);
@@ -94,13 +100,10 @@ Bucket* TriggerEngine::evaluate(const Entry& t, const std::vector<std::string>& 
     // More time left in this window. A proactive trigger whose `after` and `expect` both
     // match this event starts a fresh window from it (heartbeat-style triggers).
     if (triggering_event && trigger.posture == Posture::kProactive && !meets) {
-      auto name_it = triggering_event->find("event");
-      std::string_view name = name_it != triggering_event->end() && name_it->value().is_string()
-                                  ? std::string_view(name_it->value().get_string())
-                                  : std::string_view();
+      const std::string_view name = triggering_event.event().event;
       if (trigger.starts_after(name) && trigger.expects(name)) {
-        auto occurred = core::parse_timestamp(json::value_to<std::string>(triggering_event->at("occurred")));
-        auto last_event = triggering_event;
+        const std::optional<core::Timestamp> occurred = triggering_event.event().occurred;
+        EventJson last_event = triggering_event.json();
         if (previous_last_event) {
           auto prev_name = json::value_to<std::string>(previous_last_event->at("event"));
           auto prev_occurred = core::parse_timestamp(json::value_to<std::string>(previous_last_event->at("occurred")));
@@ -126,10 +129,10 @@ Bucket* TriggerEngine::evaluate(const Entry& t, const std::vector<std::string>& 
   const core::Timestamp end = start + trigger.within;
   if (trigger.posture == Posture::kReactive && count > 0) {
     // An event past the closed window counts in the next one, and may fire it at once.
-    start_new_bucket(t, key, start, end, 0, std::nullopt);
+    start_new_bucket(t, key, start, end, 0, nullptr);
     return evaluate(t, key, now, triggering_event, out);
   }
-  return &start_new_bucket(t, key, start, end, count, std::nullopt);
+  return &start_new_bucket(t, key, start, end, count, nullptr);
 }
 
 void TriggerEngine::fire(const Entry& t, Firing firing, std::vector<Firing>& out) {
@@ -144,7 +147,7 @@ void TriggerEngine::evaluate_composite(const Entry& child, Firing firing, std::v
   const Trigger& parent = *child.parent;
   const Entry* parent_entry = index_->find(child.automation->id, parent.id);
   if (!parent_entry) return;
-  auto make_parent_firing = [&](std::vector<Firing> children, const std::optional<json::object>& event) {
+  auto make_parent_firing = [&](std::vector<Firing> children, const EventJson& event) {
     Firing f;
     f.id = core::new_uuid7();
     f.automation_id = child.automation->id;
@@ -242,28 +245,27 @@ std::vector<const TriggerEngine::Entry*> TriggerEngine::candidates_for(const eve
 std::vector<Firing> TriggerEngine::on_event(const events::Event& e) {
   std::vector<Firing> out;
   if (!index_) return out;
-  std::optional<json::object> event_json;
+  const TriggeringEvent triggering(e);
   for (const Entry* candidate : candidates_for(e)) {
     const Entry& entry = *candidate;
     const Trigger& trigger = *entry.trigger;
     if (!trigger.covers_resources(e)) continue;
-    if (!event_json) event_json = events::to_json(e);
     const auto key = trigger.bucketing_key(e);
     Bucket* bucket = nullptr;
     if (!trigger.after.empty() && trigger.starts_after(e.event)) {
       // An event matching both after and expect starts the bucket at -1, so it does not
       // count towards the window it opens.
       const int64_t initial = trigger.expects(e.event) ? -1 : 0;
-      bucket = &ensure_bucket(entry, key, e.occurred, e.occurred + trigger.within, event_json, initial);
+      bucket = &ensure_bucket(entry, key, e.occurred, e.occurred + trigger.within, triggering, initial);
     }
     if (!bucket && trigger.after.empty() && trigger.expects(e.event)) {
       // A first bucket reaches back, so events flowing slightly out of order still count.
       bucket = &ensure_bucket(entry, key, e.occurred - kPrecedingEventLookback, e.occurred + trigger.within,
-                              event_json);
+                              triggering);
     }
     if (!trigger.expects(e.event)) continue;
     if (!bucket && !(bucket = find_bucket(entry, key))) continue;
-    evaluate(entry, key, e.occurred, event_json, out);
+    evaluate(entry, key, e.occurred, triggering, out);
   }
   return out;
 }
@@ -279,7 +281,7 @@ std::vector<Firing> TriggerEngine::on_tick(core::Timestamp as_of) {
     if (next != next_proactive_runs_.end() && next->second > as_of) continue;
 
     core::Timestamp run_again_at = as_of + trigger.within;
-    if (trigger.for_each.empty()) ensure_bucket(entry, {}, as_of, as_of + trigger.within, std::nullopt);
+    if (trigger.for_each.empty()) ensure_bucket(entry, {}, as_of, as_of + trigger.within, TriggeringEvent());
     // Buckets that already met their expectation cannot fire; drop them unevaluated.
     const std::string prefix = entry.automation->id + "|" + trigger.id + "|";
     std::vector<std::vector<std::string>> keys;
@@ -293,7 +295,7 @@ std::vector<Firing> TriggerEngine::on_tick(core::Timestamp as_of) {
       }
     }
     for (const auto& key : keys) {
-      Bucket* next_bucket = evaluate(entry, key, as_of, std::nullopt, out);
+      Bucket* next_bucket = evaluate(entry, key, as_of, TriggeringEvent(), out);
       if (next_bucket && as_of < next_bucket->end && next_bucket->end < run_again_at) run_again_at = next_bucket->end;
     }
     next_proactive_runs_[id] = run_again_at;

@@ -60,15 +60,28 @@ class TriggerEngine {
   // The triggers that may cover `e`, in the index's order (the order firings are made in).
   std::vector<const Entry*> candidates_for(const events::Event& e);
   Bucket* find_bucket(const Entry& t, const std::vector<std::string>& key);
+  // The event being evaluated, converted to its JSON only when a bucket or a firing keeps
+  // it (most events only move counts): empty for a tick.
+  class TriggeringEvent {
+   public:
+    TriggeringEvent() = default;
+    explicit TriggeringEvent(const events::Event& e) : event_(&e) {}
+    explicit operator bool() const { return event_ != nullptr; }
+    const EventJson& json() const;
+    const events::Event& event() const { return *event_; }
+
+   private:
+    const events::Event* event_ = nullptr;
+    mutable EventJson json_;
+  };
   Bucket& ensure_bucket(const Entry& t, const std::vector<std::string>& key, core::Timestamp start,
-                        core::Timestamp end, const std::optional<boost::json::object>& last_event,
-                        int64_t initial_count = 0);
+                        core::Timestamp end, const TriggeringEvent& last_event, int64_t initial_count = 0);
   Bucket& start_new_bucket(const Entry& t, const std::vector<std::string>& key, core::Timestamp start,
-                           core::Timestamp end, int64_t count, std::optional<boost::json::object> last_event);
+                           core::Timestamp end, int64_t count, EventJson last_event);
   void remove_bucket(const Entry& t, const std::vector<std::string>& key);
   // Prefect's evaluate(); returns the bucket left open, if any.
   Bucket* evaluate(const Entry& t, const std::vector<std::string>& key, core::Timestamp now,
-                   const std::optional<boost::json::object>& triggering_event, std::vector<Firing>& out);
+                   const TriggeringEvent& triggering_event, std::vector<Firing>& out);
   void fire(const Entry& t, Firing firing, std::vector<Firing>& out);
   void evaluate_composite(const Entry& child, Firing firing, std::vector<Firing>& out);
   core::Timestamp firing_time();

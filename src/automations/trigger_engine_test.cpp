@@ -105,7 +105,7 @@ TEST(TriggerEngine, ReactiveThresholdFiresOnThirdEvent) {
   EXPECT_TRUE(f.engine.on_event(make_event("e.a", "r", kT0 + seconds(1))).empty());
   auto fired = f.engine.on_event(make_event("e.a", "r", kT0 + seconds(2)));
   ASSERT_EQ(fired.size(), 1u);
-  EXPECT_TRUE(fired[0].triggering_event.has_value());
+  EXPECT_TRUE(fired[0].triggering_event != nullptr);
   for (int i = 3; i < 8; ++i) EXPECT_TRUE(f.engine.on_event(make_event("e.a", "r", kT0 + seconds(i))).empty());
 }
 

@@ -71,7 +71,8 @@ bool TriggerService::evaluate_pass() {
     std::size_t late_events = 0;
     std::optional<EngineState> state;
   };
-  const bool sweep = sweep_unfinished_ || now - last_sweep_ >= kLateSweepInterval;
+  const auto sweep_interval = feed_ && !catching_up_ ? kFeedSweepInterval : kLateSweepInterval;
+  const bool sweep = sweep_unfinished_ || now - last_sweep_ >= sweep_interval;
   // While catching up, what the feed delivered is dropped before the read (the read finds
   // what was stored; the sweeps find the rest), so the feed stays current for afterwards.
   if (feed_ && catching_up_) feed_->take();

@@ -58,6 +58,11 @@ class TriggerService final : public services::Service {
   // events that committed after later-received ones. Reading only from the cursor
   // otherwise keeps a pass's read proportional to the new events, not to the window.
   static constexpr std::chrono::seconds kLateSweepInterval{1};
+  // The same while the bus feed gives the events: its sweep is only a safety net (events
+  // stored by another path, or missed by a replica's listener), and at a firehose's rate
+  // each sweep reads the whole kCommitLag window, so it runs less often. Still well inside
+  // kCommitLag, so every stored event falls within at least one sweep.
+  static constexpr std::chrono::seconds kFeedSweepInterval{5};
   // How far back a sweep with the bus feed reads: newer events are the feed's to give.
   static constexpr std::chrono::seconds kFeedGrace{1};
   // Actions run for this long share one commit of their outbox removals and events.

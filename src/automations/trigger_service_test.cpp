@@ -168,12 +168,12 @@ TEST(TriggerService, CountsBusEventsOnceAndSweepsStoredEventsTheBusMissed) {
   service->run_once();
   EXPECT_TRUE(calls.requests.empty());
   store_event(t.db(), first);  // the persister stores it afterwards
-  clock.advance(seconds(2));   // the next pass sweeps
+  clock.advance(TriggerService::kFeedSweepInterval);  // the next pass sweeps
   service->run_once();
   EXPECT_TRUE(calls.requests.empty()) << "the stored copy of a counted event was counted again";
   clock.advance(seconds(2));
   store_event(t.db(), "tick", "r", clock.now());  // never on this bus (e.g. written by another path)
-  clock.advance(TriggerService::kFeedGrace + seconds(1));  // the sweep leaves the newest to the feed
+  clock.advance(TriggerService::kFeedSweepInterval);  // past kFeedGrace: the sweep leaves only the newest to the feed
   service->run_once();
   EXPECT_EQ(calls.requests.size(), 1u);
   EXPECT_EQ(count_events(t.db(), "prefect.automation.triggered"), 1);
