@@ -1,8 +1,9 @@
 // The trigger engine as a background service (Prefect's triggers and actions services in
 // one). Each pass, on the replica holding the service's lease:
 //   1. reloads the enabled automations when they changed;
-//   2. reads the stored events past its cursor (events table, received order; once a
-//      second also those of the kCommitLag window behind it not yet evaluated), evaluates
+//   2. reads the stored events past its cursor (events table, received order; every
+//      kLateSweepInterval, or kFeedSweepInterval while the bus feed serves, also those of
+//      the kCommitLag window behind it not yet evaluated), evaluates
 //      them and the proactive windows, and in ONE write transaction saves the changed
 //      buckets, the new cursor, the automation.triggered events and the fired actions
 //      (an outbox) — so a crash or a hand-over neither loses nor repeats a firing;
