@@ -217,13 +217,14 @@ class Client:
         self.timeout = timeout
         self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
-    def post(self, path: str, body) -> tuple[int, object]:
-        """POST /api<path> with a JSON body; returns (status, parsed body or None). A kept-alive
-        connection the server closed while idle (uvicorn does after 5 s) is reopened once."""
+    def post(self, path: str, body, method: str = "POST") -> tuple[int, object]:
+        """POST (or `method`) /api<path> with a JSON body; returns (status, parsed body or None).
+        A kept-alive connection the server closed while idle (uvicorn does after 5 s) is
+        reopened once."""
         data = json.dumps(body).encode()
         for attempt in (1, 2):
             try:
-                self.conn.request("POST", f"/api{path}", body=data, headers={"Content-Type": "application/json"})
+                self.conn.request(method, f"/api{path}", body=data, headers={"Content-Type": "application/json"})
                 resp = self.conn.getresponse()
                 raw = resp.read()
                 break
@@ -241,11 +242,11 @@ class Client:
         except ValueError:
             return resp.status, None
 
-    def post_setup(self, path: str, body, attempts: int = 10) -> tuple[int, object]:
+    def post_setup(self, path: str, body, attempts: int = 10, method: str = "POST") -> tuple[int, object]:
         """post() for set-up calls (not timed): a 503, the server's "busy, retry" (Prefect's
         SQLite lock after a load), is retried with backoff as the SDK retries it."""
         for attempt in range(attempts):
-            status, resp = self.post(path, body)
+            status, resp = self.post(path, body, method)
             if status != 503:
                 break
             time.sleep(0.1 * 2 ** min(attempt, 5))
