@@ -13,9 +13,10 @@
 //             must be quick and must not wait for another write.
 //   write_bulk(fn) is write() for background bulk work (storing events, recording task runs
 //             from them): it may wait behind interactive writes, and an interactive write
-//             waits behind at most one bulk write (SQLite: each group commit takes the
-//             queued interactive writes and one bulk write), so an event flood does not
-//             queue orchestration behind it. Keep each bulk write small (a few hundred rows).
+//             waits behind at most one bulk write (SQLite: interactive writes commit in
+//             groups of their own, alternating with single bulk writes while both wait), so
+//             an event flood does not queue orchestration behind it. Keep each bulk write
+//             small (a few hundred rows).
 //   Database failures become Result errors: transient ones (busy, serialization, deadlock,
 //   lost connection) kUnavailable (503, retried by clients), constraint ones kConflict.
 #pragma once

@@ -205,6 +205,7 @@ void SqliteDatabase::enqueue(WriteJob job, bool bulk) {
 void SqliteDatabase::writer_loop() {
   std::vector<WriteJob> group;
   std::vector<core::Status> results;
+  bool last_group_bulk = false;
   WriterStats stats;
   const StoreMetrics& metrics = store_metrics();
   for (;;) {
@@ -212,16 +213,21 @@ void SqliteDatabase::writer_loop() {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !bulk_queue_.empty(); });
       if (queue_.empty() && bulk_queue_.empty() && stopping_) return;
-      while (!queue_.empty() && group.size() < kMaxGroup) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      // One bulk write per group, after the interactive ones: a flood of bulk work neither
-      // starves nor delays interactive writes by more than one bulk write.
-      if (!bulk_queue_.empty()) {
+      // Interactive writes commit in groups of their own, never in one with a bulk write:
+      // their answers then wait for no bulk work but the one group that may be running
+      // when they arrive. When both wait, the groups alternate (interactive, one bulk
+      // write, interactive, …), so neither kind starves the other.
+      const bool bulk_turn = !bulk_queue_.empty() && (queue_.empty() || !last_group_bulk);
+      if (bulk_turn) {
         group.push_back(std::move(bulk_queue_.front()));
         bulk_queue_.pop_front();
+      } else {
+        while (!queue_.empty() && group.size() < kMaxGroup) {
+          group.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
       }
+      last_group_bulk = bulk_turn;
     }
     results.clear();
     Connection& c = *writer_conn_;
