@@ -1,4 +1,5 @@
 #include "events/event_bus.h"
+#include "core/thread_role.h"
 
 #include "metrics/registry.h"
 
@@ -82,6 +83,7 @@ void EventBus::when_backlog_below(std::size_t limit, std::function<void()> on_ro
 }
 
 void EventBus::run() {
+  core::make_this_thread_background("praetor-bus");
   // Everything queued while subscribers were busy is delivered as one batch, so a burst of
   // single-event publishes (one per /events/in frame) costs subscribers one write, not one
   // commit each.

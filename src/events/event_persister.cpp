@@ -1,4 +1,5 @@
 #include "events/event_persister.h"
+#include "core/thread_role.h"
 
 #include <chrono>
 #include <unordered_set>
@@ -38,34 +39,46 @@ int64_t write_events(store::Connection& c, const std::vector<Event>& events) {
 }
 
 std::vector<std::string> write_new_events(store::Connection& c, const std::vector<Event>& events) {
+  return write_event_rows(c, event_rows(events.data(), events.data() + events.size()));
+}
+
+std::vector<EventRow> event_rows(const Event* begin, const Event* end) {
+  std::vector<EventRow> rows;
+  rows.reserve(static_cast<std::size_t>(end - begin));
+  for (const Event* e = begin; e != end; ++e) {
+    EventRow row{e->id, core::to_micros(e->occurred), core::to_micros(e->received), e->event,
+                 label(e->resource, "prefect.resource.id"), e->follows, json::serialize(to_json(*e)), {}};
+    row.resources.push_back({row.resource_id, "", labels_without_id_and_role(e->resource)});
+    for (const auto& r : e->related) {
+      if (const json::object* o = r.if_object())
+        row.resources.push_back({label(*o, "prefect.resource.id"), label(*o, "prefect.resource.role"),
+                                 labels_without_id_and_role(*o)});
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::vector<std::string> write_event_rows(store::Connection& c, const std::vector<EventRow>& rows) {
   // Multi-row statements (store/bulk_insert.h): a batch of events costs a few round trips on
   // PostgreSQL, not two or more per event.
-  store::BulkInsert event_rows("event", {"id", "occurred", "received", "event", "resource_id", "follows", "doc"},
-                               "ON CONFLICT DO NOTHING RETURNING id");
-  for (const Event& e : events) {
-    event_rows.add({e.id, core::to_micros(e.occurred), core::to_micros(e.received), e.event,
-                    label(e.resource, "prefect.resource.id"), e.follows, json::serialize(to_json(e))});
-  }
-  const auto returned = event_rows.run(c);
+  store::BulkInsert event_inserts("event", {"id", "occurred", "received", "event", "resource_id", "follows", "doc"},
+                                  "ON CONFLICT DO NOTHING RETURNING id");
+  for (const EventRow& e : rows)
+    event_inserts.add({e.id, e.occurred, e.received, e.event, e.resource_id, e.follows, e.doc});
+  const auto returned = event_inserts.run(c);
   std::unordered_set<std::string> stored(returned.begin(), returned.end());
   // An event already stored has its resource rows already: they are skipped, as Prefect does.
-  store::BulkInsert resource_rows("event_resource", {"event_id", "occurred", "resource_id", "resource_role", "resource"},
-                                  "ON CONFLICT DO NOTHING");
+  store::BulkInsert resource_inserts("event_resource",
+                                     {"event_id", "occurred", "resource_id", "resource_role", "resource"},
+                                     "ON CONFLICT DO NOTHING");
   std::vector<std::string> inserted;
-  for (const Event& e : events) {
+  for (const EventRow& e : rows) {
     if (stored.erase(e.id) == 0) continue;  // not new, or a repeat within the batch
     inserted.push_back(e.id);
-    const int64_t occurred = core::to_micros(e.occurred);
-    auto add_resource = [&](const json::object& resource, const std::string& role) {
-      resource_rows.add({e.id, occurred, label(resource, "prefect.resource.id"), role,
-                         labels_without_id_and_role(resource)});
-    };
-    add_resource(e.resource, "");
-    for (const auto& r : e.related) {
-      if (const json::object* o = r.if_object()) add_resource(*o, label(*o, "prefect.resource.role"));
-    }
+    for (const auto& r : e.resources) resource_inserts.add({e.id, e.occurred, r.resource_id, r.role, r.labels});
   }
-  resource_rows.run(c);
+  resource_inserts.run(c);
   return inserted;
 }
 
@@ -99,6 +112,7 @@ void EventPersister::flush() {
 }
 
 void EventPersister::run() {
+  core::make_this_thread_background("praetor-persist");
   for (;;) {
     std::vector<Event> batch;
     {
@@ -111,13 +125,15 @@ void EventPersister::run() {
     // In bulk writes of at most kEventsPerWrite, so a flood of events never holds the
     // writer for long (store/database.h: write_bulk). Storing is idempotent (events already
     // stored are skipped), so a retry after a partial failure stores each event once.
+    // The rows are made here, before each write: the writer (shared with orchestration)
+    // only binds and runs them.
     auto write = [&]() -> core::Result<int64_t> {
       int64_t stored = 0;
       for (std::size_t start = 0; start < batch.size(); start += kEventsPerWrite) {
-        const std::vector<Event> chunk(batch.begin() + static_cast<std::ptrdiff_t>(start),
-                                       batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), start + kEventsPerWrite)));
+        const std::vector<EventRow> chunk =
+            event_rows(batch.data() + start, batch.data() + std::min(batch.size(), start + kEventsPerWrite));
         auto written = db_.write_bulk<int64_t>([&](store::Connection& c) -> core::Result<int64_t> {
-          auto ids = write_new_events(c, chunk);
+          auto ids = write_event_rows(c, chunk);
           if (!replica_id_.empty()) notify_new_events(c, replica_id_, ids);
           return static_cast<int64_t>(ids.size());
         });

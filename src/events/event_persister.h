@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +34,28 @@ namespace praetor::events {
 int64_t write_events(store::Connection& c, const std::vector<Event>& events);
 // The same, returning the ids of the events that were new.
 std::vector<std::string> write_new_events(store::Connection& c, const std::vector<Event>& events);
+
+// One event's rows, made before a write transaction so that the transaction only binds
+// and runs them: the `event` row and one `event_resource` row per involved resource (the
+// primary resource with role '', each related resource with its role).
+struct EventRow {
+  struct Resource {
+    std::string resource_id;
+    std::string role;
+    std::string labels;  // JSON, without the id and role labels
+  };
+  std::string id;
+  int64_t occurred;
+  int64_t received;
+  std::string event;
+  std::string resource_id;
+  std::optional<std::string> follows;
+  std::string doc;  // the ReceivedEvent JSON
+  std::vector<Resource> resources;
+};
+std::vector<EventRow> event_rows(const Event* begin, const Event* end);
+// write_new_events() for rows made by event_rows().
+std::vector<std::string> write_event_rows(store::Connection& c, const std::vector<EventRow>& rows);
 
 class EventPersister final : public EventSubscriber {
  public:

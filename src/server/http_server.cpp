@@ -1,4 +1,5 @@
 #include "server/http_server.h"
+#include "core/thread_role.h"
 
 #include <atomic>
 #include <thread>
@@ -131,7 +132,10 @@ void HttpServer::run() {
   });
   impl_->accept();
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl_->state.options.io_threads; ++i) threads.emplace_back([this] { impl_->state.ioc.run(); });
+  for (int i = 1; i < impl_->state.options.io_threads; ++i) threads.emplace_back([this] {
+      core::name_this_thread("praetor-io");
+      impl_->state.ioc.run();
+    });
   impl_->state.ioc.run();
   for (auto& t : threads) t.join();
 }

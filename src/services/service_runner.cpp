@@ -1,4 +1,5 @@
 #include "services/service_runner.h"
+#include "core/thread_role.h"
 
 #include <spdlog/spdlog.h>
 
@@ -59,6 +60,7 @@ void ServiceRunner::loop(Service& service) {
   std::unique_ptr<store::ServiceLease> lease = leases_ ? leases_->lease(service.name()) : nullptr;
   bool holding = false;
   const std::string name(service.name());
+  core::name_this_thread(("svc-" + name).c_str());
   auto& pass_seconds = metrics::default_registry()
                            .histogram("praetor_service_pass_duration_seconds",
                                       "Duration of a background service's pass (on the replica holding its lease).",

@@ -1,4 +1,5 @@
 #include "store/sqlite_database.h"
+#include "core/thread_role.h"
 
 #include <algorithm>
 #include <chrono>
@@ -203,6 +204,7 @@ void SqliteDatabase::enqueue(WriteJob job, bool bulk) {
 }
 
 void SqliteDatabase::writer_loop() {
+  core::name_this_thread("praetor-writer");
   std::vector<WriteJob> group;
   std::vector<core::Status> results;
   bool last_group_bulk = false;

@@ -1,4 +1,5 @@
 #include "store/wal_checkpointer.h"
+#include "core/thread_role.h"
 
 #include <sqlite3.h>
 
@@ -86,6 +87,7 @@ int WalCheckpointer::on_commit(void* arg, sqlite3* db, const char* schema, int w
 }
 
 void WalCheckpointer::run() {
+  core::name_this_thread("praetor-ckpt");
   for (;;) {
     {
       std::unique_lock lock(mu_);
