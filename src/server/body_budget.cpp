@@ -30,6 +30,14 @@ void BodyBudget::reserve(std::size_t bytes, std::function<void(Grant)> granted) 
   granted(Grant(this, bytes));
 }
 
+std::optional<BodyBudget::Grant> BodyBudget::try_reserve(std::size_t bytes, std::size_t already_held) {
+  std::lock_guard lock(mu_);
+  const bool alone = held_ == already_held;
+  if (!waiters_.empty() || !(alone || held_ + bytes <= capacity_)) return std::nullopt;
+  held_ += bytes;
+  return Grant(this, bytes);
+}
+
 void BodyBudget::give_back(std::size_t bytes) {
   std::vector<Waiter> ready;
   {

@@ -5,13 +5,15 @@
 // back-pressure on the client), and the bytes come back when its answer has been written.
 // One request is always let through when nothing else is held, so a body larger than the
 // budget still gets its answer. A connection reads one request at a time, so the body limit
-// is also its per-connection bound.
+// is also its per-connection bound. WebSocket messages past a small size hold room too
+// (server/websocket_session.h), taken with try_reserve as they are read.
 #pragma once
 
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 namespace praetor::server {
@@ -46,6 +48,12 @@ class BodyBudget {
   // do; otherwise later, on the thread that gives bytes back (the callback must hand its work
   // to its own executor).
   void reserve(std::size_t bytes, std::function<void(Grant)> granted);
+
+  // A grant of `bytes` now if they fit and nobody waits; none otherwise (never waits: for a
+  // reader that already holds memory and must not wait on others that hold it too).
+  // `already_held` is what the caller holds: one that holds all that is held is let
+  // through, as one body alone is.
+  std::optional<Grant> try_reserve(std::size_t bytes, std::size_t already_held = 0);
 
   std::size_t capacity() const { return capacity_; }
   std::size_t held() const;

@@ -46,5 +46,29 @@ TEST(BodyBudget, GrantsWithinCapacityAndQueuesTheRestInOrder) {
   EXPECT_EQ(budget.waiting(), 0u);
 }
 
+// Verifies try_reserve never waits: it grants what fits, refuses what does not (and anything
+// while a reservation waits, so nobody jumps the queue), and lets a caller that holds all
+// that is held grow past the capacity, as one body alone may.
+TEST(BodyBudget, TryReserveGrantsWithoutWaiting) {
+  BodyBudget budget(100);
+  auto a = budget.try_reserve(70);
+  ASSERT_TRUE(a);
+  EXPECT_FALSE(budget.try_reserve(40));  // 110 > 100, and the caller holds none of the 70
+  auto b = budget.try_reserve(30);
+  ASSERT_TRUE(b);
+  b->reset();
+  auto grown = budget.try_reserve(500, 70);  // the holder of all 70 grows alone
+  ASSERT_TRUE(grown);
+  EXPECT_EQ(budget.held(), 570u);
+  std::optional<BodyBudget::Grant> waiter;
+  budget.reserve(10, [&](BodyBudget::Grant g) { waiter = std::move(g); });
+  EXPECT_FALSE(waiter);
+  EXPECT_FALSE(budget.try_reserve(1, 570));  // someone waits
+  a->reset();
+  grown->reset();
+  ASSERT_TRUE(waiter);
+  EXPECT_EQ(budget.held(), 10u);
+}
+
 }  // namespace
 }  // namespace praetor::server

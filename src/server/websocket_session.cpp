@@ -5,6 +5,8 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/repeated_log.h"
+
 namespace praetor::server {
 
 namespace beast = boost::beast;
@@ -55,11 +57,36 @@ void WebSocketSession::on_accept(beast::error_code ec) {
 }
 
 void WebSocketSession::read_message() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+  ws_.async_read_some(buffer_, kReadPiece, beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+}
+
+bool WebSocketSession::cover_message(std::size_t bytes_read) {
+  if (bytes_read <= kUnbudgetedMessageBytes) return true;
+  const std::size_t needed = bytes_read * kHeldPerMessageByte;
+  if (needed <= message_covered_) return true;
+  // In doubling steps, so a large message takes a few grants, not one per piece.
+  const std::size_t step = std::max(needed - message_covered_, message_covered_);
+  auto grant = state_.bodies.try_reserve(step, message_covered_);
+  if (!grant) return false;
+  message_grants_.push_back(std::move(*grant));
+  message_covered_ += step;
+  return true;
 }
 
 void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
   if (ec) return finish();
+  if (!cover_message(buffer_.size())) {
+    static core::RepeatedLog refused;
+    refused.log(spdlog::level::warn, "websocket message refused",
+                fmt::format("websocket endpoint {}: a message of more than {} bytes did not fit the memory budget; "
+                            "the connection was closed with 1013 (try again later)",
+                            request_.path, buffer_.size()));
+    buffer_.consume(buffer_.size());
+    message_grants_.clear();
+    message_covered_ = 0;
+    return close(1013, "Try again later: the server's memory budget is full");
+  }
+  if (!ws_.is_message_done()) return read_message();
   std::string text = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
   if (handler_ && !close_requested_) {
@@ -70,6 +97,8 @@ void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
       close(1011, "Internal Server Error");
     }
   }
+  message_grants_.clear();  // handled: the message's room goes back
+  message_covered_ = 0;
   if (paused_.load()) {
     read_stopped_ = true;  // resume_reading starts the next read
     return;

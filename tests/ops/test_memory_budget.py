@@ -79,3 +79,41 @@ def test_many_readers_over_a_large_database_stay_within_the_budget(praetor_facto
     assert not errors, errors[:3]
     peak = _peak_rss_mb(p.proc.pid)
     assert peak <= budget_mb, f"peak RSS {peak:.0f} MB over the {budget_mb} MB budget"
+
+
+def test_large_websocket_messages_at_once_stay_within_the_budget(praetor_factory):
+    """WebSocket messages count against the same budget: 24 clients each sending a 16 MB
+    message to /api/events/in at once (384 MB; handling one holds about 12 times its size)
+    stay under the default 512 MB budget; what does not fit is closed with 1013 "try again
+    later", and the server goes on accepting events."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    budget_mb = 512  # the documented default
+    p = praetor_factory().start()
+    ws_url = p.api_url.replace("http://", "ws://") + "/events/in"
+    message = '{"not": "an event", "filler": "' + "w" * (16 * 1024 * 1024) + '"}'
+    start = threading.Barrier(24)
+
+    def send(_):
+        with connect(ws_url, subprotocols=["prefect"], max_size=None, open_timeout=60) as ws:
+            ws.send('{"type": "auth", "token": null}')
+            assert '"auth_success"' in ws.recv(timeout=60)
+            start.wait(timeout=60)
+            try:
+                ws.send(message)
+                ws.recv(timeout=10)  # the server answers nothing to an event, good or bad
+            except ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else None
+            except TimeoutError:
+                return "open"
+            return "answered"
+
+    with ThreadPoolExecutor(24) as pool:
+        outcomes = list(pool.map(send, range(24)))
+    assert 1013 in outcomes, outcomes  # some did not fit
+    peak = _peak_rss_mb(p.proc.pid)
+    assert peak <= budget_mb, f"peak RSS {peak:.0f} MB over the {budget_mb} MB budget"
+    event = {"id": "0192c0de-0000-7000-8000-000000000001", "event": "after.the.flood",
+             "occurred": datetime.now(timezone.utc).isoformat(), "resource": {"prefect.resource.id": "budget.test"}}
+    assert httpx.post(f"{p.api_url}/events", json=[event]).status_code == 204
