@@ -17,10 +17,24 @@ core::Result<Response> filter_response(ApiContext& ctx, const Request& req, cons
   return json_response(200, *rows);
 }
 
+namespace {
+
+int64_t count_of(Connection& c, const ListSource& source, const store::SqlCondition& where, const json::object& body) {
+  if (source.aggregate_count) {
+    if (auto n = source.aggregate_count(c, body)) return *n;
+  }
+  return source.count(c, where);
+}
+
+}  // namespace
+
 core::Result<Response> count_response(ApiContext& ctx, const Request& req, const ListSource& source) {
   auto where = parse_count_request(req, source.query);
   if (!where) return where.error();
-  auto n = ctx.db.read<int64_t>([&](Connection& c) -> core::Result<int64_t> { return source.count(c, *where); });
+  auto body = parse_object_body(req);
+  if (!body) return body.error();
+  auto n = ctx.db.read<int64_t>(
+      [&](Connection& c) -> core::Result<int64_t> { return count_of(c, source, *where, *body); });
   if (!n) return n.error();
   return json_response(200, *n);
 }
@@ -33,7 +47,7 @@ core::Result<Response> paginate_response(ApiContext& ctx, const Request& req, co
     int64_t count = 0;
   };
   auto page = ctx.db.read<Page>([&](Connection& c) -> core::Result<Page> {
-    return Page{source.rows(c, list->where, list->order_by, list->page), source.count(c, list->where)};
+    return Page{source.rows(c, list->where, list->order_by, list->page), count_of(c, source, list->where, list->body)};
   });
   if (!page) return page.error();
   int64_t limit = list->page.limit;

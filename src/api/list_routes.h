@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <boost/json.hpp>
@@ -25,6 +26,9 @@ struct ListSource {
                                    const store::Pagination& page)>
       rows;
   std::function<int64_t(store::Connection&, const store::SqlCondition& where)> count;
+  // When set, tried before `count` with the request's (validated) body: the count from a
+  // maintained aggregate, or nullopt when it cannot answer that filter.
+  std::function<std::optional<int64_t>(store::Connection&, const boost::json::object& body)> aggregate_count;
 };
 
 // POST …/filter: a JSON array of rows.

@@ -6,6 +6,7 @@
 #include "core/json_util.h"
 #include "core/slug.h"
 #include "store/task_run_repository.h"
+#include "store/task_run_rollup.h"
 
 namespace praetor::api {
 
@@ -101,7 +102,11 @@ ListSource task_run_list_source(ApiContext& ctx) {
             }
             return out;
           },
-          [](store::Connection& c, const store::SqlCondition& where) { return store::task_runs::count(c, where); }};
+          [](store::Connection& c, const store::SqlCondition& where) { return store::task_runs::count(c, where); },
+          [](store::Connection& c, const json::object& body) -> std::optional<int64_t> {
+            auto filter = store::task_run_rollup::recognise(body);
+            return filter ? store::task_run_rollup::count(c, *filter) : std::nullopt;
+          }};
 }
 
 }  // namespace
