@@ -7,16 +7,6 @@ namespace praetor::api {
 namespace json = boost::json;
 using store::Connection;
 
-core::Result<Response> filter_response(ApiContext& ctx, const Request& req, const ListSource& source) {
-  auto list = parse_list_request(req, source.query, ctx.settings.default_limit);
-  if (!list) return list.error();
-  auto rows = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
-    return source.rows(c, list->where, list->order_by, list->page);
-  });
-  if (!rows) return rows.error();
-  return json_response(200, *rows);
-}
-
 namespace {
 
 int64_t count_of(Connection& c, const ListSource& source, const store::SqlCondition& where, const json::object& body) {
@@ -26,7 +16,30 @@ int64_t count_of(Connection& c, const ListSource& source, const store::SqlCondit
   return source.count(c, where);
 }
 
+// The page's rows, their walk bounded by the source's page range when it has one.
+json::array rows_of(Connection& c, const ListSource& source, const ListRequest& list) {
+  if (source.page_range) {
+    if (auto range = source.page_range(c, list.body, list.page)) {
+      store::SqlCondition where{"(" + list.where.sql + ") AND (" + range->sql + ")", list.where.params};
+      where.params.insert(where.params.end(), range->params.begin(), range->params.end());
+      return source.rows(c, where, list.order_by, list.page);
+    }
+  }
+  return source.rows(c, list.where, list.order_by, list.page);
+}
+
 }  // namespace
+
+core::Result<Response> filter_response(ApiContext& ctx, const Request& req, const ListSource& source) {
+  auto list = parse_list_request(req, source.query, ctx.settings.default_limit);
+  if (!list) return list.error();
+  auto rows = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
+    return rows_of(c, source, *list);
+  });
+  if (!rows) return rows.error();
+  return json_response(200, *rows);
+}
+
 
 core::Result<Response> count_response(ApiContext& ctx, const Request& req, const ListSource& source) {
   auto where = parse_count_request(req, source.query);
@@ -47,7 +60,7 @@ core::Result<Response> paginate_response(ApiContext& ctx, const Request& req, co
     int64_t count = 0;
   };
   auto page = ctx.db.read<Page>([&](Connection& c) -> core::Result<Page> {
-    return Page{source.rows(c, list->where, list->order_by, list->page), count_of(c, source, list->where, list->body)};
+    return Page{rows_of(c, source, *list), count_of(c, source, list->where, list->body)};
   });
   if (!page) return page.error();
   int64_t limit = list->page.limit;

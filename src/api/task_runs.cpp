@@ -106,6 +106,13 @@ ListSource task_run_list_source(ApiContext& ctx) {
           [](store::Connection& c, const json::object& body) -> std::optional<int64_t> {
             auto filter = store::task_run_rollup::recognise(body);
             return filter ? store::task_run_rollup::count(c, *filter) : std::nullopt;
+          },
+          [](store::Connection& c, const json::object& body,
+             const store::Pagination& page) -> std::optional<store::SqlCondition> {
+            const auto* sort = body.if_contains("sort");
+            if (!sort || !sort->is_string() || sort->as_string() != "EXPECTED_START_TIME_DESC") return std::nullopt;
+            auto filter = store::task_run_rollup::recognise(body);
+            return filter ? store::task_run_rollup::page_range(c, *filter, page.offset + page.limit) : std::nullopt;
           }};
 }
 

@@ -42,16 +42,20 @@ std::optional<int64_t> micros(const json::value* v) {
   return core::to_micros(*t);
 }
 
+// {after_, before_} (or null) into µs bounds; false for anything else.
+bool read_window(const json::value* v, std::optional<int64_t>& after, std::optional<int64_t>& before) {
+  if (is_null(v)) return true;
+  if (!v->is_object() || !only_keys(v->as_object(), {"after_", "before_"})) return false;
+  const auto& o = v->as_object();
+  if (!is_null(o.if_contains("after_")) && !(after = micros(o.if_contains("after_")))) return false;
+  if (!is_null(o.if_contains("before_")) && !(before = micros(o.if_contains("before_")))) return false;
+  // Minutes are floored as non-negative numbers below.
+  return after.value_or(0) >= 0 && before.value_or(0) >= 0;
+}
+
 bool read_task_runs(const json::object& f, Filter& out) {
   if (!only_keys(f, {"start_time", "state", "subflow_runs"})) return false;
-  if (const auto* st = f.if_contains("start_time"); !is_null(st)) {
-    if (!st->is_object() || !only_keys(st->as_object(), {"after_", "before_"})) return false;
-    const auto& o = st->as_object();
-    if (!is_null(o.if_contains("after_")) && !(out.start_after = micros(o.if_contains("after_")))) return false;
-    if (!is_null(o.if_contains("before_")) && !(out.start_before = micros(o.if_contains("before_")))) return false;
-    // Minutes are floored as non-negative numbers below.
-    if (out.start_after.value_or(0) < 0 || out.start_before.value_or(0) < 0) return false;
-  }
+  if (!read_window(f.if_contains("start_time"), out.start_after, out.start_before)) return false;
   if (const auto* state = f.if_contains("state"); !is_null(state)) {
     if (!state->is_object() || !only_keys(state->as_object(), {"type"})) return false;
     if (const auto* type = state->as_object().if_contains("type"); !is_null(type)) {
@@ -123,46 +127,85 @@ struct Axis {
   int64_t last_minute() const { return end() / kMinute - 1; }
 };
 
-// The start-time window [after, before] (either side open): its whole minutes come from the
-// rollup, its edges (µs ranges [from, to)) from the rows.
-struct StartSplit {
-  std::optional<int64_t> first_minute, last_minute;  // whole minutes, bounds given by the window
+// A window [after, before] on a time column (either side open): its whole minutes come from
+// the rollup, its edges (µs ranges [from, to)) from the rows.
+struct Split {
+  std::optional<int64_t> after, before;
+  std::optional<int64_t> first_minute, last_minute;  // whole minutes, when that side is bounded
   bool any_whole = true;
   std::vector<std::pair<int64_t, int64_t>> edges;
+  bool bounded() const { return after || before; }
 };
 
-StartSplit split_start(const Filter& f) {
-  StartSplit s;
-  if (f.start_after) s.first_minute = (*f.start_after + kMinute - 1) / kMinute;
-  if (f.start_before) s.last_minute = (*f.start_before + 1) / kMinute - 1;
-  if (f.start_after && f.start_before && *s.first_minute > *s.last_minute) {
+Split split(std::optional<int64_t> after, std::optional<int64_t> before) {
+  Split s;
+  s.after = after;
+  s.before = before;
+  if (after) s.first_minute = (*after + kMinute - 1) / kMinute;
+  if (before) s.last_minute = (*before + 1) / kMinute - 1;
+  if (after && before && *s.first_minute > *s.last_minute) {
     s.any_whole = false;
-    if (*f.start_after <= *f.start_before) s.edges.emplace_back(*f.start_after, *f.start_before + 1);
+    if (*after <= *before) s.edges.emplace_back(*after, *before + 1);
     return s;
   }
-  if (f.start_after && *f.start_after < *s.first_minute * kMinute) {
-    s.edges.emplace_back(*f.start_after, *s.first_minute * kMinute);
-  }
-  if (f.start_before && (*s.last_minute + 1) * kMinute <= *f.start_before) {
-    s.edges.emplace_back((*s.last_minute + 1) * kMinute, *f.start_before + 1);
+  if (after && *after < *s.first_minute * kMinute) s.edges.emplace_back(*after, *s.first_minute * kMinute);
+  if (before && (*s.last_minute + 1) * kMinute <= *before) {
+    s.edges.emplace_back((*s.last_minute + 1) * kMinute, *before + 1);
   }
   return s;
 }
 
-// The filter's state and flow-run conditions, over a task_run row or a rollup cell.
-void add_common(const Filter& f, bool cells, Where& w) {
-  if (f.state_types) {
-    std::string term = cells ? "task_run_rollup.state_type IN (" : "task_run.state_type IN (";
-    std::vector<SqlValue> types;
-    for (const auto& t : *f.state_types) {
-      term += types.empty() ? "?" : ", ?";
-      types.emplace_back(t);
-    }
-    w.add(term + ")", types);
+// `column` (a row's µs time, unary-plus'd by the caller when it must not drive) in the window,
+// or in its whole minutes.
+void add_window(const Split& s, const std::string& column, Where& w) {
+  if (s.after) w.add(column + " >= ?", {*s.after});
+  if (s.before) w.add(column + " <= ?", {*s.before});
+}
+void add_whole(const Split& s, const std::string& column, Where& w) {
+  if (!s.any_whole) w.add("0 = 1");
+  if (s.first_minute) w.add(column + " >= ?", {*s.first_minute * kMinute});
+  if (s.last_minute) w.add(column + " < ?", {(*s.last_minute + 1) * kMinute});
+}
+// A cell's minute column among the window's whole minutes (the NULL and no-flow-run sentinels
+// never are).
+void add_whole_cells(const Split& s, const std::string& column, Where& w) {
+  if (!s.any_whole) w.add("0 = 1");
+  if (s.first_minute) w.add(column + " >= ?", {*s.first_minute});
+  if (s.last_minute) w.add(column + " > -9223372036854775806 AND " + column + " <= ?", {*s.last_minute});
+}
+
+constexpr const char* kFlowRunOf = "SELECT 1 FROM flow_run WHERE flow_run.id = task_run.flow_run_id";
+
+// The filter's state types, over a task_run row or a rollup cell.
+void add_states(const Filter& f, bool cells, Where& w) {
+  if (!f.state_types) return;
+  std::string term = cells ? "task_run_rollup.state_type IN (" : "task_run.state_type IN (";
+  std::vector<SqlValue> types;
+  for (const auto& t : *f.state_types) {
+    term += types.empty() ? "?" : ", ?";
+    types.emplace_back(t);
   }
-  if (f.in_flow_run) {
-    w.add(cells ? "task_run_rollup.in_flow_run = 1"
-                : "EXISTS (SELECT 1 FROM flow_run WHERE flow_run.id = task_run.flow_run_id)");
+  w.add(term + ")", types);
+}
+
+// The task run's flow run stored (and, with a window, expected in it / in its whole minutes).
+void add_flow_run(const Filter& f, const Split& flow, bool whole, Where& w) {
+  if (!f.in_flow_run) return;
+  Where inner;
+  if (whole) {
+    add_whole(flow, "flow_run.expected_start_time", inner);
+  } else {
+    add_window(flow, "flow_run.expected_start_time", inner);
+  }
+  w.add(std::string("EXISTS (") + kFlowRunOf + (inner.terms.empty() ? "" : " AND " + inner.sql()) + ")",
+        inner.params);
+}
+void add_flow_run_cells(const Filter& f, const Split& flow, Where& w) {
+  if (!f.in_flow_run) return;
+  if (flow.bounded()) {
+    add_whole_cells(flow, "task_run_rollup.flow_run_minute", w);
+  } else {
+    w.add("task_run_rollup.flow_run_minute <> -9223372036854775806");
   }
 }
 
@@ -201,34 +244,31 @@ bool has_subflows(Connection& c) {
   return any;
 }
 
+bool rollup_kept(Connection& c, const Filter& f) {
+  if (c.dialect() != Dialect::kSqlite) return false;  // the rollup is kept on SQLite only
+  return !(f.without_subflows && has_subflows(c));
+}
+
 // The answer for `f`, by interval of `axis` (one bucket 0 without). `sums`: the cells whose
-// sums depend on now (RUNNING; not started and not final) are read from the rows.
+// sums depend on now (RUNNING; not started and not final) are read from the rows. A row is
+// read from the rollup when its expected start, start and flow run's expected start lie in
+// whole minutes of their windows and its sums are fixed; each other row is read by exactly
+// one of the row queries 2-5 (each excludes what an earlier one read).
 std::optional<Sums> answer(Connection& c, const Filter& f, const std::optional<Axis>& axis, bool sums, int64_t now) {
-  if (c.dialect() != Dialect::kSqlite) return std::nullopt;  // the rollup is kept on SQLite only
-  if (f.without_subflows && has_subflows(c)) return std::nullopt;
+  if (!rollup_kept(c, f)) return std::nullopt;
   Sums out;
-  const StartSplit split = split_start(f);
-  auto add_start_window = [&](Where& w) {
-    if (f.start_after) w.add("+task_run.start_time >= ?", {*f.start_after});
-    if (f.start_before) w.add("+task_run.start_time <= ?", {*f.start_before});
-  };
-  // Row conditions: the start in the window; the expected start in a whole minute of one
-  // interval; the start in a whole minute of the window. Each query below is driven by one
-  // small range of one index (the edge minutes, the unfinished states): these conditions are
-  // unary-plus'd so SQLite does not pick their wider range instead.
+  const Split start = split(f.start_after, f.start_before);
+  const Split flow = split(f.flow_run_after, f.flow_run_before);
+  // Each row query is driven by one small range of one index (an edge minute, the unfinished
+  // states); the other conditions are unary-plus'd so SQLite does not pick their wider range.
   auto add_whole_expected = [&](Where& w) {
     if (!axis) return;
     w.add("+task_run.expected_start_time >= ? AND +task_run.expected_start_time < ?",
           {axis->first_minute() * kMinute, (axis->last_minute() + 1) * kMinute});
     add_whole_minute(*axis, "task_run.expected_start_time / 60000000", w);
   };
-  auto add_whole_start = [&](Where& w) {
-    if (!split.any_whole) w.add("0 = 1");
-    if (split.first_minute) w.add("+task_run.start_time >= ?", {*split.first_minute * kMinute});
-    if (split.last_minute) w.add("+task_run.start_time < ?", {(*split.last_minute + 1) * kMinute});
-  };
 
-  // 1. The rollup's cells: whole minutes on both axes (their sums fixed, when sums count).
+  // 1. The rollup's cells: whole minutes on every axis (their sums fixed, when sums count).
   {
     Where w;
     std::string bucket = "0";
@@ -239,22 +279,21 @@ std::optional<Sums> answer(Connection& c, const Filter& f, const std::optional<A
       w.add("task_run_rollup.expected_minute BETWEEN ? AND ?", {axis->first_minute(), axis->last_minute()});
       add_whole_minute(*axis, "task_run_rollup.expected_minute", w);
     }
-    if (!split.any_whole) w.add("0 = 1");
-    if (split.first_minute) w.add("task_run_rollup.start_minute >= ?", {*split.first_minute});
-    if (split.last_minute) {
-      w.add("task_run_rollup.start_minute <> -9223372036854775807 AND task_run_rollup.start_minute <= ?",
-            {*split.last_minute});
-    }
+    if (start.bounded()) add_whole_cells(start, "task_run_rollup.start_minute", w);
     if (sums) {
       w.add("task_run_rollup.state_type <> 'RUNNING' AND (task_run_rollup.start_minute <> -9223372036854775807 OR "
             "task_run_rollup.state_type IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'))");
     }
-    add_common(f, true, w);
+    add_states(f, true, w);
+    add_flow_run_cells(f, flow, w);
     head.insert(head.end(), w.params.begin(), w.params.end());
-    auto& st = c.prepare("SELECT " + bucket +
-                         ", task_run_rollup.state_type, task_run_rollup.state_name, SUM(runs), SUM(run_time), "
-                         "SUM(lateness) FROM task_run_rollup WHERE " +
-                         w.sql() + " GROUP BY 1, 2, 3 HAVING SUM(runs) > 0");
+    // A count needs no grouping (the total of the runs page: one pass over the cells).
+    auto& st = c.prepare(axis || sums ? "SELECT " + bucket +
+                                            ", task_run_rollup.state_type, task_run_rollup.state_name, SUM(runs), "
+                                            "SUM(run_time), SUM(lateness) FROM task_run_rollup WHERE " +
+                                            w.sql() + " GROUP BY 1, 2, 3 HAVING SUM(runs) > 0"
+                                      : "SELECT 0, '', '', COALESCE(SUM(runs), 0), 0, 0 FROM task_run_rollup WHERE " +
+                                            w.sql());
     bind_all(st, head, 1);
     collect(st, out);
   }
@@ -269,30 +308,44 @@ std::optional<Sums> answer(Connection& c, const Filter& f, const std::optional<A
       Where w;
       w.add("task_run.expected_start_time >= ? AND task_run.expected_start_time < ?",
             {std::max(m * kMinute, axis->start), std::min((m + 1) * kMinute, axis->end())});
-      add_start_window(w);
-      add_common(f, false, w);
+      add_window(start, "+task_run.start_time", w);
+      add_states(f, false, w);
+      add_flow_run(f, flow, false, w);
       rows(c, axis, w, now, out);
     }
   }
-  // 3. Rows in the start window's edge minutes, expected in a whole minute (not read in 2).
-  for (const auto& [from, to] : split.edges) {
+  // 3. Rows in the start window's edge minutes, expected in a whole minute.
+  for (const auto& [from, to] : start.edges) {
     Where w;
     w.add("task_run.start_time >= ? AND task_run.start_time < ?", {from, to});
     add_whole_expected(w);
-    add_common(f, false, w);
+    add_states(f, false, w);
+    add_flow_run(f, flow, false, w);
     rows(c, axis, w, now, out);
   }
-  // 4. Rows whose sums depend on now, in whole minutes on both axes (not read in 1-3). The
-  // state types are Prefect's nine (the only ones stored), so these are all such rows.
+  // 4. Rows whose flow run is expected in an edge minute of the flow-run window, expected and
+  // started in whole minutes.
+  for (const auto& [from, to] : flow.edges) {
+    Where w;
+    w.add("task_run.flow_run_id IN (SELECT flow_run.id FROM flow_run WHERE flow_run.expected_start_time >= ? AND "
+          "flow_run.expected_start_time < ?)",
+          {from, to});
+    add_whole_expected(w);
+    add_whole(start, "+task_run.start_time", w);
+    add_states(f, false, w);
+    rows(c, axis, w, now, out);
+  }
+  // 5. Rows whose sums depend on now, in whole minutes on every axis. The state types are
+  // Prefect's nine (the only ones stored), so these are all such rows.
   if (sums) {
     Where w;
     w.add("task_run.state_type IS NULL OR task_run.state_type IN ('SCHEDULED', 'PENDING', 'RUNNING', 'PAUSED', "
           "'CANCELLING')");
     w.add("task_run.state_type = 'RUNNING' OR task_run.start_time IS NULL");
     add_whole_expected(w);
-    add_whole_start(w);
-    add_start_window(w);
-    add_common(f, false, w);
+    if (start.bounded()) add_whole(start, "+task_run.start_time", w);
+    add_states(f, false, w);
+    add_flow_run(f, flow, true, w);
     rows(c, axis, w, now, out);
   }
   return out;
@@ -312,8 +365,11 @@ std::optional<Filter> recognise(const json::object& body) {
     if (k == "task_runs") {
       if (!read_task_runs(v.as_object(), f)) return std::nullopt;
     } else if (k == "flow_runs") {
-      // An empty flow-run filter still asks for task runs whose flow run is stored.
-      if (!only_keys(v.as_object(), {})) return std::nullopt;
+      // Even an empty flow-run filter asks for task runs whose flow run is stored.
+      if (!only_keys(v.as_object(), {"expected_start_time"})) return std::nullopt;
+      if (!read_window(v.as_object().if_contains("expected_start_time"), f.flow_run_after, f.flow_run_before)) {
+        return std::nullopt;
+      }
       f.in_flow_run = true;
     } else {
       return std::nullopt;
@@ -341,6 +397,55 @@ std::optional<std::vector<history::StateCount>> history(Connection& c, const Fil
     if (s.count > 0) out.push_back(std::move(s));
   }
   return out;
+}
+
+std::optional<SqlCondition> page_range(Connection& c, const Filter& f, int64_t needed) {
+  if (!(f.flow_run_after || f.flow_run_before) || needed <= 0 || !rollup_kept(c, f)) return std::nullopt;
+  const Split start = split(f.start_after, f.start_before);
+  const Split flow = split(f.flow_run_after, f.flow_run_before);
+  // The highest expected minute of a cell that may hold a match (its minutes cover the windows).
+  Where may;
+  may.add("task_run_rollup.expected_minute > -9223372036854775807 AND task_run_rollup.runs > 0");
+  if (f.flow_run_after) may.add("task_run_rollup.flow_run_minute >= ?", {*f.flow_run_after / kMinute});
+  if (f.flow_run_before) {
+    may.add("task_run_rollup.flow_run_minute > -9223372036854775806 AND task_run_rollup.flow_run_minute <= ?",
+            {*f.flow_run_before / kMinute});
+  }
+  if (f.start_after) may.add("task_run_rollup.start_minute >= ?", {*f.start_after / kMinute});
+  if (f.start_before) {
+    may.add("task_run_rollup.start_minute > -9223372036854775807 AND task_run_rollup.start_minute <= ?",
+            {*f.start_before / kMinute});
+  }
+  add_states(f, true, may);
+  auto& top = c.prepare("SELECT MAX(task_run_rollup.expected_minute) FROM task_run_rollup WHERE " + may.sql());
+  bind_all(top, may.params, 1);
+  std::optional<int64_t> highest;
+  if (top.step()) highest = top.column_optional_int(0);
+  top.reset();
+  if (!highest) return std::nullopt;
+  // The highest minute from which the cells that surely match (whole minutes of every window)
+  // hold `needed` runs.
+  Where sure;
+  sure.add("task_run_rollup.expected_minute > -9223372036854775807");
+  add_whole_cells(flow, "task_run_rollup.flow_run_minute", sure);
+  if (start.bounded()) add_whole_cells(start, "task_run_rollup.start_minute", sure);
+  add_states(f, true, sure);
+  auto& st = c.prepare("SELECT task_run_rollup.expected_minute, SUM(runs) FROM task_run_rollup WHERE " + sure.sql() +
+                       " GROUP BY task_run_rollup.expected_minute ORDER BY task_run_rollup.expected_minute DESC");
+  bind_all(st, sure.params, 1);
+  std::optional<int64_t> lowest;
+  int64_t seen = 0;
+  while (st.step()) {
+    seen += st.column_int(1);
+    if (seen >= needed) {
+      lowest = st.column_int(0);
+      break;
+    }
+  }
+  st.reset();
+  if (!lowest) return std::nullopt;
+  return SqlCondition{"task_run.expected_start_time >= ? AND task_run.expected_start_time < ?",
+                      {*lowest * kMinute, (*highest + 1) * kMinute}};
 }
 
 }  // namespace praetor::store::task_run_rollup

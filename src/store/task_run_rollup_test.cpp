@@ -36,9 +36,11 @@ class Rollup : public ::testing::Test {
   bool sqlite() {
     return *t_.db().read<bool>([](Connection& c) -> core::Result<bool> { return c.dialect() == Dialect::kSqlite; });
   }
-  std::string flow_run(const std::string& id) {
+  // A flow run expected `minutes` (and a few seconds) after kBase, or without an expected time.
+  std::string flow_run(const std::string& id, std::optional<int> minutes = 0) {
     exec("INSERT INTO flow_run (id, created, updated, name, flow_id, state_type, expected_start_time) VALUES ('" + id +
-         "', 0, 0, 'r', '" + flow_ + "', 'COMPLETED', " + us(kBase) + ")");
+         "', 0, 0, 'r', '" + flow_ + "', 'COMPLETED', " +
+         (minutes ? us(kBase + std::chrono::seconds(*minutes * 60 + *minutes % 7)) : "NULL") + ")");
     return id;
   }
   // A task run of `flow_run_id` (or none) with times drawn from `rng` within ~2 hours of kBase.
@@ -62,9 +64,9 @@ class Rollup : public ::testing::Test {
     if (!sqlite()) return;
     auto r = t_.db().read<int64_t>([](Connection& c) -> core::Result<int64_t> {
       auto& st = c.prepare(
-          "SELECT COUNT(*) FROM (SELECT expected_minute, start_minute, state_type, state_name, in_flow_run, runs, "
+          "SELECT COUNT(*) FROM (SELECT expected_minute, start_minute, state_type, state_name, flow_run_minute, runs, "
           "ROUND(run_time, 6), ROUND(lateness, 6) FROM task_run_rollup WHERE runs <> 0 EXCEPT SELECT expected_minute, "
-          "start_minute, state_type, state_name, in_flow_run, runs, ROUND(run_time, 6), ROUND(lateness, 6) FROM "
+          "start_minute, state_type, state_name, flow_run_minute, runs, ROUND(run_time, 6), ROUND(lateness, 6) FROM "
           "task_run_rollup_source) AS a");
       st.step();
       int64_t differ = st.column_int(0);
@@ -91,7 +93,14 @@ class Rollup : public ::testing::Test {
       if (rng() % 2) task_runs["state"] = json::object{{"type", json::object{{"any_", json::array{kTypes[rng() % 7], kTypes[rng() % 7]}}}}};
       if (rng() % 3 == 0) task_runs["subflow_runs"] = json::object{{"exists_", false}};
       json::object body{{"task_runs", task_runs}};
-      if (rng() % 2) body["flow_runs"] = json::object{};
+      Timestamp fa = kBase + std::chrono::microseconds(int64_t(rng() % 7200) * 1'000'211 - 300'000'000);
+      Timestamp fb = fa + std::chrono::microseconds(int64_t(rng() % 3600) * 1'000'003);
+      switch (rng() % 4) {
+        case 0: body["flow_runs"] = json::object{}; break;
+        case 1: body["flow_runs"] = json::object{{"expected_start_time", json::object{{"after_", iso(fa)}, {"before_", iso(fb)}}}}; break;
+        case 2: body["flow_runs"] = json::object{{"expected_start_time", json::object{{"after_", iso(fa)}}}}; break;
+        default: break;
+      }
       auto filter = task_run_rollup::recognise(body);
       ASSERT_TRUE(filter) << json::serialize(body);
       auto where = compile_filter_body(body, FilterRoot::kTaskRun);
@@ -122,12 +131,30 @@ class Rollup : public ::testing::Test {
           EXPECT_NEAR(p.sum_estimated_run_time, q.sum_estimated_run_time, 1e-6);
           EXPECT_NEAR(p.sum_estimated_lateness, q.sum_estimated_lateness, 1e-6);
         }
+        // A page in EXPECTED_START_TIME_DESC order: bounded by the rollup's range, the same
+        // expected start times in the same order (ties may list their runs differently).
+        const int64_t limit = rng() % 30 + 1, offset = rng() % 3 ? 0 : rng() % 40;
+        if (auto range = task_run_rollup::page_range(c, *filter, offset + limit)) {
+          SqlCondition bounded{"(" + where->sql + ") AND (" + range->sql + ")", where->params};
+          bounded.params.insert(bounded.params.end(), range->params.begin(), range->params.end());
+          const std::string order = "ORDER BY task_run.expected_start_time DESC";
+          auto times = [](const std::vector<core::TaskRun>& runs) {
+            std::vector<std::optional<Timestamp>> out;
+            for (const auto& r : runs) out.push_back(r.expected_start_time);
+            return out;
+          };
+          EXPECT_EQ(times(task_runs::list(c, bounded, order, limit, offset)),
+                    times(task_runs::list(c, *where, order, limit, offset)))
+              << json::serialize(body);
+          ++bounded_pages_;
+        }
         return true;
       });
       ASSERT_TRUE(r);
     }
   }
 
+  int bounded_pages_ = 0;  // pages the rollup bounded (the test's bodies must reach some)
   testing::TempDatabase t_;
   std::string flow_ = core::new_uuid4();
   void SetUp() override { exec("INSERT INTO flow (id, created, updated, name) VALUES ('" + flow_ + "', 0, 0, 'f')"); }
@@ -139,14 +166,19 @@ class Rollup : public ::testing::Test {
 TEST_F(Rollup, InsertStateChangeDeleteKeepAnswersExact) {
   std::mt19937 rng(7);
   std::vector<std::string> runs, tasks;
-  for (int i = 0; i < 20; ++i) runs.push_back(flow_run(core::new_uuid4()));
+  for (int i = 0; i < 20; ++i) {
+    runs.push_back(flow_run(core::new_uuid4(), i == 5 ? std::optional<int>() : std::optional<int>(i * 6)));
+  }
   std::string late_parent = core::new_uuid4();  // its task runs arrive before it
   for (int i = 0; i < 400; ++i) {
     tasks.push_back(task_run(rng, i % 7 == 0 ? std::optional<std::string>() : i % 11 == 0 ? late_parent : runs[i % 20]));
   }
   expect_table_matches_rows();
   expect_answers_match(rng, 40);
-  flow_run(late_parent);
+  flow_run(late_parent, 37);
+  exec("UPDATE flow_run SET expected_start_time = expected_start_time + 95000000 WHERE id IN ('" + runs[1] + "', '" +
+       runs[2] + "')");  // rescheduled: their task runs' cells move
+  exec("UPDATE flow_run SET expected_start_time = expected_start_time + 1 WHERE id = '" + runs[4] + "'");
   for (int i = 0; i < 150; ++i) {  // state changes: started, finished, renamed
     const std::string& id = tasks[rng() % tasks.size()];
     exec("UPDATE task_run SET state_type = '" + std::string(kTypes[rng() % 7]) + "', state_name = 'n" +
@@ -161,6 +193,7 @@ TEST_F(Rollup, InsertStateChangeDeleteKeepAnswersExact) {
   exec("DELETE FROM flow_run WHERE id = '" + late_parent + "'");
   expect_table_matches_rows();
   expect_answers_match(rng, 40);
+  if (sqlite()) EXPECT_GT(bounded_pages_, 10);
 }
 
 // Verifies the retention vacuum (flow runs and their task runs deleted) keeps the rollup exact.
@@ -220,7 +253,9 @@ TEST(RollupShapes, OnlyTheUiShapesAreRecognised) {
   EXPECT_TRUE(shape("{}"));
   EXPECT_TRUE(shape(R"({"task_runs": {"start_time": {"after_": "2026-01-01T00:00:00Z"}, "state": {"type": {"any_": ["COMPLETED"]}}}})"));
   EXPECT_TRUE(shape(R"({"history_start": "x", "flow_runs": {}, "task_runs": {"subflow_runs": {"exists_": false}}})"));
-  EXPECT_FALSE(shape(R"({"flow_runs": {"expected_start_time": {"after_": "2026-01-01T00:00:00Z"}}})"));
+  EXPECT_TRUE(shape(R"({"sort": "EXPECTED_START_TIME_DESC", "flow_runs": {"expected_start_time": {"after_": "2026-01-01T00:00:00Z"}}})"));
+  EXPECT_FALSE(shape(R"({"flow_runs": {"start_time": {"after_": "2026-01-01T00:00:00Z"}}})"));
+  EXPECT_FALSE(shape(R"({"flow_runs": {"state": {"type": {"any_": ["FAILED"]}}}})"));
   EXPECT_FALSE(shape(R"({"task_runs": {"name": {"any_": ["a"]}}})"));
   EXPECT_FALSE(shape(R"({"task_runs": {"subflow_runs": {"exists_": true}}})"));
   EXPECT_FALSE(shape(R"({"task_runs": {"operator": "or_", "state": {"type": {"any_": ["FAILED"]}}}})"));
