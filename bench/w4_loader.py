@@ -4,10 +4,11 @@ directory and stopped first). Each insert is one INSERT … SELECT over a recurs
 so the rows are made inside SQLite at C speed.
 
 Bulk loading at 1M flow runs / 10M task runs: `begin_bulk` drops the secondary indexes of
-the four run tables (remembering their SQL) and turns the journal off; chunks then append
-to bare tables; `end_bulk` recreates every index (one sort per index instead of 10M random
-B-tree inserts) and returns the database to WAL mode, as the server left it. The rows and
-indexes a server finds are the same as if it had written them itself.
+the four run tables and Praetor's task-run rollup triggers (remembering their SQL) and turns
+the journal off; chunks then append to bare tables; `end_bulk` recreates every index (one
+sort per index instead of 10M random B-tree inserts), recomputes the rollup from the rows,
+restores its triggers and returns the database to WAL mode, as the server left it. The rows,
+indexes and rollup a server finds are the same as if it had written them itself.
 
 Rows for flow run i (0-based, within [start, end)):
   - flow run: flow i % 20, expected/start time = BASE - 2.5 s · i (so 1M runs span ~29 days),
@@ -59,23 +60,37 @@ def _connect(db: Path) -> sqlite3.Connection:
 
 def begin_bulk(db: Path) -> list[str]:
     """Drops the run tables' secondary indexes (not the primary keys' automatic ones) and
-    leaves WAL for no journal; returns the CREATE INDEX statements for `end_bulk`."""
+    triggers (Praetor's task-run rollup, migration 0024: kept per row, a trigger on flow_run
+    would probe task_run's dropped flow_run_id index for every run) and leaves WAL for no
+    journal; returns the CREATE statements for `end_bulk`, indexes first."""
     conn = _connect(db)
     conn.execute("PRAGMA journal_mode = DELETE")
     marks = ",".join("?" * len(RUN_TABLES))
-    indexes = conn.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                           f"AND tbl_name IN ({marks}) ORDER BY name", RUN_TABLES).fetchall()
-    for name, _ in indexes:
-        conn.execute(f'DROP INDEX "{name}"')
+    objects = conn.execute(f"SELECT type, name, sql FROM sqlite_master WHERE (type = 'index' OR (type = 'trigger' "
+                           f"AND name LIKE 'task_run_rollup%')) AND sql IS NOT NULL AND tbl_name IN ({marks}) "
+                           f"ORDER BY type, name", RUN_TABLES).fetchall()
+    for kind, name, _ in objects:
+        conn.execute(f'DROP {kind.upper()} "{name}"')
     conn.close()
-    return [sql for _, sql in indexes]
+    return [sql for _, _, sql in objects]
 
 
-def end_bulk(db: Path, index_sql: list[str]) -> None:
-    """Recreates the indexes `begin_bulk` dropped and returns the database to WAL mode."""
+def end_bulk(db: Path, create_sql: list[str]) -> None:
+    """Recreates the indexes `begin_bulk` dropped, recomputes the task-run rollup from the rows
+    (its view, when the schema has one) before its triggers come back, and returns the
+    database to WAL mode."""
     conn = _connect(db)
     conn.execute("PRAGMA journal_mode = OFF")
-    for sql in index_sql:
+    triggers = [sql for sql in create_sql if sql.lstrip().upper().startswith("CREATE TRIGGER")]
+    for sql in create_sql:
+        if sql not in triggers:
+            conn.execute(sql)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = 'task_run_rollup_source'").fetchone():
+        conn.execute("BEGIN")
+        conn.execute("DELETE FROM task_run_rollup")
+        conn.execute("INSERT INTO task_run_rollup SELECT * FROM task_run_rollup_source")
+        conn.execute("COMMIT")
+    for sql in triggers:
         conn.execute(sql)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.close()

@@ -7,20 +7,47 @@ namespace praetor::api {
 namespace json = boost::json;
 using store::Connection;
 
+namespace {
+
+int64_t count_of(Connection& c, const ListSource& source, const store::SqlCondition& where, const json::object& body) {
+  if (source.aggregate_count) {
+    if (auto n = source.aggregate_count(c, body)) return *n;
+  }
+  return source.count(c, where);
+}
+
+// The page's rows, their walk bounded by the source's page range when it has one.
+json::array rows_of(Connection& c, const ListSource& source, const ListRequest& list) {
+  if (source.page_range) {
+    if (auto range = source.page_range(c, list.body, list.page)) {
+      store::SqlCondition where{"(" + list.where.sql + ") AND (" + range->sql + ")", list.where.params};
+      where.params.insert(where.params.end(), range->params.begin(), range->params.end());
+      return source.rows(c, where, list.order_by, list.page);
+    }
+  }
+  return source.rows(c, list.where, list.order_by, list.page);
+}
+
+}  // namespace
+
 core::Result<Response> filter_response(ApiContext& ctx, const Request& req, const ListSource& source) {
   auto list = parse_list_request(req, source.query, ctx.settings.default_limit);
   if (!list) return list.error();
   auto rows = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
-    return source.rows(c, list->where, list->order_by, list->page);
+    return rows_of(c, source, *list);
   });
   if (!rows) return rows.error();
   return json_response(200, *rows);
 }
 
+
 core::Result<Response> count_response(ApiContext& ctx, const Request& req, const ListSource& source) {
   auto where = parse_count_request(req, source.query);
   if (!where) return where.error();
-  auto n = ctx.db.read<int64_t>([&](Connection& c) -> core::Result<int64_t> { return source.count(c, *where); });
+  auto body = parse_object_body(req);
+  if (!body) return body.error();
+  auto n = ctx.db.read<int64_t>(
+      [&](Connection& c) -> core::Result<int64_t> { return count_of(c, source, *where, *body); });
   if (!n) return n.error();
   return json_response(200, *n);
 }
@@ -33,7 +60,7 @@ core::Result<Response> paginate_response(ApiContext& ctx, const Request& req, co
     int64_t count = 0;
   };
   auto page = ctx.db.read<Page>([&](Connection& c) -> core::Result<Page> {
-    return Page{source.rows(c, list->where, list->order_by, list->page), source.count(c, list->where)};
+    return Page{rows_of(c, source, *list), count_of(c, source, list->where, list->body)};
   });
   if (!page) return page.error();
   int64_t limit = list->page.limit;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <boost/json.hpp>
@@ -25,6 +26,14 @@ struct ListSource {
                                    const store::Pagination& page)>
       rows;
   std::function<int64_t(store::Connection&, const store::SqlCondition& where)> count;
+  // When set, tried before `count` with the request's (validated) body: the count from a
+  // maintained aggregate, or nullopt when it cannot answer that filter.
+  std::function<std::optional<int64_t>(store::Connection&, const boost::json::object& body)> aggregate_count;
+  // When set, a condition (from a maintained aggregate) that every row of the requested page
+  // meets, ANDed onto `where` for `rows` so the page's walk is bounded; nullopt for none.
+  std::function<std::optional<store::SqlCondition>(store::Connection&, const boost::json::object& body,
+                                                   const store::Pagination& page)>
+      page_range;
 };
 
 // POST …/filter: a JSON array of rows.

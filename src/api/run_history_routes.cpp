@@ -7,6 +7,7 @@
 #include "api/routes.h"
 #include "core/json_util.h"
 #include "store/run_history.h"
+#include "store/task_run_rollup.h"
 
 namespace praetor::api {
 
@@ -24,6 +25,7 @@ struct HistoryRequest {
   core::Timestamp end;
   int64_t interval_micros = 0;
   store::SqlCondition where;
+  json::object filters;  // the body's filter keys, as compiled into `where`
 };
 
 // The body's filters are those of Prefect's route: flow runs take `work_pools` and
@@ -57,7 +59,7 @@ core::Result<HistoryRequest> read_history_request(const Request& req, history::R
   if (!where) return where.error();
   // timedelta(seconds=x) keeps microseconds, rounded half to even.
   auto micros = static_cast<int64_t>(std::nearbyint(*interval * 1e6));
-  return HistoryRequest{*start, *end, micros, std::move(*where)};
+  return HistoryRequest{*start, *end, micros, std::move(*where), std::move(filters)};
 }
 
 core::Result<Response> run_history(ApiContext& ctx, const Request& req, history::RunTable table) {
@@ -71,6 +73,14 @@ core::Result<Response> run_history(ApiContext& ctx, const Request& req, history:
   auto counts = ctx.db.read<std::vector<history::StateCount>>(
       [&](Connection& c) -> core::Result<std::vector<history::StateCount>> {
         if (intervals == 0) return std::vector<history::StateCount>{};
+        if (table == history::RunTable::kTaskRun) {
+          if (auto filter = store::task_run_rollup::recognise(request->filters)) {
+            if (auto counts = store::task_run_rollup::history(c, *filter, request->start, request->interval_micros,
+                                                              intervals, now)) {
+              return std::move(*counts);
+            }
+          }
+        }
         return history::run_history(c, table, request->where, request->start, request->interval_micros, intervals,
                                     now);
       });

@@ -6,6 +6,7 @@
 #include "core/json_util.h"
 #include "core/slug.h"
 #include "store/task_run_repository.h"
+#include "store/task_run_rollup.h"
 
 namespace praetor::api {
 
@@ -101,7 +102,18 @@ ListSource task_run_list_source(ApiContext& ctx) {
             }
             return out;
           },
-          [](store::Connection& c, const store::SqlCondition& where) { return store::task_runs::count(c, where); }};
+          [](store::Connection& c, const store::SqlCondition& where) { return store::task_runs::count(c, where); },
+          [](store::Connection& c, const json::object& body) -> std::optional<int64_t> {
+            auto filter = store::task_run_rollup::recognise(body);
+            return filter ? store::task_run_rollup::count(c, *filter) : std::nullopt;
+          },
+          [](store::Connection& c, const json::object& body,
+             const store::Pagination& page) -> std::optional<store::SqlCondition> {
+            const auto* sort = body.if_contains("sort");
+            if (!sort || !sort->is_string() || sort->as_string() != "EXPECTED_START_TIME_DESC") return std::nullopt;
+            auto filter = store::task_run_rollup::recognise(body);
+            return filter ? store::task_run_rollup::page_range(c, *filter, page.offset + page.limit) : std::nullopt;
+          }};
 }
 
 }  // namespace

@@ -4,9 +4,6 @@
 
 namespace praetor::store::history {
 
-namespace {
-
-// ?1 is `now` in microseconds in every query below.
 std::string estimated_run_time_seconds() {
   return "(total_run_time + CASE WHEN state_type = 'RUNNING' AND state_timestamp IS NOT NULL "
          "THEN (?1 - state_timestamp) / 1e6 ELSE 0 END)";
@@ -17,8 +14,6 @@ std::string estimated_lateness_seconds() {
          "WHEN start_time IS NULL AND state_type NOT IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') "
          "AND expected_start_time < ?1 THEN (?1 - expected_start_time) / 1e6 ELSE 0 END)";
 }
-
-}  // namespace
 
 std::vector<StateCount> run_history(Connection& c, RunTable table, const SqlCondition& where, core::Timestamp start,
                                     int64_t interval_micros, int64_t buckets, core::Timestamp now) {

@@ -25,6 +25,11 @@ struct StateCount {
   double sum_estimated_lateness = 0;  // seconds; each run's clamped at 0
 };
 
+// A run's estimated run time and lateness in seconds, as SQL over its unaliased row (not yet
+// clamped at 0); ?1 is `now` in microseconds.
+std::string estimated_run_time_seconds();
+std::string estimated_lateness_seconds();
+
 // Runs of `table` matching `where` (over the unaliased table) with expected_start_time in
 // [start, start + buckets·interval), by interval, state type and state name. A RUNNING run's
 // run time and a due, unstarted, unfinished run's lateness count up to `now`.

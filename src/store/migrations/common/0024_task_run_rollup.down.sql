@@ -1,0 +1,3 @@
+DROP INDEX ix_task_run_rollup_flow_run_minute;
+DROP INDEX ix_task_run_rollup_start_minute;
+DROP TABLE task_run_rollup;
