@@ -79,6 +79,17 @@ std::optional<json::value> read_checked(const Field& f, const JsonField& node, b
   return v;
 }
 
+// pydantic's extra_forbidden for each key of `body` that is no field `reads` accepts, after
+// the fields' own errors, as pydantic orders them.
+void forbid_extra_keys(const Model& model, const JsonField& root, const json::object& body,
+                       bool (*reads)(const Field&)) {
+  if (!model.forbid_extra) return;
+  for (const auto& [key, value] : body) {
+    const Field* f = model.field(key);
+    if (!f || !reads(*f)) root.child(key).error("extra_forbidden", "Extra inputs are not permitted");
+  }
+}
+
 // A body of JSON null: FastAPI's "missing" at the body itself.
 Error missing_body() {
   return invalid_request(json::array{
@@ -123,6 +134,7 @@ Result<json::object> read_create_at(const Model& model, const json::value& body,
     }
     if (auto v = read_checked(f, node)) out[f.name] = std::move(*v);
   }
+  forbid_extra_keys(model, b.root, body.get_object(), [](const Field& f) { return f.on_create; });
   if (!b.errors->empty()) return invalid_request(*b.errors);
   return out;
 }
@@ -143,6 +155,7 @@ Result<json::object> read_update(const Model& model, const json::value& body) {
     if (!given) continue;
     if (auto v = read_checked(f, node, f.check_on_update)) out[f.name] = std::move(*v);
   }
+  forbid_extra_keys(model, b.root, body.get_object(), [](const Field& f) { return f.on_update; });
   if (!b.errors->empty()) return invalid_request(*b.errors);
   return out;
 }

@@ -95,6 +95,9 @@ struct Model {
   std::vector<Field> fields;    // in response order; "id", "created", "updated" are set by the server
   std::vector<Sort> sorts;      // in the order of Prefect's sort enum (its 422 lists them so)
   std::string_view default_sort;  // the sort when a request names none
+  // Prefect's action models (ActionBaseModel, extra="forbid"): a body key that is no field
+  // the action reads is a 422 extra_forbidden. Off: unknown keys are ignored.
+  bool forbid_extra = false;
   bool has_documents() const;
   const Field* field(std::string_view name) const;
 };

@@ -27,18 +27,21 @@ const Model& work_queue_model() {
                  fields::created(),
                  fields::updated(),
                  // WorkQueueUpdate.name is a plain Optional[str]: only creates check the pattern.
+                 // An update's null name, description or priority is written and the NOT NULL
+                 // column refuses it (Prefect's 409); a null concurrency_limit clears it.
                  {.name = "name",
                   .type = FieldType::kString,
                   .required = true,
+                  .null_on_update = true,
                   .check = check_name,
                   .check_on_update = false},
-                 {.name = "description", .type = FieldType::kString, .default_json = "\"\""},
+                 {.name = "description", .type = FieldType::kString, .null_on_update = true, .default_json = "\"\""},
                  {.name = "is_paused", .type = FieldType::kBoolean, .default_json = "false"},
                  {.name = "concurrency_limit",
                   .type = FieldType::kInteger,
                   .null_on_update = true,
                   .check = fields::check_non_negative_integer},
-                 {.name = "priority", .type = FieldType::kInteger, .check = check_positive_integer},
+                 {.name = "priority", .type = FieldType::kInteger, .null_on_update = true, .check = check_positive_integer},
                  {.name = "work_pool_id", .type = FieldType::kUuid, .on_create = false, .on_update = false},
                  {.name = "last_polled", .type = FieldType::kTimestamp, .on_create = false, .on_update = false},
                  {.name = "status",
