@@ -8,10 +8,13 @@
 #include "api/deployment_support.h"
 #include "api/list_request.h"
 #include "api/routes.h"
+#include "api/work_queue_view.h"
 #include "core/json_util.h"
+#include "core/work_queue.h"
 #include "runs/scheduled_runs.h"
 #include "store/automation_repository.h"
 #include "store/deployment_repository.h"
+#include "store/model_table.h"
 #include "store/work_pool_repository.h"
 
 namespace praetor::api {
@@ -172,9 +175,10 @@ core::Result<Response> work_queue_check(ApiContext& ctx, const std::string& id) 
   auto out = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
     if (!store::deployments::read(c, id)) return core::Error::not_found(kNotFound);
     json::array a;
-    for (const auto& q : store::work_pools::list_queues_where(c, store::SqlCondition{}, INT64_MAX, 0,
-                                                              "ORDER BY work_queue.name")) {
-      json::object o = core::to_json(q, std::nullopt);
+    auto queues = work_queue_bodies(c, store::model_rows::list(c, core::work_queue_model(), store::SqlCondition{},
+                                                               "ORDER BY work_queue.name", INT64_MAX, 0));
+    for (auto& q : queues) {
+      json::object& o = q.as_object();
       o.erase("work_pool_name");
       o.erase("status");
       o.erase("active_slots");

@@ -4,22 +4,24 @@
 
 #include "core/json_util.h"
 #include "core/uuid.h"
+#include "core/work_queue.h"
 #include "runs/flow_run_creation.h"
 #include "store/flow_repository.h"
 #include "store/flow_run_repository.h"
 #include "store/work_pool_repository.h"
+#include "store/work_queue_repository.h"
 
 namespace praetor::api {
 
 namespace {
 
-core::WorkQueue new_queue(const std::string& pool_id, const std::string& name, core::Timestamp now) {
-  core::WorkQueue q;
-  q.id = core::new_uuid4();
-  q.created = q.updated = now;
-  q.name = name;
-  q.work_pool_id = pool_id;
-  return q;
+// A new queue of that name in the pool (its priority the pool's first free one), read back
+// as polling reads queues.
+core::WorkQueue create_queue(store::Connection& c, const std::string& pool_id, const std::string& name,
+                             core::Timestamp now) {
+  auto q = core::new_work_queue(pool_id, name, now);
+  store::work_queues::insert(c, q);
+  return *store::work_pools::read_queue(c, std::string(q.at("id").get_string()));
 }
 
 }  // namespace
@@ -37,9 +39,7 @@ core::Result<core::WorkQueue> resolve_work_queue(store::Connection& c, const std
   }
   if (auto q = store::work_pools::read_queue_by_name(c, pool->id, *queue_name)) return std::move(*q);
   if (!create) return core::Error::not_found("Work pool queue '" + pool_name + "/" + *queue_name + "' not found.");
-  auto created = store::work_pools::create_queue(c, new_queue(pool->id, *queue_name, now), false);
-  if (!created) return core::Error::internal("work queue vanished during create");
-  return std::move(*created);
+  return create_queue(c, pool->id, *queue_name, now);
 }
 
 core::WorkQueue ensure_default_agent_queue(store::Connection& c, const std::string& queue_name, core::Timestamp now) {
@@ -54,7 +54,7 @@ core::WorkQueue ensure_default_agent_queue(store::Connection& c, const std::stri
     pool = store::work_pools::create(c, p, core::new_uuid4());
   }
   if (auto q = store::work_pools::read_queue_by_name(c, pool->id, queue_name)) return std::move(*q);
-  return *store::work_pools::create_queue(c, new_queue(pool->id, queue_name, now), false);
+  return create_queue(c, pool->id, queue_name, now);
 }
 
 core::Result<core::FlowRunCreate> parse_deployment_flow_run_create(const boost::json::value& body,

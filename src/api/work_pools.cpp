@@ -1,5 +1,6 @@
-// /api/work_pools routes (Prefect's api/workers.py): work pools, their queues, workers'
-// heartbeats, and the worker's poll POST /work_pools/{name}/get_scheduled_flow_runs.
+// /api/work_pools routes (Prefect's api/workers.py): work pools, workers' heartbeats, and
+// the worker's poll POST /work_pools/{name}/get_scheduled_flow_runs. The pool-scoped queue
+// routes are with the other work-queue routes (work_queues.cpp).
 // A change to a pool's base job template, concurrency limit, pause or storage
 // configuration, and its deletion, reach the workers connected over the worker channel
 // (worker_channel_hub.h) as snapshots, as Prefect's update_work_pool/delete_work_pool
@@ -7,8 +8,6 @@
 #include "api/list_request.h"
 #include "api/names.h"
 #include "api/routes.h"
-#include "api/work_queue_response.h"
-#include "api/work_queue_update.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
 #include "store/deployment_repository.h"
@@ -193,118 +192,6 @@ core::Result<Response> count_pools(ApiContext& ctx, const Request& req) {
   return json_response(200, *n);
 }
 
-// ---- queues
-
-core::Result<Response> create_queue(ApiContext& ctx, const Request& req, const std::string& pool_name) {
-  auto body = core::parse_body(req.body);
-  if (!body) return body.error();
-  core::FieldReader r(*body, json::array{"body"});
-  core::WorkQueue q;
-  q.name = r.string("name", true).value_or("");
-  q.description = r.string("description").value_or("");
-  q.is_paused = r.boolean("is_paused").value_or(false);
-  q.concurrency_limit = non_negative(r, "concurrency_limit");
-  auto priority = r.integer("priority");
-  if (priority && *priority < 1) {
-    r.add_error("priority", "greater_than", "Input should be greater than 0", *priority);
-  }
-  if (!r.ok()) return r.error();
-  if (!is_prefect_name(q.name)) return core::invalid_request(json::array{name_pattern_error("name", q.name)});
-  q.priority = priority.value_or(1);
-  q.id = core::new_uuid4();
-  q.created = q.updated = ctx.clock.now();
-  auto out = ctx.db.write<json::object>([&](Connection& c) -> core::Result<json::object> {
-    auto pool = pool_by_name(c, pool_name);
-    if (!pool) return pool.error();
-    q.work_pool_id = pool->id;
-    auto created = store::work_pools::create_queue(c, q, priority.has_value());
-    // Upstream's text is a plain string with the braces left in.
-    if (!created) return core::Error::conflict("A work queue with this name already exists in work pool {work_pool_name!r}.");
-    return core::to_json(*created, created->concurrency_limit ? std::optional<int64_t>(0) : std::nullopt);
-  });
-  if (!out) return out.error();
-  return json_response(201, *out);
-}
-
-core::Result<core::WorkQueue> queue_by_name(Connection& c, const std::string& pool_name, const std::string& name) {
-  auto pool = pool_by_name(c, pool_name);
-  if (!pool) return pool.error();
-  auto q = store::work_pools::read_queue_by_name(c, pool->id, name);
-  if (!q) return core::Error::not_found("Work pool queue '" + pool_name + "/" + name + "' not found.");
-  return std::move(*q);
-}
-
-core::Result<Response> read_queue(ApiContext& ctx, const std::string& pool_name, const std::string& name) {
-  return work_queue_response(ctx, [&](Connection& c) { return queue_by_name(c, pool_name, name); });
-}
-
-core::Result<Response> filter_queues(ApiContext& ctx, const Request& req, const std::string& pool_name) {
-  auto list = parse_list_request(req, store::FilterRoot::kWorkQueue, ctx.settings.default_limit);
-  if (!list) return list.error();
-  auto out = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
-    auto pool = pool_by_name(c, pool_name);
-    if (!pool) return pool.error();
-    store::SqlCondition where = list->where;
-    where.sql = "(" + where.sql + ") AND work_queue.work_pool_id = ?";
-    where.params.emplace_back(pool->id);
-    json::array a;
-    for (const auto& q : store::work_pools::list_queues_where(c, where, list->page.limit, list->page.offset)) {
-      a.emplace_back(work_queue_json(c, q));
-    }
-    return a;
-  });
-  if (!out) return out.error();
-  return json_response(200, *out);
-}
-
-}  // namespace
-
-core::Result<store::work_pools::QueueUpdate> parse_queue_update(const json::value& body) {
-  core::FieldReader r(body, json::array{"body"});
-  store::work_pools::QueueUpdate u;
-  u.name = r.string("name");
-  u.description = r.string("description");
-  u.is_paused = r.boolean("is_paused");
-  u.concurrency_limit_set = r.present("concurrency_limit");
-  u.concurrency_limit = non_negative(r, "concurrency_limit");
-  u.priority = r.integer("priority");
-  if (u.priority && *u.priority < 1) {
-    r.add_error("priority", "greater_than", "Input should be greater than 0", *u.priority);
-  }
-  if (!r.ok()) return r.error();
-  return u;
-}
-
-namespace {
-
-core::Result<Response> update_queue(ApiContext& ctx, const Request& req, const std::string& pool_name,
-                                    const std::string& name) {
-  auto body = core::parse_body(req.body);
-  if (!body) return body.error();
-  auto u = parse_queue_update(*body);
-  if (!u) return u.error();
-  auto now = ctx.clock.now();
-  auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
-    auto q = queue_by_name(c, pool_name, name);
-    if (!q) return q.error();
-    store::work_pools::update_queue(c, q->id, *u, now);
-    return core::Ok{};
-  });
-  if (!st) return st.error();
-  return no_content();
-}
-
-core::Result<Response> delete_queue(ApiContext& ctx, const std::string& pool_name, const std::string& name) {
-  auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
-    auto q = queue_by_name(c, pool_name, name);
-    if (!q) return q.error();
-    store::work_pools::remove_queue(c, q->id);
-    return core::Ok{};
-  });
-  if (!st) return st.error();
-  return no_content();
-}
-
 // ---- workers
 
 core::Result<Response> heartbeat(ApiContext& ctx, const Request& req, const std::string& pool_name) {
@@ -380,8 +267,8 @@ core::Result<Response> get_scheduled_flow_runs(ApiContext& ctx, const Request& r
     if (queue_names && !queue_names->empty()) {
       ids.emplace();
       for (const auto& n : *queue_names) {
-        auto q = queue_by_name(c, pool_name, n);
-        if (!q) return q.error();
+        auto q = store::work_pools::read_queue_by_name(c, pool->id, n);
+        if (!q) return core::Error::not_found("Work pool queue '" + pool_name + "/" + n + "' not found.");
         ids->push_back(q->id);
       }
       p.queue_ids = *ids;
@@ -425,17 +312,6 @@ void register_work_pool_routes(Router& router, ApiContext& ctx, const std::share
   router.add("POST", "/api/work_pools/{name}/get_scheduled_flow_runs", [&ctx](const Request& req, const PathParams& p) {
     return get_scheduled_flow_runs(ctx, req, p.at("name"));
   });
-  router.add("POST", "/api/work_pools/{pool}/queues",
-             [&ctx](const Request& req, const PathParams& p) { return create_queue(ctx, req, p.at("pool")); });
-  router.add("POST", "/api/work_pools/{pool}/queues/filter",
-             [&ctx](const Request& req, const PathParams& p) { return filter_queues(ctx, req, p.at("pool")); });
-  router.add("GET", "/api/work_pools/{pool}/queues/{name}",
-             [&ctx](const Request&, const PathParams& p) { return read_queue(ctx, p.at("pool"), p.at("name")); });
-  router.add("PATCH", "/api/work_pools/{pool}/queues/{name}", [&ctx](const Request& req, const PathParams& p) {
-    return update_queue(ctx, req, p.at("pool"), p.at("name"));
-  });
-  router.add("DELETE", "/api/work_pools/{pool}/queues/{name}",
-             [&ctx](const Request&, const PathParams& p) { return delete_queue(ctx, p.at("pool"), p.at("name")); });
   router.add("POST", "/api/work_pools/{pool}/workers/heartbeat",
              [&ctx](const Request& req, const PathParams& p) { return heartbeat(ctx, req, p.at("pool")); });
   router.add("POST", "/api/work_pools/{pool}/workers/filter",

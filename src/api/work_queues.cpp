@@ -1,22 +1,28 @@
-// /api/work_queues routes (Prefect's api/work_queues.py): the id-based work-queue API the
-// `prefect work-queue` CLI and PrefectClient's work-queue methods use. Queues created here
-// live in the "default-agent-pool" (created on first use, type prefect-agent), as upstream
-// keeps legacy queues since work pools arrived; ids reach every queue of every pool.
+// The work-queue routes: the id-based /api/work_queues API (Prefect's api/work_queues.py),
+// which the `prefect work-queue` CLI and PrefectClient's work-queue methods use, and the
+// pool-scoped /api/work_pools/{pool}/queues API (api/workers.py). Both read and write
+// core::work_queue_model() objects and answer WorkQueueResponse (api/work_queue_view.h);
+// the by-id read, delete and filter are the route kit's. Queues created through
+// /work_queues/ live in the "default-agent-pool" (created on first use, type
+// prefect-agent), as upstream keeps legacy queues since work pools arrived; ids reach every
+// queue of every pool.
 #include "api/flow_run_slot_summary.h"
 #include "api/list_request.h"
-#include "api/names.h"
+#include "api/resource_routes.h"
 #include "api/routes.h"
-#include "api/work_queue_response.h"
-#include "api/work_queue_update.h"
+#include "api/work_queue_view.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
+#include "core/work_queue.h"
 #include "store/deployment_repository.h"
+#include "store/model_table.h"
 #include "store/work_pool_repository.h"
 #include "store/work_queue_repository.h"
 
 namespace praetor::api {
 
 namespace json = boost::json;
+namespace rows = store::model_rows;
 using store::Connection;
 
 namespace {
@@ -25,10 +31,22 @@ constexpr const char* kNotFound = "work queue not found";
 constexpr int64_t kMaxSecondsSinceLastPolled = 60;  // WorkQueueHealthPolicy defaults
 constexpr int64_t kMaxLateRuns = 0;
 
+const core::Model& model() { return core::work_queue_model(); }
+
 core::Result<core::WorkQueue> queue_by_id(Connection& c, const std::string& id, core::Error missing) {
   auto q = store::work_pools::read_queue(c, id);
   if (!q) return missing;
   return std::move(*q);
+}
+
+core::Error pool_not_found(const std::string& name) {
+  return core::Error::not_found("Work pool \"" + name + "\" not found.");
+}
+
+core::Result<core::WorkPool> pool_by_name(Connection& c, const std::string& name) {
+  auto pool = store::work_pools::read_by_name(c, name);
+  if (!pool) return pool_not_found(name);
+  return std::move(*pool);
 }
 
 core::WorkPool default_agent_pool(Connection& c, core::Timestamp now) {
@@ -41,51 +59,77 @@ core::WorkPool default_agent_pool(Connection& c, core::Timestamp now) {
   return *store::work_pools::create(c, p, core::new_uuid4());
 }
 
-// WorkQueueCreate. The deprecated `filter` is accepted and not kept.
-core::Result<Response> create(ApiContext& ctx, const Request& req) {
+// A WorkQueueCreate body read by the model (the deprecated `filter` is accepted and not
+// kept), stamped as a new queue.
+core::Result<json::object> read_new_queue(ApiContext& ctx, const Request& req) {
   auto body = core::parse_body(req.body);
   if (!body) return body.error();
-  core::FieldReader r(*body, json::array{"body"});
-  core::WorkQueue q;
-  q.name = r.string("name", true).value_or("");
-  q.description = r.string("description").value_or("");
-  q.is_paused = r.boolean("is_paused").value_or(false);
-  q.concurrency_limit = r.integer("concurrency_limit");
-  if (q.concurrency_limit && *q.concurrency_limit < 0) {
-    r.add_error("concurrency_limit", "greater_than_equal", "Input should be greater than or equal to 0",
-                *q.concurrency_limit);
-  }
-  auto priority = r.integer("priority");
-  if (priority && *priority < 1) r.add_error("priority", "greater_than", "Input should be greater than 0", *priority);
-  if (!r.ok()) return r.error();
-  if (!is_prefect_name(q.name)) return core::invalid_request(json::array{name_pattern_error("name", q.name)});
-  q.priority = priority.value_or(1);
-  q.id = core::new_uuid4();
+  auto q = core::read_create(model(), *body);
+  if (!q) return q.error();
+  auto now = core::format_timestamp(ctx.clock.now());
+  (*q)["id"] = core::new_uuid4();
+  (*q)["created"] = now;
+  (*q)["updated"] = now;
+  (*q)["last_polled"] = nullptr;
+  return q;
+}
+
+// The answer to a queue read in one snapshot: `find` gives the stored queue or the error.
+core::Result<Response> answer_queue(ApiContext& ctx,
+                                    const std::function<core::Result<json::object>(Connection&)>& find) {
+  auto out = ctx.db.read<json::object>([&](Connection& c) -> core::Result<json::object> {
+    auto q = find(c);
+    if (!q) return q.error();
+    return work_queue_body(c, *q);
+  });
+  if (!out) return out.error();
+  return json_response(200, *out);
+}
+
+// A WorkQueueUpdate applied to the queue `find` gives: only the fields present change (a
+// null concurrency_limit clears it); 204.
+core::Result<Response> update_queue(ApiContext& ctx, const Request& req,
+                                    const std::function<core::Result<json::object>(Connection&)>& find) {
+  auto body = core::parse_body(req.body);
+  if (!body) return body.error();
+  auto changes = core::read_update(model(), *body);
+  if (!changes) return changes.error();
+  auto now = core::format_timestamp(ctx.clock.now());
+  auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+    auto q = find(c);
+    if (!q) return q.error();
+    for (auto& [field, value] : *changes) (*q)[field] = value;
+    (*q)["updated"] = now;
+    rows::replace(c, model(), *q);
+    return core::Ok{};
+  });
+  if (!st) return st.error();
+  return no_content();
+}
+
+// ---- /work_queues
+
+core::Result<Response> create(ApiContext& ctx, const Request& req) {
+  auto q = read_new_queue(ctx, req);
+  if (!q) return q.error();
   auto now = ctx.clock.now();
-  q.created = q.updated = now;
   auto out = ctx.db.write<json::object>([&](Connection& c) -> core::Result<json::object> {
     bool pool_existed = store::work_pools::read_by_name(c, store::work_queues::kDefaultAgentPool).has_value();
     core::WorkPool pool = default_agent_pool(c, now);
     // A new default agent pool already has its "default" queue: that is the answer.
-    if (!pool_existed && q.name == "default" && pool.default_queue_id) {
-      auto existing = store::work_pools::read_queue(c, *pool.default_queue_id);
-      if (existing) return work_queue_json(c, *existing);
+    if (!pool_existed && q->at("name") == "default" && pool.default_queue_id) {
+      if (auto existing = rows::find(c, model(), "id", *pool.default_queue_id)) return work_queue_body(c, *existing);
     }
-    q.work_pool_id = pool.id;
-    auto created = store::work_pools::create_queue(c, q, priority.has_value());
-    if (!created) return core::Error::conflict("A work queue with this name already exists.");
-    return core::to_json(*created, created->concurrency_limit ? std::optional<int64_t>(0) : std::nullopt);
+    (*q)["work_pool_id"] = pool.id;
+    if (!store::work_queues::insert(c, *q)) return core::Error::conflict("A work queue with this name already exists.");
+    return work_queue_body(c, *q);
   });
   if (!out) return out.error();
   return json_response(201, *out);
 }
 
-core::Result<Response> read(ApiContext& ctx, const std::string& id) {
-  return work_queue_response(ctx, [&](Connection& c) { return queue_by_id(c, id, core::Error::not_found(kNotFound)); });
-}
-
 core::Result<Response> read_by_name(ApiContext& ctx, const std::string& name) {
-  return work_queue_response(ctx, [&](Connection& c) -> core::Result<core::WorkQueue> {
+  return answer_queue(ctx, [&](Connection& c) -> core::Result<json::object> {
     auto q = store::work_queues::read_by_name(c, name);
     if (!q) return core::Error::not_found(kNotFound);
     return std::move(*q);
@@ -93,45 +137,74 @@ core::Result<Response> read_by_name(ApiContext& ctx, const std::string& name) {
 }
 
 core::Result<Response> update(ApiContext& ctx, const Request& req, const std::string& id) {
-  auto body = core::parse_body(req.body);
-  if (!body) return body.error();
-  auto u = parse_queue_update(*body);
-  if (!u) return u.error();
-  auto now = ctx.clock.now();
-  auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
-    auto q = queue_by_id(c, id, core::Error::not_found("Work Queue " + id + " not found"));
-    if (!q) return q.error();
-    store::work_pools::update_queue(c, q->id, *u, now);
-    return core::Ok{};
+  return update_queue(ctx, req, [&](Connection& c) -> core::Result<json::object> {
+    auto q = rows::find(c, model(), "id", id);
+    if (!q) return core::Error::not_found("Work Queue " + id + " not found");
+    return std::move(*q);
   });
-  if (!st) return st.error();
-  return no_content();
 }
 
-core::Result<Response> remove(ApiContext& ctx, const std::string& id) {
-  auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
-    if (!store::work_pools::remove_queue(c, id)) return core::Error::not_found(kNotFound);
-    return core::Ok{};
-  });
-  if (!st) return st.error();
-  return no_content();
+// read_work_queues: WorkQueueFilter (and its related families) over every queue, by name;
+// the route takes no sort.
+ListQuery all_queues_by_name() {
+  return {root_query(store::FilterRoot::kWorkQueue).where,
+          [](const json::value*) -> core::Result<std::string> { return std::string("ORDER BY work_queue.name"); }};
 }
 
-// WorkQueueFilter over every queue, by name.
-core::Result<Response> filter(ApiContext& ctx, const Request& req) {
+// ---- /work_pools/{pool}/queues
+
+core::Result<json::object> queue_in_pool(Connection& c, const std::string& pool_name, const std::string& name) {
+  auto pool = pool_by_name(c, pool_name);
+  if (!pool) return pool.error();
+  auto q = store::work_queues::find_in_pool(c, pool->id, name);
+  if (!q) return core::Error::not_found("Work pool queue '" + pool_name + "/" + name + "' not found.");
+  return std::move(*q);
+}
+
+core::Result<Response> create_in_pool(ApiContext& ctx, const Request& req, const std::string& pool_name) {
+  auto q = read_new_queue(ctx, req);
+  if (!q) return q.error();
+  auto out = ctx.db.write<json::object>([&](Connection& c) -> core::Result<json::object> {
+    auto pool = pool_by_name(c, pool_name);
+    if (!pool) return pool.error();
+    (*q)["work_pool_id"] = pool->id;
+    // Upstream's text is a plain string with the braces left in.
+    if (!store::work_queues::insert(c, *q)) {
+      return core::Error::conflict("A work queue with this name already exists in work pool {work_pool_name!r}.");
+    }
+    return work_queue_body(c, *q);
+  });
+  if (!out) return out.error();
+  return json_response(201, *out);
+}
+
+core::Result<Response> filter_in_pool(ApiContext& ctx, const Request& req, const std::string& pool_name) {
   auto list = parse_list_request(req, store::FilterRoot::kWorkQueue, ctx.settings.default_limit);
   if (!list) return list.error();
   auto out = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
-    json::array a;
-    for (const auto& q : store::work_pools::list_queues_where(c, list->where, list->page.limit, list->page.offset,
-                                                              "ORDER BY work_queue.name")) {
-      a.emplace_back(work_queue_json(c, q));
-    }
-    return a;
+    auto pool = pool_by_name(c, pool_name);
+    if (!pool) return pool.error();
+    store::SqlCondition where = list->where;
+    where.sql = "(" + where.sql + ") AND work_queue.work_pool_id = ?";
+    where.params.emplace_back(pool->id);
+    return work_queue_bodies(c, rows::list(c, model(), where, list->order_by, list->page.limit, list->page.offset));
   });
   if (!out) return out.error();
   return json_response(200, *out);
 }
+
+core::Result<Response> delete_in_pool(ApiContext& ctx, const std::string& pool_name, const std::string& name) {
+  auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+    auto q = queue_in_pool(c, pool_name, name);
+    if (!q) return q.error();
+    store::work_queues::remove(c, std::string(q->at("id").get_string()));
+    return core::Ok{};
+  });
+  if (!st) return st.error();
+  return no_content();
+}
+
+// ---- a queue's runs and health
 
 // The queue's scheduled runs; unless the UI asks (x-prefect-ui: true), the poll marks the
 // queue and its deployments polled and READY (mark_work_queues_ready,
@@ -230,23 +303,43 @@ core::Result<Response> concurrency_status(ApiContext& ctx, const Request& req, c
 }  // namespace
 
 void register_work_queue_routes(Router& router, ApiContext& ctx) {
+  namespace op = resource_op;
   router.add("POST", "/api/work_queues/", [&ctx](const Request& req, const PathParams&) { return create(ctx, req); });
-  router.add("POST", "/api/work_queues/filter",
-             [&ctx](const Request& req, const PathParams&) { return filter(ctx, req); });
   router.add("GET", "/api/work_queues/name/{name}",
              [&ctx](const Request&, const PathParams& p) { return read_by_name(ctx, p.at("name")); });
-  router.add("GET", "/api/work_queues/{id:uuid}",
-             [&ctx](const Request&, const PathParams& p) { return read(ctx, p.at("id")); });
   router.add("PATCH", "/api/work_queues/{id:uuid}",
              [&ctx](const Request& req, const PathParams& p) { return update(ctx, req, p.at("id")); });
-  router.add("DELETE", "/api/work_queues/{id:uuid}",
-             [&ctx](const Request&, const PathParams& p) { return remove(ctx, p.at("id")); });
+  add_resource_routes(router, ctx,
+                      {.model = &model(),
+                       .base = "/api/work_queues",
+                       .ops = op::kRead | op::kDelete | op::kFilter,
+                       .not_found = kNotFound,
+                       .list_query = all_queues_by_name(),
+                       .read_view = work_queue_bodies,
+                       // Deployments that used the queue keep no queue.
+                       .on_deleting = [](Connection& c, const json::object& q) {
+                         store::work_queues::detach_deployments(c, std::string(q.at("id").get_string()));
+                       }});
   router.add("POST", "/api/work_queues/{id:uuid}/get_runs",
              [&ctx](const Request& req, const PathParams& p) { return get_runs(ctx, req, p.at("id")); });
   router.add("GET", "/api/work_queues/{id:uuid}/status",
              [&ctx](const Request&, const PathParams& p) { return status(ctx, p.at("id")); });
   router.add("POST", "/api/work_queues/{id:uuid}/concurrency_status",
              [&ctx](const Request& req, const PathParams& p) { return concurrency_status(ctx, req, p.at("id")); });
+
+  const std::string in_pool = "/api/work_pools/{pool}/queues";
+  router.add("POST", in_pool,
+             [&ctx](const Request& req, const PathParams& p) { return create_in_pool(ctx, req, p.at("pool")); });
+  router.add("POST", in_pool + "/filter",
+             [&ctx](const Request& req, const PathParams& p) { return filter_in_pool(ctx, req, p.at("pool")); });
+  router.add("GET", in_pool + "/{name}", [&ctx](const Request&, const PathParams& p) {
+    return answer_queue(ctx, [&](Connection& c) { return queue_in_pool(c, p.at("pool"), p.at("name")); });
+  });
+  router.add("PATCH", in_pool + "/{name}", [&ctx](const Request& req, const PathParams& p) {
+    return update_queue(ctx, req, [&](Connection& c) { return queue_in_pool(c, p.at("pool"), p.at("name")); });
+  });
+  router.add("DELETE", in_pool + "/{name}",
+             [&ctx](const Request&, const PathParams& p) { return delete_in_pool(ctx, p.at("pool"), p.at("name")); });
 }
 
 }  // namespace praetor::api

@@ -69,14 +69,25 @@ std::optional<json::value> read_value(const Field& f, const JsonField& node) {
   return std::nullopt;
 }
 
-// Reads one field and runs its check when the type read succeeded.
-std::optional<json::value> read_checked(const Field& f, const JsonField& node) {
+// Reads one field and runs its check (when `check`) if the type read succeeded.
+std::optional<json::value> read_checked(const Field& f, const JsonField& node, bool check = true) {
   std::size_t errors_before = node.errors()->size();
   auto v = read_value(f, node);
-  if (v && f.check && node.errors()->size() == errors_before) f.check(node);
+  if (v && check && f.check && node.errors()->size() == errors_before) f.check(node);
   if (node.errors()->size() != errors_before) return std::nullopt;
   if (v && f.transform) f.transform(*v);
   return v;
+}
+
+// pydantic's extra_forbidden for each key of `body` that is no field `reads` accepts, after
+// the fields' own errors, as pydantic orders them.
+void forbid_extra_keys(const Model& model, const JsonField& root, const json::object& body,
+                       bool (*reads)(const Field&)) {
+  if (!model.forbid_extra) return;
+  for (const auto& [key, value] : body) {
+    const Field* f = model.field(key);
+    if (!f || !reads(*f)) root.child(key).error("extra_forbidden", "Extra inputs are not permitted");
+  }
 }
 
 // A body of JSON null: FastAPI's "missing" at the body itself.
@@ -123,6 +134,7 @@ Result<json::object> read_create_at(const Model& model, const json::value& body,
     }
     if (auto v = read_checked(f, node)) out[f.name] = std::move(*v);
   }
+  forbid_extra_keys(model, b.root, body.get_object(), [](const Field& f) { return f.on_create; });
   if (!b.errors->empty()) return invalid_request(*b.errors);
   return out;
 }
@@ -135,10 +147,15 @@ Result<json::object> read_update(const Model& model, const json::value& body) {
   for (const auto& f : model.fields) {
     if (!f.on_update) continue;
     JsonField node = b.root.child(f.name);
+    if (f.null_on_update && node.value() && node.value()->is_null()) {
+      out[f.name] = nullptr;
+      continue;
+    }
     bool given = f.type == FieldType::kAny ? b.root.has_key(f.name) : node.set();
     if (!given) continue;
-    if (auto v = read_checked(f, node)) out[f.name] = std::move(*v);
+    if (auto v = read_checked(f, node, f.check_on_update)) out[f.name] = std::move(*v);
   }
+  forbid_extra_keys(model, b.root, body.get_object(), [](const Field& f) { return f.on_update; });
   if (!b.errors->empty()) return invalid_request(*b.errors);
   return out;
 }

@@ -61,6 +61,10 @@ struct Field {
   bool on_create = true;  // read from create bodies
   bool on_update = true;  // read from update bodies
   bool required = false;  // a create body must carry it (null is a value for kAny)
+  // An update's explicit null is a value: it clears the field (an Optional[...] that PATCH
+  // with exclude_unset writes, e.g. WorkQueueUpdate.concurrency_limit). Otherwise, and for
+  // creates, null reads as absent.
+  bool null_on_update = false;
   // The value when a create body omits it, as JSON text ("null" for Optional[...] = None).
   std::string_view default_json = "null";
   Storage storage = Storage::kColumn;
@@ -72,6 +76,7 @@ struct Field {
   // null still turns it off.
   std::string_view filter_default = {};
   FieldCheck check = nullptr;
+  bool check_on_update = true;  // false: only creates run `check` (the update action's type is plainer)
   FieldTransform transform = nullptr;
   bool in_response = true;  // false: read and stored, never answered (a log's worker_id)
 };
@@ -90,6 +95,9 @@ struct Model {
   std::vector<Field> fields;    // in response order; "id", "created", "updated" are set by the server
   std::vector<Sort> sorts;      // in the order of Prefect's sort enum (its 422 lists them so)
   std::string_view default_sort;  // the sort when a request names none
+  // Prefect's action models (ActionBaseModel, extra="forbid"): a body key that is no field
+  // the action reads is a 422 extra_forbidden. Off: unknown keys are ignored.
+  bool forbid_extra = false;
   bool has_documents() const;
   const Field* field(std::string_view name) const;
 };
@@ -101,7 +109,7 @@ Result<boost::json::object> read_create(const Model& model, const boost::json::v
 // any non-object, null included, is pydantic's model_attributes_type.
 Result<boost::json::object> read_create_at(const Model& model, const boost::json::value& body, boost::json::array loc);
 // Reads an update body: only the on_update fields present (an explicit null counts as absent,
-// except for kAny fields, where null is a value).
+// except for kAny and null_on_update fields, where null is a value).
 Result<boost::json::object> read_update(const Model& model, const boost::json::value& body);
 
 // The response object: the model's in_response fields in order, from a stored object.

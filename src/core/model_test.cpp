@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/model_fields.h"
 #include "core/variable.h"
+#include "core/work_queue.h"
 
 namespace praetor::core {
 namespace {
@@ -37,6 +38,39 @@ TEST(Model, ReadCreateReportsEveryError) {
   EXPECT_EQ(d[2].at("loc"), json::parse(R"(["body", "tags"])"));
 }
 
+// Verifies a forbid_extra model (an ActionBaseModel) reports each key its action does not
+// read as extra_forbidden after the fields' own errors, server-set fields included.
+TEST(Model, ForbidExtraReportsUndeclaredKeys) {
+  const Model& limits = concurrency_limit_v2_model();
+  auto created = read_create(limits, json::parse(R"({"name": "n", "limit": -1, "bogus": 1, "id": "x"})"));
+  ASSERT_FALSE(created);
+  auto d = detail_of(created.error());
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[0].at("loc"), json::parse(R"(["body", "limit"])"));
+  EXPECT_EQ(d[1], json::parse(R"({"type": "extra_forbidden", "loc": ["body", "bogus"],
+                                  "msg": "Extra inputs are not permitted", "input": 1})"));
+  EXPECT_EQ(d[2].at("loc"), json::parse(R"(["body", "id"])"));
+  auto updated = read_update(limits, json::parse(R"({"avg_slot_occupancy_seconds": 1.0})"));
+  ASSERT_FALSE(updated);
+  EXPECT_EQ(detail_of(updated.error())[0].at("type"), "extra_forbidden");
+  // Models without the flag ignore unknown keys (WorkQueueCreate's deprecated `filter`).
+  EXPECT_TRUE(read_create(work_queue_model(), json::parse(R"({"name": "q", "filter": {"tags": []}})")));
+}
+
+// Verifies null_on_update: an update's explicit null is read as a value (to be written),
+// other fields' nulls as absent, and creates read every null as absent.
+TEST(Model, NullOnUpdateKeepsExplicitNulls) {
+  auto u = read_update(work_queue_model(), json::parse(R"({"concurrency_limit": null, "name": null, "is_paused": null})"));
+  ASSERT_TRUE(u) << u.error().message;
+  EXPECT_EQ(*u, json::parse(R"({"name": null, "concurrency_limit": null})").as_object());
+  auto c = read_create(work_queue_model(), json::parse(R"({"name": "q", "priority": null})"));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->at("priority").is_null());
+  // check_on_update = false: WorkQueueUpdate.name is a plain str.
+  EXPECT_TRUE(read_update(work_queue_model(), json::parse(R"({"name": "a/b"})")));
+  EXPECT_FALSE(read_create(work_queue_model(), json::parse(R"({"name": "a/b"})")));
+}
+
 // Verifies a field's check runs after its type read and reports as pydantic's value_error.
 TEST(Model, ChecksReportValueErrors) {
   auto v = read_create(variable_model(), json::parse(R"({"name": "Bad Name", "value": 1})"));
@@ -58,11 +92,16 @@ TEST(Model, ChecksReportValueErrors) {
   EXPECT_EQ(detail_of(too_long.error())[0].at("type"), "too_long");
 }
 
-// Verifies an update reads only what was sent, treating null as absent except for kAny.
+// Verifies an update reads only what was sent, treating null as absent except for kAny and
+// null_on_update fields.
 TEST(Model, ReadUpdateKeepsOnlyPresentFields) {
-  auto v = read_update(variable_model(), json::parse(R"({"name": null, "value": null, "created": "2020-01-01"})"));
+  auto v = read_update(variable_model(), json::parse(R"({"tags": null, "value": null, "created": "2020-01-01"})"));
   ASSERT_TRUE(v) << v.error().message;
   EXPECT_EQ(*v, json::parse(R"({"value": null})").as_object());
+  // name is null_on_update: VariableUpdate writes the null (and the column refuses it).
+  auto named = read_update(variable_model(), json::parse(R"({"name": null})"));
+  ASSERT_TRUE(named) << named.error().message;
+  EXPECT_EQ(*named, json::parse(R"({"name": null})").as_object());
 }
 
 // Verifies the response lists the model's fields in order and null for missing ones.

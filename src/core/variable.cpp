@@ -43,9 +43,12 @@ const Model& variable_model() {
       .fields = {fields::id(),
                  fields::created(),
                  fields::updated(),
+                 // VariableUpdate.name is Optional: an explicit null is written and the NOT
+                 // NULL column refuses it (Prefect's 409).
                  {.name = "name",
                   .type = FieldType::kString,
                   .required = true,
+                  .null_on_update = true,
                   .filter = leaf::kAny | leaf::kLike,
                   .check = check_name},
                  {.name = "value", .type = FieldType::kAny, .required = true, .check = check_value},

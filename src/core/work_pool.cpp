@@ -35,23 +35,6 @@ json::object to_json(const WorkPool& p, std::optional<int64_t> active_slots) {
                       {"active_slots", optional_int(active_slots)}};
 }
 
-json::object to_json(const WorkQueue& q, std::optional<int64_t> active_slots) {
-  return json::object{{"id", q.id},
-                      {"created", format_timestamp(q.created)},
-                      {"updated", format_timestamp(q.updated)},
-                      {"name", q.name},
-                      {"description", q.description},
-                      {"is_paused", q.is_paused},
-                      {"concurrency_limit", optional_int(q.concurrency_limit)},
-                      {"priority", q.priority},
-                      {"work_pool_id", q.work_pool_id},
-                      {"filter", nullptr},
-                      {"last_polled", timestamp_or_null(q.last_polled)},
-                      {"work_pool_name", q.work_pool_name},
-                      {"status", q.is_paused ? std::string("PAUSED") : q.status},
-                      {"active_slots", optional_int(active_slots)}};
-}
-
 json::object to_json(const Worker& w) {
   return json::object{{"id", w.id},
                       {"created", format_timestamp(w.created)},

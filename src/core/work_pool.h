@@ -30,6 +30,8 @@ struct WorkPool {
 // WorkPool response JSON; `active_slots` is null without a concurrency limit, as upstream.
 boost::json::object to_json(const WorkPool& p, std::optional<int64_t> active_slots);
 
+// A queue as polling and deployments read it; the API's queues are
+// core::work_queue_model() objects (core/work_queue.h).
 struct WorkQueue {
   std::string id;
   Timestamp created;
@@ -45,8 +47,6 @@ struct WorkQueue {
   std::string work_pool_name;  // joined in on read
 };
 
-// WorkQueueResponse JSON (status PAUSED when paused).
-boost::json::object to_json(const WorkQueue& q, std::optional<int64_t> active_slots);
 
 struct Worker {
   std::string id;

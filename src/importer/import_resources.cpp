@@ -5,12 +5,15 @@
 
 #include "core/uuid.h"
 #include "core/variable.h"
+#include "core/work_queue.h"
 #include "importer/import_steps.h"
 #include "importer/source_table.h"
 #include "store/concurrency_repository.h"
 #include "store/deployment_repository.h"
 #include "store/tag_concurrency_repository.h"
+#include "store/model_table.h"
 #include "store/work_pool_repository.h"
+#include "store/work_queue_repository.h"
 
 namespace praetor::importer {
 
@@ -65,35 +68,43 @@ const SourceTable<WorkPool> kWorkPools{
       return RowOutcome::copied();
     }};
 
+// Prefect's queue row as a work-queue object (core::work_queue_model()).
+boost::json::object queue_object(const core::WorkQueue& q) {
+  auto o = core::new_work_queue(q.work_pool_id, q.name, q.created);
+  o["id"] = q.id;
+  o["updated"] = core::format_timestamp(q.updated);
+  o["description"] = q.description;
+  o["is_paused"] = q.is_paused;
+  o["concurrency_limit"] = q.concurrency_limit ? boost::json::value(*q.concurrency_limit) : boost::json::value();
+  o["priority"] = q.priority;
+  o["status"] = q.status;
+  return o;
+}
+
 RowOutcome write_work_queue(store::Connection& c, const core::WorkQueue& q) {
-  if (auto existing = store::work_pools::read_queue(c, q.id)) {
+  const auto& model = core::work_queue_model();
+  auto imported = queue_object(q);
+  if (auto existing = store::model_rows::find(c, model, "id", q.id)) {
     // A pool's default queue is created with its pool (dated as the pool): it takes
     // Prefect's dates and settings here. A queue imported before already has them.
-    bool fresh_default = existing->created != q.created;
-    store::work_pools::QueueUpdate u;
-    if (existing->name != q.name) u.name = q.name;
-    if (existing->description != q.description) u.description = q.description;
-    if (existing->is_paused != q.is_paused) u.is_paused = q.is_paused;
-    if (existing->concurrency_limit != q.concurrency_limit) {
-      u.concurrency_limit_set = true;
-      u.concurrency_limit = q.concurrency_limit;
+    bool fresh_default = existing->at("created") != imported.at("created");
+    bool changed = false;
+    for (std::string_view field : {"name", "description", "is_paused", "concurrency_limit", "priority"}) {
+      if (existing->at(field) != imported.at(field)) {
+        (*existing)[field] = imported.at(field);
+        changed = true;
+      }
     }
-    if (existing->priority != q.priority) u.priority = q.priority;
-    if (!fresh_default && !u.name && !u.description && !u.is_paused && !u.concurrency_limit_set && !u.priority) {
-      return RowOutcome::already_there();
-    }
-    store::work_pools::update_queue(c, q.id, u, q.updated);
-    c.prepare("UPDATE work_queue SET created = ?2, updated = ?3 WHERE id = ?1")
-        .bind(1, q.id)
-        .bind(2, core::to_micros(q.created))
-        .bind(3, core::to_micros(q.updated))
-        .run();
+    if (!fresh_default && !changed) return RowOutcome::already_there();
+    (*existing)["created"] = imported.at("created");
+    (*existing)["updated"] = imported.at("updated");
+    store::model_rows::replace(c, model, *existing);
     return RowOutcome::copied();
   }
   if (!row_exists(c, "work_pool", q.work_pool_id)) {
     return RowOutcome::not_copied("work queue " + q.name + " (" + q.id + "): its work pool was not imported");
   }
-  if (!store::work_pools::create_queue(c, q, true)) {
+  if (!store::work_queues::insert(c, imported)) {
     return RowOutcome::not_copied("work queue " + q.name + " (" + q.id +
                                   "): its pool has a queue of that name with another id");
   }

@@ -4,8 +4,10 @@
 #include <map>
 
 #include "core/uuid.h"
+#include "core/work_queue.h"
 #include "store/flow_repository.h"
 #include "store/flow_run_repository.h"
+#include "store/model_table.h"
 
 namespace praetor::store::work_pools {
 
@@ -87,14 +89,6 @@ std::optional<core::WorkPool> read_pool_where(Connection& c, const std::string& 
   return p;
 }
 
-bool exists(Connection& c, const std::string& sql, const std::string& a, const std::string& b) {
-  auto& st = c.prepare(sql);
-  st.bind(1, a).bind(2, b);
-  bool found = st.step();
-  st.reset();
-  return found;
-}
-
 int64_t count_sql(Connection& c, const std::string& sql, const std::string& arg) {
   auto& st = c.prepare(sql);
   st.bind(1, arg);
@@ -102,37 +96,6 @@ int64_t count_sql(Connection& c, const std::string& sql, const std::string& arg)
   int64_t n = st.column_int(0);
   st.reset();
   return n;
-}
-
-// The first priority not taken in the pool (a gap), else max + 1, as Prefect's
-// create_work_queue.
-int64_t free_priority(Connection& c, const std::string& pool_id) {
-  auto& st = c.prepare("SELECT priority FROM work_queue WHERE work_pool_id = ?1 ORDER BY priority");
-  st.bind(1, pool_id);
-  std::vector<int64_t> taken;
-  while (st.step()) taken.push_back(st.column_int(0));
-  st.reset();
-  for (std::size_t i = 0; i < taken.size(); ++i) {
-    if (taken[i] != static_cast<int64_t>(i) + 1) return static_cast<int64_t>(i) + 1;
-  }
-  return taken.empty() ? 1 : taken.back() + 1;
-}
-
-void insert_queue(Connection& c, const core::WorkQueue& q) {
-  auto& st = c.prepare(
-      "INSERT INTO work_queue(id, created, updated, name, description, is_paused, concurrency_limit, priority, "
-      "status, work_pool_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-  st.bind(1, q.id)
-      .bind(2, core::to_micros(q.created))
-      .bind(3, core::to_micros(q.updated))
-      .bind(4, q.name)
-      .bind(5, q.description)
-      .bind(6, q.is_paused)
-      .bind(7, q.concurrency_limit)
-      .bind(8, q.priority)
-      .bind(9, q.status)
-      .bind(10, q.work_pool_id)
-      .run();
 }
 
 }  // namespace
@@ -157,14 +120,11 @@ std::optional<core::WorkPool> create(Connection& c, core::WorkPool pool, const s
       .bind(11, pool.status)
       .bind(12, json::serialize(pool.storage_configuration))
       .run();
-  core::WorkQueue q;
-  q.id = default_queue_id;
-  q.created = q.updated = pool.created;
-  q.name = "default";
-  q.description = "The work pool's default queue.";
-  q.priority = 1;
-  q.work_pool_id = pool.id;
-  insert_queue(c, q);
+  auto queue = core::new_work_queue(pool.id, "default", pool.created);
+  queue["id"] = default_queue_id;
+  queue["description"] = "The work pool's default queue.";
+  queue["priority"] = 1;
+  model_rows::insert(c, core::work_queue_model(), queue);
   return read(c, pool.id);
 }
 
@@ -259,24 +219,6 @@ std::vector<core::FlowRun> slot_holders_in_queue(Connection& c, const std::strin
   return flow_runs::list(c, where, "ORDER BY flow_run.id", limit, 0);
 }
 
-std::optional<core::WorkQueue> create_queue(Connection& c, core::WorkQueue q, bool priority_given) {
-  if (exists(c, "SELECT 1 FROM work_queue WHERE work_pool_id = ?1 AND name = ?2", q.work_pool_id, q.name)) {
-    return std::nullopt;
-  }
-  if (!priority_given) {
-    q.priority = free_priority(c, q.work_pool_id);
-  } else if (exists(c, "SELECT 1 FROM work_queue WHERE work_pool_id = ?1 AND priority = CAST(?2 AS BIGINT)",
-                    q.work_pool_id, std::to_string(q.priority))) {
-    // Taking a priority that is in use moves the others down (bulk_update_work_queue_priorities).
-    c.prepare("UPDATE work_queue SET priority = priority + 1 WHERE work_pool_id = ?1 AND priority >= ?2")
-        .bind(1, q.work_pool_id)
-        .bind(2, q.priority)
-        .run();
-  }
-  insert_queue(c, q);
-  return read_queue(c, q.id);
-}
-
 std::optional<core::WorkQueue> read_queue(Connection& c, const std::string& id) {
   auto& st = c.prepare(std::string("SELECT ") + kQueueColumns + " FROM work_queue WHERE work_queue.id = ?1");
   st.bind(1, id);
@@ -318,25 +260,6 @@ std::vector<core::WorkQueue> list_queues_where(Connection& c, const SqlCondition
   while (st.step()) out.push_back(queue_from_row(st));
   st.reset();
   return out;
-}
-
-bool update_queue(Connection& c, const std::string& id, const QueueUpdate& u, Timestamp now) {
-  auto& st = c.prepare(
-      "UPDATE work_queue SET name = COALESCE(?2, name), description = COALESCE(?3, description), "
-      "is_paused = COALESCE(?4, is_paused), concurrency_limit = CASE WHEN ?5 = 1 THEN ?6 ELSE concurrency_limit END, "
-      "priority = COALESCE(?7, priority), updated = ?8 WHERE id = ?1");
-  st.bind(1, id).bind(2, u.name).bind(3, u.description);
-  if (u.is_paused) st.bind(4, *u.is_paused); else st.bind(4, nullptr);
-  st.bind(5, u.concurrency_limit_set).bind(6, u.concurrency_limit).bind(7, u.priority);
-  st.bind(8, core::to_micros(now)).run();
-  return c.changes() > 0;
-}
-
-bool remove_queue(Connection& c, const std::string& id) {
-  c.prepare("UPDATE deployment SET work_queue_id = NULL WHERE work_queue_id = ?1").bind(1, id).run();
-  auto& st = c.prepare("DELETE FROM work_queue WHERE id = ?1");
-  st.bind(1, id).run();
-  return c.changes() > 0;
 }
 
 int64_t queue_active_runs(Connection& c, const std::string& queue_id) {

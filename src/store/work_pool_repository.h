@@ -46,10 +46,8 @@ std::map<std::string, int64_t> active_runs_by_queue(Connection& c, const std::st
 // The first `limit` runs holding slots (PENDING/RUNNING) in the queue `queue_id`, by id.
 std::vector<core::FlowRun> slot_holders_in_queue(Connection& c, const std::string& queue_id, int64_t limit);
 
-// ---- queues
-// Inserts `queue` (priority: the given one, or the first free one); nullopt when the pool
-// already has a queue of that name.
-std::optional<core::WorkQueue> create_queue(Connection& c, core::WorkQueue queue, bool priority_given);
+// ---- queues (read as core::WorkQueue for polling and deployments; the API reads and
+// writes core::work_queue_model() objects, store/work_queue_repository.h)
 std::optional<core::WorkQueue> read_queue(Connection& c, const std::string& id);
 std::optional<core::WorkQueue> read_queue_by_name(Connection& c, const std::string& pool_id, const std::string& name);
 // Every queue of the pool, by priority then name.
@@ -58,16 +56,6 @@ std::vector<core::WorkQueue> list_queues(Connection& c, const std::string& pool_
 // priority then name, or in `order_by` ("ORDER BY …") when given.
 std::vector<core::WorkQueue> list_queues_where(Connection& c, const SqlCondition& where, int64_t limit,
                                                int64_t offset, const std::string& order_by = "");
-struct QueueUpdate {
-  std::optional<std::string> name;
-  std::optional<std::string> description;
-  std::optional<bool> is_paused;
-  bool concurrency_limit_set = false;
-  std::optional<int64_t> concurrency_limit;
-  std::optional<int64_t> priority;
-};
-bool update_queue(Connection& c, const std::string& id, const QueueUpdate& u, core::Timestamp now);
-bool remove_queue(Connection& c, const std::string& id);
 int64_t queue_active_runs(Connection& c, const std::string& queue_id);
 // A worker's poll: last_polled = now and status READY for these queues and for the
 // deployments that use them (Prefect's mark_work_queues_ready and mark_deployments_ready).

@@ -2,10 +2,14 @@
 
 #include <algorithm>
 
+#include "core/work_queue.h"
 #include "store/flow_run_repository.h"
+#include "store/model_table.h"
 #include "store/work_pool_repository.h"
 
 namespace praetor::store::work_queues {
+
+namespace json = boost::json;
 
 namespace {
 
@@ -20,6 +24,26 @@ int64_t count_where(Connection& c, const std::string& sql, const std::vector<Sql
   return n;
 }
 
+std::optional<json::object> first_where(Connection& c, const SqlCondition& where) {
+  auto found = model_rows::list(c, core::work_queue_model(), where, "ORDER BY work_queue.priority", 1, 0);
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front().as_object());
+}
+
+// The first priority not taken in the pool (a gap), else max + 1, as Prefect's
+// create_work_queue.
+int64_t first_free_priority(Connection& c, const std::string& pool_id) {
+  auto& st = c.prepare("SELECT priority FROM work_queue WHERE work_pool_id = ?1 ORDER BY priority");
+  st.bind(1, pool_id);
+  std::vector<int64_t> taken;
+  while (st.step()) taken.push_back(st.column_int(0));
+  st.reset();
+  for (std::size_t i = 0; i < taken.size(); ++i) {
+    if (taken[i] != static_cast<int64_t>(i) + 1) return static_cast<int64_t>(i) + 1;
+  }
+  return taken.empty() ? 1 : taken.back() + 1;
+}
+
 SqlCondition slot_holder_condition(const core::WorkQueue& q) {
   SqlCondition where;
   where.sql = std::string("(flow_run.work_queue_id = ? OR (flow_run.work_queue_id IS NULL AND "
@@ -31,7 +55,28 @@ SqlCondition slot_holder_condition(const core::WorkQueue& q) {
 
 }  // namespace
 
-std::optional<core::WorkQueue> read_by_name(Connection& c, const std::string& name) {
+bool insert(Connection& c, json::object& queue) {
+  const auto& model = core::work_queue_model();
+  const std::string pool_id(queue.at("work_pool_id").get_string());
+  if (find_in_pool(c, pool_id, std::string(queue.at("name").get_string()))) return false;
+  if (queue.at("priority").is_null()) {
+    queue["priority"] = first_free_priority(c, pool_id);
+  } else {
+    c.prepare("UPDATE work_queue SET priority = priority + 1 WHERE work_pool_id = ?1 AND priority >= ?2 AND "
+              "EXISTS (SELECT 1 FROM work_queue taken WHERE taken.work_pool_id = ?1 AND taken.priority = ?2)")
+        .bind(1, pool_id)
+        .bind(2, queue.at("priority").as_int64())
+        .run();
+  }
+  model_rows::insert(c, model, queue);
+  return true;
+}
+
+std::optional<json::object> find_in_pool(Connection& c, const std::string& pool_id, const std::string& name) {
+  return first_where(c, {"work_queue.work_pool_id = ? AND work_queue.name = ?", {pool_id, name}});
+}
+
+std::optional<json::object> read_by_name(Connection& c, const std::string& name) {
   SqlCondition where;
   where.sql = "work_queue.name = ?";
   where.params = {name};
@@ -39,9 +84,16 @@ std::optional<core::WorkQueue> read_by_name(Connection& c, const std::string& na
     where.sql += " AND work_queue.work_pool_id = ?";
     where.params.emplace_back(pool->id);
   }
-  auto found = work_pools::list_queues_where(c, where, 1, 0);
-  if (found.empty()) return std::nullopt;
-  return std::move(found.front());
+  return first_where(c, where);
+}
+
+bool remove(Connection& c, const std::string& id) {
+  detach_deployments(c, id);
+  return model_rows::erase(c, core::work_queue_model(), id);
+}
+
+void detach_deployments(Connection& c, const std::string& queue_id) {
+  c.prepare("UPDATE deployment SET work_queue_id = NULL WHERE work_queue_id = ?1").bind(1, queue_id).run();
 }
 
 std::vector<core::FlowRun> scheduled_runs(Connection& c, const core::WorkQueue& queue,

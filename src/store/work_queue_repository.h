@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "core/flow_run.h"
 #include "core/work_pool.h"
 #include "store/connection.h"
@@ -18,9 +20,21 @@ namespace praetor::store::work_queues {
 // The pool legacy queues live in (DEFAULT_AGENT_WORK_POOL_NAME).
 inline constexpr const char* kDefaultAgentPool = "default-agent-pool";
 
+// Work-queue objects (core::work_queue_model()) as the API reads and writes them.
+//
+// Inserts `queue` into its pool (work_pool_id set) as create_work_queue does: a null
+// priority takes the pool's first free one; a priority in use moves that queue and those
+// after it down by one (bulk_update_work_queue_priorities). Returns false, writing nothing,
+// when the pool has a queue of that name.
+bool insert(Connection& c, boost::json::object& queue);
+// The pool's queue of that name.
+std::optional<boost::json::object> find_in_pool(Connection& c, const std::string& pool_id, const std::string& name);
 // read_work_queue_by_name: the queue of that name in the default agent pool, or, before
 // that pool exists, any queue of that name.
-std::optional<core::WorkQueue> read_by_name(Connection& c, const std::string& name);
+std::optional<boost::json::object> read_by_name(Connection& c, const std::string& name);
+// Deletes the queue; deployments that used it keep no queue (detach_deployments).
+bool remove(Connection& c, const std::string& id);
+void detach_deployments(Connection& c, const std::string& queue_id);
 
 // get_scheduled_flow_runs_from_work_queues for one queue: nothing when it is paused; else
 // its SCHEDULED runs due by `before` (all when unset), earliest first, at most `limit` and,

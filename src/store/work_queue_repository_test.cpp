@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/uuid.h"
+#include "core/work_queue.h"
 #include "store/test_database.h"
 #include "store/work_pool_repository.h"
 
@@ -27,24 +28,38 @@ class WorkQueueRepositoryTest : public ::testing::Test {
         .value();
   }
 
-  core::WorkQueue queue(const std::string& pool_id, const std::string& name) {
-    core::WorkQueue q;
-    q.id = core::new_uuid4();
-    q.created = q.updated = at("2026-01-01T00:00:00Z");
-    q.name = name;
-    q.work_pool_id = pool_id;
+  // Inserts a queue (priority null: the first free one) and reads it back as polling does.
+  core::WorkQueue queue(const std::string& pool_id, const std::string& name,
+                        boost::json::value priority = nullptr) {
+    auto q = core::new_work_queue(pool_id, name, at("2026-01-01T00:00:00Z"));
+    q["priority"] = priority;
     return t_.db()
-        .write<core::WorkQueue>(
-            [&](Connection& c) -> core::Result<core::WorkQueue> { return *work_pools::create_queue(c, q, false); })
+        .write<core::WorkQueue>([&](Connection& c) -> core::Result<core::WorkQueue> {
+          if (!work_queues::insert(c, q)) return core::Error::conflict("taken");
+          return *work_pools::read_queue(c, std::string(q.at("id").get_string()));
+        })
         .value();
   }
 
-  std::optional<core::WorkQueue> by_name(const std::string& name) {
-    using Found = std::optional<core::WorkQueue>;
+  std::optional<boost::json::object> by_name(const std::string& name) {
+    using Found = std::optional<boost::json::object>;
     auto found = t_.db().read<Found>([&](Connection& c) -> core::Result<Found> {
       return work_queues::read_by_name(c, name);
     });
     return found.value();
+  }
+
+  // The pool's queues as "name:priority", by priority.
+  std::vector<std::string> priorities(const std::string& pool_id) {
+    auto queues = t_.db()
+                      .read<std::vector<core::WorkQueue>>(
+                          [&](Connection& c) -> core::Result<std::vector<core::WorkQueue>> {
+                            return work_pools::list_queues(c, pool_id);
+                          })
+                      .value();
+    std::vector<std::string> out;
+    for (const auto& q : queues) out.push_back(q.name + ":" + std::to_string(q.priority));
+    return out;
   }
 
   testing::TempDatabase t_;
@@ -55,13 +70,28 @@ class WorkQueueRepositoryTest : public ::testing::Test {
 TEST_F(WorkQueueRepositoryTest, ReadByNameScopesToTheDefaultAgentPoolOnceItExists) {
   auto other = queue(pool("other"), "shared");
   ASSERT_TRUE(by_name("shared"));
-  EXPECT_EQ(by_name("shared")->id, other.id);
+  EXPECT_EQ(by_name("shared")->at("id").as_string(), other.id);
   auto agent_pool = pool(work_queues::kDefaultAgentPool);
   EXPECT_FALSE(by_name("shared"));
   auto legacy = queue(agent_pool, "shared");
   ASSERT_TRUE(by_name("shared"));
-  EXPECT_EQ(by_name("shared")->id, legacy.id);
-  EXPECT_EQ(by_name("shared")->work_pool_name, work_queues::kDefaultAgentPool);
+  EXPECT_EQ(by_name("shared")->at("id").as_string(), legacy.id);
+  EXPECT_EQ(by_name("shared")->at("work_pool_id").as_string(), agent_pool);
+}
+
+// Verifies create_work_queue's priorities: a queue without one takes the first free one
+// (a gap before max + 1), one that takes a priority in use moves that queue and those after
+// it down, and a second queue of a name in the pool is refused.
+TEST_F(WorkQueueRepositoryTest, InsertAssignsAndReordersPriorities) {
+  auto p = pool("pool");  // its "default" queue has priority 1
+  queue(p, "b", 3);
+  queue(p, "gap");
+  EXPECT_EQ(priorities(p), (std::vector<std::string>{"default:1", "gap:2", "b:3"}));
+  queue(p, "front", 1);
+  EXPECT_EQ(priorities(p), (std::vector<std::string>{"front:1", "default:2", "gap:3", "b:4"}));
+  auto again = core::new_work_queue(p, "gap", at("2026-01-01T00:00:00Z"));
+  auto inserted = t_.db().write<bool>([&](Connection& c) -> core::Result<bool> { return work_queues::insert(c, again); });
+  EXPECT_FALSE(inserted.value());
 }
 
 // Verifies a paused queue, a zero limit or a full concurrency limit hands out nothing.

@@ -14,7 +14,6 @@
 #include "api/fuzz/kit_models.h"
 #include "api/http.h"
 #include "api/list_request.h"
-#include "api/work_queue_update.h"
 #include "core/automation.h"
 #include "core/flow_run.h"
 #include "core/json_util.h"
@@ -45,7 +44,6 @@ void read_everything(const json::value& body) {
   (void)core::parse_state_create(body, json::array{"body", "state"}, kNow);
   (void)core::read_automation_body(body);
   (void)api::parse_deployment_flow_run_create(body, json::array{"body"}, kNow);
-  (void)api::parse_queue_update(body);
   if (auto schedule = schedules::parse_schedule(body, json::array{"body", "schedule"}, kNow)) {
     (void)schedules::to_json(*schedule);
   }

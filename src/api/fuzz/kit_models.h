@@ -11,6 +11,7 @@
 #include "core/model.h"
 #include "core/saved_search.h"
 #include "core/variable.h"
+#include "core/work_queue.h"
 
 namespace praetor::api::fuzz {
 
@@ -20,6 +21,7 @@ inline const std::vector<const core::Model*>& kit_models() {
       &core::flow_run_input_model(),   &core::saved_search_model(),    &core::block_type_model(),
       &core::block_schema_model(),     &core::block_document_model(),  &core::block_document_create_model(),
       &core::block_document_update_model(), &core::automation_model(),           &core::log_model(),
+      &core::work_queue_model(),
   };
   return models;
 }
