@@ -6,22 +6,13 @@ own server (PRAETOR_COMPAT_TARGET=prefect).
 import uuid
 
 from prefect.client.orchestration import get_client
-from prefect.exceptions import PrefectHTTPStatusError
 
-from scenarios import run
+from scenarios import raw_response, run
 
 INTEGRITY_CONFLICT = (
     "Data integrity conflict. This usually means a unique or foreign key constraint was violated. "
     "See server logs for details."
 )
-
-
-async def _raw(client, method: str, path: str, **kwargs):
-    """The response of a request the client would raise on (4xx), for asserting on it."""
-    try:
-        return await client._client.request(method, path, **kwargs)
-    except PrefectHTTPStatusError as e:
-        return e.response
 
 
 def _name(prefix: str) -> str:
@@ -42,14 +33,14 @@ def test_v2_concurrency_limit_bodies_forbid_extra_keys(api_url):
 
     async def body():
         async with get_client() as client:
-            r = await _raw(client, "POST", "/v2/concurrency_limits/", json={"name": name, "limit": 1, "bogus": 1})
+            r = await raw_response(client, "POST", "/v2/concurrency_limits/", json={"name": name, "limit": 1, "bogus": 1})
             _extra_forbidden(r, "bogus", 1)
-            assert (await _raw(client, "GET", f"/v2/concurrency_limits/{name}")).status_code == 404
-            created = await _raw(client, "POST", "/v2/concurrency_limits/", json={"name": name, "limit": 1})
+            assert (await raw_response(client, "GET", f"/v2/concurrency_limits/{name}")).status_code == 404
+            created = await raw_response(client, "POST", "/v2/concurrency_limits/", json={"name": name, "limit": 1})
             assert created.status_code == 201
-            r = await _raw(client, "PATCH", f"/v2/concurrency_limits/{name}", json={"limit": 3, "bogus": [1]})
+            r = await raw_response(client, "PATCH", f"/v2/concurrency_limits/{name}", json={"limit": 3, "bogus": [1]})
             _extra_forbidden(r, "bogus", [1])
-            assert (await _raw(client, "GET", f"/v2/concurrency_limits/{name}")).json()["limit"] == 1
+            assert (await raw_response(client, "GET", f"/v2/concurrency_limits/{name}")).json()["limit"] == 1
 
     run(body())
 
@@ -63,17 +54,17 @@ def test_null_in_update_bodies(api_url):
 
     async def body():
         async with get_client() as client:
-            limit = (await _raw(client, "POST", "/v2/concurrency_limits/", json={"name": name, "limit": 2})).json()
+            limit = (await raw_response(client, "POST", "/v2/concurrency_limits/", json={"name": name, "limit": 2})).json()
             for path, patch in [
                 (f"/v2/concurrency_limits/{limit['id']}", {"name": None}),
                 (f"/v2/concurrency_limits/{name}", {"limit": None}),
             ]:
-                r = await _raw(client, "PATCH", path, json=patch)
+                r = await raw_response(client, "PATCH", path, json=patch)
                 assert (r.status_code, r.json()) == (409, {"detail": INTEGRITY_CONFLICT}), (path, patch, r.text)
-            after = (await _raw(client, "GET", f"/v2/concurrency_limits/{limit['id']}")).json()
+            after = (await raw_response(client, "GET", f"/v2/concurrency_limits/{limit['id']}")).json()
             assert (after["name"], after["limit"]) == (name, 2)
 
-            queue = (await _raw(client, "POST", "/work_queues/", json={"name": name, "concurrency_limit": 4})).json()
+            queue = (await raw_response(client, "POST", "/work_queues/", json={"name": name, "concurrency_limit": 4})).json()
             pool_path = f"/work_pools/{queue['work_pool_name']}/queues/{name}"
             for path, patch in [
                 (f"/work_queues/{queue['id']}", {"name": None}),
@@ -81,18 +72,18 @@ def test_null_in_update_bodies(api_url):
                 (pool_path, {"priority": None}),
                 (pool_path, {"name": None}),
             ]:
-                r = await _raw(client, "PATCH", path, json=patch)
+                r = await raw_response(client, "PATCH", path, json=patch)
                 assert (r.status_code, r.json()) == (409, {"detail": INTEGRITY_CONFLICT}), (path, patch, r.text)
-            r = await _raw(client, "PATCH", f"/work_queues/{queue['id']}", json={"concurrency_limit": None})
+            r = await raw_response(client, "PATCH", f"/work_queues/{queue['id']}", json={"concurrency_limit": None})
             assert r.status_code == 204
-            after = (await _raw(client, "GET", f"/work_queues/{queue['id']}")).json()
+            after = (await raw_response(client, "GET", f"/work_queues/{queue['id']}")).json()
             assert (after["name"], after["description"], after["priority"]) == (name, "", queue["priority"])
             assert after["concurrency_limit"] is None
 
             variable_name = name.replace("-", "_")
-            variable = (await _raw(client, "POST", "/variables/", json={"name": variable_name, "value": 1})).json()
-            r = await _raw(client, "PATCH", f"/variables/{variable['id']}", json={"name": None})
+            variable = (await raw_response(client, "POST", "/variables/", json={"name": variable_name, "value": 1})).json()
+            r = await raw_response(client, "PATCH", f"/variables/{variable['id']}", json={"name": None})
             assert (r.status_code, r.json()) == (409, {"detail": INTEGRITY_CONFLICT})
-            assert (await _raw(client, "GET", f"/variables/name/{variable_name}")).json()["id"] == variable["id"]
+            assert (await raw_response(client, "GET", f"/variables/name/{variable_name}")).json()["id"] == variable["id"]
 
     run(body())

@@ -12,19 +12,11 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import DeploymentScheduleCreate
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.client.schemas.schedules import IntervalSchedule
-from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
+from prefect.exceptions import ObjectNotFound
 
-from scenarios import run
+from scenarios import raw_response, run
 
 ANCHOR = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
-
-
-async def _raw(client, method: str, path: str, **kwargs):
-    """The response of a request the client would raise on (4xx), for asserting on it."""
-    try:
-        return await client._client.request(method, path, **kwargs)
-    except PrefectHTTPStatusError as e:
-        return e.response
 
 
 async def _deployment(client, name: str, **kwargs):
@@ -56,7 +48,7 @@ def test_schedule_route_generates_runs_in_window(api_url):
                 "max_runs": 10,
                 "min_time": 0,
             }
-            raw = await _raw(client, "POST", f"/deployments/{deployment_id}/schedule", json=window)
+            raw = await raw_response(client, "POST", f"/deployments/{deployment_id}/schedule", json=window)
             assert raw.status_code == 200 and raw.json() is None
             runs = await _runs(client, deployment_id)
             assert [r.next_scheduled_start_time for r in runs] == [ANCHOR, ANCHOR + datetime.timedelta(hours=1)]
@@ -65,21 +57,21 @@ def test_schedule_route_generates_runs_in_window(api_url):
             assert runs[0].created_by.type == "SCHEDULE"
             # min_runs above what the window holds: every date up to end_time, no more.
             window.update(min_runs=50)
-            await _raw(client, "POST", f"/deployments/{deployment_id}/schedule", json=window)
+            await raw_response(client, "POST", f"/deployments/{deployment_id}/schedule", json=window)
             runs = await _runs(client, deployment_id)
             assert [r.next_scheduled_start_time for r in runs] == [ANCHOR + datetime.timedelta(hours=h) for h in range(6)]
             # Again: nothing new (idempotency keys).
-            await _raw(client, "POST", f"/deployments/{deployment_id}/schedule", json=window)
+            await raw_response(client, "POST", f"/deployments/{deployment_id}/schedule", json=window)
             assert len(await _runs(client, deployment_id)) == 6
             # max_runs caps a backfill window.
             past = datetime.datetime(2020, 6, 1, tzinfo=datetime.timezone.utc)
             backfill = {"start_time": past.isoformat(), "end_time": (past + datetime.timedelta(days=2)).isoformat(),
                         "min_runs": 100, "max_runs": 4}
-            await _raw(client, "POST", f"/deployments/{deployment_id}/schedule", json=backfill)
+            await raw_response(client, "POST", f"/deployments/{deployment_id}/schedule", json=backfill)
             assert len(await _runs(client, deployment_id)) == 10
-            raw = await _raw(client, "POST", f"/deployments/{uuid.uuid4()}/schedule", json={})
+            raw = await raw_response(client, "POST", f"/deployments/{uuid.uuid4()}/schedule", json={})
             assert raw.status_code == 200
-            raw = await _raw(client, "POST", f"/deployments/{deployment_id}/schedule", json={"min_runs": "many"})
+            raw = await raw_response(client, "POST", f"/deployments/{deployment_id}/schedule", json={"min_runs": "many"})
             assert raw.status_code == 422
 
     run(body())
@@ -95,15 +87,15 @@ def test_bulk_delete_deployments(api_url):
             ids = {await _deployment(client, f"{prefix}-{i}") for i in range(3)}
             keep = await _deployment(client, f"other-{uuid.uuid4().hex[:6]}")
             flt = {"deployments": {"name": {"like_": prefix}}}
-            first = await _raw(client, "POST", "/deployments/bulk_delete", json={**flt, "limit": 2})
+            first = await raw_response(client, "POST", "/deployments/bulk_delete", json={**flt, "limit": 2})
             assert first.status_code == 200 and len(first.json()["deleted"]) == 2
-            second = (await _raw(client, "POST", "/deployments/bulk_delete", json=flt)).json()["deleted"]
+            second = (await raw_response(client, "POST", "/deployments/bulk_delete", json=flt)).json()["deleted"]
             assert len(second) == 1
             assert {uuid.UUID(i) for i in first.json()["deleted"] + second} == ids
-            assert (await _raw(client, "POST", "/deployments/bulk_delete", json=flt)).json() == {"deleted": []}
+            assert (await raw_response(client, "POST", "/deployments/bulk_delete", json=flt)).json() == {"deleted": []}
             assert (await client.read_deployment(keep)).id == keep
             for bad in (0, 51):
-                raw = await _raw(client, "POST", "/deployments/bulk_delete", json={**flt, "limit": bad})
+                raw = await raw_response(client, "POST", "/deployments/bulk_delete", json={**flt, "limit": bad})
                 assert raw.status_code == 422
 
     run(body())
@@ -115,7 +107,7 @@ def test_bulk_create_flow_runs(api_url):
     async def body():
         async with get_client() as client:
             deployment_id = await _deployment(client, "bulk-create", parameters={"x": 1}, tags=["d"])
-            raw = await _raw(client, "POST", 
+            raw = await raw_response(client, "POST", 
                 f"/deployments/{deployment_id}/create_flow_run/bulk",
                 json=[{}, {"parameters": {"y": 2}, "tags": ["b"]}, {"work_queue_name": "elsewhere"}],
             )
@@ -127,14 +119,14 @@ def test_bulk_create_flow_runs(api_url):
             assert second.parameters == {"x": 1, "y": 2} and set(second.tags) == {"d", "b"}
             assert second.deployment_id == deployment_id and second.state.type.value == "SCHEDULED"
             assert len(await _runs(client, deployment_id)) == 2
-            empty = await _raw(client, "POST", f"/deployments/{deployment_id}/create_flow_run/bulk", json=[])
+            empty = await raw_response(client, "POST", f"/deployments/{deployment_id}/create_flow_run/bulk", json=[])
             assert empty.status_code == 200 and empty.json() == {"results": []}
-            missing = await _raw(client, "POST", f"/deployments/{uuid.uuid4()}/create_flow_run/bulk", json=[{}])
+            missing = await raw_response(client, "POST", f"/deployments/{uuid.uuid4()}/create_flow_run/bulk", json=[{}])
             assert missing.status_code == 404
-            too_many = await _raw(client, "POST", f"/deployments/{deployment_id}/create_flow_run/bulk", json=[{}] * 101)
+            too_many = await raw_response(client, "POST", f"/deployments/{deployment_id}/create_flow_run/bulk", json=[{}] * 101)
             assert too_many.status_code == 400
             assert too_many.json()["detail"] == "Cannot create more than 100 flow runs at once."
-            not_list = await _raw(client, "POST", f"/deployments/{deployment_id}/create_flow_run/bulk", json={})
+            not_list = await raw_response(client, "POST", f"/deployments/{deployment_id}/create_flow_run/bulk", json={})
             assert not_list.status_code == 422
 
     run(body())
@@ -147,11 +139,11 @@ def test_delete_deployment_and_work_queue_check(api_url):
         async with get_client() as client:
             deployment_id = await _deployment(client, "to-delete", work_queue_name=f"wqc-{uuid.uuid4().hex[:6]}")
             queue_id = (await client.read_deployment(deployment_id)).work_queue_id
-            check = await _raw(client, "GET", f"/deployments/{deployment_id}/work_queue_check")
+            check = await raw_response(client, "GET", f"/deployments/{deployment_id}/work_queue_check")
             # Queues without a legacy filter all match (Prefect on SQLite).
             assert check.status_code == 200 and str(queue_id) in [q["id"] for q in check.json()]
             assert all("work_pool_name" not in q and "filter" in q for q in check.json())
-            missing = await _raw(client, "GET", f"/deployments/{uuid.uuid4()}/work_queue_check")
+            missing = await raw_response(client, "GET", f"/deployments/{uuid.uuid4()}/work_queue_check")
             assert missing.status_code == 404
             await client.create_flow_run_from_deployment(deployment_id)
             await client.delete_deployment(deployment_id)

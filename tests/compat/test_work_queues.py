@@ -14,17 +14,9 @@ from pathlib import Path
 import pytest
 
 from prefect.client.orchestration import get_client
-from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound, PrefectHTTPStatusError
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
-from scenarios import run
-
-
-async def _raw(client, method: str, path: str, **kwargs):
-    """The response of a request the client would raise on (4xx), for asserting on it."""
-    try:
-        return await client._client.request(method, path, **kwargs)
-    except PrefectHTTPStatusError as e:
-        return e.response
+from scenarios import raw_response, run
 
 
 def _name(prefix: str) -> str:
@@ -115,7 +107,7 @@ def test_work_queue_runs_and_status(api_url):
                 await client.get_runs_in_work_queue(missing)
             with pytest.raises(ObjectNotFound):
                 await client.read_work_queue_status(missing)
-            raw = await _raw(client, "POST", f"/work_queues/{missing}/concurrency_status", json={})
+            raw = await raw_response(client, "POST", f"/work_queues/{missing}/concurrency_status", json={})
             assert raw.status_code == 404
 
     run(body())
@@ -126,13 +118,13 @@ def test_work_queue_runs_and_status(api_url):
 def test_work_queue_create_validation(api_url):
     async def body():
         async with get_client() as client:
-            raw = await _raw(client, "POST", "/work_queues/", json={"name": _name("wq-bad"), "priority": 0})
+            raw = await raw_response(client, "POST", "/work_queues/", json={"name": _name("wq-bad"), "priority": 0})
             assert raw.status_code == 422
-            raw = await _raw(client, "POST", "/work_queues/", json={"name": _name("wq-bad"), "concurrency_limit": -1})
+            raw = await raw_response(client, "POST", "/work_queues/", json={"name": _name("wq-bad"), "concurrency_limit": -1})
             assert raw.status_code == 422
-            raw = await _raw(client, "POST", "/work_queues/", json={"description": "no name"})
+            raw = await raw_response(client, "POST", "/work_queues/", json={"description": "no name"})
             assert raw.status_code == 422
-            raw = await _raw(client, "GET", "/work_queues/name/no-such-queue-anywhere")
+            raw = await raw_response(client, "GET", "/work_queues/name/no-such-queue-anywhere")
             assert raw.status_code == 404 and raw.json() == {"detail": "work queue not found"}
 
     run(body())

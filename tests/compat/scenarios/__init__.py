@@ -99,3 +99,13 @@ def run_script(source: str, *args: str, timeout: float = 120) -> subprocess.Comp
     if proc.returncode != 0:
         raise AssertionError(f"script exited {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}")
     return proc
+
+
+async def raw_response(client, method: str, path: str, **kwargs):
+    """The response to a request the SDK's client would raise on (4xx), for asserting on it."""
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    try:
+        return await client._client.request(method, path, **kwargs)
+    except PrefectHTTPStatusError as e:
+        return e.response
