@@ -95,7 +95,7 @@ void TaskRunRecorder::on_events(const std::vector<Event>& batch) {
   core::Timestamp now = clock_.now();
   // Bulk writes (store/database.h: write_bulk) of at most kRecordsPerWrite, so a flood of
   // task-run events does not hold orchestration writes behind it.
-  constexpr std::size_t kRecordsPerWrite = 200;
+  constexpr std::size_t kRecordsPerWrite = 50;
   core::Status written = core::Ok{};
   for (std::size_t start = 0; start < records.size() && written.ok(); start += kRecordsPerWrite) {
     const std::size_t end = std::min(records.size(), start + kRecordsPerWrite);
