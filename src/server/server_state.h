@@ -67,6 +67,10 @@ class CompletionQueue {
 struct ServerState {
   ServerOptions options;
   const api::Router& router;
+  // Declared before the io_context and the handler pool, so they outlive them: the handlers
+  // those destroy at shutdown hold sessions whose tickets and reservations release into these.
+  ConnectionLimit connections;
+  BodyBudget bodies;
   boost::asio::io_context ioc;
   boost::asio::thread_pool handlers;
   // Requests handed to a non-blocking handler whose response is not yet queued for writing
@@ -75,16 +79,14 @@ struct ServerState {
   CompletionQueue completions{ioc};
   // Set at shutdown: requests read from now on are not served (their connection closes).
   std::atomic<bool> stopping{false};
-  ConnectionLimit connections;
-  BodyBudget bodies;
 
   ServerState(ServerOptions o, const api::Router& r)
       : options(std::move(o)),
         router(r),
-        ioc(options.io_threads),
-        handlers(static_cast<std::size_t>(options.handler_threads)),
         connections(options.max_connections > 0 ? options.max_connections : default_connection_cap()),
-        bodies(options.max_body_bytes_in_flight) {}
+        bodies(options.max_body_bytes_in_flight),
+        ioc(options.io_threads),
+        handlers(static_cast<std::size_t>(options.handler_threads)) {}
 };
 
 }  // namespace praetor::server

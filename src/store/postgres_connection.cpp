@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
+#include <string>
 
 #include <poll.h>
 
@@ -239,12 +241,15 @@ PostgresConnection::~PostgresConnection() {
 }
 
 void PostgresConnection::fail(PGresult* result, const std::string& context) {
-  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  // Copied before PQclear: the field points into the result.
+  const char* state_field = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const std::optional<std::string> state =
+      state_field ? std::optional<std::string>(state_field) : std::nullopt;
   std::string msg = result ? PQresultErrorMessage(result) : "";
   if (msg.empty()) msg = PQerrorMessage(conn_);
   PQclear(result);
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  DatabaseError::Kind kind = state ? kind_of_sqlstate(state) : DatabaseError::Kind::kOther;
+  DatabaseError::Kind kind = state ? kind_of_sqlstate(*state) : DatabaseError::Kind::kOther;
   if (!healthy()) kind = DatabaseError::Kind::kTransient;
   throw DatabaseError(kind, msg + " (" + context + ")");
 }
