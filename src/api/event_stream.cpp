@@ -80,7 +80,8 @@ void EventStream::on_events(const std::vector<events::Event>& batch) {
 
 void EventStream::open(const std::shared_ptr<EventSubscription>& subscription, bool backfill) {
   std::lock_guard lock(mu_);
-  // Registered before the backfill query runs, so no event falls between the two.
+  // Registered before the backfill query runs (which waits for the events published before
+  // now to be stored), so no event falls between the two.
   subscriptions_.push_back(subscription);
   if (backfill) {
     backfills_.push_back(subscription);
@@ -107,6 +108,9 @@ void EventStream::run_backfills() {
       backfills_.pop_front();
     }
     try {
+      // An event published before the subscription was registered did not reach it live;
+      // the backfill finds it once the persister has stored it.
+      bus_.settle();
       backfill(*next);
     } catch (const std::exception& e) {
       spdlog::error("events/out backfill failed: {}", e.what());

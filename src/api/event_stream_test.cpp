@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "events/event_persister.h"
 #include "events/event_test_util.h"
@@ -63,6 +65,64 @@ TEST(EventStream, BackfillsThenDeliversLiveMatches) {
     bus.flush();
     EXPECT_EQ(peer->sent().size(), 2u);
   }
+}
+
+// Stores what it is given only when released: a persister running behind the bus.
+class GatedStore : public events::EventSubscriber {
+ public:
+  explicit GatedStore(store::Database& db) : db_(db) {}
+  void on_events(const std::vector<events::Event>& batch) override {
+    std::lock_guard lock(mu_);
+    pending_.insert(pending_.end(), batch.begin(), batch.end());
+  }
+  void wait_until_handled() override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return released_; });
+    if (!pending_.empty()) {
+      auto stored = db_.write<int64_t>([&](store::Connection& c) { return events::write_events(c, pending_); });
+      EXPECT_TRUE(stored.ok());
+      pending_.clear();
+    }
+  }
+  void release() {
+    {
+      std::lock_guard lock(mu_);
+      released_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  store::Database& db_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<events::Event> pending_;
+  bool released_ = false;
+};
+
+// Verifies an event delivered on the bus before a subscription opened, but not yet stored
+// when it opened, still reaches it: the backfill waits for the store (the Prefect client
+// emits right after sending its filter, so the two race).
+TEST(EventStream, BackfillWaitsForEventsPublishedBeforeItOpened) {
+  store::testing::TempDatabase t;
+  events::EventBus bus;
+  GatedStore store(t.db());
+  bus.subscribe(&store);
+  auto peer = std::make_shared<FakePeer>();
+  {
+    EventStream stream(bus, t.db());
+    auto early = make_event("e", resource("r"), {}, core::SystemClock().now());
+    bus.publish({early});
+    bus.flush();  // delivered (before the subscription exists), not stored
+    auto sub = std::make_shared<EventSubscription>(peer, filter_for("r"));
+    stream.open(sub, true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    store.release();
+    for (int i = 0; i < 200 && peer->sent().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_EQ(peer->sent(), std::vector<std::string>{early.id});
+    stream.close(sub);
+  }
+  bus.unsubscribe(&store);
 }
 
 // Verifies a subscription without backfill is live at once.

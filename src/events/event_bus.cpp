@@ -66,6 +66,16 @@ void EventBus::flush() {
   idle_cv_.wait(lock, [&] { return delivered_ >= target; });
 }
 
+void EventBus::settle() {
+  flush();
+  std::vector<Subscription> subscribers;
+  {
+    std::lock_guard lock(mu_);
+    subscribers = subscribers_;
+  }
+  for (const auto& s : subscribers) s.subscriber->wait_until_handled();
+}
+
 std::size_t EventBus::backlog() {
   std::lock_guard lock(mu_);
   return backlog_;

@@ -29,6 +29,10 @@ class EventSubscriber {
  public:
   virtual ~EventSubscriber() = default;
   virtual void on_events(const std::vector<Event>& batch) = 0;
+  // Blocks until the events given to on_events so far have taken effect, for a subscriber
+  // that finishes them on a thread of its own (the persister: stored). Default: on_events'
+  // return is enough.
+  virtual void wait_until_handled() {}
 };
 
 class EventBus {
@@ -51,6 +55,10 @@ class EventBus {
   void unsubscribe(EventSubscriber* subscriber);
   // Blocks until every batch published before the call has been delivered.
   void flush();
+  // flush(), then until every subscriber has finished with those batches
+  // (EventSubscriber::wait_until_handled): an event published before the call is stored
+  // once it returns. Not to be called from a subscriber.
+  void settle();
   // Events published and not yet delivered to every subscriber.
   std::size_t backlog();
   // Calls `on_room` once the backlog is below `limit`: at once (on the caller's thread) if

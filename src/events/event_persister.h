@@ -79,6 +79,7 @@ class EventPersister final : public EventSubscriber {
   static constexpr std::chrono::seconds kRetryFor{60};
   // Blocks until every event queued before the call has been written (or failed).
   void flush();
+  void wait_until_handled() override { flush(); }
 
  private:
   void run();
