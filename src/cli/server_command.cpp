@@ -3,6 +3,9 @@
 #include <atomic>
 #include <csignal>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -87,9 +90,56 @@ void mention_prefect_database_beside(const config::Settings& settings, store::Da
       prefect_db.string(), settings.database.sqlite_path, prefect_db.string());
 }
 
+// The database opener's thread (see serve()): told to stop retrying, and waited for before
+// run_server_start returns, since what it uses (the models' descriptions, the logger) is
+// freed by static destruction after main returns.
+class OpenerThread {
+ public:
+  bool stopping() const { return stop_.load(); }
+  void stop() { stop_ = true; }
+  void finished() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+  }
+  bool wait(std::chrono::seconds limit) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, limit, [&] { return done_; });
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+};
+
+// Opening and migrating a database, or registering the block types after, takes seconds at
+// most; longer, the opener waits on another replica's migration lock.
+constexpr std::chrono::seconds kOpenerGrace{15};
+
+int serve(const ServerStartOptions& options, const std::shared_ptr<OpenerThread>& opener);
+
 }  // namespace
 
 int run_server_start(const ServerStartOptions& options) {
+  auto opener = std::make_shared<OpenerThread>();
+  const int code = serve(options, opener);
+  opener->stop();
+  if (!opener->wait(kOpenerGrace)) {
+    // Static destruction would free what the opener still uses: leave without it.
+    spdlog::warn("the database is still being opened (another replica's migration lock?); exiting without waiting");
+    spdlog::default_logger()->flush();
+    std::_Exit(code);
+  }
+  return code;
+}
+
+namespace {
+
+int serve(const ServerStartOptions& options, const std::shared_ptr<OpenerThread>& opener) {
   auto settings = config::load_settings();
   if (!settings) {
     spdlog::error("configuration error: {}", settings.error().message);
@@ -181,9 +231,13 @@ int run_server_start(const ServerStartOptions& options) {
   // schema behind with migrate-on-start off) are retried; a schema newer than this binary
   // or a broken configuration stops the server (through SIGTERM, so it never touches a
   // server that is gone). Detached: it may be blocked on the migration lock when the server
-  // stops, and holds the database by shared_ptr.
+  // stops, and holds the database by shared_ptr; run_server_start waits for it (OpenerThread).
   auto fatal = std::make_shared<std::atomic<bool>>(false);
-  std::thread([db, fatal, settings = *settings] {
+  std::thread([db, fatal, opener, settings = *settings] {
+    struct Finished {
+      OpenerThread& opener;
+      ~Finished() { opener.finished(); }
+    } finished{*opener};
     const auto& url = settings.database;
     const auto& tuning = settings.database_tuning;
     const auto& package_dir = settings.prefect_package_dir;
@@ -211,6 +265,7 @@ int run_server_start(const ServerStartOptions& options) {
       }
       db->set_status(opened.error().message);
       std::this_thread::sleep_for(std::chrono::seconds(1));
+      if (opener->stopping()) return;
     }
   }).detach();
 
@@ -223,6 +278,8 @@ int run_server_start(const ServerStartOptions& options) {
   spdlog::info("praetor stopped");
   return 0;
 }
+
+}  // namespace
 
 int run_services_start() {
   auto settings = config::load_settings();
