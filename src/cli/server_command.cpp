@@ -97,6 +97,10 @@ class OpenerThread {
  public:
   bool stopping() const { return stop_.load(); }
   void stop() { stop_ = true; }
+  void starting() {
+    std::lock_guard lock(mu_);
+    done_ = false;
+  }
   void finished() {
     {
       std::lock_guard lock(mu_);
@@ -113,7 +117,7 @@ class OpenerThread {
   std::atomic<bool> stop_{false};
   std::mutex mu_;
   std::condition_variable cv_;
-  bool done_ = false;
+  bool done_ = true;  // until starting(): a server that stopped before it has nothing to wait for
 };
 
 // Opening and migrating a database, or registering the block types after, takes seconds at
@@ -233,6 +237,7 @@ int serve(const ServerStartOptions& options, const std::shared_ptr<OpenerThread>
   // server that is gone). Detached: it may be blocked on the migration lock when the server
   // stops, and holds the database by shared_ptr; run_server_start waits for it (OpenerThread).
   auto fatal = std::make_shared<std::atomic<bool>>(false);
+  opener->starting();
   std::thread([db, fatal, opener, settings = *settings] {
     struct Finished {
       OpenerThread& opener;
