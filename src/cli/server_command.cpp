@@ -1,13 +1,13 @@
 #include "cli/server_command.h"
 
 #include <atomic>
-#include <csignal>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdlib>
-#include <mutex>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include <spdlog/spdlog.h>

@@ -3,7 +3,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <optional>
 #include <string>
 
 #include <poll.h>
@@ -241,15 +240,13 @@ PostgresConnection::~PostgresConnection() {
 }
 
 void PostgresConnection::fail(PGresult* result, const std::string& context) {
-  // Copied before PQclear: the field points into the result.
-  const char* state_field = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-  const std::optional<std::string> state =
-      state_field ? std::optional<std::string>(state_field) : std::nullopt;
+  // Classified before PQclear: the SQLSTATE field points into the result.
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  DatabaseError::Kind kind = state ? kind_of_sqlstate(state) : DatabaseError::Kind::kOther;
   std::string msg = result ? PQresultErrorMessage(result) : "";
   if (msg.empty()) msg = PQerrorMessage(conn_);
   PQclear(result);
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  DatabaseError::Kind kind = state ? kind_of_sqlstate(*state) : DatabaseError::Kind::kOther;
   if (!healthy()) kind = DatabaseError::Kind::kTransient;
   throw DatabaseError(kind, msg + " (" + context + ")");
 }
