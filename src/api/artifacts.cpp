@@ -67,9 +67,9 @@ void on_deleting(Connection& c, const json::object& artifact) {
 
 // Artifacts are also filtered by their flow run (with its flow and deployment) and task run.
 std::vector<FilterRelation> run_relations() {
-  return {{.column = "flow_run_id", .table = "flow_run", .root = store::FilterRoot::kFlowRun,
+  return {{.column = "flow_run_id", .table = "flow_run", .root = FilterRoot::kFlowRun,
            .keys = {"flow_runs", "flows", "deployments"}},
-          {.column = "task_run_id", .table = "task_run", .root = store::FilterRoot::kTaskRun, .keys = {"task_runs"}}};
+          {.column = "task_run_id", .table = "task_run", .root = FilterRoot::kTaskRun, .keys = {"task_runs"}}};
 }
 
 }  // namespace

@@ -84,7 +84,7 @@ core::Result<Response> delete_schema(ApiContext& ctx, const std::string& id) {
 core::Result<Response> filter_schemas(ApiContext& ctx, const Request& req) {
   auto body = parse_object_body(req);
   if (!body) return body.error();
-  auto page = store::read_pagination(*body, ctx.settings.default_limit);
+  auto page = read_pagination(*body, ctx.settings.default_limit);
   if (!page) return page.error();
   auto where = compile_model_filter(core::block_schema_model(), *body);
   if (!where) return where.error();

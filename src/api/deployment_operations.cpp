@@ -51,9 +51,9 @@ core::Result<Response> bulk_delete(ApiContext& ctx, const Request& req) {
   core::FieldReader r(body_value, json::array{"body"});
   auto limit = bounded(r, "limit", 1, kBulkDeleteLimit);
   if (!r.ok()) return r.error();
-  auto where = store::compile_filter_body(*body, store::FilterRoot::kDeployment);
+  auto where = compile_filter_body(*body, FilterRoot::kDeployment);
   if (!where) return where.error();
-  auto order = store::compile_sort(nullptr, store::FilterRoot::kDeployment);
+  auto order = compile_sort(nullptr, FilterRoot::kDeployment);
   if (!order) return order.error();
   std::vector<json::object> owned;
   auto deleted = ctx.db.write<json::array>([&](Connection& c) -> core::Result<json::array> {

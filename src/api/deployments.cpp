@@ -464,7 +464,7 @@ json::array deployments_json(const std::vector<core::Deployment>& ds) {
 }
 
 core::Result<Response> filter_deployments(ApiContext& ctx, const Request& req) {
-  auto list = parse_list_request(req, store::FilterRoot::kDeployment, ctx.settings.default_limit);
+  auto list = parse_list_request(req, FilterRoot::kDeployment, ctx.settings.default_limit);
   if (!list) return list.error();
   auto ds = ctx.db.read<std::vector<core::Deployment>>([&](Connection& c) -> core::Result<std::vector<core::Deployment>> {
     return store::deployments::list(c, list->where, list->order_by, list->page.limit, list->page.offset);
@@ -474,7 +474,7 @@ core::Result<Response> filter_deployments(ApiContext& ctx, const Request& req) {
 }
 
 core::Result<Response> count_deployments(ApiContext& ctx, const Request& req) {
-  auto where = parse_count_request(req, store::FilterRoot::kDeployment);
+  auto where = parse_count_request(req, FilterRoot::kDeployment);
   if (!where) return where.error();
   auto n = ctx.db.read<int64_t>([&](Connection& c) -> core::Result<int64_t> { return store::deployments::count(c, *where); });
   if (!n) return n.error();
@@ -482,7 +482,7 @@ core::Result<Response> count_deployments(ApiContext& ctx, const Request& req) {
 }
 
 core::Result<Response> paginate_deployments(ApiContext& ctx, const Request& req) {
-  auto list = parse_list_request(req, store::FilterRoot::kDeployment, ctx.settings.default_limit);
+  auto list = parse_list_request(req, FilterRoot::kDeployment, ctx.settings.default_limit);
   if (!list) return list.error();
   struct Page {
     std::vector<core::Deployment> items;
@@ -548,7 +548,7 @@ core::Result<Response> get_scheduled_flow_runs(ApiContext& ctx, const Request& r
   auto ids = r.uuid_list("deployment_ids", true);
   auto before = r.timestamp("scheduled_before");
   if (!r.ok()) return r.error();
-  auto page = store::read_pagination(*body, ctx.settings.default_limit);
+  auto page = read_pagination(*body, ctx.settings.default_limit);
   if (!page) return page.error();
   auto now = ctx.clock.now();
   store::SqlCondition where;

@@ -197,9 +197,9 @@ core::Result<std::vector<std::string>> bulk_targets(ApiContext& ctx, const json:
   if (!limit) return limit.error();
   json::object filter_only;
   if (const json::value* f = body.if_contains("flow_runs")) filter_only["flow_runs"] = *f;
-  auto where = store::compile_filter_body(filter_only, store::FilterRoot::kFlowRun);
+  auto where = compile_filter_body(filter_only, FilterRoot::kFlowRun);
   if (!where) return where.error();
-  auto order = store::compile_sort(nullptr, store::FilterRoot::kFlowRun);
+  auto order = compile_sort(nullptr, FilterRoot::kFlowRun);
   if (!order) return order.error();
   return ctx.db.read<std::vector<std::string>>([&](Connection& c) -> core::Result<std::vector<std::string>> {
     std::vector<std::string> ids;
@@ -354,9 +354,9 @@ core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::st
 }
 
 ListSource flow_run_list_source(ApiContext& ctx) {
-  return {root_query(store::FilterRoot::kFlowRun),
+  return {root_query(FilterRoot::kFlowRun),
           [&ctx](Connection& c, const store::SqlCondition& where, const std::string& order_by,
-                 const store::Pagination& page) {
+                 const Pagination& page) {
             json::array out;
             auto now = ctx.clock.now();
             for (const auto& run : store::flow_runs::list(c, where, order_by, page.limit, page.offset)) {

@@ -54,9 +54,9 @@ core::Result<Response> bulk_delete_flows(ApiContext& ctx, const Request& req) {
   // Only the "flows" filter applies here, as in Prefect.
   json::object filter_only;
   if (auto it = body->find("flows"); it != body->end()) filter_only["flows"] = it->value();
-  auto where = store::compile_filter_body(filter_only, store::FilterRoot::kFlow);
+  auto where = compile_filter_body(filter_only, FilterRoot::kFlow);
   if (!where) return where.error();
-  auto order = store::compile_sort(nullptr, store::FilterRoot::kFlow);
+  auto order = compile_sort(nullptr, FilterRoot::kFlow);
   if (!order) return order.error();
   auto deleted = ctx.db.write<std::vector<std::string>>([&](Connection& c) -> core::Result<std::vector<std::string>> {
     std::vector<std::string> ids;
@@ -83,7 +83,7 @@ void register_flow_routes(Router& router, ApiContext& ctx) {
                        .ops = op::kRead | op::kReadByName | op::kUpdate | op::kDelete | op::kFilter | op::kCount |
                               op::kPaginate,
                        .not_found = "Flow not found",
-                       .list_query = root_query(store::FilterRoot::kFlow)});
+                       .list_query = root_query(FilterRoot::kFlow)});
   router.add("POST", "/api/flows/bulk_delete",
              [&ctx](const Request& req, const PathParams&) { return bulk_delete_flows(ctx, req); });
 }

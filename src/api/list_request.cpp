@@ -1,5 +1,8 @@
 #include "api/list_request.h"
 
+#include <memory>
+
+#include "core/json_field.h"
 #include "core/json_util.h"
 
 namespace praetor::api {
@@ -18,15 +21,43 @@ core::Result<json::object> parse_object_body(const Request& request) {
   return std::move(body->get_object());
 }
 
-ListQuery root_query(store::FilterRoot root) {
-  return {[root](const json::object& body) { return store::compile_filter_body(body, root); },
-          [root](const json::value* sort) { return store::compile_sort(sort, root); }};
+core::Result<Pagination> read_pagination(const json::object& body, int default_limit) {
+  auto errors = std::make_shared<json::array>();
+  json::value body_value(body);
+  core::JsonField b(&body_value, json::array{"body"}, errors);
+  auto limit = b.child("limit").integer();
+  core::JsonField offset_node = b.child("offset");
+  auto offset = offset_node.integer();
+  if (offset && *offset < 0) {
+    offset_node.error("greater_than_equal", "Input should be greater than or equal to 0", json::object{{"ge", 0}});
+  }
+  core::JsonField page_node = b.child("page");
+  auto page = page_node.integer();
+  if (page && *page < 1) {
+    page_node.error("greater_than_equal", "Input should be greater than or equal to 1", json::object{{"ge", 1}});
+  }
+  if (!errors->empty()) return core::invalid_request(*errors);
+
+  // api/dependencies.py LimitBody: plain {"detail": …} 422s, not validation lists.
+  int64_t lim = limit.value_or(default_limit);
+  if (lim < 0) return core::Error::invalid("Invalid limit: must be greater than or equal to 0.");
+  if (lim > default_limit) {
+    return core::Error::invalid("Invalid limit: must be less than or equal to " + std::to_string(default_limit) + ".");
+  }
+  Pagination p{lim, offset.value_or(0), page.value_or(1)};
+  if (page) p.offset = (*page - 1) * lim;
+  return p;
+}
+
+ListQuery root_query(FilterRoot root) {
+  return {[root](const json::object& body) { return compile_filter_body(body, root); },
+          [root](const json::value* sort) { return compile_sort(sort, root); }};
 }
 
 core::Result<ListRequest> parse_list_request(const Request& request, const ListQuery& query, int default_limit) {
   auto body = parse_object_body(request);
   if (!body) return body.error();
-  auto page = store::read_pagination(*body, default_limit);
+  auto page = read_pagination(*body, default_limit);
   if (!page) return page.error();
   auto where = query.where(*body);
   if (!where) return where.error();
@@ -35,7 +66,7 @@ core::Result<ListRequest> parse_list_request(const Request& request, const ListQ
   return ListRequest{std::move(*body), std::move(*where), std::move(*order), *page};
 }
 
-core::Result<ListRequest> parse_list_request(const Request& request, store::FilterRoot root, int default_limit) {
+core::Result<ListRequest> parse_list_request(const Request& request, FilterRoot root, int default_limit) {
   return parse_list_request(request, root_query(root), default_limit);
 }
 
@@ -59,7 +90,7 @@ core::Result<store::SqlCondition> parse_count_request(const Request& request, co
   return query.where(*body);
 }
 
-core::Result<store::SqlCondition> parse_count_request(const Request& request, store::FilterRoot root) {
+core::Result<store::SqlCondition> parse_count_request(const Request& request, FilterRoot root) {
   return parse_count_request(request, root_query(root));
 }
 

@@ -15,7 +15,7 @@
 #include "api/list_request.h"
 #include "api/router.h"
 #include "core/result.h"
-#include "store/filters.h"
+#include "store/sql_conditions.h"
 
 namespace praetor::api {
 
@@ -23,7 +23,7 @@ struct ListSource {
   ListQuery query;
   // One page of rows matching `where`, in `order_by` order, as response JSON.
   std::function<boost::json::array(store::Connection&, const store::SqlCondition& where, const std::string& order_by,
-                                   const store::Pagination& page)>
+                                   const Pagination& page)>
       rows;
   std::function<int64_t(store::Connection&, const store::SqlCondition& where)> count;
   // When set, tried before `count` with the request's (validated) body: the count from a
@@ -32,7 +32,7 @@ struct ListSource {
   // When set, a condition (from a maintained aggregate) that every row of the requested page
   // meets, ANDed onto `where` for `rows` so the page's walk is bounded; nullopt for none.
   std::function<std::optional<store::SqlCondition>(store::Connection&, const boost::json::object& body,
-                                                   const store::Pagination& page)>
+                                                   const Pagination& page)>
       page_range;
 };
 

@@ -100,7 +100,7 @@ core::Result<std::optional<SqlCondition>> related_filter(const core::Model& mode
     if (const json::value* v = body.if_contains(key); v && !v->is_null()) keys[key] = *v;
   }
   if (keys.empty()) return std::optional<SqlCondition>();
-  auto inner = relation.model ? compile_model_filter(*relation.model, keys) : store::compile_filter_body(keys, relation.root);
+  auto inner = relation.model ? compile_model_filter(*relation.model, keys) : compile_filter_body(keys, relation.root);
   if (!inner) return inner.error();
   std::string table(relation.table);
   return std::optional<SqlCondition>(SqlCondition{std::string(model.table) + "." + std::string(relation.column) +

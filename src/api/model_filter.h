@@ -15,7 +15,7 @@
 #include "api/list_request.h"
 #include "core/model.h"
 #include "core/result.h"
-#include "store/filters.h"
+#include "store/sql_conditions.h"
 #include "store/sql_conditions.h"
 
 namespace praetor::api {
@@ -27,7 +27,7 @@ namespace praetor::api {
 struct FilterRelation {
   std::string_view column;  // the model's column holding the related id: "flow_run_id"
   std::string_view table;   // "flow_run"
-  store::FilterRoot root = store::FilterRoot::kFlowRun;
+  FilterRoot root = FilterRoot::kFlowRun;
   std::vector<std::string_view> keys;  // the body keys that filter it: {"flow_runs", "flows", "deployments"}
   const core::Model* model = nullptr;  // a kit model filtered by its own family instead of `root`
   std::string_view related_column = "id";

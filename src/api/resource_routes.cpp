@@ -167,7 +167,7 @@ core::Result<Response> remove(ApiContext& ctx, const Spec& s, const Key& key) {
 ListSource list_source(const Spec& s) {
   return {s->list_query.where ? s->list_query : model_query(*s->model, s->relations),
           [s](Connection& c, const store::SqlCondition& where, const std::string& order_by,
-              const store::Pagination& page) {
+              const Pagination& page) {
             return read_bodies(c, *s, rows::list(c, *s->model, where, order_by, page.limit, page.offset));
           },
           [s](Connection& c, const store::SqlCondition& where) { return rows::count(c, *s->model, where); }};

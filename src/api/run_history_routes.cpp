@@ -5,6 +5,7 @@
 
 #include "api/list_request.h"
 #include "api/routes.h"
+#include "api/task_run_rollup_filter.h"
 #include "core/json_util.h"
 #include "store/run_history.h"
 #include "store/task_run_rollup.h"
@@ -54,8 +55,8 @@ core::Result<HistoryRequest> read_history_request(const Request& req, history::R
     filters.erase("work_pools");
     filters.erase("work_queues");
   }
-  auto where = store::compile_filter_body(
-      filters, table == history::RunTable::kFlowRun ? store::FilterRoot::kFlowRun : store::FilterRoot::kTaskRun);
+  auto where = compile_filter_body(
+      filters, table == history::RunTable::kFlowRun ? FilterRoot::kFlowRun : FilterRoot::kTaskRun);
   if (!where) return where.error();
   // timedelta(seconds=x) keeps microseconds, rounded half to even.
   auto micros = static_cast<int64_t>(std::nearbyint(*interval * 1e6));
@@ -74,7 +75,7 @@ core::Result<Response> run_history(ApiContext& ctx, const Request& req, history:
       [&](Connection& c) -> core::Result<std::vector<history::StateCount>> {
         if (intervals == 0) return std::vector<history::StateCount>{};
         if (table == history::RunTable::kTaskRun) {
-          if (auto filter = store::task_run_rollup::recognise(request->filters)) {
+          if (auto filter = rollup_filter(request->filters)) {
             if (auto counts = store::task_run_rollup::history(c, *filter, request->start, request->interval_micros,
                                                               intervals, now)) {
               return std::move(*counts);
@@ -105,7 +106,7 @@ core::Result<Response> run_history(ApiContext& ctx, const Request& req, history:
 }
 
 core::Result<Response> average_lateness(ApiContext& ctx, const Request& req) {
-  auto where = parse_count_request(req, store::FilterRoot::kFlowRun);
+  auto where = parse_count_request(req, FilterRoot::kFlowRun);
   if (!where) return where.error();
   auto now = ctx.clock.now();
   auto average = ctx.db.read<std::optional<double>>([&](Connection& c) -> core::Result<std::optional<double>> {

@@ -116,7 +116,7 @@ core::Result<Response> read_tag_limit(ApiContext& ctx, const std::string& key, b
 core::Result<Response> filter_tag_limits(ApiContext& ctx, const Request& req) {
   auto body = parse_object_body(req);
   if (!body) return body.error();
-  auto page = store::read_pagination(*body, ctx.settings.default_limit);
+  auto page = read_pagination(*body, ctx.settings.default_limit);
   if (!page) return page.error();
   auto now = ctx.clock.now();
   auto views = ctx.db.read<std::vector<TagLimitView>>([&](Connection& c) -> core::Result<std::vector<TagLimitView>> {

@@ -1,7 +1,8 @@
 // /api/task_runs routes (Prefect's api/task_runs.py): create (get-or-create), read, rename,
-// delete and set_state. Filter, count and paginate wait for store/filters.
+// delete and set_state; filter, count and paginate (FilterRoot::kTaskRun, api/filter_registry.h).
 #include "api/list_routes.h"
 #include "api/routes.h"
+#include "api/task_run_rollup_filter.h"
 #include "runs/task_run_transition.h"
 #include "core/json_util.h"
 #include "core/slug.h"
@@ -92,9 +93,9 @@ core::Result<Response> set_state(ApiContext& ctx, const Request& req, const std:
 }
 
 ListSource task_run_list_source(ApiContext& ctx) {
-  return {root_query(store::FilterRoot::kTaskRun),
+  return {root_query(FilterRoot::kTaskRun),
           [&ctx](store::Connection& c, const store::SqlCondition& where, const std::string& order_by,
-                 const store::Pagination& page) {
+                 const Pagination& page) {
             json::array out;
             auto now = ctx.clock.now();
             for (const auto& run : store::task_runs::list(c, where, order_by, page.limit, page.offset)) {
@@ -104,14 +105,14 @@ ListSource task_run_list_source(ApiContext& ctx) {
           },
           [](store::Connection& c, const store::SqlCondition& where) { return store::task_runs::count(c, where); },
           [](store::Connection& c, const json::object& body) -> std::optional<int64_t> {
-            auto filter = store::task_run_rollup::recognise(body);
+            auto filter = rollup_filter(body);
             return filter ? store::task_run_rollup::count(c, *filter) : std::nullopt;
           },
           [](store::Connection& c, const json::object& body,
-             const store::Pagination& page) -> std::optional<store::SqlCondition> {
+             const Pagination& page) -> std::optional<store::SqlCondition> {
             const auto* sort = body.if_contains("sort");
             if (!sort || !sort->is_string() || sort->as_string() != "EXPECTED_START_TIME_DESC") return std::nullopt;
-            auto filter = store::task_run_rollup::recognise(body);
+            auto filter = rollup_filter(body);
             return filter ? store::task_run_rollup::page_range(c, *filter, page.offset + page.limit) : std::nullopt;
           }};
 }

@@ -54,14 +54,14 @@ core::Result<Response> flow_run_history(ApiContext& ctx, const Request& req) {
     return core::validation_error(json::array{"body", "limit"}, "less_than_equal",
                                   "Input should be less than or equal to 1000", it->value());
   }
-  auto page = store::read_pagination(*body, static_cast<int>(kHistoryMaxLimit));
+  auto page = read_pagination(*body, static_cast<int>(kHistoryMaxLimit));
   if (!page) return page.error();
-  auto where = store::compile_filter_body(*body, store::FilterRoot::kFlowRun);
+  auto where = compile_filter_body(*body, FilterRoot::kFlowRun);
   if (!where) return where.error();
   json::value default_sort("EXPECTED_START_TIME_DESC");
   auto sort_it = body->find("sort");
   const json::value* sort = sort_it == body->end() || sort_it->value().is_null() ? &default_sort : &sort_it->value();
-  auto order = store::compile_sort(sort, store::FilterRoot::kFlowRun);
+  auto order = compile_sort(sort, FilterRoot::kFlowRun);
   if (!order) return order.error();
   auto rows = ctx.db.read<std::vector<store::ui::HistoryRow>>(
       [&](Connection& c) -> core::Result<std::vector<store::ui::HistoryRow>> {
@@ -179,7 +179,7 @@ core::Result<Response> dashboard_task_run_counts(ApiContext& ctx, const Request&
   if (!after) return core::Error::invalid("task_runs.start_time.after_ is required");
   task_runs["state"] = json::object{
       {"type", json::object{{"any_", json::array{"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}}}}};
-  auto where = store::compile_filter_body(*body, store::FilterRoot::kTaskRun);
+  auto where = compile_filter_body(*body, FilterRoot::kTaskRun);
   if (!where) return where.error();
 
   using std::chrono::floor;

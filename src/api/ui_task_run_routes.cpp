@@ -19,7 +19,7 @@ constexpr const char* kCountedStateTypes[] = {"COMPLETED", "PENDING", "RUNNING",
                                               "CRASHED",   "PAUSED",  "CANCELLING", "SCHEDULED"};
 
 core::Result<Response> count_by_state(ApiContext& ctx, const Request& req) {
-  auto where = parse_count_request(req, store::FilterRoot::kTaskRun);
+  auto where = parse_count_request(req, FilterRoot::kTaskRun);
   if (!where) return where.error();
   auto counts = ctx.db.read<std::map<std::string, int64_t>>(
       [&](Connection& c) -> core::Result<std::map<std::string, int64_t>> {

@@ -38,7 +38,7 @@ core::Result<Response> concurrency_status(ApiContext& ctx, const Request& req, c
   json::object paging = *body;
   paging.erase("page");
   paging.erase("flow_run_limit");
-  auto page = store::read_pagination(paging, ctx.settings.default_limit);
+  auto page = read_pagination(paging, ctx.settings.default_limit);
   if (!page) return page.error();
   const int64_t limit = page->limit;
   auto now = ctx.clock.now();

@@ -171,7 +171,7 @@ core::Result<Response> delete_pool(ApiContext& ctx, WorkerChannelHub& channel, c
 }
 
 core::Result<Response> filter_pools(ApiContext& ctx, const Request& req) {
-  auto list = parse_list_request(req, store::FilterRoot::kWorkPool, ctx.settings.default_limit);
+  auto list = parse_list_request(req, FilterRoot::kWorkPool, ctx.settings.default_limit);
   if (!list) return list.error();
   auto out = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
     json::array a;
@@ -185,7 +185,7 @@ core::Result<Response> filter_pools(ApiContext& ctx, const Request& req) {
 }
 
 core::Result<Response> count_pools(ApiContext& ctx, const Request& req) {
-  auto where = parse_count_request(req, store::FilterRoot::kWorkPool);
+  auto where = parse_count_request(req, FilterRoot::kWorkPool);
   if (!where) return where.error();
   auto n = ctx.db.read<int64_t>([&](Connection& c) -> core::Result<int64_t> { return store::work_pools::count(c, *where); });
   if (!n) return n.error();
@@ -215,7 +215,7 @@ core::Result<Response> heartbeat(ApiContext& ctx, const Request& req, const std:
 core::Result<Response> filter_workers(ApiContext& ctx, const Request& req, const std::string& pool_name) {
   auto body = parse_object_body(req);
   if (!body) return body.error();
-  auto page = store::read_pagination(*body, ctx.settings.default_limit);
+  auto page = read_pagination(*body, ctx.settings.default_limit);
   if (!page) return page.error();
   auto out = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
     auto pool = pool_by_name(c, pool_name);
@@ -252,7 +252,7 @@ core::Result<Response> get_scheduled_flow_runs(ApiContext& ctx, const Request& r
   auto before = r.timestamp("scheduled_before");
   auto after = r.timestamp("scheduled_after");
   if (!r.ok()) return r.error();
-  auto page = store::read_pagination(*body, ctx.settings.default_limit);
+  auto page = read_pagination(*body, ctx.settings.default_limit);
   if (!page) return page.error();
   auto now = ctx.clock.now();
   struct Polled {

@@ -147,7 +147,7 @@ core::Result<Response> update(ApiContext& ctx, const Request& req, const std::st
 // read_work_queues: WorkQueueFilter (and its related families) over every queue, by name;
 // the route takes no sort.
 ListQuery all_queues_by_name() {
-  return {root_query(store::FilterRoot::kWorkQueue).where,
+  return {root_query(FilterRoot::kWorkQueue).where,
           [](const json::value*) -> core::Result<std::string> { return std::string("ORDER BY work_queue.name"); }};
 }
 
@@ -179,7 +179,7 @@ core::Result<Response> create_in_pool(ApiContext& ctx, const Request& req, const
 }
 
 core::Result<Response> filter_in_pool(ApiContext& ctx, const Request& req, const std::string& pool_name) {
-  auto list = parse_list_request(req, store::FilterRoot::kWorkQueue, ctx.settings.default_limit);
+  auto list = parse_list_request(req, FilterRoot::kWorkQueue, ctx.settings.default_limit);
   if (!list) return list.error();
   auto out = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
     auto pool = pool_by_name(c, pool_name);
@@ -216,7 +216,7 @@ core::Result<Response> get_runs(ApiContext& ctx, const Request& req, const std::
   core::FieldReader r(body_value, json::array{"body"});
   auto before = r.timestamp("scheduled_before");
   if (!r.ok()) return r.error();
-  auto page = store::read_pagination(*body, ctx.settings.default_limit);
+  auto page = read_pagination(*body, ctx.settings.default_limit);
   if (!page) return page.error();
   auto now = ctx.clock.now();
   auto runs = ctx.db.read<std::vector<core::FlowRun>>([&](Connection& c) -> core::Result<std::vector<core::FlowRun>> {
@@ -275,7 +275,7 @@ core::Result<Response> concurrency_status(ApiContext& ctx, const Request& req, c
   if (!r.ok()) return r.error();
   json::object paging = *body;
   paging.erase("page");
-  auto page = store::read_pagination(paging, ctx.settings.default_limit);
+  auto page = read_pagination(paging, ctx.settings.default_limit);
   if (!page) return page.error();
   int64_t page_no = page_number.value_or(1);
   int64_t limit = page->limit;

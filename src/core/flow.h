@@ -12,8 +12,8 @@
 namespace praetor::core {
 
 // FlowCreate: name (Prefect's `Name`), tags, labels. FlowUpdate carries tags only. The
-// filter family and sorts are store's FlowFilter (store/filters.h), which the other roots'
-// filters share, so the model declares none.
+// filter family and sorts are the run-path registry's FlowFilter (api/filter_registry.h),
+// which the other roots' filters share, so the model declares none.
 const Model& flow_model();
 
 // A new flow's object as a bare-name POST /flows/ makes it: a new id, dated `now`, no tags

@@ -33,7 +33,7 @@
 #include "core/result.h"
 #include "core/timestamp.h"
 #include "events/event.h"
-#include "store/filters.h"
+#include "store/sql_conditions.h"
 
 namespace praetor::events {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/deployment.h"
-#include "store/filters.h"
+#include "store/sql_conditions.h"
 #include "store/sqlite_connection.h"
 
 namespace praetor::store::deployments {

@@ -11,7 +11,7 @@
 
 #include "core/flow_run.h"
 #include "core/state.h"
-#include "store/filters.h"
+#include "store/sql_conditions.h"
 #include "store/connection.h"
 
 namespace praetor::store::flow_runs {
@@ -44,7 +44,7 @@ bool has_idempotency_key(Connection& c, const std::string& flow_id, const std::s
 // run are serialised (PostgreSQL: SELECT … FOR UPDATE; a no-op on SQLite, whose single
 // writer serialises every write). Call before reading the run in a transition.
 void lock_for_update(Connection& c, const std::string& id);
-// Runs matching `where` (compiled by store/filters.h over the unaliased flow_run table), in
+// Runs matching `where` (a condition over the unaliased flow_run table), in
 // `order_by` order, each with its current state joined in.
 std::vector<core::FlowRun> list(Connection& c, const SqlCondition& where, const std::string& order_by, int64_t limit,
                                 int64_t offset);

@@ -5,6 +5,7 @@
 #include "core/uuid.h"
 #include "core/flow.h"
 #include "store/flow_repository.h"
+#include "store/sql_conditions.h"
 #include "store/test_database.h"
 
 namespace praetor::store {
@@ -147,13 +148,9 @@ TEST_F(FlowRunRepositoryTest, ListAndCount) {
   b.parent_task_run_id = "0b9f6b0e-1111-4222-8333-444455556666";
   create(a);
   create(b);
-  auto where = compile_filter_body(json::parse(R"({"flow_runs":{"parent_task_run_id":{"any_":["0b9f6b0e-1111-4222-8333-444455556666"]}}})").as_object(),
-                                   FilterRoot::kFlowRun);
-  ASSERT_TRUE(where);
-  auto sort = compile_sort(nullptr, FilterRoot::kFlowRun);
-  ASSERT_TRUE(sort);
+  SqlCondition where = sql::in_list("flow_run.parent_task_run_id", {"0b9f6b0e-1111-4222-8333-444455556666"});
   auto runs = *t_.db().read<std::vector<core::FlowRun>>([&](Connection& c) -> core::Result<std::vector<core::FlowRun>> {
-    return flow_runs::list(c, *where, *sort, 10, 0);
+    return flow_runs::list(c, where, "ORDER BY flow_run.id DESC", 10, 0);
   });
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].name, "beta");

@@ -19,7 +19,7 @@
 
 #include "core/model.h"
 #include "store/connection.h"
-#include "store/filters.h"
+#include "store/sql_conditions.h"
 
 namespace praetor::store::model_rows {
 

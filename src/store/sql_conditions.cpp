@@ -6,6 +6,19 @@
 
 #include <boost/json.hpp>
 
+namespace praetor::store {
+
+int bind_all(Statement& st, const std::vector<SqlValue>& params, int first) {
+  int i = first;
+  for (const auto& p : params) {
+    std::visit([&](const auto& v) { st.bind(i, v); }, p);
+    ++i;
+  }
+  return i;
+}
+
+}  // namespace praetor::store
+
 namespace praetor::store::sql {
 
 namespace json = boost::json;

@@ -1,14 +1,33 @@
-// Building blocks of filter SQL, shared by the filter compiler (store/filters.cpp) and the
-// model-described filter families (api/model_filter.h). Each returns a boolean expression
-// with anonymous '?' placeholders and its parameters in order. Lists are bound as one JSON
-// text parameter and expanded with json_each, so the SQL text (and its cached prepared
-// statement) does not depend on how many values were sent.
+// Filter SQL: the condition a filter compiles to, and its building blocks, shared by the
+// run-path filter families (api/filter_families.h) and the model-described ones
+// (api/model_filter.h). Each builder returns a boolean expression with anonymous '?'
+// placeholders and its parameters in order. Lists are bound as one JSON text parameter and
+// expanded with json_each, so the SQL text (and its cached prepared statement) does not
+// depend on how many values were sent.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <variant>
 #include <vector>
 
-#include "store/filters.h"
+#include "store/connection.h"
+
+namespace praetor::store {
+
+using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string>;
+
+// A boolean expression over unaliased tables ("flow_run.name = ?") with anonymous '?'
+// placeholders, and its parameters in order; bind them with bind_all.
+struct SqlCondition {
+  std::string sql = "1=1";  // "1=1" when nothing filters
+  std::vector<SqlValue> params;
+};
+
+// Binds params to st starting at index `first`; returns the next free index.
+int bind_all(Statement& st, const std::vector<SqlValue>& params, int first = 1);
+
+}  // namespace praetor::store
 
 namespace praetor::store::sql {
 

@@ -11,7 +11,7 @@
 
 #include "core/state.h"
 #include "core/task_run.h"
-#include "store/filters.h"
+#include "store/sql_conditions.h"
 #include "store/connection.h"
 
 namespace praetor::store::task_runs {
@@ -48,7 +48,7 @@ std::optional<core::TaskRun> read(Connection& c, const std::string& id);
 void lock_for_update(Connection& c, const std::string& id);
 
 // PATCH: sets the name when given and bumps `updated`; returns false when no such run.
-// Task runs matching a compiled filter (store/filters.h, root kTaskRun), with their states.
+// Task runs matching `where` (a condition over the unaliased task_run table), with their states.
 std::vector<core::TaskRun> list(Connection& c, const SqlCondition& where, const std::string& order_by, int64_t limit,
                                 int64_t offset);
 int64_t count(Connection& c, const SqlCondition& where);

@@ -12,16 +12,14 @@
 #include <string>
 #include <vector>
 
-#include <boost/json.hpp>
-
 #include "core/timestamp.h"
 #include "store/connection.h"
-#include "store/filters.h"
+#include "store/sql_conditions.h"
 #include "store/run_history.h"
 
 namespace praetor::store::task_run_rollup {
 
-// A filter body the rollup can answer.
+// A filter the rollup can answer (api/task_run_rollup_filter.h reads it from a request body).
 struct Filter {
   std::optional<int64_t> start_after;   // task_run.start_time >= this (µs)
   std::optional<int64_t> start_before;  // task_run.start_time <= this (µs)
@@ -31,11 +29,6 @@ struct Filter {
   std::optional<int64_t> flow_run_after;   // its expected_start_time >= this (µs)
   std::optional<int64_t> flow_run_before;  // its expected_start_time <= this (µs)
 };
-
-// The body's filter when it has one of the shapes above (keys the caller reads itself, such
-// as history_start or sort, are ignored); nullopt otherwise. The body has already been
-// validated by compile_filter_body.
-std::optional<Filter> recognise(const boost::json::object& body);
 
 // The number of task runs matching `filter`; nullopt when the rollup cannot answer (not
 // SQLite, or "no subflows" asked while some flow run has a parent task run).

@@ -12,7 +12,7 @@
 
 #include "core/timestamp.h"
 #include "store/connection.h"
-#include "store/filters.h"
+#include "store/sql_conditions.h"
 
 namespace praetor::store::ui {
 

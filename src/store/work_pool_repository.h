@@ -10,7 +10,7 @@
 
 #include "core/flow_run.h"
 #include "core/work_pool.h"
-#include "store/filters.h"
+#include "store/sql_conditions.h"
 #include "store/sqlite_connection.h"
 
 namespace praetor::store::work_pools {

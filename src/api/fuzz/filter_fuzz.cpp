@@ -1,6 +1,6 @@
 // libFuzzer harness: the filter bodies of /…/filter, /…/count and /…/paginate, of
 // /events/filter and /events/out and of /logs/out, decoded into store filters. The input is
-// a request body; it is read for every filter root (store/filters.h), every kit model's
+// a request body; it is read for every filter root (api/filter_registry.h), every kit model's
 // filter family (api/model_filter.h), as an event filter and as a log stream filter. Each must
 // compile to SQL or answer a 422, never crash, throw or hang.
 #include <cstddef>
@@ -17,7 +17,7 @@
 #include "api/model_filter.h"
 #include "core/json_util.h"
 #include "events/event_filter.h"
-#include "store/filters.h"
+#include "store/sql_conditions.h"
 
 namespace {
 
@@ -32,9 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   api::Request request;
   request.method = "POST";
   request.body.assign(reinterpret_cast<const char*>(data), size);
-  for (store::FilterRoot root : {store::FilterRoot::kFlow, store::FilterRoot::kFlowRun, store::FilterRoot::kTaskRun,
-                                 store::FilterRoot::kDeployment, store::FilterRoot::kWorkPool,
-                                 store::FilterRoot::kWorkQueue}) {
+  for (api::FilterRoot root : {api::FilterRoot::kFlow, api::FilterRoot::kFlowRun, api::FilterRoot::kTaskRun,
+                                 api::FilterRoot::kDeployment, api::FilterRoot::kWorkPool,
+                                 api::FilterRoot::kWorkQueue}) {
     (void)api::parse_list_request(request, root, 200);
     (void)api::parse_count_request(request, root);
   }

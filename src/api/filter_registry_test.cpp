@@ -1,4 +1,4 @@
-#include "store/filters.h"
+#include "api/filter_registry.h"
 
 #include <gtest/gtest.h>
 
@@ -6,13 +6,18 @@
 #include <map>
 #include <regex>
 
+#include "api/list_request.h"
 #include "core/timestamp.h"
 #include "store/test_database.h"
 
-namespace praetor::store {
+namespace praetor::api {
 namespace {
 
 namespace json = boost::json;
+using store::bind_all;
+using store::Connection;
+using store::Database;
+namespace testing = store::testing;
 
 // Readable fixed ids: "$F1" in a case body becomes the uuid of flow F1, and so on.
 const std::map<std::string, std::string>& ids() {
@@ -446,4 +451,4 @@ TEST(FilterPagination, LimitOffsetAndPage) {
 }
 
 }  // namespace
-}  // namespace praetor::store
+}  // namespace praetor::api

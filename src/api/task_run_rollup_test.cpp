@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "api/filter_registry.h"
+#include "api/task_run_rollup_filter.h"
 #include "core/uuid.h"
 #include "store/task_run_repository.h"
 #include "store/test_database.h"
@@ -13,6 +15,8 @@ namespace praetor::store {
 namespace {
 
 namespace json = boost::json;
+using api::compile_filter_body;
+using api::FilterRoot;
 using core::Timestamp;
 
 const Timestamp kBase = *core::parse_timestamp("2026-06-01T00:00:00Z");
@@ -101,7 +105,7 @@ class Rollup : public ::testing::Test {
         case 2: body["flow_runs"] = json::object{{"expected_start_time", json::object{{"after_", iso(fa)}}}}; break;
         default: break;
       }
-      auto filter = task_run_rollup::recognise(body);
+      auto filter = api::rollup_filter(body);
       ASSERT_TRUE(filter) << json::serialize(body);
       auto where = compile_filter_body(body, FilterRoot::kTaskRun);
       ASSERT_TRUE(where);
@@ -249,7 +253,7 @@ TEST_F(Rollup, ImportKeepsAnswersExact) {
 
 // Verifies filters the rollup does not hold are declined (the caller runs its plain query).
 TEST(RollupShapes, OnlyTheUiShapesAreRecognised) {
-  auto shape = [](const char* body) { return task_run_rollup::recognise(json::parse(body).as_object()).has_value(); };
+  auto shape = [](const char* body) { return api::rollup_filter(json::parse(body).as_object()).has_value(); };
   EXPECT_TRUE(shape("{}"));
   EXPECT_TRUE(shape(R"({"task_runs": {"start_time": {"after_": "2026-01-01T00:00:00Z"}, "state": {"type": {"any_": ["COMPLETED"]}}}})"));
   EXPECT_TRUE(shape(R"({"history_start": "x", "flow_runs": {}, "task_runs": {"subflow_runs": {"exists_": false}}})"));
