@@ -355,6 +355,21 @@ const ErrorCase kErrorCases[] = {
 INSTANTIATE_TEST_SUITE_P(Families, FilterErrors, ::testing::ValuesIn(kErrorCases),
                          [](const ::testing::TestParamInfo<ErrorCase>& info) { return std::string(info.param.name); });
 
+// Verifies each root reads only the families its Prefect route takes: an invalid value
+// under another key is ignored there (Prefect's router never reads it) and still a 422
+// where the route takes it, including a family nested through a relation (a task run's
+// flow run's work pool).
+TEST(FilterRegistry, ReadsOnlyTheFamiliesTheRootsRouteTakes) {
+  const json::object bad_flows = json::parse(R"({"flows":"x","work_pool_queues":"x","task_runs":"x"})").as_object();
+  EXPECT_TRUE(compile_filter_body(bad_flows, R::kWorkPool));
+  EXPECT_TRUE(compile_filter_body(json::parse(R"({"work_pool_queues":"x"})").as_object(), R::kFlow));
+  EXPECT_TRUE(compile_filter_body(json::parse(R"({"work_pool_queues":"x"})").as_object(), R::kWorkQueue));
+  EXPECT_FALSE(compile_filter_body(bad_flows, R::kFlowRun));
+  EXPECT_FALSE(compile_filter_body(json::parse(R"({"work_pool_queues":"x"})").as_object(), R::kDeployment));
+  EXPECT_FALSE(compile_filter_body(json::parse(R"({"work_pools":"x"})").as_object(), R::kTaskRun));
+  EXPECT_FALSE(compile_filter_body(json::parse(R"({"work_pools":"x"})").as_object(), R::kWorkQueue));
+}
+
 // Verifies sort names map to ORDER BY, null means the root's default, and an unknown name
 // is a 422 listing the permitted values.
 TEST(FilterSort, CompilesKnownAndRejectsUnknown) {
