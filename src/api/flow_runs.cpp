@@ -353,6 +353,31 @@ core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::st
   return orchestration_response(outcome->decision);
 }
 
+// The expected-start window (µs bounds, either may be open) that a validated flow-run filter
+// body holds every run it keeps to: the flow_runs filter's expected_start_time under its
+// default "and_" operator (store/filters.cpp ANDs every other part of the body onto it).
+// Nullopt when the body has none.
+std::optional<std::pair<std::optional<int64_t>, std::optional<int64_t>>> expected_start_window(
+    const json::object& body) {
+  const auto* runs = body.if_contains("flow_runs");
+  if (!runs || !runs->is_object()) return std::nullopt;
+  const auto* op = runs->as_object().if_contains("operator");
+  if (op && !op->is_null() && !(op->is_string() && op->as_string() == "and_")) return std::nullopt;
+  const auto* window = runs->as_object().if_contains("expected_start_time");
+  if (!window || !window->is_object()) return std::nullopt;
+  auto bound = [&](const char* key, std::optional<int64_t>& out) {
+    const auto* v = window->as_object().if_contains(key);
+    if (!v || v->is_null()) return true;
+    auto t = v->is_string() ? core::parse_timestamp(v->as_string()) : std::nullopt;
+    if (t) out = core::to_micros(*t);
+    return t.has_value();
+  };
+  std::optional<int64_t> after;
+  std::optional<int64_t> before;
+  if (!bound("after_", after) || !bound("before_", before) || (!after && !before)) return std::nullopt;
+  return std::make_pair(after, before);
+}
+
 ListSource flow_run_list_source(ApiContext& ctx) {
   return {root_query(FilterRoot::kFlowRun),
           [&ctx](Connection& c, const store::SqlCondition& where, const std::string& order_by,
@@ -364,7 +389,20 @@ ListSource flow_run_list_source(ApiContext& ctx) {
             }
             return out;
           },
-          [](Connection& c, const store::SqlCondition& where) { return store::flow_runs::count(c, where); }};
+          [](Connection& c, const store::SqlCondition& where) { return store::flow_runs::count(c, where); },
+          {},
+          // The runs page (START_TIME_DESC) of an expected-start window: its walk bounded to
+          // the window's range of the order key.
+          [](Connection& c, const json::object& body,
+             const store::Pagination&) -> std::optional<store::SqlCondition> {
+            const auto* sort = body.if_contains("sort");
+            if (!sort || !sort->is_string() ||
+                (sort->as_string() != "START_TIME_DESC" && sort->as_string() != "START_TIME_ASC")) {
+              return std::nullopt;
+            }
+            auto window = expected_start_window(body);
+            return window ? store::flow_runs::start_order_range(c, window->first, window->second) : std::nullopt;
+          }};
 }
 
 }  // namespace

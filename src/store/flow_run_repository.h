@@ -49,6 +49,18 @@ void lock_for_update(Connection& c, const std::string& id);
 std::vector<core::FlowRun> list(Connection& c, const SqlCondition& where, const std::string& order_by, int64_t limit,
                                 int64_t offset);
 int64_t count(Connection& c, const SqlCondition& where);
+// For a page in START_TIME order (COALESCE(start_time, expected_start_time), either
+// direction) whose filter keeps only runs with expected_start_time in [after, before] (µs;
+// either end may be open): a range of that order key holding every run of the window, to AND
+// onto the page's query, so the page walks the start-time-order index (migration 0023) from
+// the window's edge and stops after the page instead of sorting the whole window. Exact: the
+// runs started more than an hour off their expected start are read from their index
+// (migration 0025); every other run's key lies within an hour of its expected start. Nullopt
+// on PostgreSQL, without a bound, for an empty window, or when the range reaches further
+// outside the window than the window is wide (the walk might then read more rows than the
+// sort would); the caller then runs its plain query.
+std::optional<SqlCondition> start_order_range(Connection& c, std::optional<int64_t> after,
+                                              std::optional<int64_t> before);
 // Applies the fields set in `update`; false when no such run.
 bool update(Connection& c, const std::string& id, const core::FlowRunUpdate& update, core::Timestamp now);
 // Merges `labels` into the run's labels (new keys win); false when no such run.

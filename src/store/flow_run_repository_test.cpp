@@ -159,6 +159,108 @@ TEST_F(FlowRunRepositoryTest, ListAndCount) {
   EXPECT_EQ(all, 2);
 }
 
+// Verifies a page in START_TIME order (either direction) of an expected-start window, with
+// start_order_range ANDed onto its filter, holds the same runs in the same order as the plain
+// query: over runs without a start time, started on time, a little late, days late, hours
+// early, and without an expected start; for windows open at either end, empty, narrower than
+// the runs' spacing and wider than all of them; at several offsets and limits. Every order key
+// is distinct (the plain sort leaves ties in no defined order).
+TEST_F(FlowRunRepositoryTest, StartOrderRangeKeepsEveryPage) {
+  constexpr int64_t kMinute = 60'000'000;
+  const int64_t t0 = core::to_micros(at("2026-03-01T00:00:00Z"));
+  constexpr int kRuns = 600;
+  std::vector<flow_runs::WithHistory> runs;
+  for (int i = 0; i < kRuns; ++i) {
+    auto run = make_run();
+    // Ten minutes apart; keys stay distinct: every key ≡ i (mod 1000) µs.
+    const int64_t expected = t0 + i * 10 * kMinute + i;
+    // Its start by i % 7: none; on time; under an hour late; days late; hours early; 59 minutes
+    // early (within the hour); 61 minutes late (beyond it).
+    const std::optional<int64_t> offsets[] = {std::nullopt,
+                                              0,
+                                              (i % 50) * kMinute + 1000,
+                                              (1 + i % 3) * 24 * 60 * kMinute,
+                                              -(2 + i % 20) * 60 * kMinute,
+                                              -59 * kMinute,
+                                              61 * kMinute};
+    std::optional<int64_t> start;
+    if (auto offset = offsets[i % 7]) start = expected + *offset;
+    if (i % 97 == 0) {
+      run.expected_start_time = std::nullopt;  // no expected start: in no window
+      start = expected;
+    } else {
+      run.expected_start_time = core::from_micros(expected);
+    }
+    if (start) run.start_time = core::from_micros(*start);
+    runs.push_back({run, {}});
+  }
+  std::vector<const flow_runs::WithHistory*> rows;
+  for (const auto& r : runs) rows.push_back(&r);
+  ASSERT_EQ(t_.db().write<std::set<std::string>>([&](Connection& c) -> core::Result<std::set<std::string>> {
+              return flow_runs::insert_many(c, rows);  // the times as given (create() sets none)
+            })->size(),
+            static_cast<size_t>(kRuns));
+  const int64_t span = kRuns * 10 * kMinute;
+  std::vector<std::pair<std::optional<int64_t>, std::optional<int64_t>>> windows = {
+      {t0 - 24 * 60 * kMinute, t0 + span + 24 * 60 * kMinute},  // everything
+      {std::nullopt, t0 + span / 2},
+      {t0 + span / 3, std::nullopt},
+      {t0 + 100 * 10 * kMinute + 100, t0 + 100 * 10 * kMinute + 100},  // exactly one run's expected start
+      {t0 + 5 * kMinute, t0 + 6 * kMinute},                            // between two runs
+      {t0 + span / 2, t0 + span / 4},                                  // empty: after > before
+  };
+  for (int i = 0; i < 40; ++i) {  // windows of 10 minutes to 3 days anywhere in (and past) the span
+    const int64_t width = (10 + (i * 7919) % (3 * 24 * 60)) * kMinute;
+    const int64_t end = t0 - 60 * kMinute + (int64_t{i} * 104729 * kMinute) % (span + 2 * 24 * 60 * kMinute);
+    windows.emplace_back(end - width, end);
+  }
+  int bounded = 0;
+  int widened = 0;
+  for (const auto& [after, before] : windows) {
+    json::object window;
+    if (after) window["after_"] = core::format_timestamp(core::from_micros(*after));
+    if (before) window["before_"] = core::format_timestamp(core::from_micros(*before));
+    auto where = compile_filter_body(json::object{{"flow_runs", json::object{{"expected_start_time", window}}}},
+                                     FilterRoot::kFlowRun);
+    ASSERT_TRUE(where);
+    for (const char* sort_name : {"START_TIME_DESC", "START_TIME_ASC"}) {
+      json::value sort_value(sort_name);
+      auto order = compile_sort(&sort_value, FilterRoot::kFlowRun);
+      ASSERT_TRUE(order);
+      for (auto [limit, offset] : {std::pair<int64_t, int64_t>{100, 0}, {1000, 0}, {5, 0}, {5, 7}, {50, 30}}) {
+        auto ids = [&](Connection& c, const SqlCondition& w) {
+          std::vector<std::string> out;
+          for (const auto& run : flow_runs::list(c, w, *order, limit, offset)) out.push_back(run.id);
+          return out;
+        };
+        // The plain query's page, and the bounded query's when there is a range.
+        using Pages = std::pair<std::vector<std::string>, std::optional<std::vector<std::string>>>;
+        auto pages = *t_.db().read<Pages>([&](Connection& c) -> core::Result<Pages> {
+          auto range = flow_runs::start_order_range(c, after, before);
+          if (c.dialect() == Dialect::kPostgres) EXPECT_FALSE(range);
+          if (!range) return Pages{ids(c, *where), std::nullopt};
+          // A range wider than the window by more than the hour: off-schedule runs widened it.
+          const int64_t hour = 60 * kMinute;
+          if (before && std::get<int64_t>(range->params.front()) > *before + hour) ++widened;
+          if (after && std::get<int64_t>(range->params.back()) < *after - hour) ++widened;
+          SqlCondition both{"(" + where->sql + ") AND (" + range->sql + ")", where->params};
+          both.params.insert(both.params.end(), range->params.begin(), range->params.end());
+          return Pages{ids(c, *where), ids(c, both)};
+        });
+        if (!pages.second) continue;
+        ++bounded;
+        EXPECT_EQ(*pages.second, pages.first) << sort_name << " window " << window << " limit " << limit
+                                              << " offset " << offset;
+      }
+    }
+  }
+  if (t_.db().dialect() == Dialect::kSqlite) {
+    EXPECT_GT(bounded, 100);                                     // many windows got a range,
+    EXPECT_GT(widened, 0);                                       // some widened by off-schedule runs,
+    EXPECT_LT(bounded, static_cast<int>(windows.size()) * 10);  // and some were refused (a days-late run)
+  }
+}
+
 // Verifies update sets only given fields, label patches merge, delete removes children.
 TEST_F(FlowRunRepositoryTest, UpdateLabelsDelete) {
   auto run = make_run();

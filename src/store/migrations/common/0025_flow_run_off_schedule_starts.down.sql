@@ -1,0 +1,1 @@
+DROP INDEX ix_flow_run_off_schedule_start;
