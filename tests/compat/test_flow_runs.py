@@ -397,6 +397,56 @@ def test_filter_count_paginate(api_url):
     assert r.status_code == 422
 
 
+# Verifies the runs page's order (START_TIME_DESC/ASC: the actual start, else the expected
+# start) within a window of expected start, through the SDK and /paginate: runs scheduled days,
+# hours and minutes away, two of them started now (one three days late, one half an hour late),
+# and windows that take in the late start or only part of the runs.
+def test_runs_page_start_time_order_in_an_expected_start_window(api_url):
+    from datetime import datetime, timedelta, timezone
+
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName, FlowRunFilter
+    from prefect.client.schemas.filters import FlowRunFilterExpectedStartTime
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.states import Scheduled
+
+    flow_name = f"runs-page-{uuid.uuid4().hex[:6]}"
+    now = datetime.now(timezone.utc)
+    offsets = {"3d-late": timedelta(days=-3), "2h-ago": timedelta(hours=-2), "30m-late": timedelta(minutes=-30),
+               "in-10m": timedelta(minutes=10), "in-2h": timedelta(hours=2), "in-1d": timedelta(days=1)}
+
+    @flow(name=flow_name)
+    def placeholder():
+        return None
+
+    with get_client(sync_client=True) as client:
+        runs = {k: client.create_flow_run(placeholder, state=Scheduled(scheduled_time=now + o)).id
+                for k, o in offsets.items()}
+        for k in ("3d-late", "30m-late"):  # in this order: the half-hour-late run starts last
+            client.set_flow_run_state(runs[k], Running(), force=True)
+        by_flow = FlowFilter(name=FlowFilterName(any_=[flow_name]))
+
+        def page(after, before, sort):
+            window = FlowRunFilter(expected_start_time=FlowRunFilterExpectedStartTime(after_=after, before_=before))
+            listed = client.read_flow_runs(flow_filter=by_flow, flow_run_filter=window, sort=sort)
+            return [next(k for k, v in runs.items() if v == r.id) for r in listed]
+
+        wide = (now - timedelta(days=4), now + timedelta(hours=3))
+        desc = ["in-2h", "in-10m", "30m-late", "3d-late", "2h-ago"]
+        assert page(*wide, FlowRunSort.START_TIME_DESC) == desc
+        assert page(*wide, FlowRunSort.START_TIME_ASC) == desc[::-1]
+        assert page(now - timedelta(hours=3), now + timedelta(hours=1), FlowRunSort.START_TIME_DESC) == [
+            "in-10m", "30m-late", "2h-ago"]
+        assert page(now - timedelta(days=4), now - timedelta(days=2), FlowRunSort.START_TIME_DESC) == ["3d-late"]
+        assert page(now + timedelta(hours=1), None, FlowRunSort.START_TIME_ASC) == ["in-2h", "in-1d"]
+    body = {"flows": {"name": {"any_": [flow_name]}}, "sort": "START_TIME_DESC", "limit": 2, "page": 2,
+            "flow_runs": {"expected_start_time": {"after_": wide[0].isoformat(), "before_": wide[1].isoformat()}}}
+    r = httpx.post(f"{api_url}/flow_runs/paginate", json=body)
+    assert r.status_code == 200
+    result = r.json()
+    assert (result["count"], result["pages"]) == (5, 3)
+    assert [str(x["id"]) for x in result["results"]] == [str(runs[k]) for k in desc[2:4]]
+
+
 # Verifies /flow_runs/bulk_set_state sends each matching run through the policy and reports
 # per run, and /flow_runs/bulk_delete deletes only the filtered runs, within the limit.
 def test_bulk_set_state_and_bulk_delete(api_url):
