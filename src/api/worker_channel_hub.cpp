@@ -30,12 +30,6 @@ void count_snapshot() {
   sent.get().inc();
 }
 
-bool reserved_pool_name(const std::string& name) {
-  std::string lower;
-  for (char ch : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return lower.rfind("prefect", 0) == 0;
-}
-
 std::optional<int64_t> pool_slots(store::Connection& c, const core::WorkPool& p) {
   if (!p.concurrency_limit) return std::nullopt;
   return store::work_pools::active_runs(c, p.id);
@@ -47,7 +41,7 @@ struct PoolView {
 };
 
 PoolView view_of(store::Connection& c, core::WorkPool pool) {
-  auto json = core::to_json(pool, pool_slots(c, pool));
+  auto json = core::work_pool_response(core::to_object(pool), pool_slots(c, pool));
   return PoolView{std::move(pool), std::move(json)};
 }
 
@@ -227,7 +221,7 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
     if (!pool) {
       // _resolve_worker_channel_work_pool: created only when the worker asks for it.
       if (!hello.create_pool_if_not_found) return refuse(wc::CloseReason::kAuthorizationFailed, "work_pool_not_found");
-      if (reserved_pool_name(pool_name)) {
+      if (core::reserved_work_pool_name(pool_name)) {
         return refuse(wc::CloseReason::kAuthorizationFailed, "work_pool_creation_unauthorized");
       }
       core::WorkPool p;
@@ -253,9 +247,7 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
     }
     // A pool without a base job template takes the worker's default (as the REST sync does).
     if (pool->base_job_template.empty() && !hello.default_base_job_template.empty()) {
-      store::work_pools::PoolUpdate u;
-      u.base_job_template = hello.default_base_job_template;
-      store::work_pools::update(c, pool_name, u, now);
+      store::work_pools::set_base_job_template(c, pool->id, hello.default_base_job_template, now);
       announce(c, pool->id, "work_pool_updated");
       s.template_set = true;
     }

@@ -10,7 +10,7 @@ import uuid
 
 from prefect.client.orchestration import get_client
 
-from scenarios import http_client, run, unique, wait_for
+from scenarios import http_client, raw_response, run, unique, wait_for
 
 
 def test_work_pool_crud_and_default_queue(api_url):
@@ -40,6 +40,67 @@ def test_work_pool_crud_and_default_queue(api_url):
         assert missing.status_code == 404 and missing.json() == {"detail": 'Work pool "no-such-pool" not found.'}
         assert c.delete(f"/work_pools/{name}").status_code == 204
         assert c.get(f"/work_pools/{name}").status_code == 404
+
+
+# Verifies, through PrefectClient, the work-pool rules beside plain CRUD: the reserved
+# "prefect" prefix refused on create, on a description change and on delete (403 before any
+# lookup), the 409 and 404 details, an explicit null description clearing it, pausing
+# reading PAUSED, and a negative concurrency limit refused with pydantic's 422.
+def test_work_pool_reserved_names_conflicts_and_updates(api_url):
+    from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+    name = f"rules-{uuid.uuid4().hex[:6]}"
+    reserved_detail = "Work pools starting with 'Prefect' are reserved for internal use."
+
+    async def scenario():
+        async with get_client() as client:
+            try:
+                await client.create_work_pool(WorkPoolCreate(name="Prefect-mine", type="process"))
+                raise AssertionError("a reserved name was created")
+            except Exception as e:  # PrefectHTTPStatusError
+                assert e.response.status_code == 403 and e.response.json() == {"detail": reserved_detail}
+            pool = await client.create_work_pool(WorkPoolCreate(name=name, type="process", description="first"))
+            assert pool.description == "first" and pool.type == "process" and pool.concurrency_limit is None
+            try:
+                await client.create_work_pool(WorkPoolCreate(name=name, type="process"))
+                raise AssertionError("a taken name was created")
+            except ObjectAlreadyExists as e:
+                assert e.http_exc.response.json() == {"detail": "A work pool with this name already exists."}
+            await client.update_work_pool(name, WorkPoolUpdate(is_paused=True, concurrency_limit=2))
+            paused = await client.read_work_pool(name)
+            assert paused.is_paused and paused.status.value == "PAUSED" and paused.concurrency_limit == 2
+            await client.update_work_pool(name, WorkPoolUpdate(is_paused=False))
+            assert (await client.read_work_pool(name)).status.value == "NOT_READY"
+            try:
+                await client.read_work_pool("no-such-pool-here")
+                raise AssertionError("a missing pool was read")
+            except ObjectNotFound as e:
+                assert e.http_exc.response.json() == {"detail": 'Work pool "no-such-pool-here" not found.'}
+            r = await raw_response(client, "PATCH", f"/work_pools/{name}",
+                                   json={"description": None, "concurrency_limit": None})
+            assert r.status_code == 204
+            cleared = await client.read_work_pool(name)
+            assert cleared.description is None and cleared.concurrency_limit is None
+            r = await raw_response(client, "PATCH", f"/work_pools/{name}", json={"concurrency_limit": -1})
+            assert r.status_code == 422
+            assert [(e["type"], e["loc"]) for e in r.json()["exception_detail"]] == [
+                ("greater_than_equal", ["body", "concurrency_limit"])]
+            r = await raw_response(client, "PATCH", "/work_pools/prefect-managed-x", json={"description": "mine"})
+            assert r.status_code == 403 and r.json() == {"detail": (
+                "Work pools starting with 'Prefect' are reserved for internal use and can only be updated to set "
+                "concurrency limits or pause.")}
+            r = await raw_response(client, "DELETE", "/work_pools/PREFECT-thing")
+            assert r.status_code == 403 and r.json() == {
+                "detail": "Work pools starting with 'Prefect' are reserved for internal use and can not be deleted."}
+            await client.delete_work_pool(name)
+            try:
+                await client.delete_work_pool(name)
+                raise AssertionError("a deleted pool was deleted again")
+            except ObjectNotFound:
+                pass
+
+    run(scenario())
 
 
 def test_worker_poll_respects_queue_priority_and_limits(api_url):
