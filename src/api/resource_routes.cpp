@@ -52,10 +52,9 @@ void publish_lifecycle(ApiContext& ctx, const ResourceRoutes& s, std::string_vie
 }
 
 // After a write commits: its lifecycle event, then the spec's hook.
-void committed(ApiContext& ctx, const ResourceRoutes& s, std::string_view action, const json::object& object,
-               const json::object& sent) {
-  publish_lifecycle(ctx, s, action, object);
-  if (s.on_committed) s.on_committed(action, object, sent);
+void committed(ApiContext& ctx, const ResourceRoutes& s, const ResourceRoutes::Committed& write) {
+  publish_lifecycle(ctx, s, write.action, write.object);
+  if (s.on_committed) s.on_committed(write);
 }
 
 // The read and list routes' bodies of stored objects.
@@ -101,7 +100,7 @@ core::Result<Response> create(ApiContext& ctx, const Spec& s, const Request& req
     }
     return written.error();
   }
-  committed(ctx, *s, "created", *object, sent_object(*body));
+  committed(ctx, *s, {"created", *object, nullptr, sent_object(*body)});
   return json_response(201, std::move(*written));
 }
 
@@ -115,17 +114,19 @@ core::Result<Response> upsert(ApiContext& ctx, const Spec& s, const Request& req
     json::object object;
     bool created;
     json::value body;
+    json::object before;  // when found
   };
   auto written = ctx.db.write<Upserted>([&](Connection& c) -> core::Result<Upserted> {
     const json::value& name = proposed->at(s->name_field);
     auto existing = name.is_string() ? rows::find(c, *s->model, s->name_field, name.get_string()) : std::nullopt;
     if (existing) {
+      json::object before = *existing;
       // `updated` stays: Prefect's upsert (INSERT … ON CONFLICT DO UPDATE) bypasses the ORM's onupdate.
       for (auto& [field, value] : *proposed) (*existing)[field] = value;
       rows::replace(c, *s->model, *existing);
       if (s->on_updated) s->on_updated(c, *existing, sent_object(*body));
       auto answer = written_body(c, *s, *existing);
-      return Upserted{std::move(*existing), false, std::move(answer)};
+      return Upserted{std::move(*existing), false, std::move(answer), std::move(before)};
     }
     json::object object = *proposed;
     object["id"] = core::new_uuid4();
@@ -134,10 +135,12 @@ core::Result<Response> upsert(ApiContext& ctx, const Spec& s, const Request& req
     rows::insert(c, *s->model, object);
     if (s->on_created) s->on_created(c, object);
     auto answer = written_body(c, *s, object);
-    return Upserted{std::move(object), true, std::move(answer)};
+    return Upserted{std::move(object), true, std::move(answer), {}};
   });
   if (!written) return written.error();
-  committed(ctx, *s, written->created ? "created" : "updated", written->object, sent_object(*body));
+  committed(ctx, *s,
+            {written->created ? "created" : "updated", written->object, written->created ? nullptr : &written->before,
+             sent_object(*body)});
   return json_response(written->created ? 201 : 200, std::move(written->body));
 }
 
@@ -164,19 +167,23 @@ core::Result<Response> update(ApiContext& ctx, const Spec& s, const Request& req
     if (auto ok = s->prepare_update(key.value, sent, *changes); !ok) return ok.error();
   }
   auto now = core::format_timestamp(ctx.clock.now());
-  auto updated = ctx.db.write<std::optional<json::object>>(
-      [&](Connection& c) -> core::Result<std::optional<json::object>> {
-        auto object = rows::find(c, *s->model, key.column, key.value);
-        if (!object) return std::optional<json::object>();
-        for (auto& [field, value] : *changes) (*object)[field] = value;
-        (*object)["updated"] = now;
-        rows::replace(c, *s->model, *object);
-        if (s->on_updated) s->on_updated(c, *object, sent);
-        return object;
-      });
+  struct Updated {
+    json::object before;
+    json::object after;
+  };
+  auto updated = ctx.db.write<std::optional<Updated>>([&](Connection& c) -> core::Result<std::optional<Updated>> {
+    auto object = rows::find(c, *s->model, key.column, key.value);
+    if (!object) return std::optional<Updated>();
+    Updated u{*object, std::move(*object)};
+    for (auto& [field, value] : *changes) u.after[field] = value;
+    u.after["updated"] = now;
+    rows::replace(c, *s->model, u.after);
+    if (s->on_updated) s->on_updated(c, u.after, sent);
+    return std::optional<Updated>(std::move(u));
+  });
   if (!updated) return updated.error();
   if (!*updated) return not_found(*s, key.value);
-  committed(ctx, *s, "updated", **updated, sent);
+  committed(ctx, *s, {"updated", (*updated)->after, &(*updated)->before, sent});
   return no_content();
 }
 
@@ -194,7 +201,8 @@ core::Result<Response> remove(ApiContext& ctx, const Spec& s, const Key& key) {
       });
   if (!removed) return removed.error();
   if (!*removed) return not_found(*s, key.value);
-  committed(ctx, *s, "deleted", **removed, json::object());
+  const json::object nothing_sent;
+  committed(ctx, *s, {"deleted", **removed, nullptr, nothing_sent});
   return no_content();
 }
 

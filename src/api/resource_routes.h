@@ -93,11 +93,15 @@ struct ResourceRoutes {
       prepare_update;
   std::function<core::Result<core::Ok>(std::string_view addressed)> prepare_delete;
 
-  // After a write commits, beside the lifecycle event (e.g. waking subscribers): `action` is
-  // "created", "updated" or "deleted"; `object` as written (as it was, for a delete);
-  // `sent` the request body as sent ({} for a delete).
-  std::function<void(std::string_view action, const boost::json::object& object, const boost::json::object& sent)>
-      on_committed;
+  // After a write commits, beside the lifecycle event (e.g. waking subscribers, events of
+  // a shape of the resource's own).
+  struct Committed {
+    std::string_view action;            // "created", "updated" or "deleted"
+    const boost::json::object& object;  // as written; as it was, for a delete
+    const boost::json::object* before;  // an update's object before it; null otherwise
+    const boost::json::object& sent;    // the request body as sent ({} for a delete)
+  };
+  std::function<void(const Committed& write)> on_committed;
 };
 
 void add_resource_routes(Router& router, ApiContext& ctx, ResourceRoutes routes);

@@ -90,22 +90,23 @@ TEST_F(ResourceRoutesTest, PrepareUpdateRefusesBeforeTheWrite) {
 }
 
 // Verifies on_updated gets the body as sent inside the write, and on_committed runs after
-// the update and the delete with the object and the action.
+// each write with its action, the object, an update's object before it and the body sent.
 TEST_F(ResourceRoutesTest, UpdateAndCommitHooksSeeWhatWasSent) {
   json::object sent_in_write;
   std::vector<std::string> committed;
   auto s = spec();
   s.on_updated = [&](store::Connection&, const json::object&, const json::object& sent) { sent_in_write = sent; };
-  s.on_committed = [&](std::string_view action, const json::object& object, const json::object& sent) {
-    committed.push_back(std::string(action) + ":" + std::string(object.at("name").get_string()) + ":" +
-                        std::to_string(sent.size()));
+  s.on_committed = [&](const ResourceRoutes::Committed& write) {
+    std::string before = write.before ? json::serialize(write.before->at("value")) : "-";
+    committed.push_back(std::string(write.action) + ":" + json::serialize(write.object.at("value")) + ":" + before +
+                        ":" + std::to_string(write.sent.size()));
   };
   add_resource_routes(router_, *ctx_, std::move(s));
   ASSERT_EQ(call("POST", "/api/variables/", R"({"name": "v", "value": 1})").status, 201);
   ASSERT_EQ(call("PATCH", "/api/variables/name/v", R"({"value": 3, "tags": null})").status, 204);
   EXPECT_EQ(sent_in_write, json::parse(R"({"value": 3, "tags": null})"));
   ASSERT_EQ(call("DELETE", "/api/variables/name/v").status, 204);
-  EXPECT_EQ(committed, (std::vector<std::string>{"created:v:2", "updated:v:2", "deleted:v:0"}));
+  EXPECT_EQ(committed, (std::vector<std::string>{"created:1:-:2", "updated:3:1:2", "deleted:3:-:0"}));
 }
 
 // Verifies prepare_delete's error is the answer and the object stays.

@@ -9,6 +9,7 @@
 #include "api/list_request.h"
 #include "api/resource_routes.h"
 #include "api/routes.h"
+#include "api/work_pool_events.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
 #include "store/deployment_repository.h"
@@ -124,11 +125,23 @@ void add_pool_routes(Router& router, ApiContext& ctx, const std::shared_ptr<Work
        .prepare_create = refuse_reserved_create,
        .prepare_update = refuse_reserved_update,
        .prepare_delete = refuse_reserved_delete,
-       // A deleted pool's connected workers are closed with authorization_failed.
+       // Prefect's work-pool events; the worker channel's publications (a deleted pool's
+       // connected workers are closed with authorization_failed).
        .on_committed =
-           [channel](std::string_view action, const json::object& pool, const json::object& sent) {
-             if (action == "updated" && changes_snapshot(sent)) channel->publish(id_of(pool), "work_pool_updated");
-             if (action == "deleted") channel->publish(id_of(pool), "work_pool_deleted");
+           [context, channel](const ResourceRoutes::Committed& write) {
+             const json::object& pool = write.object;
+             auto now = context->clock.now();
+             std::vector<events::Event> events;
+             if (write.action == "created") events.push_back(work_pool_created_event(pool, now));
+             if (write.action == "updated") {
+               if (auto e = work_pool_updated_event(*write.before, pool, write.sent, now)) events.push_back(std::move(*e));
+               if (changes_snapshot(write.sent)) channel->publish(id_of(pool), "work_pool_updated");
+             }
+             if (write.action == "deleted") {
+               events.push_back(work_pool_deleted_event(pool, now));
+               channel->publish(id_of(pool), "work_pool_deleted");
+             }
+             if (!events.empty()) context->events.publish(std::move(events));
            }});
 }
 

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/work_pool_events.h"
 #include "core/uuid.h"
 #include "metrics/registry.h"
 #include "store/work_pool_repository.h"
@@ -210,6 +211,7 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
     PoolView view;
     std::vector<wc::ResolvedQueue> queues;
     bool template_set = false;
+    bool pool_created = false;  // by this setup: Prefect's create_work_pool emits its event
   };
   std::optional<wc::ChannelError> refusal;
   auto refuse = [&](wc::CloseReason reason, std::string detail) -> core::Error {
@@ -218,6 +220,7 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
   };
   auto setup = ctx_.db.write<Setup>([&](store::Connection& c) -> core::Result<Setup> {
     auto pool = store::work_pools::read_by_name(c, pool_name);
+    bool created = false;
     if (!pool) {
       // _resolve_worker_channel_work_pool: created only when the worker asks for it.
       if (!hello.create_pool_if_not_found) return refuse(wc::CloseReason::kAuthorizationFailed, "work_pool_not_found");
@@ -231,11 +234,13 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
       p.base_job_template = hello.default_base_job_template;
       p.created = p.updated = now;
       pool = store::work_pools::create(c, p, core::new_uuid4());
-      if (!pool) pool = store::work_pools::read_by_name(c, pool_name);  // created meanwhile
+      created = pool.has_value();
+      if (!created) pool = store::work_pools::read_by_name(c, pool_name);  // created meanwhile
       if (!pool) return refuse(wc::CloseReason::kTransientServerError, "work pool creation failed");
       spdlog::info("worker channel: work pool '{}' created for worker '{}'", pool_name, hello.worker_name);
     }
     Setup s;
+    s.pool_created = created;
     if (hello.work_queue_names.empty()) {
       for (const auto& q : store::work_pools::list_queues(c, pool->id)) s.queues.push_back({q.id, q.name});
     } else {
@@ -280,6 +285,9 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
   count_connection("opened");
   spdlog::info("worker channel: worker '{}' ({}) connected to pool '{}'", hello.worker_name, hello.worker_type,
                pool_name);
+  if (setup->pool_created) {
+    ctx_.events.publish({work_pool_created_event(core::to_object(setup->view.pool), ctx_.clock.now())});
+  }
   if (setup->template_set) publish(setup->view.pool.id, "work_pool_updated");
 }
 

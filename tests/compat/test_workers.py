@@ -103,6 +103,41 @@ def test_work_pool_reserved_names_conflicts_and_updates(api_url):
     run(scenario())
 
 
+# Verifies creating, updating and deleting a work pool emits Prefect's work-pool events: the
+# resource carries the pool's name, type and role, created and deleted relate its default
+# queue, and an update names only the sent fields whose value changed, with their values
+# before and after (a pause alone, or an unchanged template, is no update).
+def test_work_pool_lifecycle_events(api_url):
+    name = f"evt-{uuid.uuid4().hex[:6]}"
+    with http_client(api_url) as c:
+        pool = c.post("/work_pools/", json={"name": name, "type": "process", "description": "one"}).json()
+        assert c.patch(f"/work_pools/{name}", json={"is_paused": True}).status_code == 204
+        changed = {"description": "two", "concurrency_limit": 4, "base_job_template": {}}
+        assert c.patch(f"/work_pools/{name}", json=changed).status_code == 204
+        assert c.delete(f"/work_pools/{name}").status_code == 204
+        resource_id = f"prefect.work-pool.{pool['id']}"
+        lifecycle = {"prefect.work-pool.created", "prefect.work-pool.updated", "prefect.work-pool.deleted"}
+
+        def seen():
+            r = c.post("/events/filter", json={"filter": {"resource": {"id": [resource_id]}}, "limit": 50})
+            assert r.status_code == 200, r.text
+            events = [e for e in r.json()["events"] if e["event"] in lifecycle]
+            return events if len(events) == 3 else None
+
+        events = sorted(wait_for(seen, 60, "three work-pool events"), key=lambda e: e["occurred"])
+    assert [e["event"] for e in events] == ["prefect.work-pool.created", "prefect.work-pool.updated",
+                                            "prefect.work-pool.deleted"]
+    resource = {"prefect.resource.id": resource_id, "prefect.resource.name": name,
+                "prefect.work-pool.type": "process", "prefect.resource.role": "work-pool"}
+    default_queue = [{"prefect.resource.id": f"prefect.work-queue.{pool['default_queue_id']}",
+                      "prefect.resource.role": "default-queue"}]
+    assert [e["resource"] for e in events] == [resource] * 3
+    assert (events[0]["related"], events[2]["related"]) == (default_queue, default_queue)
+    assert events[1]["payload"] == {"updated_fields": ["description", "concurrency_limit"],
+                                    "updates": {"description": {"from": "one", "to": "two"},
+                                                "concurrency_limit": {"from": None, "to": 4}}}
+
+
 def test_worker_poll_respects_queue_priority_and_limits(api_url):
     name = f"prio-{uuid.uuid4().hex[:6]}"
     with http_client(api_url) as c:
