@@ -40,7 +40,7 @@ void on_created(Connection& c, const json::object& artifact) {
 }
 
 // An update of the latest artifact shows in its collection row.
-void on_updated(Connection& c, const json::object& artifact) {
+void on_updated(Connection& c, const json::object& artifact, const json::object& /*sent*/) {
   const auto& model = core::artifact_collection_model();
   if (auto existing = rows::find(c, model, "latest_id", artifact.at("id").get_string())) {
     mirror(*existing, artifact);

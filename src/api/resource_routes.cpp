@@ -27,6 +27,12 @@ struct Key {
 Key by_id(const PathParams& p) { return {"id", p.at("id")}; }
 Key by_name(const Spec& s, const PathParams& p) { return {s->name_field, p.at("name")}; }
 
+core::Error not_found(const ResourceRoutes& s, std::string_view addressed) {
+  std::string detail = s.not_found;
+  if (auto at = detail.find("{key}"); at != std::string::npos) detail.replace(at, 5, addressed);
+  return core::Error::not_found(detail);
+}
+
 void publish_lifecycle(ApiContext& ctx, const ResourceRoutes& s, std::string_view action, const json::object& object) {
   if (s.lifecycle_kind.empty()) return;
   events::Event e;
@@ -45,11 +51,30 @@ void publish_lifecycle(ApiContext& ctx, const ResourceRoutes& s, std::string_vie
   ctx.events.publish(std::vector<events::Event>{std::move(e)});
 }
 
+// After a write commits: its lifecycle event, then the spec's hook.
+void committed(ApiContext& ctx, const ResourceRoutes& s, const ResourceRoutes::Committed& write) {
+  publish_lifecycle(ctx, s, write.action, write.object);
+  if (s.on_committed) s.on_committed(write);
+}
+
 // The read and list routes' bodies of stored objects.
 json::array read_bodies(Connection& c, const ResourceRoutes& s, json::array stored) {
   if (s.read_view) return s.read_view(c, std::move(stored));
   for (auto& object : stored) object = core::to_response(*s.model, object.get_object());
   return stored;
+}
+
+// The create and upsert routes' body of the object written, in the write's transaction.
+json::value written_body(Connection& c, const ResourceRoutes& s, const json::object& object) {
+  if (!s.write_answers_read_view || !s.read_view) return core::to_response(*s.model, object);
+  json::array one;
+  one.emplace_back(object);
+  return std::move(read_bodies(c, s, std::move(one)).at(0));
+}
+
+const json::object& sent_object(const json::value& body) {
+  static const json::object kNone;
+  return body.is_object() ? body.get_object() : kNone;
 }
 
 core::Result<Response> create(ApiContext& ctx, const Spec& s, const Request& req) {
@@ -64,10 +89,10 @@ core::Result<Response> create(ApiContext& ctx, const Spec& s, const Request& req
   (*object)["id"] = core::new_uuid4();
   (*object)["created"] = now;
   (*object)["updated"] = now;
-  auto written = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+  auto written = ctx.db.write<json::value>([&](Connection& c) -> core::Result<json::value> {
     rows::insert(c, *s->model, *object);
     if (s->on_created) s->on_created(c, *object);
-    return core::Ok{};
+    return written_body(c, *s, *object);
   });
   if (!written) {
     if (written.error().kind == core::ErrorKind::kConflict && s->conflict) {
@@ -75,8 +100,8 @@ core::Result<Response> create(ApiContext& ctx, const Spec& s, const Request& req
     }
     return written.error();
   }
-  publish_lifecycle(ctx, *s, "created", *object);
-  return json_response(201, core::to_response(*s->model, *object));
+  committed(ctx, *s, {"created", *object, nullptr, sent_object(*body)});
+  return json_response(201, std::move(*written));
 }
 
 core::Result<Response> upsert(ApiContext& ctx, const Spec& s, const Request& req) {
@@ -88,16 +113,20 @@ core::Result<Response> upsert(ApiContext& ctx, const Spec& s, const Request& req
   struct Upserted {
     json::object object;
     bool created;
+    json::value body;
+    json::object before;  // when found
   };
   auto written = ctx.db.write<Upserted>([&](Connection& c) -> core::Result<Upserted> {
     const json::value& name = proposed->at(s->name_field);
     auto existing = name.is_string() ? rows::find(c, *s->model, s->name_field, name.get_string()) : std::nullopt;
     if (existing) {
+      json::object before = *existing;
       // `updated` stays: Prefect's upsert (INSERT … ON CONFLICT DO UPDATE) bypasses the ORM's onupdate.
       for (auto& [field, value] : *proposed) (*existing)[field] = value;
       rows::replace(c, *s->model, *existing);
-      if (s->on_updated) s->on_updated(c, *existing);
-      return Upserted{std::move(*existing), false};
+      if (s->on_updated) s->on_updated(c, *existing, sent_object(*body));
+      auto answer = written_body(c, *s, *existing);
+      return Upserted{std::move(*existing), false, std::move(answer), std::move(before)};
     }
     json::object object = *proposed;
     object["id"] = core::new_uuid4();
@@ -105,11 +134,14 @@ core::Result<Response> upsert(ApiContext& ctx, const Spec& s, const Request& req
     object["updated"] = now;
     rows::insert(c, *s->model, object);
     if (s->on_created) s->on_created(c, object);
-    return Upserted{std::move(object), true};
+    auto answer = written_body(c, *s, object);
+    return Upserted{std::move(object), true, std::move(answer), {}};
   });
   if (!written) return written.error();
-  publish_lifecycle(ctx, *s, written->created ? "created" : "updated", written->object);
-  return json_response(written->created ? 201 : 200, core::to_response(*s->model, written->object));
+  committed(ctx, *s,
+            {written->created ? "created" : "updated", written->object, written->created ? nullptr : &written->before,
+             sent_object(*body)});
+  return json_response(written->created ? 201 : 200, std::move(written->body));
 }
 
 core::Result<Response> read(ApiContext& ctx, const Spec& s, const Key& key) {
@@ -121,7 +153,7 @@ core::Result<Response> read(ApiContext& ctx, const Spec& s, const Key& key) {
     return std::optional<json::value>(std::move(read_bodies(c, *s, std::move(one)).at(0)));
   });
   if (!found) return found.error();
-  if (!*found) return core::Error::not_found(s->not_found);
+  if (!*found) return not_found(*s, key.value);
   return json_response(200, **found);
 }
 
@@ -130,24 +162,35 @@ core::Result<Response> update(ApiContext& ctx, const Spec& s, const Request& req
   if (!body) return body.error();
   auto changes = core::read_update(*s->model, *body);
   if (!changes) return changes.error();
+  const json::object& sent = sent_object(*body);
+  if (s->prepare_update) {
+    if (auto ok = s->prepare_update(key.value, sent, *changes); !ok) return ok.error();
+  }
   auto now = core::format_timestamp(ctx.clock.now());
-  auto updated = ctx.db.write<std::optional<json::object>>(
-      [&](Connection& c) -> core::Result<std::optional<json::object>> {
-        auto object = rows::find(c, *s->model, key.column, key.value);
-        if (!object) return std::optional<json::object>();
-        for (auto& [field, value] : *changes) (*object)[field] = value;
-        (*object)["updated"] = now;
-        rows::replace(c, *s->model, *object);
-        if (s->on_updated) s->on_updated(c, *object);
-        return object;
-      });
+  struct Updated {
+    json::object before;
+    json::object after;
+  };
+  auto updated = ctx.db.write<std::optional<Updated>>([&](Connection& c) -> core::Result<std::optional<Updated>> {
+    auto object = rows::find(c, *s->model, key.column, key.value);
+    if (!object) return std::optional<Updated>();
+    Updated u{*object, std::move(*object)};
+    for (auto& [field, value] : *changes) u.after[field] = value;
+    u.after["updated"] = now;
+    rows::replace(c, *s->model, u.after);
+    if (s->on_updated) s->on_updated(c, u.after, sent);
+    return std::optional<Updated>(std::move(u));
+  });
   if (!updated) return updated.error();
-  if (!*updated) return core::Error::not_found(s->not_found);
-  publish_lifecycle(ctx, *s, "updated", **updated);
+  if (!*updated) return not_found(*s, key.value);
+  committed(ctx, *s, {"updated", (*updated)->after, &(*updated)->before, sent});
   return no_content();
 }
 
 core::Result<Response> remove(ApiContext& ctx, const Spec& s, const Key& key) {
+  if (s->prepare_delete) {
+    if (auto ok = s->prepare_delete(key.value); !ok) return ok.error();
+  }
   auto removed = ctx.db.write<std::optional<json::object>>(
       [&](Connection& c) -> core::Result<std::optional<json::object>> {
         auto existing = rows::find(c, *s->model, key.column, key.value);
@@ -157,8 +200,9 @@ core::Result<Response> remove(ApiContext& ctx, const Spec& s, const Key& key) {
         return existing;
       });
   if (!removed) return removed.error();
-  if (!*removed) return core::Error::not_found(s->not_found);
-  publish_lifecycle(ctx, *s, "deleted", **removed);
+  if (!*removed) return not_found(*s, key.value);
+  const json::object nothing_sent;
+  committed(ctx, *s, {"deleted", **removed, nullptr, nothing_sent});
   return no_content();
 }
 

@@ -11,8 +11,11 @@
 //   POST   {base}/filter         {<filter_key>, sort, limit, offset} → list
 //   POST   {base}/count          {<filter_key>} → integer
 //   POST   {base}/paginate       {…, page} → {results, count, limit, pages, page}
-// Lifecycle events (prefect.<kind>.created/updated/deleted, as Prefect's
-// events/schemas/lifecycle.py emits them) are published after the write commits.
+// A write runs in this order: the body read by the model (422s), the spec's prepare hook
+// (its error is the answer, before the database is touched), one transaction (the row
+// written, then the spec's bookkeeping hook), then after the commit the lifecycle event
+// (prefect.<kind>.created/updated/deleted, as Prefect's events/schemas/lifecycle.py emits
+// them) and the spec's on_committed.
 #pragma once
 
 #include <functional>
@@ -47,7 +50,9 @@ struct ResourceRoutes {
   const core::Model* model;
   std::string base;  // "/api/variables"
   unsigned ops;      // resource_op bits
-  std::string not_found;  // detail of a 404: "Variable not found."
+  // The detail of a 404: "Variable not found."; a "{key}" in it stands for the id or name
+  // the route was called with ("Work pool \"{key}\" not found.").
+  std::string not_found;
   // The detail of the 409 when a create hits the unique key, from the proposed object.
   std::function<std::string(const boost::json::object& proposed)> conflict;
   // "variable": publish prefect.variable.created/updated/deleted; empty: no events.
@@ -64,13 +69,39 @@ struct ResourceRoutes {
   // response model, values computed at the read): takes the stored objects, returns their
   // bodies in the same order, in the read's transaction. Unset: core::to_response.
   std::function<boost::json::array(store::Connection& c, boost::json::array stored)> read_view;
+  // Whether the create and upsert routes answer through read_view too (values computed at
+  // the read that a new object has as well); otherwise they answer core::to_response.
+  bool write_answers_read_view = false;
+
   // Bookkeeping in the write's transaction: after the row is inserted or updated, before it
-  // is deleted (e.g. a "latest per key" table kept in step).
+  // is deleted (e.g. a "latest per key" table kept in step, rows of other tables). `sent`
+  // is the request body as sent: its keys are the fields a PATCH set, explicit nulls
+  // included (pydantic's exclude_unset), whatever the model made of them.
   using Hook = std::function<void(store::Connection& c, const boost::json::object& object)>;
-  Hook on_created, on_updated, on_deleting;
-  // Checks and normalises a create body after it is read, before it is written; an error
-  // is the answer (e.g. a reserved name's 403).
+  using UpdateHook =
+      std::function<void(store::Connection& c, const boost::json::object& object, const boost::json::object& sent)>;
+  Hook on_created;
+  UpdateHook on_updated;  // after an update, and after an upsert that found the object
+  Hook on_deleting;
+
+  // Checks before a write, after the body is read; an error is the answer (e.g. a reserved
+  // name's 403). `addressed` is the id or name the route was called with.
+  // prepare_create may also normalise the object or set server-side fields.
   std::function<core::Result<core::Ok>(boost::json::object& proposed)> prepare_create;
+  std::function<core::Result<core::Ok>(std::string_view addressed, const boost::json::object& sent,
+                                       const boost::json::object& changes)>
+      prepare_update;
+  std::function<core::Result<core::Ok>(std::string_view addressed)> prepare_delete;
+
+  // After a write commits, beside the lifecycle event (e.g. waking subscribers, events of
+  // a shape of the resource's own).
+  struct Committed {
+    std::string_view action;            // "created", "updated" or "deleted"
+    const boost::json::object& object;  // as written; as it was, for a delete
+    const boost::json::object* before;  // an update's object before it; null otherwise
+    const boost::json::object& sent;    // the request body as sent ({} for a delete)
+  };
+  std::function<void(const Committed& write)> on_committed;
 };
 
 void add_resource_routes(Router& router, ApiContext& ctx, ResourceRoutes routes);

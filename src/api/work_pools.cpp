@@ -1,13 +1,15 @@
-// /api/work_pools routes (Prefect's api/workers.py): work pools, workers' heartbeats, and
-// the worker's poll POST /work_pools/{name}/get_scheduled_flow_runs. The pool-scoped queue
-// routes are with the other work-queue routes (work_queues.cpp).
+// /api/work_pools routes (Prefect's api/workers.py): work pools (the route kit's, by name,
+// over core::work_pool_model()), workers' heartbeats, and the worker's poll POST
+// /work_pools/{name}/get_scheduled_flow_runs. The pool-scoped queue routes are with the
+// other work-queue routes (work_queues.cpp).
 // A change to a pool's base job template, concurrency limit, pause or storage
 // configuration, and its deletion, reach the workers connected over the worker channel
 // (worker_channel_hub.h) as snapshots, as Prefect's update_work_pool/delete_work_pool
 // publish them.
 #include "api/list_request.h"
-#include "api/names.h"
+#include "api/resource_routes.h"
 #include "api/routes.h"
+#include "api/work_pool_events.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
 #include "store/deployment_repository.h"
@@ -22,29 +24,6 @@ namespace {
 
 core::Error pool_not_found(const std::string& name) { return core::Error::not_found("Work pool \"" + name + "\" not found."); }
 
-bool reserved_name(const std::string& name) {
-  std::string lower;
-  for (char ch : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return lower.rfind("prefect", 0) == 0;
-}
-
-Response forbidden(const std::string& detail) { return json_response(403, json::object{{"detail", detail}}); }
-
-// NonNegativeInteger: a 422 for negatives.
-std::optional<int64_t> non_negative(core::FieldReader& r, std::string_view key) {
-  auto v = r.integer(key);
-  if (v && *v < 0) {
-    r.add_error(key, "greater_than_equal", "Input should be greater than or equal to 0", *v);
-    return std::nullopt;
-  }
-  return v;
-}
-
-std::optional<int64_t> pool_slots(Connection& c, const core::WorkPool& p) {
-  if (!p.concurrency_limit) return std::nullopt;
-  return store::work_pools::active_runs(c, p.id);
-}
-
 core::Result<core::WorkPool> pool_by_name(Connection& c, const std::string& name) {
   auto pool = store::work_pools::read_by_name(c, name);
   if (!pool) return pool_not_found(name);
@@ -53,143 +32,117 @@ core::Result<core::WorkPool> pool_by_name(Connection& c, const std::string& name
 
 // ---- pools
 
-core::Result<Response> create_pool(ApiContext& ctx, const Request& req) {
-  auto body = core::parse_body(req.body);
-  if (!body) return body.error();
-  core::FieldReader r(*body, json::array{"body"});
-  core::WorkPool p;
-  p.name = r.string("name", true).value_or("");
-  p.description = r.string("description");
-  p.type = r.string("type").value_or("prefect-agent");
-  if (const json::object* t = r.object("base_job_template")) p.base_job_template = *t;
-  p.is_paused = r.boolean("is_paused").value_or(false);
-  p.concurrency_limit = non_negative(r, "concurrency_limit");
-  if (const json::object* s = r.object("storage_configuration")) p.storage_configuration = *s;
-  if (!r.ok()) return r.error();
-  // NonEmptyishName: the emptiness check runs before the pattern.
-  if (is_emptyish(p.name)) {
-    return core::invalid_request(json::array{json::object{{"type", "value_error"},
-                                                          {"loc", json::array{"body", "name"}},
-                                                          {"msg", "Value error, name cannot be an empty string"},
-                                                          {"input", p.name},
-                                                          {"ctx", json::object{{"error", json::object{}}}}}});
-  }
-  if (!is_prefect_name(p.name)) return core::invalid_request(json::array{name_pattern_error("name", p.name)});
-  if (reserved_name(p.name)) return forbidden("Work pools starting with 'Prefect' are reserved for internal use.");
-  p.id = core::new_uuid4();
-  p.created = p.updated = ctx.clock.now();
-  std::string queue_id = core::new_uuid4();
-  struct Out {
-    core::WorkPool pool;
+// WorkPoolResponse: the pool's active slots are counted only when it has a limit.
+json::array pool_bodies(Connection& c, json::array stored) {
+  for (auto& v : stored) {
+    const json::object& pool = v.get_object();
     std::optional<int64_t> slots;
-  };
-  auto out = ctx.db.write<Out>([&](Connection& c) -> core::Result<Out> {
-    auto created = store::work_pools::create(c, p, queue_id);
-    if (!created) return core::Error::conflict("A work pool with this name already exists.");
-    return Out{*created, created->concurrency_limit ? std::optional<int64_t>(0) : std::nullopt};
-  });
-  if (!out) return out.error();
-  return json_response(201, core::to_json(out->pool, out->slots));
+    if (!pool.at("concurrency_limit").is_null()) {
+      slots = store::work_pools::active_runs(c, std::string(pool.at("id").get_string()));
+    }
+    v = core::work_pool_response(pool, slots);
+  }
+  return stored;
 }
 
-core::Result<Response> read_pool(ApiContext& ctx, const std::string& name) {
-  auto out = ctx.db.read<json::object>([&](Connection& c) -> core::Result<json::object> {
-    auto pool = pool_by_name(c, name);
-    if (!pool) return pool.error();
-    return core::to_json(*pool, pool_slots(c, *pool));
-  });
-  if (!out) return out.error();
-  return json_response(200, *out);
+// WORK_POOL_FIELDS_THAT_TRIGGER_SNAPSHOTS (server/utilities/worker_channel.py): sent, even
+// as null.
+bool changes_snapshot(const json::object& sent) {
+  for (const char* field : {"base_job_template", "concurrency_limit", "is_paused", "storage_configuration"}) {
+    if (sent.contains(field)) return true;
+  }
+  return false;
 }
 
-// WORK_POOL_FIELDS_THAT_TRIGGER_SNAPSHOTS (server/utilities/worker_channel.py).
-bool changes_snapshot(const core::FieldReader& r) {
-  return r.present("base_job_template") || r.present("concurrency_limit") || r.present("is_paused") ||
-         r.present("storage_configuration");
+std::string id_of(const json::object& pool) { return std::string(pool.at("id").get_string()); }
+
+core::Result<core::Ok> refuse_reserved_create(json::object& proposed) {
+  if (core::reserved_work_pool_name(proposed.at("name").get_string())) {
+    return core::Error::forbidden("Work pools starting with 'Prefect' are reserved for internal use.");
+  }
+  // The default queue is created with the pool (on_created), under this id.
+  proposed["default_queue_id"] = core::new_uuid4();
+  return core::Ok{};
 }
 
-core::Result<Response> update_pool(ApiContext& ctx, WorkerChannelHub& channel, const Request& req,
-                                   const std::string& name) {
-  auto body = core::parse_body(req.body);
-  if (!body) return body.error();
-  core::FieldReader r(*body, json::array{"body"});
-  store::work_pools::PoolUpdate u;
-  if (r.present("description")) u.description = r.string("description").value_or("");
-  u.is_paused = r.boolean("is_paused");
-  if (const json::object* t = r.object("base_job_template")) u.base_job_template = *t;
-  u.concurrency_limit_set = r.present("concurrency_limit");
-  u.concurrency_limit = non_negative(r, "concurrency_limit");
-  if (const json::object* s = r.object("storage_configuration")) u.storage_configuration = *s;
-  if (!r.ok()) return r.error();
-  if (r.present("description") && !r.has("description")) u.description.reset();
-  if (reserved_name(name) && (u.base_job_template || u.description)) {
-    return forbidden(
+// A reserved pool's pause and concurrency limit may change; a new base job template or
+// description may not (a null one is no change).
+core::Result<core::Ok> refuse_reserved_update(std::string_view name, const json::object& /*sent*/,
+                                              const json::object& changes) {
+  if (!core::reserved_work_pool_name(name)) return core::Ok{};
+  const json::value* description = changes.if_contains("description");
+  if (changes.contains("base_job_template") || (description && !description->is_null())) {
+    return core::Error::forbidden(
         "Work pools starting with 'Prefect' are reserved for internal use and can only be updated to set "
         "concurrency limits or pause.");
   }
-  auto now = ctx.clock.now();
-  bool snapshot = changes_snapshot(r);
-  // The updated pool's id, or nullopt when there is no such pool.
-  using PoolId = std::optional<std::string>;
-  auto updated = ctx.db.write<PoolId>([&](Connection& c) -> core::Result<PoolId> {
-    // An explicit null description clears it.
-    if (r.present("description") && !r.has("description")) {
-      c.prepare("UPDATE work_pool SET description = NULL WHERE name = ?1").bind(1, name).run();
-    }
-    if (!store::work_pools::update(c, name, u, now)) return std::optional<std::string>();
-    auto pool = store::work_pools::read_by_name(c, name);
-    if (!pool) return std::optional<std::string>();
-    if (u.is_paused) {
-      // Pausing marks the pool PAUSED; unpausing returns it to NOT_READY until a heartbeat.
-      store::work_pools::set_status(c, pool->id, *u.is_paused ? "PAUSED" : "NOT_READY", now);
-    }
-    if (snapshot) channel.announce(c, pool->id, "work_pool_updated");
-    return std::optional<std::string>(pool->id);
-  });
-  if (!updated) return updated.error();
-  if (!*updated) return pool_not_found(name);
-  if (snapshot) channel.publish(**updated, "work_pool_updated");
-  return no_content();
+  return core::Ok{};
 }
 
-core::Result<Response> delete_pool(ApiContext& ctx, WorkerChannelHub& channel, const std::string& name) {
-  if (reserved_name(name)) {
-    return forbidden("Work pools starting with 'Prefect' are reserved for internal use and can not be deleted.");
+core::Result<core::Ok> refuse_reserved_delete(std::string_view name) {
+  if (core::reserved_work_pool_name(name)) {
+    return core::Error::forbidden("Work pools starting with 'Prefect' are reserved for internal use and can not be deleted.");
   }
-  using PoolId = std::optional<std::string>;
-  auto deleted = ctx.db.write<PoolId>([&](Connection& c) -> core::Result<PoolId> {
-    auto pool = store::work_pools::read_by_name(c, name);
-    if (!pool || !store::work_pools::remove(c, name)) return std::optional<std::string>();
-    channel.announce(c, pool->id, "work_pool_deleted");
-    return std::optional<std::string>(pool->id);
-  });
-  if (!deleted) return deleted.error();
-  if (!*deleted) return pool_not_found(name);
-  // Its connected workers are closed with authorization_failed.
-  channel.publish(**deleted, "work_pool_deleted");
-  return no_content();
+  return core::Ok{};
 }
 
-core::Result<Response> filter_pools(ApiContext& ctx, const Request& req) {
-  auto list = parse_list_request(req, FilterRoot::kWorkPool, ctx.settings.default_limit);
-  if (!list) return list.error();
-  auto out = ctx.db.read<json::array>([&](Connection& c) -> core::Result<json::array> {
-    json::array a;
-    for (const auto& p : store::work_pools::list(c, list->where, list->page.limit, list->page.offset)) {
-      a.emplace_back(core::to_json(p, pool_slots(c, p)));
-    }
-    return a;
-  });
-  if (!out) return out.error();
-  return json_response(200, *out);
-}
-
-core::Result<Response> count_pools(ApiContext& ctx, const Request& req) {
-  auto where = parse_count_request(req, FilterRoot::kWorkPool);
-  if (!where) return where.error();
-  auto n = ctx.db.read<int64_t>([&](Connection& c) -> core::Result<int64_t> { return store::work_pools::count(c, *where); });
-  if (!n) return n.error();
-  return json_response(200, *n);
+void add_pool_routes(Router& router, ApiContext& ctx, const std::shared_ptr<WorkerChannelHub>& channel) {
+  namespace op = resource_op;
+  const std::string base = "/api/work_pools";
+  ApiContext* context = &ctx;
+  add_resource_routes(
+      router, ctx,
+      {.model = &core::work_pool_model(),
+       .base = base,
+       .ops = op::kCreate | op::kReadByName | op::kUpdateByName | op::kDeleteByName | op::kFilter | op::kCount,
+       .not_found = "Work pool \"{key}\" not found.",
+       .conflict = [](const json::object&) { return std::string("A work pool with this name already exists."); },
+       .name_path = base + "/{name}",
+       .list_query = root_query(FilterRoot::kWorkPool),
+       .read_view = pool_bodies,
+       .write_answers_read_view = true,
+       .on_created =
+           [](Connection& c, const json::object& pool) {
+             store::work_pools::insert_default_queue(c, id_of(pool),
+                                                     std::string(pool.at("default_queue_id").get_string()),
+                                                     *core::parse_timestamp(pool.at("created").get_string()));
+           },
+       // Pausing marks the pool PAUSED; unpausing returns it to NOT_READY until a heartbeat.
+       // A change workers see is announced on the worker channel in the transaction.
+       .on_updated =
+           [context, channel](Connection& c, const json::object& pool, const json::object& sent) {
+             if (const json::value* paused = sent.if_contains("is_paused"); paused && !paused->is_null()) {
+               store::work_pools::set_status(c, id_of(pool), pool.at("is_paused").get_bool() ? "PAUSED" : "NOT_READY",
+                                             context->clock.now());
+             }
+             if (changes_snapshot(sent)) channel->announce(c, id_of(pool), "work_pool_updated");
+           },
+       .on_deleting =
+           [channel](Connection& c, const json::object& pool) {
+             store::work_pools::remove_dependents(c, id_of(pool));
+             channel->announce(c, id_of(pool), "work_pool_deleted");
+           },
+       .prepare_create = refuse_reserved_create,
+       .prepare_update = refuse_reserved_update,
+       .prepare_delete = refuse_reserved_delete,
+       // Prefect's work-pool events; the worker channel's publications (a deleted pool's
+       // connected workers are closed with authorization_failed).
+       .on_committed =
+           [context, channel](const ResourceRoutes::Committed& write) {
+             const json::object& pool = write.object;
+             auto now = context->clock.now();
+             std::vector<events::Event> events;
+             if (write.action == "created") events.push_back(work_pool_created_event(pool, now));
+             if (write.action == "updated") {
+               if (auto e = work_pool_updated_event(*write.before, pool, write.sent, now)) events.push_back(std::move(*e));
+               if (changes_snapshot(write.sent)) channel->publish(id_of(pool), "work_pool_updated");
+             }
+             if (write.action == "deleted") {
+               events.push_back(work_pool_deleted_event(pool, now));
+               channel->publish(id_of(pool), "work_pool_deleted");
+             }
+             if (!events.empty()) context->events.publish(std::move(events));
+           }});
 }
 
 // ---- workers
@@ -296,19 +249,7 @@ core::Result<Response> get_scheduled_flow_runs(ApiContext& ctx, const Request& r
 }  // namespace
 
 void register_work_pool_routes(Router& router, ApiContext& ctx, const std::shared_ptr<WorkerChannelHub>& channel) {
-  router.add("POST", "/api/work_pools/", [&ctx](const Request& req, const PathParams&) { return create_pool(ctx, req); });
-  router.add("POST", "/api/work_pools/filter",
-             [&ctx](const Request& req, const PathParams&) { return filter_pools(ctx, req); });
-  router.add("POST", "/api/work_pools/count",
-             [&ctx](const Request& req, const PathParams&) { return count_pools(ctx, req); });
-  router.add("GET", "/api/work_pools/{name}",
-             [&ctx](const Request&, const PathParams& p) { return read_pool(ctx, p.at("name")); });
-  router.add("PATCH", "/api/work_pools/{name}",
-             [&ctx, channel](const Request& req, const PathParams& p) {
-               return update_pool(ctx, *channel, req, p.at("name"));
-             });
-  router.add("DELETE", "/api/work_pools/{name}",
-             [&ctx, channel](const Request&, const PathParams& p) { return delete_pool(ctx, *channel, p.at("name")); });
+  add_pool_routes(router, ctx, channel);
   router.add("POST", "/api/work_pools/{name}/get_scheduled_flow_runs", [&ctx](const Request& req, const PathParams& p) {
     return get_scheduled_flow_runs(ctx, req, p.at("name"));
   });

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/work_pool_events.h"
 #include "core/uuid.h"
 #include "metrics/registry.h"
 #include "store/work_pool_repository.h"
@@ -30,12 +31,6 @@ void count_snapshot() {
   sent.get().inc();
 }
 
-bool reserved_pool_name(const std::string& name) {
-  std::string lower;
-  for (char ch : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return lower.rfind("prefect", 0) == 0;
-}
-
 std::optional<int64_t> pool_slots(store::Connection& c, const core::WorkPool& p) {
   if (!p.concurrency_limit) return std::nullopt;
   return store::work_pools::active_runs(c, p.id);
@@ -47,7 +42,7 @@ struct PoolView {
 };
 
 PoolView view_of(store::Connection& c, core::WorkPool pool) {
-  auto json = core::to_json(pool, pool_slots(c, pool));
+  auto json = core::work_pool_response(core::to_object(pool), pool_slots(c, pool));
   return PoolView{std::move(pool), std::move(json)};
 }
 
@@ -216,6 +211,7 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
     PoolView view;
     std::vector<wc::ResolvedQueue> queues;
     bool template_set = false;
+    bool pool_created = false;  // by this setup: Prefect's create_work_pool emits its event
   };
   std::optional<wc::ChannelError> refusal;
   auto refuse = [&](wc::CloseReason reason, std::string detail) -> core::Error {
@@ -224,10 +220,11 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
   };
   auto setup = ctx_.db.write<Setup>([&](store::Connection& c) -> core::Result<Setup> {
     auto pool = store::work_pools::read_by_name(c, pool_name);
+    bool created = false;
     if (!pool) {
       // _resolve_worker_channel_work_pool: created only when the worker asks for it.
       if (!hello.create_pool_if_not_found) return refuse(wc::CloseReason::kAuthorizationFailed, "work_pool_not_found");
-      if (reserved_pool_name(pool_name)) {
+      if (core::reserved_work_pool_name(pool_name)) {
         return refuse(wc::CloseReason::kAuthorizationFailed, "work_pool_creation_unauthorized");
       }
       core::WorkPool p;
@@ -237,11 +234,13 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
       p.base_job_template = hello.default_base_job_template;
       p.created = p.updated = now;
       pool = store::work_pools::create(c, p, core::new_uuid4());
-      if (!pool) pool = store::work_pools::read_by_name(c, pool_name);  // created meanwhile
+      created = pool.has_value();
+      if (!created) pool = store::work_pools::read_by_name(c, pool_name);  // created meanwhile
       if (!pool) return refuse(wc::CloseReason::kTransientServerError, "work pool creation failed");
       spdlog::info("worker channel: work pool '{}' created for worker '{}'", pool_name, hello.worker_name);
     }
     Setup s;
+    s.pool_created = created;
     if (hello.work_queue_names.empty()) {
       for (const auto& q : store::work_pools::list_queues(c, pool->id)) s.queues.push_back({q.id, q.name});
     } else {
@@ -253,9 +252,7 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
     }
     // A pool without a base job template takes the worker's default (as the REST sync does).
     if (pool->base_job_template.empty() && !hello.default_base_job_template.empty()) {
-      store::work_pools::PoolUpdate u;
-      u.base_job_template = hello.default_base_job_template;
-      store::work_pools::update(c, pool_name, u, now);
+      store::work_pools::set_base_job_template(c, pool->id, hello.default_base_job_template, now);
       announce(c, pool->id, "work_pool_updated");
       s.template_set = true;
     }
@@ -288,6 +285,9 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
   count_connection("opened");
   spdlog::info("worker channel: worker '{}' ({}) connected to pool '{}'", hello.worker_name, hello.worker_type,
                pool_name);
+  if (setup->pool_created) {
+    ctx_.events.publish({work_pool_created_event(core::to_object(setup->view.pool), ctx_.clock.now())});
+  }
   if (setup->template_set) publish(setup->view.pool.id, "work_pool_updated");
 }
 

@@ -196,6 +196,15 @@ bool fields::check_name_pattern(const JsonField& field) {
   return false;
 }
 
+void fields::check_non_emptyish_name(const JsonField& field) {
+  std::string_view name(field.value()->get_string());
+  if (name.find_first_not_of("' \"") == std::string_view::npos) {
+    value_error(field, "name cannot be an empty string");
+    return;
+  }
+  check_name_pattern(field);
+}
+
 namespace {
 
 void below_zero(const JsonField& field) {

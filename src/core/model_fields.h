@@ -35,6 +35,9 @@ bool check_lowercase_key(const JsonField& field, std::string_view what, bool und
 // Prefect's `Name`: no '/', '%', '&', '>' or '<' (pydantic's string_pattern_mismatch).
 // Returns false after recording the error.
 bool check_name_pattern(const JsonField& field);
+// Prefect's `NonEmptyishName` (work pools): not only spaces and quotes ("name cannot be an
+// empty string", checked first, as its BeforeValidator runs before the pattern), then `Name`.
+void check_non_emptyish_name(const JsonField& field);
 
 // pydantic's NonNegativeInteger and NonNegativeFloat (ge=0): "greater_than_equal" below 0.
 void check_non_negative_integer(const JsonField& field);

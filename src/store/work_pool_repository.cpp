@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <map>
 
+#include "core/json_util.h"
 #include "core/uuid.h"
+#include "core/work_pool.h"
 #include "core/work_queue.h"
-#include "store/flow_repository.h"
 #include "store/flow_run_repository.h"
 #include "store/model_table.h"
 
@@ -15,11 +16,6 @@ namespace json = boost::json;
 using core::Timestamp;
 
 namespace {
-
-constexpr const char* kPoolColumns =
-    "work_pool.id, work_pool.created, work_pool.updated, work_pool.name, work_pool.description, work_pool.type, "
-    "work_pool.base_job_template, work_pool.is_paused, work_pool.default_queue_id, work_pool.concurrency_limit, "
-    "work_pool.status, work_pool.storage_configuration";
 
 constexpr const char* kQueueColumns =
     "work_queue.id, work_queue.created, work_queue.updated, work_queue.name, work_queue.description, "
@@ -32,23 +28,6 @@ constexpr const char* kWorkerColumns =
 
 // States that hold a pool or queue slot (Prefect's get-runs query counts RUNNING and PENDING).
 constexpr const char* kSlotStates = "('RUNNING', 'PENDING')";
-
-core::WorkPool pool_from_row(Statement& st) {
-  core::WorkPool p;
-  p.id = st.column_text(0);
-  p.created = core::from_micros(st.column_int(1));
-  p.updated = core::from_micros(st.column_int(2));
-  p.name = st.column_text(3);
-  p.description = st.column_optional_text(4);
-  p.type = st.column_text(5);
-  p.base_job_template = flows::object_from_text(st.column_text(6));
-  p.is_paused = st.column_int(7) != 0;
-  p.default_queue_id = st.column_optional_text(8);
-  p.concurrency_limit = st.column_optional_int(9);
-  p.status = st.column_text(10);
-  p.storage_configuration = flows::object_from_text(st.column_text(11));
-  return p;
-}
 
 core::WorkQueue queue_from_row(Statement& st) {
   core::WorkQueue q;
@@ -80,15 +59,6 @@ core::Worker worker_from_row(Statement& st) {
   return w;
 }
 
-std::optional<core::WorkPool> read_pool_where(Connection& c, const std::string& where, const std::string& arg) {
-  auto& st = c.prepare(std::string("SELECT ") + kPoolColumns + " FROM work_pool WHERE " + where);
-  st.bind(1, arg);
-  if (!st.step()) return std::nullopt;
-  auto p = pool_from_row(st);
-  st.reset();
-  return p;
-}
-
 int64_t count_sql(Connection& c, const std::string& sql, const std::string& arg) {
   auto& st = c.prepare(sql);
   st.bind(1, arg);
@@ -103,85 +73,47 @@ int64_t count_sql(Connection& c, const std::string& sql, const std::string& arg)
 std::optional<core::WorkPool> create(Connection& c, core::WorkPool pool, const std::string& default_queue_id) {
   if (read_by_name(c, pool.name)) return std::nullopt;
   pool.default_queue_id = default_queue_id;
-  auto& st = c.prepare(
-      "INSERT INTO work_pool(id, created, updated, name, description, type, base_job_template, is_paused, "
-      "default_queue_id, concurrency_limit, status, storage_configuration) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-  st.bind(1, pool.id)
-      .bind(2, core::to_micros(pool.created))
-      .bind(3, core::to_micros(pool.updated))
-      .bind(4, pool.name)
-      .bind(5, pool.description)
-      .bind(6, pool.type)
-      .bind(7, json::serialize(pool.base_job_template))
-      .bind(8, pool.is_paused)
-      .bind(9, pool.default_queue_id)
-      .bind(10, pool.concurrency_limit)
-      .bind(11, pool.status)
-      .bind(12, json::serialize(pool.storage_configuration))
-      .run();
-  auto queue = core::new_work_queue(pool.id, "default", pool.created);
-  queue["id"] = default_queue_id;
-  queue["description"] = "The work pool's default queue.";
-  queue["priority"] = 1;
-  model_rows::insert(c, core::work_queue_model(), queue);
+  model_rows::insert(c, core::work_pool_model(), core::to_object(pool));
+  insert_default_queue(c, pool.id, default_queue_id, pool.created);
   return read(c, pool.id);
 }
 
+void insert_default_queue(Connection& c, const std::string& pool_id, const std::string& queue_id, Timestamp created) {
+  auto queue = core::new_work_queue(pool_id, "default", created);
+  queue["id"] = queue_id;
+  queue["description"] = "The work pool's default queue.";
+  queue["priority"] = 1;
+  model_rows::insert(c, core::work_queue_model(), queue);
+}
+
 std::optional<core::WorkPool> read(Connection& c, const std::string& id) {
-  return read_pool_where(c, "work_pool.id = ?1", id);
+  auto pool = model_rows::find(c, core::work_pool_model(), "id", id);
+  if (!pool) return std::nullopt;
+  return core::work_pool_from(*pool);
 }
 
 std::optional<core::WorkPool> read_by_name(Connection& c, const std::string& name) {
-  return read_pool_where(c, "work_pool.name = ?1", name);
+  auto pool = model_rows::find(c, core::work_pool_model(), "name", name);
+  if (!pool) return std::nullopt;
+  return core::work_pool_from(*pool);
 }
 
-bool update(Connection& c, const std::string& name, const PoolUpdate& u, Timestamp now) {
-  auto& st = c.prepare(
-      "UPDATE work_pool SET description = CASE WHEN ?2 = 1 THEN ?3 ELSE description END, "
-      "is_paused = COALESCE(?4, is_paused), base_job_template = COALESCE(?5, base_job_template), "
-      "concurrency_limit = CASE WHEN ?6 = 1 THEN ?7 ELSE concurrency_limit END, "
-      "storage_configuration = COALESCE(?8, storage_configuration), updated = ?9 WHERE name = ?1");
-  st.bind(1, name).bind(2, u.description.has_value()).bind(3, u.description);
-  if (u.is_paused) st.bind(4, *u.is_paused); else st.bind(4, nullptr);
-  if (u.base_job_template) st.bind(5, json::serialize(*u.base_job_template)); else st.bind(5, nullptr);
-  st.bind(6, u.concurrency_limit_set).bind(7, u.concurrency_limit);
-  if (u.storage_configuration) st.bind(8, json::serialize(*u.storage_configuration)); else st.bind(8, nullptr);
-  st.bind(9, core::to_micros(now)).run();
-  return c.changes() > 0;
+void set_base_job_template(Connection& c, const std::string& pool_id, const json::object& base_job_template,
+                           Timestamp now) {
+  c.prepare("UPDATE work_pool SET base_job_template = ?2, updated = ?3 WHERE id = ?1")
+      .bind(1, pool_id)
+      .bind(2, core::to_json_text(base_job_template))
+      .bind(3, core::to_micros(now))
+      .run();
 }
 
-bool remove(Connection& c, const std::string& name) {
-  auto pool = read_by_name(c, name);
-  if (!pool) return false;
+void remove_dependents(Connection& c, const std::string& pool_id) {
   c.prepare("UPDATE deployment SET work_queue_id = NULL WHERE work_queue_id IN "
             "(SELECT id FROM work_queue WHERE work_pool_id = ?1)")
-      .bind(1, pool->id)
+      .bind(1, pool_id)
       .run();
-  c.prepare("DELETE FROM worker WHERE work_pool_id = ?1").bind(1, pool->id).run();
-  c.prepare("DELETE FROM work_queue WHERE work_pool_id = ?1").bind(1, pool->id).run();
-  c.prepare("DELETE FROM work_pool WHERE id = ?1").bind(1, pool->id).run();
-  return c.changes() > 0;
-}
-
-std::vector<core::WorkPool> list(Connection& c, const SqlCondition& where, int64_t limit, int64_t offset) {
-  auto& st = c.prepare(std::string("SELECT ") + kPoolColumns + " FROM work_pool WHERE " + where.sql +
-                       " ORDER BY work_pool.name LIMIT ? OFFSET ?");
-  int next = bind_all(st, where.params);
-  st.bind(next, limit).bind(next + 1, offset);
-  std::vector<core::WorkPool> out;
-  while (st.step()) out.push_back(pool_from_row(st));
-  st.reset();
-  return out;
-}
-
-int64_t count(Connection& c, const SqlCondition& where) {
-  auto& st = c.prepare("SELECT COUNT(*) FROM work_pool WHERE " + where.sql);
-  bind_all(st, where.params);
-  st.step();
-  int64_t n = st.column_int(0);
-  st.reset();
-  return n;
+  c.prepare("DELETE FROM worker WHERE work_pool_id = ?1").bind(1, pool_id).run();
+  c.prepare("DELETE FROM work_queue WHERE work_pool_id = ?1").bind(1, pool_id).run();
 }
 
 void set_status(Connection& c, const std::string& pool_id, const std::string& status, Timestamp now) {

@@ -15,28 +15,23 @@
 
 namespace praetor::store::work_pools {
 
-// ---- pools
+// ---- pools (stored as core::work_pool_model() objects; the API's routes read and write
+// them through the route kit, the functions here serve the server's own callers)
 // Inserts `pool` and its default queue (id `default_queue_id`); nullopt when the name is
 // taken.
 std::optional<core::WorkPool> create(Connection& c, core::WorkPool pool, const std::string& default_queue_id);
+// Inserts the pool's "default" queue (priority 1), dated `created` as its pool, as
+// Prefect's create_work_pool does in the pool's transaction.
+void insert_default_queue(Connection& c, const std::string& pool_id, const std::string& queue_id,
+                          core::Timestamp created);
 std::optional<core::WorkPool> read(Connection& c, const std::string& id);
 std::optional<core::WorkPool> read_by_name(Connection& c, const std::string& name);
-
-// Only the set fields change; `concurrency_limit_set` distinguishes "null" from "absent".
-struct PoolUpdate {
-  std::optional<std::string> description;
-  std::optional<bool> is_paused;
-  std::optional<boost::json::object> base_job_template;
-  bool concurrency_limit_set = false;
-  std::optional<int64_t> concurrency_limit;
-  std::optional<boost::json::object> storage_configuration;
-};
-bool update(Connection& c, const std::string& name, const PoolUpdate& u, core::Timestamp now);
-// Deletes the pool, its queues and workers; deployments keep no queue.
-bool remove(Connection& c, const std::string& name);
-// Pools matching a compiled filter over the unaliased work_pool table, by name.
-std::vector<core::WorkPool> list(Connection& c, const SqlCondition& where, int64_t limit, int64_t offset);
-int64_t count(Connection& c, const SqlCondition& where);
+// Sets the pool's base job template, stamping it updated `now`.
+void set_base_job_template(Connection& c, const std::string& pool_id, const boost::json::object& base_job_template,
+                           core::Timestamp now);
+// What a pool's deletion takes with it, before its row goes: its queues and workers;
+// deployments that used its queues keep no queue.
+void remove_dependents(Connection& c, const std::string& pool_id);
 // Sets the pool's status (READY / NOT_READY), remembering when it changed.
 void set_status(Connection& c, const std::string& pool_id, const std::string& status, core::Timestamp now);
 // Runs in PENDING/RUNNING/CANCELLING in the pool's queues (the pool's active slots).

@@ -135,6 +135,18 @@ def test_worker_creates_its_pool_over_the_channel_and_cleanup_without_delivery_i
     assert [q["name"] for q in ready["payload"]["resolved_work_queues"]] == ["default"]
     with http_client(api_url) as c:
         assert c.get(f"/work_pools/{pool}").json()["id"] == created["id"]
+        # The pool created for the worker emits Prefect's prefect.work-pool.created.
+        resource_id = f"prefect.work-pool.{created['id']}"
+
+        def created_events():
+            r = c.post("/events/filter", json={"filter": {"resource": {"id": [resource_id]}}, "limit": 50})
+            assert r.status_code == 200, r.text
+            return [e for e in r.json()["events"] if e["event"] == "prefect.work-pool.created"] or None
+
+        event = wait_for(created_events, 60, "the pool's created event")[0]
+        assert event["resource"]["prefect.resource.name"] == pool
+        assert event["related"] == [{"prefect.resource.id": f"prefect.work-queue.{created['default_queue_id']}",
+                                     "prefect.resource.role": "default-queue"}]
     # Cleanup delivery was not asked for: a cleanup operation is answered, not obeyed.
     ack = json.loads(_frame("cleanup.ack.v1", {"message_id": str(uuid.uuid4()), "reservation_token": "t"}))
     ws.send(json.dumps(ack))

@@ -10,7 +10,7 @@ import uuid
 
 from prefect.client.orchestration import get_client
 
-from scenarios import http_client, run, unique, wait_for
+from scenarios import http_client, raw_response, run, unique, wait_for
 
 
 def test_work_pool_crud_and_default_queue(api_url):
@@ -40,6 +40,102 @@ def test_work_pool_crud_and_default_queue(api_url):
         assert missing.status_code == 404 and missing.json() == {"detail": 'Work pool "no-such-pool" not found.'}
         assert c.delete(f"/work_pools/{name}").status_code == 204
         assert c.get(f"/work_pools/{name}").status_code == 404
+
+
+# Verifies, through PrefectClient, the work-pool rules beside plain CRUD: the reserved
+# "prefect" prefix refused on create, on a description change and on delete (403 before any
+# lookup), the 409 and 404 details, an explicit null description clearing it, pausing
+# reading PAUSED, and a negative concurrency limit refused with pydantic's 422.
+def test_work_pool_reserved_names_conflicts_and_updates(api_url):
+    from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+    name = f"rules-{uuid.uuid4().hex[:6]}"
+    reserved_detail = "Work pools starting with 'Prefect' are reserved for internal use."
+
+    async def scenario():
+        async with get_client() as client:
+            try:
+                await client.create_work_pool(WorkPoolCreate(name="Prefect-mine", type="process"))
+                raise AssertionError("a reserved name was created")
+            except Exception as e:  # PrefectHTTPStatusError
+                assert e.response.status_code == 403 and e.response.json() == {"detail": reserved_detail}
+            pool = await client.create_work_pool(WorkPoolCreate(name=name, type="process", description="first"))
+            assert pool.description == "first" and pool.type == "process" and pool.concurrency_limit is None
+            try:
+                await client.create_work_pool(WorkPoolCreate(name=name, type="process"))
+                raise AssertionError("a taken name was created")
+            except ObjectAlreadyExists as e:
+                assert e.http_exc.response.json() == {"detail": "A work pool with this name already exists."}
+            await client.update_work_pool(name, WorkPoolUpdate(is_paused=True, concurrency_limit=2))
+            paused = await client.read_work_pool(name)
+            assert paused.is_paused and paused.status.value == "PAUSED" and paused.concurrency_limit == 2
+            await client.update_work_pool(name, WorkPoolUpdate(is_paused=False))
+            assert (await client.read_work_pool(name)).status.value == "NOT_READY"
+            try:
+                await client.read_work_pool("no-such-pool-here")
+                raise AssertionError("a missing pool was read")
+            except ObjectNotFound as e:
+                assert e.http_exc.response.json() == {"detail": 'Work pool "no-such-pool-here" not found.'}
+            r = await raw_response(client, "PATCH", f"/work_pools/{name}",
+                                   json={"description": None, "concurrency_limit": None})
+            assert r.status_code == 204
+            cleared = await client.read_work_pool(name)
+            assert cleared.description is None and cleared.concurrency_limit is None
+            r = await raw_response(client, "PATCH", f"/work_pools/{name}", json={"concurrency_limit": -1})
+            assert r.status_code == 422
+            assert [(e["type"], e["loc"]) for e in r.json()["exception_detail"]] == [
+                ("greater_than_equal", ["body", "concurrency_limit"])]
+            r = await raw_response(client, "PATCH", "/work_pools/prefect-managed-x", json={"description": "mine"})
+            assert r.status_code == 403 and r.json() == {"detail": (
+                "Work pools starting with 'Prefect' are reserved for internal use and can only be updated to set "
+                "concurrency limits or pause.")}
+            r = await raw_response(client, "DELETE", "/work_pools/PREFECT-thing")
+            assert r.status_code == 403 and r.json() == {
+                "detail": "Work pools starting with 'Prefect' are reserved for internal use and can not be deleted."}
+            await client.delete_work_pool(name)
+            try:
+                await client.delete_work_pool(name)
+                raise AssertionError("a deleted pool was deleted again")
+            except ObjectNotFound:
+                pass
+
+    run(scenario())
+
+
+# Verifies creating, updating and deleting a work pool emits Prefect's work-pool events: the
+# resource carries the pool's name, type and role, created and deleted relate its default
+# queue, and an update names only the sent fields whose value changed, with their values
+# before and after (a pause alone, or an unchanged template, is no update).
+def test_work_pool_lifecycle_events(api_url):
+    name = f"evt-{uuid.uuid4().hex[:6]}"
+    with http_client(api_url) as c:
+        pool = c.post("/work_pools/", json={"name": name, "type": "process", "description": "one"}).json()
+        assert c.patch(f"/work_pools/{name}", json={"is_paused": True}).status_code == 204
+        changed = {"description": "two", "concurrency_limit": 4, "base_job_template": {}}
+        assert c.patch(f"/work_pools/{name}", json=changed).status_code == 204
+        assert c.delete(f"/work_pools/{name}").status_code == 204
+        resource_id = f"prefect.work-pool.{pool['id']}"
+        lifecycle = {"prefect.work-pool.created", "prefect.work-pool.updated", "prefect.work-pool.deleted"}
+
+        def seen():
+            r = c.post("/events/filter", json={"filter": {"resource": {"id": [resource_id]}}, "limit": 50})
+            assert r.status_code == 200, r.text
+            events = [e for e in r.json()["events"] if e["event"] in lifecycle]
+            return events if len(events) == 3 else None
+
+        events = sorted(wait_for(seen, 60, "three work-pool events"), key=lambda e: e["occurred"])
+    assert [e["event"] for e in events] == ["prefect.work-pool.created", "prefect.work-pool.updated",
+                                            "prefect.work-pool.deleted"]
+    resource = {"prefect.resource.id": resource_id, "prefect.resource.name": name,
+                "prefect.work-pool.type": "process", "prefect.resource.role": "work-pool"}
+    default_queue = [{"prefect.resource.id": f"prefect.work-queue.{pool['default_queue_id']}",
+                      "prefect.resource.role": "default-queue"}]
+    assert [e["resource"] for e in events] == [resource] * 3
+    assert (events[0]["related"], events[2]["related"]) == (default_queue, default_queue)
+    assert events[1]["payload"] == {"updated_fields": ["description", "concurrency_limit"],
+                                    "updates": {"description": {"from": "one", "to": "two"},
+                                                "concurrency_limit": {"from": None, "to": 4}}}
 
 
 def test_worker_poll_respects_queue_priority_and_limits(api_url):
