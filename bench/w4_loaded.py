@@ -1,5 +1,5 @@
-"""W4 at 1M on a database loaded once and kept, for re-measuring one server's flow-run calls
-without reloading (w4_reads.run_all loads afresh every run).
+"""W4 at 1M on a database loaded once and kept, for re-measuring one server's calls without
+reloading (w4_reads.run_all loads afresh every run).
 
   load DIR [RUNS]            fills DIR/praetor.db as W4 does (schema by the server's own
                              migrations, w4_loader's bulk load and index rebuild) and writes
@@ -7,8 +7,8 @@ without reloading (w4_reads.run_all loads afresh every run).
   time DIR OUT.json BINARY   starts BINARY on DIR (127.0.0.1, a free port), times the calls
   time DIR OUT.json :PORT    times the calls against a server already running on DIR's file
 
-The calls: every flow-run call of W4 (w4_reads.time_call: the same seeds, up to 100 samples or
-20 s each), then /flow_runs/paginate in START_TIME_DESC order by shape, each split into its
+The calls: every call of W4 (w4_reads.time_call: the same seeds, up to 100 samples or 20 s
+each), then /flow_runs/paginate in START_TIME_DESC order by shape, each split into its
 count (/flow_runs/count) and its page (/flow_runs/filter, limit 100) with the same body, 50
 windows per shape: none; a week ending in the oldest three weeks of the span; a week ending
 within an hour of the newest run. Each paginate answer (count and ids) goes to OUT.json.answers
@@ -73,11 +73,10 @@ def timed(data: Path, out: Path, target: str) -> None:
         result["ready_seconds"] = round(server.ready_seconds, 2)
     try:
         for label in w4_reads.CALLS:
-            if label.startswith(("flow_runs/", "ui/flow_runs/", "flows/")):
-                r = w4_reads.time_call(server, label, base, runs, 100, 20.0)
-                r.pop("answers", None)
-                result["calls"][label] = r
-                print(label, r, flush=True)
+            r = w4_reads.time_call(server, label, base, runs, 100, 20.0)
+            r.pop("answers", None)
+            result["calls"][label] = r
+            print(label, r, flush=True)
         span = runs * w4_loader.SPACING_SECONDS
 
         def week(end: float) -> dict:
