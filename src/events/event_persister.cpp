@@ -122,17 +122,16 @@ void EventPersister::run() {
       batch.swap(queue_);
     }
     room_cv_.notify_all();
-    // In bulk writes of kEventsPerWrite (kEventsPerIdleWrite while no orchestration write
-    // arrives), so a flood of events never holds the writer for long when it matters
-    // (store/database.h: write_bulk, bulk_rows). Storing is idempotent (events already
+    // In bulk writes of at most kEventsPerWrite, so a flood of events never holds the
+    // writer for long (store/database.h: write_bulk). Storing is idempotent (events already
     // stored are skipped), so a retry after a partial failure stores each event once.
     // The rows are made here, before each write: the writer (shared with orchestration)
     // only binds and runs them.
     auto write = [&]() -> core::Result<int64_t> {
       int64_t stored = 0;
-      for (std::size_t start = 0, end = 0; start < batch.size(); start = end) {
-        end = std::min(batch.size(), start + db_.bulk_rows(kEventsPerWrite, kEventsPerIdleWrite));
-        const std::vector<EventRow> chunk = event_rows(batch.data() + start, batch.data() + end);
+      for (std::size_t start = 0; start < batch.size(); start += kEventsPerWrite) {
+        const std::vector<EventRow> chunk =
+            event_rows(batch.data() + start, batch.data() + std::min(batch.size(), start + kEventsPerWrite));
         auto written = db_.write_bulk<int64_t>([&](store::Connection& c) -> core::Result<int64_t> {
           auto ids = write_event_rows(c, chunk);
           if (!replica_id_.empty()) notify_new_events(c, replica_id_, ids);

@@ -60,13 +60,11 @@ std::vector<std::string> write_event_rows(store::Connection& c, const std::vecto
 class EventPersister final : public EventSubscriber {
  public:
   static constexpr std::size_t kMaxQueued = 2000;
-  // Events per bulk write while orchestration writes are arriving (store::Database::bulk_rows):
-  // small enough that an interactive write waiting behind one waits a few milliseconds. W12
-  // (quick, idle 2-core machine): at 200, W1's p99 under the W2 flood was 4.3x its idle value;
-  // at 100, 3.2-3.4x; at 50, 2.9x (target 3x). With no interactive write lately, writes of
-  // kEventsPerIdleWrite store a flood faster (W2 alone: 8,349 events/s at 200, 6,835 at 50).
+  // Events per bulk write: small enough that an interactive write waiting behind one waits
+  // a few milliseconds. W12 (quick, idle 2-core machine): at 200, W1's p99 under the W2
+  // flood was 4.3x its idle value; at 100, 3.2-3.4x; at 50, 2.9x (target 3x), for about a
+  // sixth fewer events/s in W2 alone (one run each, noisy).
   static constexpr std::size_t kEventsPerWrite = 50;
-  static constexpr std::size_t kEventsPerIdleWrite = 200;
 
   // `db` must outlive the persister. With a `replica_id`, each write also notifies the
   // other replicas of the new events' ids (events/replica_feed.h), delivered at commit.

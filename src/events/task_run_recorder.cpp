@@ -93,13 +93,12 @@ void TaskRunRecorder::on_events(const std::vector<Event>& batch) {
   }
   if (records.empty()) return;
   core::Timestamp now = clock_.now();
-  // Bulk writes (store/database.h: write_bulk) of kRecordsPerWrite while orchestration writes
-  // arrive (bulk_rows), so a flood of task-run events does not hold them behind it.
+  // Bulk writes (store/database.h: write_bulk) of at most kRecordsPerWrite, so a flood of
+  // task-run events does not hold orchestration writes behind it.
   constexpr std::size_t kRecordsPerWrite = 50;
-  constexpr std::size_t kRecordsPerIdleWrite = 200;
   core::Status written = core::Ok{};
-  for (std::size_t start = 0, end = 0; start < records.size() && written.ok(); start = end) {
-    end = std::min(records.size(), start + db_.bulk_rows(kRecordsPerWrite, kRecordsPerIdleWrite));
+  for (std::size_t start = 0; start < records.size() && written.ok(); start += kRecordsPerWrite) {
+    const std::size_t end = std::min(records.size(), start + kRecordsPerWrite);
     auto chunk = db_.write_bulk<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
       for (std::size_t i = start; i < end; ++i) (void)store::task_runs::record(c, records[i], now);
       return core::Ok{};

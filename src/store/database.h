@@ -16,12 +16,11 @@
 //             waits behind at most one bulk write (SQLite: interactive writes commit in
 //             groups of their own, alternating with single bulk writes while both wait), so
 //             an event flood does not queue orchestration behind it. Keep each bulk write
-//             small (a few hundred rows), and size it with bulk_rows().
+//             small (a few hundred rows).
 //   Database failures become Result errors: transient ones (busy, serialization, deadlock,
 //   lost connection) kUnavailable (503, retried by clients), constraint ones kConflict.
 #pragma once
 
-#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -90,15 +89,6 @@ class Database {
           if (!st.ok()) return done(st.error());
           done(std::move(**out));
         });
-  }
-
-  // How many rows the next bulk write should hold: `busy` while interactive writes have been
-  // arriving lately (each waits behind the bulk write in progress, so smaller ones keep their
-  // wait short), else `idle` (fewer, larger writes store more rows per second). Default:
-  // `idle`, for a backend whose bulk writes make no interactive write wait.
-  virtual std::size_t bulk_rows(std::size_t busy, std::size_t idle) const {
-    (void)busy;
-    return idle;
   }
 
   virtual Dialect dialect() const = 0;

@@ -12,7 +12,6 @@
 #include <thread>
 #include <vector>
 
-#include "store/sqlite_database.h"
 #include "store/test_database.h"
 
 namespace praetor::store {
@@ -231,22 +230,6 @@ TEST(Database, InteractiveWritesDoNotQueueBehindBulkWrites) {
     st.reset();
     return n;
   }), 4);
-}
-
-// Verifies bulk writes are sized for the moment: the idle size while no interactive write
-// has been seen lately (and, on PostgreSQL, whose bulk writes hold no one up, always), the
-// busy size right after one, and the idle size again once the writer has been quiet for
-// SqliteDatabase::kInteractiveQuietFor.
-TEST(Database, BulkWritesAreSmallWhileInteractiveWritesArrive) {
-  testing::TempDatabase t;
-  EXPECT_EQ(t.db().bulk_rows(50, 200), 200u);
-  ASSERT_TRUE(t.db().write_bulk<Ok>([](Connection&) -> Result<Ok> { return Ok{}; }));
-  EXPECT_EQ(t.db().bulk_rows(50, 200), 200u) << "a bulk write is not an interactive one";
-  ASSERT_TRUE(t.db().write<Ok>([](Connection&) -> Result<Ok> { return Ok{}; }));
-  const bool sqlite = t.db().dialect() == Dialect::kSqlite;
-  EXPECT_EQ(t.db().bulk_rows(50, 200), sqlite ? 50u : 200u);
-  std::this_thread::sleep_for(SqliteDatabase::kInteractiveQuietFor + std::chrono::milliseconds(50));
-  EXPECT_EQ(t.db().bulk_rows(50, 200), 200u);
 }
 
 }  // namespace

@@ -66,11 +66,6 @@ core::Status DeferredDatabase::write_impl(const std::function<core::Status(Conne
   return core::Ok{};
 }
 
-std::size_t DeferredDatabase::bulk_rows(std::size_t busy, std::size_t idle) const {
-  Database* db = inner();
-  return db ? db->bulk_rows(busy, idle) : busy;
-}
-
 core::Status DeferredDatabase::bulk_write_impl(const std::function<core::Status(Connection&)>& fn) {
   Database* db = inner();
   if (!db) {

@@ -24,7 +24,6 @@ class DeferredDatabase final : public Database {
   void set_status(std::string status);
   bool ready() const;
 
-  std::size_t bulk_rows(std::size_t busy, std::size_t idle) const override;
   Dialect dialect() const override { return dialect_; }
   int schema_version() const override;
   std::string describe() const override { return description_; }

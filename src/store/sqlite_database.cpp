@@ -196,12 +196,6 @@ void SqliteDatabase::write_async_impl(std::function<core::Status(Connection&)> f
   enqueue(WriteJob{std::move(fn), std::move(done)});
 }
 
-std::size_t SqliteDatabase::bulk_rows(std::size_t busy, std::size_t idle) const {
-  const int64_t last = last_interactive_group_ns_.load(std::memory_order_relaxed);
-  const auto since = std::chrono::steady_clock::now().time_since_epoch() - std::chrono::nanoseconds(last);
-  return last != 0 && since < kInteractiveQuietFor ? busy : idle;
-}
-
 void SqliteDatabase::enqueue(WriteJob job, bool bulk) {
   {
     std::lock_guard lock(queue_mu_);
@@ -241,12 +235,6 @@ void SqliteDatabase::writer_loop() {
         }
       }
       last_group_bulk = bulk_turn;
-      if (!bulk_turn) {
-        last_interactive_group_ns_.store(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-                .count(),
-            std::memory_order_relaxed);
-      }
     }
     results.clear();
     Connection& c = *writer_conn_;

@@ -7,8 +7,6 @@
 // off the writer thread (store/wal_syncer.h, store/wal_checkpointer.h).
 #pragma once
 
-#include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -55,9 +53,6 @@ class SqliteDatabase final : public Database {
   Dialect dialect() const override { return Dialect::kSqlite; }
   int schema_version() const override { return schema_version_; }
   std::string describe() const override { return path_; }
-  // `busy` while an interactive group began within kInteractiveQuietFor.
-  std::size_t bulk_rows(std::size_t busy, std::size_t idle) const override;
-  static constexpr std::chrono::milliseconds kInteractiveQuietFor{250};
 
  protected:
   core::Status read_impl(const std::function<core::Status(Connection&)>& fn) override;
@@ -87,8 +82,6 @@ class SqliteDatabase final : public Database {
   std::deque<WriteJob> queue_;       // interactive writes, in arrival order
   std::deque<WriteJob> bulk_queue_;  // bulk writes (Database::write_bulk), in arrival order
   bool stopping_ = false;
-  // steady_clock nanoseconds when the writer last began an interactive group (0: never).
-  std::atomic<int64_t> last_interactive_group_ns_{0};
   std::unique_ptr<SqliteConnection> writer_conn_;
   std::unique_ptr<WalSyncer> syncer_;  // null for ":memory:" (no WAL): completions run at COMMIT
   std::unique_ptr<WalCheckpointer> checkpointer_;  // null for ":memory:"; before writer_conn_ goes
