@@ -61,10 +61,12 @@ class EventPersister final : public EventSubscriber {
  public:
   static constexpr std::size_t kMaxQueued = 2000;
   // Events per bulk write: small enough that an interactive write waiting behind one waits
-  // a few milliseconds. W12 (quick, idle 2-core machine): at 200, W1's p99 under the W2
-  // flood was 4.3x its idle value; at 100, 3.2-3.4x; at 50, 2.9x (target 3x), for about a
-  // sixth fewer events/s in W2 alone (one run each, noisy).
-  static constexpr std::size_t kEventsPerWrite = 50;
+  // a few milliseconds. W12 (quick, idle 2-core machine), W1's p99 under the W2 flood over its
+  // idle p99: 4.3x at 200 rows, 3.2-3.4x at 100, 2.88-3.55x at 50 (six runs), 2.29-2.61x at 25
+  // (three runs; target 3x). The size does not show in W2's own rate: full W2, three runs
+  // each, 5,220-6,139 events/s at 25 against 5,712-5,983 with 200-row writes whenever no
+  // orchestration write was waiting.
+  static constexpr std::size_t kEventsPerWrite = 25;
 
   // `db` must outlive the persister. With a `replica_id`, each write also notifies the
   // other replicas of the new events' ids (events/replica_feed.h), delivered at commit.

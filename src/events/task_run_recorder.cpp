@@ -4,6 +4,7 @@
 
 #include "core/json_util.h"
 #include "core/uuid.h"
+#include "events/event_persister.h"
 
 namespace praetor::events {
 
@@ -94,8 +95,9 @@ void TaskRunRecorder::on_events(const std::vector<Event>& batch) {
   if (records.empty()) return;
   core::Timestamp now = clock_.now();
   // Bulk writes (store/database.h: write_bulk) of at most kRecordsPerWrite, so a flood of
-  // task-run events does not hold orchestration writes behind it.
-  constexpr std::size_t kRecordsPerWrite = 50;
+  // task-run events does not hold orchestration writes behind it (the size and its
+  // measurements: EventPersister::kEventsPerWrite).
+  constexpr std::size_t kRecordsPerWrite = EventPersister::kEventsPerWrite;
   core::Status written = core::Ok{};
   for (std::size_t start = 0; start < records.size() && written.ok(); start += kRecordsPerWrite) {
     const std::size_t end = std::min(records.size(), start + kRecordsPerWrite);
