@@ -6,11 +6,13 @@
 #include "core/artifact.h"
 #include "core/automation.h"
 #include "core/block.h"
+#include "core/flow.h"
 #include "core/flow_run_input.h"
 #include "core/log.h"
 #include "core/model.h"
 #include "core/saved_search.h"
 #include "core/variable.h"
+#include "core/work_pool.h"
 #include "core/work_queue.h"
 
 namespace praetor::api::fuzz {
@@ -21,7 +23,7 @@ inline const std::vector<const core::Model*>& kit_models() {
       &core::flow_run_input_model(),   &core::saved_search_model(),    &core::block_type_model(),
       &core::block_schema_model(),     &core::block_document_model(),  &core::block_document_create_model(),
       &core::block_document_update_model(), &core::automation_model(),           &core::log_model(),
-      &core::work_queue_model(),
+      &core::work_queue_model(),       &core::work_pool_model(),       &core::flow_model(),
   };
   return models;
 }
