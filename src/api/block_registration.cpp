@@ -99,7 +99,11 @@ void register_collection_block_types(store::Database& db, const core::Clock& clo
     }
   }
   int registered = 0;
-  for (auto& [slug, schema] : schemas) {
+  for (const auto& entry : schemas) {
+    // Named references, not a structured binding: the lambda below captures them (clang 14,
+    // the fuzz build's compiler, cannot capture structured bindings).
+    const std::string& slug = entry.first;
+    const json::object& schema = entry.second;
     auto now = core::format_timestamp(clock.now());
     auto written = db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
       auto type = blocks::find_type(c, "slug", slug);
