@@ -95,7 +95,9 @@ std::optional<SqlCondition> task_runs_of_listed_flow_runs(const Node& flow_runs)
   bool has_any = any && any->is_array() && !any->get_array().empty();
   bool has_not_any = not_any && not_any->is_array() && !not_any->get_array().empty();
   if (!has_any || has_not_any) return std::nullopt;
-  return store::sql::in_list("task_run.flow_run_id", *id.child("any_").uuid_list());
+  auto ids = id.child("any_").uuid_list();
+  if (!ids) return std::nullopt;
+  return store::sql::in_list("task_run.flow_run_id", *ids);
 }
 
 std::vector<Relation> concat(std::vector<Relation> a, const std::vector<Relation>& b) {
@@ -236,7 +238,8 @@ std::optional<SqlCondition> relate(const Relation& relation, const Node& body) {
     }
   }
   if (!base_set && !others_set) return std::nullopt;
-  if (relation.only_base && base_set && !others_set) {
+  // Only over a valid base: the shortcut reads its ids again.
+  if (relation.only_base && base_set && !others_set && body.errors()->empty()) {
     if (auto c = relation.only_base(body.child(relation.members[0].key))) return c;
   }
   SqlCondition cond = std::move(inner).join();

@@ -370,6 +370,15 @@ TEST(FilterRegistry, ReadsOnlyTheFamiliesTheRootsRouteTakes) {
   EXPECT_FALSE(compile_filter_body(json::parse(R"({"work_pools":"x"})").as_object(), R::kWorkQueue));
 }
 
+// Verifies the task-run root's shortcut for listed flow-run ids reads only a valid list: ids
+// that are not UUIDs are the family's 422, each reported once (schemathesis found a 500).
+TEST(FilterRegistry, TaskRunsOfInvalidFlowRunIdsAreA422) {
+  auto got = compile_filter_body(json::parse(R"({"flow_runs":{"id":{"any_":[null,"x"]}}})").as_object(), R::kTaskRun);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, core::ErrorKind::kInvalid);
+  EXPECT_EQ(got.error().detail.as_array().size(), 2u) << json::serialize(got.error().detail);
+}
+
 // Verifies sort names map to ORDER BY, null means the root's default, and an unknown name
 // is a 422 listing the permitted values.
 TEST(FilterSort, CompilesKnownAndRejectsUnknown) {
