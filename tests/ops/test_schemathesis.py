@@ -41,7 +41,11 @@ def failure_report(stdout: str) -> str:
     about missing links that sit between them."""
     start = stdout.find("FAILURES")
     failures = stdout[start:start + 8000] if start >= 0 else "(no FAILURES section)\n"
-    return failures + "\n...\n" + stdout[-1500:]
+    # Network and runtime errors (a dropped connection, a timeout) are listed in their own
+    # section, with the operation and the exception.
+    start = stdout.find("ERRORS")
+    errors = stdout[start:start + 6000] if start >= 0 else "(no ERRORS section)\n"
+    return failures + "\n" + errors + "\n...\n" + stdout[-1500:]
 
 
 def server_errors(log: str) -> str:
