@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "automations/act.h"
+#include "automations/action_context.h"
 #include "automations/engine_store.h"
 #include "events/event_persister.h"
 
@@ -20,10 +21,11 @@ void TriggerService::run_once() {
   reload_automations_if_changed();
   // Catch up a backlog in one run_once, a batch per transaction; the actions a batch fired
   // run before the next batch is read, so a backlog does not hold them back.
+  // A pass that reached kFiringsPerPass ends the run: its events wait for the next one.
   for (int i = 0; i < 20 && !stop_requested_; ++i) {
-    const bool more = evaluate_pass();
+    const PassEnd end = evaluate_pass();
     if (run_actions_ && !stop_requested_) run_outbox();
-    if (!more) break;
+    if (end != PassEnd::kMoreEvents) break;
   }
 }
 
@@ -61,7 +63,7 @@ void TriggerService::reload_automations_if_changed() {
   snapshot_ = std::move(*snapshot);
 }
 
-bool TriggerService::evaluate_pass() {
+TriggerService::PassEnd TriggerService::evaluate_pass() {
   const auto now = clock_.now();
   struct Read {
     std::optional<EventCursor> cursor;
@@ -126,27 +128,55 @@ bool TriggerService::evaluate_pass() {
   }
 
   std::vector<Firing> firings;
+  std::vector<int> chain_lengths;  // of each firing's triggering event
+  std::size_t evaluated = 0;       // events evaluated, in order; the rest wait for the next pass
   for (const auto& e : events) {
-    if (stop_requested_) return false;
-    auto fired = engine_.on_event(e);
-    firings.insert(firings.end(), std::make_move_iterator(fired.begin()), std::make_move_iterator(fired.end()));
+    if (stop_requested_) return PassEnd::kCaughtUp;
+    if (firings.size() >= kFiringsPerPass) break;
+    ++evaluated;
     if (e.received > cursor.received) cursor.received = e.received;
+    const int chain = chains_.length(e);
+    if (chain >= AutomationChains::kLongest) {
+      chain_log_.log(spdlog::level::warn, "automation chain ended",
+                     fmt::format("automations: {} is not evaluated: {} automation firings in a row made it (a trigger "
+                                 "loop ends there; {})",
+                                 e.event, chain, e.resource_id()));
+      continue;
+    }
+    auto fired = engine_.on_event(e);
+    chain_lengths.insert(chain_lengths.end(), fired.size(), chain);
+    firings.insert(firings.end(), std::make_move_iterator(fired.begin()), std::make_move_iterator(fired.end()));
+  }
+  const bool limited = evaluated < events.size();
+  if (limited) {
+    // Those not evaluated are not marked seen: the next pass reads them from the database
+    // (the feed's are stored by then, or found by a sweep), as after a dropped feed.
+    events.resize(evaluated);
+    catching_up_ = true;
+    sweep_unfinished_ = sweep_unfinished_ || sweep;
+    limit_log_.log(spdlog::level::warn, "automation firings limited",
+                   fmt::format("automations: more than {} firings in a pass; the events after them wait for the next "
+                               "pass (the trigger engine is behind)",
+                               kFiringsPerPass));
   }
   if (now - last_tick_ >= kProactiveInterval) {
     last_tick_ = now;
     auto fired = engine_.on_tick(now);
+    chain_lengths.insert(chain_lengths.end(), fired.size(), 0);
     firings.insert(firings.end(), std::make_move_iterator(fired.begin()), std::make_move_iterator(fired.end()));
   }
 
   std::vector<events::Event> emitted;
   std::vector<json::object> actions;
-  for (const auto& f : firings) {
-    if (stop_requested_) return false;
+  for (std::size_t i = 0; i < firings.size(); ++i) {
+    if (stop_requested_) return PassEnd::kCaughtUp;
+    const auto& f = firings[i];
     const auto* entry = engine_.index()->find(f.automation_id, f.trigger_id);
     if (!entry) continue;
     spdlog::debug("automation {} triggered", f.automation_id);
     triggered_log_.log(spdlog::level::info, "automation triggered", fmt::format("automation {} triggered", f.automation_id));
     auto acted = act(*entry->automation, *entry->trigger, f, now);
+    for (const auto& made : acted.events) chains_.record(made, chain_lengths[i] + 1);
     emitted.insert(emitted.end(), acted.events.begin(), acted.events.end());
     actions.insert(actions.end(), acted.actions.begin(), acted.actions.end());
   }
@@ -154,11 +184,12 @@ bool TriggerService::evaluate_pass() {
   EngineState& state = engine_.state();
   const bool changed = !read->cursor || !events.empty() || !state.dirty_buckets.empty() ||
                        !state.dirty_child_firings.empty() || !emitted.empty();
-  if (!changed) return false;
+  if (!changed) return PassEnd::kCaughtUp;
   cursor.generation += 1;
   const std::optional<int64_t> read_generation =
       read->cursor ? std::optional<int64_t>(read->cursor->generation) : std::nullopt;
-  auto written = db_.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
+  // Background work: a bulk write, which waits behind the API's writes (store/database.h).
+  auto written = db_.write_bulk<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
     // First, so a pass that lost the race to another replica writes nothing.
     if (!advance_cursor(c, cursor, read_generation))
       return core::Error::conflict("another replica evaluated events meanwhile; this pass is dropped");
@@ -176,8 +207,10 @@ bool TriggerService::evaluate_pass() {
   }
   generation_ = cursor.generation;
   evaluated_.forget_before(cursor.received - 2 * kCommitLag);
+  chains_.forget_before(cursor.received - 2 * kCommitLag);
   if (bus_ && !emitted.empty()) bus_->publish(std::move(emitted));
-  return read_full;
+  if (limited) return PassEnd::kFiringLimit;
+  return read_full ? PassEnd::kMoreEvents : PassEnd::kCaughtUp;
 }
 
 void TriggerService::run_outbox() {
@@ -190,7 +223,7 @@ void TriggerService::run_outbox() {
   std::vector<events::Event> reported;
   auto commit = [&] {
     if (done.empty()) return;
-    auto written = db_.write<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
+    auto written = db_.write_bulk<core::Ok>([&](store::Connection& c) -> core::Result<core::Ok> {
       for (const auto& id : done) remove_from_outbox(c, id);
       events::write_events(c, reported);
       return core::Ok{};
@@ -204,6 +237,9 @@ void TriggerService::run_outbox() {
   for (const auto& entry : *pending) {
     if (stop_requested_) break;  // the rest stays in the outbox for the next start
     auto events = run_action(entry.doc, ports_, clock_);
+    // An action's events are as far down the chain as its automation's triggered event.
+    const int chain = chains_.length_of(string_at(entry.doc, "automation_triggered_event_id"));
+    for (const auto& made : events) chains_.record(made, chain);
     done.push_back(entry.id);
     reported.insert(reported.end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
     if (std::chrono::steady_clock::now() - since_commit >= kActionCommitEvery) {

@@ -29,6 +29,7 @@
 #include <boost/json.hpp>
 
 #include "automations/action_runner.h"
+#include "automations/automation_chains.h"
 #include "automations/bus_feed.h"
 #include "automations/evaluated_events.h"
 #include "automations/trigger_engine.h"
@@ -68,6 +69,13 @@ class TriggerService final : public services::Service {
   static constexpr std::chrono::seconds kFeedGrace{1};
   // Actions run for this long share one commit of their outbox removals and events.
   static constexpr std::chrono::milliseconds kActionCommitEvery{100};
+  // Firings per pass, at most (a pass ends after the event that reaches it, and the run with
+  // it): automations that match every event fire hundreds of times for each one, and each
+  // firing is an event and its actions to write and run. Bounds the engine's writes to
+  // about ten passes' worth a second, so the API's writes keep their turn and the database
+  // grows at a bounded rate; a backlog waits in the events table and the engine works it
+  // off when the burst ends.
+  static constexpr std::size_t kFiringsPerPass = 100;
   // Events the bus feed holds between passes before it drops them all (and the engine
   // reads them back from the database instead).
   static constexpr std::size_t kFeedCapacity = 20000;
@@ -87,8 +95,13 @@ class TriggerService final : public services::Service {
 
  private:
   void reload_automations_if_changed();
-  // Evaluates events and time; true when it committed something.
-  bool evaluate_pass();
+  enum class PassEnd {
+    kCaughtUp,    // every event read was evaluated
+    kMoreEvents,  // the read was full: more stored events wait
+    kFiringLimit  // kFiringsPerPass reached: the rest wait for the next run
+  };
+  // Evaluates events and time, and commits what changed.
+  PassEnd evaluate_pass();
   void run_outbox();
 
   store::Database& db_;
@@ -112,6 +125,10 @@ class TriggerService final : public services::Service {
   std::unique_ptr<BusFeed> feed_;  // null without a bus
   bool catching_up_ = true;        // new events come from the database until it has caught up
   EvaluatedEvents evaluated_;
+  AutomationChains chains_;
+  // "… is not evaluated": at most one line per 10 s, with the count left out.
+  core::RepeatedLog chain_log_;
+  core::RepeatedLog limit_log_;  // "more than … firings in a pass", at most once per 10 s
 };
 
 }  // namespace praetor::automations

@@ -197,6 +197,63 @@ TEST(TriggerService, FiresOnBusEventsBeforeTheyAreStored) {
   EXPECT_EQ(count_events(t.db(), "tick"), 0);
 }
 
+// Verifies trigger loops end: two automations that match every event (with an action each)
+// fire on a stored event (2 firings), then on those firings' own events (the 2 triggered and
+// 4 action events, 12 firings), and no further: the events of those 12 are two firings in a
+// row away from the stored event and are not evaluated. Before, the firings went on forever.
+TEST(TriggerService, AutomationsThatMatchEveryEventEndTheirLoop) {
+  store::testing::TempDatabase t;
+  core::ManualClock clock(core::from_micros(1'800'000'000'000'000));
+  auto matches_everything = [](const std::string& name) {
+    return json::object{{"id", core::new_uuid4()},
+                        {"name", name},
+                        {"enabled", true},
+                        {"trigger", json::parse(R"({"type":"event","posture":"Reactive","expect":[],"match":{},
+                                                    "threshold":1,"within":0})")},
+                        {"actions", json::array{json::object{{"type", "do-nothing"}}}}};
+  };
+  AutomationSource source;
+  source.snapshot = [](store::Connection&) { return std::string("1"); };
+  source.enabled = [&](store::Connection&) {
+    return std::vector<json::object>{matches_everything("a"), matches_everything("b")};
+  };
+  ApiDispatch api = [](const std::string&, const std::string&, const std::string&) { return ApiReply{200, "{}"}; };
+  TriggerService service(t.db(), clock, nullptr, std::move(source), ActionPorts{std::move(api), {}});
+  service.run_once();
+  clock.advance(seconds(1));
+  store_event(t.db(), "anything", "r", clock.now());
+  for (int pass = 0; pass < 10; ++pass) {
+    clock.advance(seconds(1));
+    service.run_once();
+  }
+  EXPECT_EQ(count_events(t.db(), "prefect.automation.triggered"), 2 + 12);
+  EXPECT_EQ(count_events(t.db(), "prefect.automation.action.executed"), 2 + 12);
+}
+
+// Verifies a burst is worked off at kFiringsPerPass firings a run: 250 events that each fire
+// once fire 100, 200, then all 250 times over three runs, none twice.
+TEST(TriggerService, FiringsPerPassAreBounded) {
+  static_assert(TriggerService::kFiringsPerPass == 100);
+  store::testing::TempDatabase t;
+  core::ManualClock clock(core::from_micros(1'800'000'000'000'000));
+  json::object automation{{"id", core::new_uuid4()},
+                          {"name", "every go"},
+                          {"enabled", true},
+                          {"trigger", json::parse(R"({"type":"event","posture":"Reactive","expect":["go"],
+                                                      "threshold":1,"within":0})")},
+                          {"actions", json::array{}}};
+  Calls calls;
+  auto service = make_service(t.db(), clock, calls, automation);
+  service->run_once();
+  clock.advance(seconds(1));
+  for (int i = 0; i < 250; ++i) store_event(t.db(), "go", "r" + std::to_string(i), clock.now());
+  for (int64_t expected : {100, 200, 250, 250}) {
+    clock.advance(std::chrono::milliseconds(100));
+    service->run_once();
+    EXPECT_EQ(count_events(t.db(), "prefect.automation.triggered"), expected);
+  }
+}
+
 // Verifies the cursor moves only from the generation a pass read it at: a pass of a replica
 // that lost its lease while another replica went on is refused whole (nothing it evaluated
 // is written twice).
