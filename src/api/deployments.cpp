@@ -9,6 +9,7 @@
 #include "core/json_util.h"
 #include "core/uuid.h"
 #include "schedules/schedule_json.h"
+#include "runs/readiness_events.h"
 #include "store/concurrency_repository.h"
 #include "store/automation_repository.h"
 #include "store/deployment_repository.h"
@@ -564,11 +565,12 @@ core::Result<Response> get_scheduled_flow_runs(ApiContext& ctx, const Request& r
     return store::flow_runs::list(c, where, "ORDER BY flow_run.next_scheduled_start_time ASC", page->limit, 0);
   });
   if (!runs) return runs.error();
-  auto marked = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
-    store::deployments::mark_polled(c, *ids, now);
-    return core::Ok{};
+  auto marked = ctx.db.write<std::vector<events::Event>>([&](Connection& c) -> core::Result<std::vector<events::Event>> {
+    return runs::readiness_events(c, store::StatusChanges{.deployments = store::deployments::mark_polled(c, *ids, now)},
+                                  now);
   });
   if (!marked) return marked.error();
+  if (!marked->empty()) ctx.events.publish(std::move(*marked));
   json::array out;
   for (const auto& run : *runs) out.emplace_back(core::to_json(run, now));
   return json_response(200, out);

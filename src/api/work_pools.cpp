@@ -6,12 +6,15 @@
 // configuration, and its deletion, reach the workers connected over the worker channel
 // (worker_channel_hub.h) as snapshots, as Prefect's update_work_pool/delete_work_pool
 // publish them.
+#include <spdlog/spdlog.h>
+
 #include "api/list_request.h"
 #include "api/resource_routes.h"
 #include "api/routes.h"
 #include "api/work_pool_events.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
+#include "runs/readiness_events.h"
 #include "store/deployment_repository.h"
 #include "store/work_pool_repository.h"
 
@@ -55,6 +58,33 @@ bool changes_snapshot(const json::object& sent) {
 }
 
 std::string id_of(const json::object& pool) { return std::string(pool.at("id").get_string()); }
+
+// A pool's status as Prefect shows it: PAUSED while paused, else the stored one.
+std::string shown_status(const json::object& pool) {
+  if (const json::value* paused = pool.if_contains("is_paused"); paused && paused->is_bool() && paused->get_bool())
+    return "PAUSED";
+  const json::value* status = pool.if_contains("status");
+  return status && status->is_string() ? std::string(status->get_string()) : "NOT_READY";
+}
+
+// The pool's status event, read back after the commit that set its status: for a pool
+// created (`before` null) or one an update paused or unpaused. None for a prefect-agent
+// pool, which has no status in Prefect, or when the status did not change.
+std::vector<events::Event> status_events(ApiContext& ctx, const json::object& pool, const json::object* before,
+                                         core::Timestamp now) {
+  if (pool.at("type") == "prefect-agent") return {};
+  auto made = ctx.db.read<std::vector<events::Event>>([&](Connection& c) -> core::Result<std::vector<events::Event>> {
+    auto stored = store::work_pools::read(c, id_of(pool));
+    if (!stored || (before && (stored->is_paused ? "PAUSED" : stored->status) == shown_status(*before)))
+      return std::vector<events::Event>{};
+    return runs::readiness_events(c, store::StatusChanges{.work_pools = {stored->id}}, now);
+  });
+  if (!made) {
+    spdlog::warn("work pool {}: its status event was not made: {}", id_of(pool), made.error().message);
+    return {};
+  }
+  return std::move(*made);
+}
 
 core::Result<core::Ok> refuse_reserved_create(json::object& proposed) {
   if (core::reserved_work_pool_name(proposed.at("name").get_string())) {
@@ -107,13 +137,17 @@ void add_pool_routes(Router& router, ApiContext& ctx, const std::shared_ptr<Work
                                                      std::string(pool.at("default_queue_id").get_string()),
                                                      *core::parse_timestamp(pool.at("created").get_string()));
            },
-       // Pausing marks the pool PAUSED; unpausing returns it to NOT_READY until a heartbeat.
-       // A change workers see is announced on the worker channel in the transaction.
+       // Pausing marks the pool PAUSED; unpausing makes it READY with a worker online, else
+       // NOT_READY (not for the prefect-agent type, as Prefect). A change workers see is
+       // announced on the worker channel in the transaction.
        .on_updated =
            [context, channel](Connection& c, const json::object& pool, const json::object& sent) {
-             if (const json::value* paused = sent.if_contains("is_paused"); paused && !paused->is_null()) {
-               store::work_pools::set_status(c, id_of(pool), pool.at("is_paused").get_bool() ? "PAUSED" : "NOT_READY",
-                                             context->clock.now());
+             if (const json::value* paused = sent.if_contains("is_paused");
+                 paused && !paused->is_null() && pool.at("type") != "prefect-agent") {
+               const std::string status = pool.at("is_paused").get_bool()                       ? "PAUSED"
+                                          : store::work_pools::has_online_worker(c, id_of(pool)) ? "READY"
+                                                                                                  : "NOT_READY";
+               store::work_pools::set_status(c, id_of(pool), status, context->clock.now());
              }
              if (changes_snapshot(sent)) channel->announce(c, id_of(pool), "work_pool_updated");
            },
@@ -132,9 +166,13 @@ void add_pool_routes(Router& router, ApiContext& ctx, const std::shared_ptr<Work
              const json::object& pool = write.object;
              auto now = context->clock.now();
              std::vector<events::Event> events;
-             if (write.action == "created") events.push_back(work_pool_created_event(pool, now));
+             if (write.action == "created") {
+               events.push_back(work_pool_created_event(pool, now));
+               for (auto& e : status_events(*context, pool, nullptr, now)) events.push_back(std::move(e));
+             }
              if (write.action == "updated") {
                if (auto e = work_pool_updated_event(*write.before, pool, write.sent, now)) events.push_back(std::move(*e));
+               for (auto& e : status_events(*context, pool, write.before, now)) events.push_back(std::move(e));
                if (changes_snapshot(write.sent)) channel->publish(id_of(pool), "work_pool_updated");
              }
              if (write.action == "deleted") {
@@ -155,13 +193,15 @@ core::Result<Response> heartbeat(ApiContext& ctx, const Request& req, const std:
   auto interval = r.integer("heartbeat_interval_seconds");
   if (!r.ok()) return r.error();
   auto now = ctx.clock.now();
-  auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
+  auto made = ctx.db.write<std::vector<events::Event>>([&](Connection& c) -> core::Result<std::vector<events::Event>> {
     auto pool = pool_by_name(c, pool_name);
     if (!pool) return pool.error();
-    store::work_pools::record_heartbeat(c, pool->id, *name, interval, now);
-    return core::Ok{};
+    store::StatusChanges changed;
+    if (store::work_pools::record_heartbeat(c, pool->id, *name, interval, now)) changed.work_pools.push_back(pool->id);
+    return runs::readiness_events(c, changed, now);
   });
-  if (!st) return st.error();
+  if (!made) return made.error();
+  if (!made->empty()) ctx.events.publish(std::move(*made));
   return no_content();
 }
 
@@ -233,11 +273,11 @@ core::Result<Response> get_scheduled_flow_runs(ApiContext& ctx, const Request& r
   });
   if (!polled) return polled.error();
   // mark_work_queues_ready / mark_deployments_ready: the poll itself changes no run.
-  auto marked = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
-    store::work_pools::mark_queues_polled(c, polled->queue_ids, now);
-    return core::Ok{};
+  auto marked = ctx.db.write<std::vector<events::Event>>([&](Connection& c) -> core::Result<std::vector<events::Event>> {
+    return runs::readiness_events(c, store::work_pools::mark_queues_polled(c, polled->queue_ids, now), now);
   });
   if (!marked) return marked.error();
+  if (!marked->empty()) ctx.events.publish(std::move(*marked));
   json::array out;
   for (const auto& s : polled->runs) {
     out.emplace_back(json::object{

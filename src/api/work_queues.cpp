@@ -14,6 +14,7 @@
 #include "core/json_util.h"
 #include "core/uuid.h"
 #include "core/work_queue.h"
+#include "runs/readiness_events.h"
 #include "store/deployment_repository.h"
 #include "store/model_table.h"
 #include "store/work_pool_repository.h"
@@ -86,6 +87,15 @@ core::Result<Response> answer_queue(ApiContext& ctx,
   return json_response(200, *out);
 }
 
+// Whether the stored queue `q` was polled within the last 60 s (Prefect's
+// is_last_polled_recent).
+bool polled_recently(const json::object& q, core::Timestamp now) {
+  const json::value* polled = q.if_contains("last_polled");
+  if (!polled || !polled->is_string()) return false;
+  auto at = core::parse_timestamp(polled->get_string());
+  return at && now - *at <= std::chrono::seconds(60);
+}
+
 // A WorkQueueUpdate applied to the queue `find` gives: only the fields present change (a
 // null concurrency_limit clears it); 204.
 core::Result<Response> update_queue(ApiContext& ctx, const Request& req,
@@ -94,16 +104,29 @@ core::Result<Response> update_queue(ApiContext& ctx, const Request& req,
   if (!body) return body.error();
   auto changes = core::read_update(model(), *body);
   if (!changes) return changes.error();
-  auto now = core::format_timestamp(ctx.clock.now());
+  const auto at = ctx.clock.now();
+  auto now = core::format_timestamp(at);
+  std::vector<events::Event> made;  // the status event of a pause or unpause
   auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
     auto q = find(c);
     if (!q) return q.error();
+    const bool was_paused = q->at("is_paused").is_bool() && q->at("is_paused").get_bool();
     for (auto& [field, value] : *changes) (*q)[field] = value;
     (*q)["updated"] = now;
+    // Prefect's update_work_queue: a pause shows PAUSED; an unpause makes the queue READY
+    // when it was polled within the last 60 s, else NOT_READY.
+    store::StatusChanges changed;
+    if (const json::value* paused = changes->if_contains("is_paused");
+        paused && paused->is_bool() && paused->get_bool() != was_paused) {
+      if (!paused->get_bool()) (*q)["status"] = polled_recently(*q, at) ? "READY" : "NOT_READY";
+      changed.work_queues.emplace_back(q->at("id").get_string());
+    }
     rows::replace(c, model(), *q);
+    made = runs::readiness_events(c, changed, at);
     return core::Ok{};
   });
   if (!st) return st.error();
+  if (!made.empty()) ctx.events.publish(std::move(made));
   return no_content();
 }
 
@@ -230,11 +253,11 @@ core::Result<Response> get_runs(ApiContext& ctx, const Request& req, const std::
     if (name == "x-prefect-ui") from_ui = value == "true" || value == "True" || value == "1";
   }
   if (!from_ui) {
-    auto marked = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
-      store::work_pools::mark_queues_polled(c, {id}, now);
-      return core::Ok{};
+    auto marked = ctx.db.write<std::vector<events::Event>>([&](Connection& c) -> core::Result<std::vector<events::Event>> {
+      return runs::readiness_events(c, store::work_pools::mark_queues_polled(c, {id}, now), now);
     });
     if (!marked) return marked.error();
+    if (!marked->empty()) ctx.events.publish(std::move(*marked));
   }
   json::array out;
   for (const auto& run : *runs) out.emplace_back(core::to_json(run, now));

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/work_pool_events.h"
+#include "runs/readiness_events.h"
 #include "core/uuid.h"
 #include "metrics/registry.h"
 #include "store/work_pool_repository.h"
@@ -212,6 +213,7 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
     std::vector<wc::ResolvedQueue> queues;
     bool template_set = false;
     bool pool_created = false;  // by this setup: Prefect's create_work_pool emits its event
+    std::vector<events::Event> status_events;  // the heartbeat made the pool READY
   };
   std::optional<wc::ChannelError> refusal;
   auto refuse = [&](wc::CloseReason reason, std::string detail) -> core::Error {
@@ -256,7 +258,8 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
       announce(c, pool->id, "work_pool_updated");
       s.template_set = true;
     }
-    store::work_pools::record_heartbeat(c, pool->id, hello.worker_name, hello.heartbeat_interval_seconds, now);
+    if (store::work_pools::record_heartbeat(c, pool->id, hello.worker_name, hello.heartbeat_interval_seconds, now))
+      s.status_events = runs::readiness_events(c, store::StatusChanges{.work_pools = {pool->id}}, now);
     auto refreshed = store::work_pools::read(c, pool->id);
     if (!refreshed) return refuse(wc::CloseReason::kTransientServerError, "work pool vanished during setup");
     s.view = view_of(c, std::move(*refreshed));
@@ -289,17 +292,22 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
     ctx_.events.publish({work_pool_created_event(core::to_object(setup->view.pool), ctx_.clock.now())});
   }
   if (setup->template_set) publish(setup->view.pool.id, "work_pool_updated");
+  if (!setup->status_events.empty()) ctx_.events.publish(std::move(setup->status_events));
 }
 
 void WorkerChannelHub::persist_heartbeat(const std::shared_ptr<WorkerChannelConnection>& connection) {
   auto now = ctx_.clock.now();
   const wc::Hello& hello = connection->hello_;
+  std::vector<events::Event> status_events;  // the heartbeat made the pool READY
   auto updated = ctx_.db.write<core::Timestamp>([&](store::Connection& c) -> core::Result<core::Timestamp> {
     auto pool = store::work_pools::read_by_name(c, connection->pool_name_);
     if (!pool) return core::Error::not_found("the work pool no longer exists");
-    store::work_pools::record_heartbeat(c, pool->id, hello.worker_name, hello.heartbeat_interval_seconds, now);
+    status_events.clear();  // a retried transaction starts again
+    if (store::work_pools::record_heartbeat(c, pool->id, hello.worker_name, hello.heartbeat_interval_seconds, now))
+      status_events = runs::readiness_events(c, store::StatusChanges{.work_pools = {pool->id}}, now);
     return pool->updated;
   });
+  if (updated && !status_events.empty()) ctx_.events.publish(std::move(status_events));
   if (!updated) {
     spdlog::warn("worker channel: pool '{}' worker '{}': heartbeat not persisted: {}", connection->pool_name_,
                  hello.worker_name, updated.error().message);

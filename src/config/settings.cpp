@@ -151,6 +151,9 @@ core::Result<core::Ok> load_service_settings(const Getenv& getenv, ServiceSettin
   boolean("FOREMAN_ENABLED", s.foreman_enabled);
   seconds("FOREMAN_LOOP_SECONDS", s.foreman_loop_seconds);
   seconds("FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS", s.foreman_inactivity_seconds);
+  seconds("FOREMAN_WORK_QUEUE_LAST_POLLED_TIMEOUT_SECONDS", s.foreman_work_queue_inactivity_seconds);
+  integer("FOREMAN_INACTIVITY_HEARTBEAT_MULTIPLE", s.foreman_inactivity_heartbeat_multiple);
+  seconds("FOREMAN_FALLBACK_HEARTBEAT_INTERVAL_SECONDS", s.foreman_fallback_heartbeat_interval_seconds);
   boolean("CANCELLATION_CLEANUP_ENABLED", s.cancellation_cleanup_enabled);
   seconds("CANCELLATION_CLEANUP_LOOP_SECONDS", s.cancellation_cleanup_loop_seconds);
   seconds("CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS", s.cancellation_cleanup_cancelling_timeout_seconds);

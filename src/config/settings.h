@@ -65,7 +65,10 @@ struct ServiceSettings {
   double late_runs_after_seconds = 15;
   bool foreman_enabled = true;
   double foreman_loop_seconds = 15;
-  double foreman_inactivity_seconds = 60;  // queues/deployments not polled → NOT_READY
+  double foreman_inactivity_seconds = 60;  // deployments not polled → NOT_READY
+  double foreman_work_queue_inactivity_seconds = 60;  // queues not polled → NOT_READY
+  int64_t foreman_inactivity_heartbeat_multiple = 3;  // heartbeats missed → worker OFFLINE
+  double foreman_fallback_heartbeat_interval_seconds = 30;  // for workers that sent none
   bool cancellation_cleanup_enabled = true;
   double cancellation_cleanup_loop_seconds = 20;
   double cancellation_cleanup_cancelling_timeout_seconds = 300;  // Cancelling longer → Cancelled

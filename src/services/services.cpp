@@ -17,7 +17,7 @@ void add_enabled_services(ServiceRunner& runner, const config::ServiceSettings& 
     runner.add(std::make_unique<Scheduler>(Scheduler::Pass::kRecent, settings, db, clock, events));
   }
   if (settings.late_runs_enabled) runner.add(std::make_unique<LateRuns>(settings, db, clock, events));
-  if (settings.foreman_enabled) runner.add(std::make_unique<Foreman>(settings, db, clock));
+  if (settings.foreman_enabled) runner.add(std::make_unique<Foreman>(settings, db, clock, events));
   if (settings.cancellation_cleanup_enabled) {
     runner.add(std::make_unique<CancellationCleanup>(settings, db, clock, events));
   }

@@ -6,6 +6,7 @@
 #include "runs/task_run_transition.h"
 #include "services/cancellation_cleanup.h"
 #include "services/foreman.h"
+#include "events/event_bus.h"
 #include "services/late_runs.h"
 #include "services/pause_expirations.h"
 #include "services/repossessor.h"
@@ -424,10 +425,12 @@ TEST(PauseExpirations, FailsOnlyExpiredPauses) {
   EXPECT_EQ(fx.read_flow_run(no_timeout).state->type, core::StateType::kPaused);
 }
 
-// Verifies that the foreman turns a silent worker OFFLINE and its pool NOT_READY.
+// Verifies that the foreman turns a silent worker OFFLINE and its pool NOT_READY, with
+// Prefect's prefect.work-pool.not-ready event, once.
 TEST(Foreman, MarksSilentWorkersOfflineAndPoolsNotReady) {
   Fixture fx;
   std::string pool_id = core::new_uuid4();
+  bool turned_ready = false;
   auto st = fx.tmp.db().write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
     core::WorkPool p;
     p.id = pool_id;
@@ -435,11 +438,20 @@ TEST(Foreman, MarksSilentWorkersOfflineAndPoolsNotReady) {
     p.name = "pool";
     p.type = "process";
     store::work_pools::create(c, p, core::new_uuid4());
-    store::work_pools::record_heartbeat(c, pool_id, "w", 10, fx.clock.now());
+    turned_ready = store::work_pools::record_heartbeat(c, pool_id, "w", 10, fx.clock.now());
     return core::Ok{};
   });
   ASSERT_TRUE(st);
-  Foreman foreman(fx.settings, fx.tmp.db(), fx.clock);
+  EXPECT_TRUE(turned_ready);
+  struct Collect : events::EventSubscriber {
+    std::vector<events::Event> seen;
+    void on_events(const std::vector<events::Event>& batch) override {
+      seen.insert(seen.end(), batch.begin(), batch.end());
+    }
+  } collect;
+  events::EventBus bus;
+  bus.subscribe(&collect);
+  Foreman foreman(fx.settings, fx.tmp.db(), fx.clock, &bus);
   fx.clock.advance(std::chrono::seconds(29));
   foreman.run_once();
   auto status = [&] {
@@ -450,7 +462,15 @@ TEST(Foreman, MarksSilentWorkersOfflineAndPoolsNotReady) {
   EXPECT_EQ(status(), "READY");
   fx.clock.advance(std::chrono::seconds(2));
   foreman.run_once();
+  foreman.run_once();
   EXPECT_EQ(status(), "NOT_READY");
+  bus.flush();
+  ASSERT_EQ(collect.seen.size(), 1u);
+  EXPECT_EQ(collect.seen[0].event, "prefect.work-pool.not-ready");
+  EXPECT_EQ(collect.seen[0].resource_id(), "prefect.work-pool." + pool_id);
+  EXPECT_EQ(collect.seen[0].resource.at("prefect.resource.name"), "pool");
+  EXPECT_EQ(collect.seen[0].resource.at("prefect.work-pool.type"), "process");
+  bus.unsubscribe(&collect);
 }
 
 // Verifies the repossessor: a pass before any lease expires reclaims nothing; a pass after

@@ -268,12 +268,16 @@ int64_t count(Connection& c, const SqlCondition& where) {
   return n;
 }
 
-void mark_polled(Connection& c, const std::vector<std::string>& ids, Timestamp now) {
-  auto& st = c.prepare("UPDATE deployment SET last_polled = ?2, status = 'READY' WHERE id = ?1");
+std::vector<std::string> mark_polled(Connection& c, const std::vector<std::string>& ids, Timestamp now) {
+  std::vector<std::string> ready;
   for (const auto& id : ids) {
-    st.bind(1, id).bind(2, core::to_micros(now)).run();
-    st.reset();
+    auto& became_ready = c.prepare("UPDATE deployment SET status = 'READY' WHERE id = ?1 AND status <> 'READY' RETURNING id");
+    became_ready.bind(1, id);
+    while (became_ready.step()) ready.push_back(became_ready.column_text(0));
+    became_ready.reset();
+    c.prepare("UPDATE deployment SET last_polled = ?2 WHERE id = ?1").bind(1, id).bind(2, core::to_micros(now)).run();
   }
+  return ready;
 }
 
 void delete_scheduled_runs(Connection& c, const std::string& deployment_id, bool auto_scheduled_only,

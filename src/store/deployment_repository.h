@@ -41,8 +41,9 @@ std::optional<ConcurrencySettings> read_concurrency_settings(Connection& c, cons
 std::vector<core::Deployment> list(Connection& c, const SqlCondition& where, const std::string& order_by,
                                    int64_t limit, int64_t offset);
 int64_t count(Connection& c, const SqlCondition& where);
-// last_polled = now, status READY (mark_deployments_ready).
-void mark_polled(Connection& c, const std::vector<std::string>& ids, core::Timestamp now);
+// last_polled = now, status READY (mark_deployments_ready); returns the ids that were not
+// READY.
+std::vector<std::string> mark_polled(Connection& c, const std::vector<std::string>& ids, core::Timestamp now);
 
 // Deletes the deployment's SCHEDULED runs that never ran (not AwaitingConcurrencySlot);
 // only auto-scheduled ones and/or only those due after `future_after` when asked.

@@ -12,6 +12,18 @@
 
 namespace praetor::store::work_pools {
 
+namespace {
+
+// The ids an UPDATE … RETURNING id answered.
+std::vector<std::string> returned_ids(Statement& st) {
+  std::vector<std::string> ids;
+  while (st.step()) ids.push_back(st.column_text(0));
+  st.reset();
+  return ids;
+}
+
+}  // namespace
+
 namespace json = boost::json;
 using core::Timestamp;
 
@@ -116,12 +128,17 @@ void remove_dependents(Connection& c, const std::string& pool_id) {
   c.prepare("DELETE FROM work_queue WHERE work_pool_id = ?1").bind(1, pool_id).run();
 }
 
-void set_status(Connection& c, const std::string& pool_id, const std::string& status, Timestamp now) {
+bool set_status(Connection& c, const std::string& pool_id, const std::string& status, Timestamp now) {
   c.prepare("UPDATE work_pool SET status = ?2, last_transitioned_status_at = ?3 WHERE id = ?1 AND status <> ?2")
       .bind(1, pool_id)
       .bind(2, status)
       .bind(3, core::to_micros(now))
       .run();
+  return c.changes() > 0;
+}
+
+bool has_online_worker(Connection& c, const std::string& pool_id) {
+  return count_sql(c, "SELECT COUNT(*) FROM worker WHERE work_pool_id = ?1 AND status = 'ONLINE'", pool_id) > 0;
 }
 
 int64_t active_runs(Connection& c, const std::string& pool_id) {
@@ -200,18 +217,27 @@ int64_t queue_active_runs(Connection& c, const std::string& queue_id) {
                    queue_id);
 }
 
-void mark_queues_polled(Connection& c, const std::vector<std::string>& queue_ids, Timestamp now) {
-  auto& queue = c.prepare("UPDATE work_queue SET last_polled = ?2, status = 'READY' WHERE id = ?1");
-  auto& deployments = c.prepare("UPDATE deployment SET last_polled = ?2, status = 'READY' WHERE work_queue_id = ?1");
+StatusChanges mark_queues_polled(Connection& c, const std::vector<std::string>& queue_ids, Timestamp now) {
+  StatusChanges ready;
   for (const auto& id : queue_ids) {
-    for (Statement* st : {&queue, &deployments}) {
-      st->bind(1, id).bind(2, core::to_micros(now)).run();
-      st->reset();
-    }
+    for (auto& q : returned_ids(c.prepare("UPDATE work_queue SET status = 'READY' WHERE id = ?1 AND is_paused = 0 AND "
+                                          "status <> 'READY' RETURNING id")
+                                    .bind(1, id)))
+      ready.work_queues.push_back(std::move(q));
+    c.prepare("UPDATE work_queue SET last_polled = ?2 WHERE id = ?1").bind(1, id).bind(2, core::to_micros(now)).run();
+    for (auto& d : returned_ids(c.prepare("UPDATE deployment SET status = 'READY' WHERE work_queue_id = ?1 AND "
+                                          "status <> 'READY' RETURNING id")
+                                    .bind(1, id)))
+      ready.deployments.push_back(std::move(d));
+    c.prepare("UPDATE deployment SET last_polled = ?2 WHERE work_queue_id = ?1")
+        .bind(1, id)
+        .bind(2, core::to_micros(now))
+        .run();
   }
+  return ready;
 }
 
-void record_heartbeat(Connection& c, const std::string& pool_id, const std::string& name,
+bool record_heartbeat(Connection& c, const std::string& pool_id, const std::string& name,
                       std::optional<int64_t> heartbeat_interval_seconds, Timestamp now) {
   auto& st = c.prepare(
       "INSERT INTO worker(id, created, updated, name, work_pool_id, last_heartbeat_time, "
@@ -226,10 +252,11 @@ void record_heartbeat(Connection& c, const std::string& pool_id, const std::stri
       .bind(5, heartbeat_interval_seconds)
       .run();
   c.prepare("UPDATE work_pool SET status = 'READY', last_transitioned_status_at = ?2 "
-            "WHERE id = ?1 AND status <> 'READY'")
+            "WHERE id = ?1 AND status = 'NOT_READY' AND is_paused = 0")
       .bind(1, pool_id)
       .bind(2, core::to_micros(now))
       .run();
+  return c.changes() > 0;
 }
 
 std::vector<core::Worker> list_workers(Connection& c, const std::string& pool_id, int64_t limit, int64_t offset) {
@@ -294,31 +321,32 @@ std::vector<ScheduledRun> scheduled_runs(Connection& c, const core::WorkPool& po
   return out;
 }
 
-int64_t mark_stale(Connection& c, Timestamp now, std::chrono::microseconds stale_after) {
-  int64_t changed = 0;
+StatusChanges mark_stale(Connection& c, Timestamp now, const Staleness& staleness) {
+  StatusChanges stale;
   int64_t now_us = core::to_micros(now);
   c.prepare("UPDATE worker SET status = 'OFFLINE' WHERE status = 'ONLINE' AND last_heartbeat_time < "
-            "?1 - COALESCE(heartbeat_interval_seconds, 30) * 3 * 1000000")
+            "?1 - COALESCE(heartbeat_interval_seconds * 1000000, ?2) * ?3")
       .bind(1, now_us)
+      .bind(2, static_cast<int64_t>(staleness.fallback_heartbeat_interval.count()))
+      .bind(3, staleness.heartbeat_multiple)
       .run();
-  changed += c.changes();
-  c.prepare("UPDATE work_pool SET status = 'NOT_READY', last_transitioned_status_at = ?1 WHERE status = 'READY' "
-            "AND is_paused = 0 AND NOT EXISTS (SELECT 1 FROM worker WHERE worker.work_pool_id = work_pool.id "
-            "AND worker.status = 'ONLINE')")
-      .bind(1, now_us)
-      .run();
-  changed += c.changes();
-  c.prepare("UPDATE work_queue SET status = 'NOT_READY' WHERE status = 'READY' AND (last_polled IS NULL OR "
-            "last_polled < ?1)")
-      .bind(1, now_us - stale_after.count())
-      .run();
-  changed += c.changes();
-  c.prepare("UPDATE deployment SET status = 'NOT_READY' WHERE status = 'READY' AND (last_polled IS NULL OR "
-            "last_polled < ?1)")
-      .bind(1, now_us - stale_after.count())
-      .run();
-  changed += c.changes();
-  return changed;
+  stale.work_pools = returned_ids(
+      c.prepare("UPDATE work_pool SET status = 'NOT_READY', last_transitioned_status_at = ?1 WHERE status = 'READY' "
+                "AND is_paused = 0 AND NOT EXISTS (SELECT 1 FROM worker WHERE worker.work_pool_id = work_pool.id "
+                "AND worker.status = 'ONLINE') RETURNING id")
+          .bind(1, now_us));
+  stale.work_queues = returned_ids(
+      c.prepare("UPDATE work_queue SET status = 'NOT_READY' WHERE status = 'READY' AND is_paused = 0 AND "
+                "(last_polled IS NULL OR last_polled < ?1) RETURNING id")
+          .bind(1, now_us - staleness.queue_after.count()));
+  // A deployment stays READY while its queue is polled (a worker polls the queue, not each
+  // deployment).
+  stale.deployments = returned_ids(
+      c.prepare("UPDATE deployment SET status = 'NOT_READY' WHERE status = 'READY' AND (last_polled IS NULL OR "
+                "last_polled < ?1) AND NOT EXISTS (SELECT 1 FROM work_queue q WHERE q.id = deployment.work_queue_id "
+                "AND q.last_polled >= ?1) RETURNING id")
+          .bind(1, now_us - staleness.deployment_after.count()));
+  return stale;
 }
 
 }  // namespace praetor::store::work_pools

@@ -12,6 +12,7 @@
 #include "core/work_pool.h"
 #include "store/sql_conditions.h"
 #include "store/sqlite_connection.h"
+#include "store/status_changes.h"
 
 namespace praetor::store::work_pools {
 
@@ -32,8 +33,11 @@ void set_base_job_template(Connection& c, const std::string& pool_id, const boos
 // What a pool's deletion takes with it, before its row goes: its queues and workers;
 // deployments that used its queues keep no queue.
 void remove_dependents(Connection& c, const std::string& pool_id);
-// Sets the pool's status (READY / NOT_READY), remembering when it changed.
-void set_status(Connection& c, const std::string& pool_id, const std::string& status, core::Timestamp now);
+// Sets the pool's status (READY / NOT_READY / PAUSED), remembering when it changed; true
+// when it changed.
+bool set_status(Connection& c, const std::string& pool_id, const std::string& status, core::Timestamp now);
+// Whether the pool has a worker ONLINE.
+bool has_online_worker(Connection& c, const std::string& pool_id);
 // Runs in PENDING/RUNNING/CANCELLING in the pool's queues (the pool's active slots).
 int64_t active_runs(Connection& c, const std::string& pool_id);
 // Runs holding the pool's slots (PENDING/RUNNING) per queue id; queues without any are absent.
@@ -52,13 +56,15 @@ std::vector<core::WorkQueue> list_queues(Connection& c, const std::string& pool_
 std::vector<core::WorkQueue> list_queues_where(Connection& c, const SqlCondition& where, int64_t limit,
                                                int64_t offset, const std::string& order_by = "");
 int64_t queue_active_runs(Connection& c, const std::string& queue_id);
-// A worker's poll: last_polled = now and status READY for these queues and for the
-// deployments that use them (Prefect's mark_work_queues_ready and mark_deployments_ready).
-void mark_queues_polled(Connection& c, const std::vector<std::string>& queue_ids, core::Timestamp now);
+// A worker's poll: last_polled = now for these queues and the deployments that use them,
+// and status READY for those not READY (Prefect's mark_work_queues_ready and
+// mark_deployments_ready; a paused queue stays PAUSED). Returns those that became READY.
+StatusChanges mark_queues_polled(Connection& c, const std::vector<std::string>& queue_ids, core::Timestamp now);
 
 // ---- workers
-// Upserts the worker by (pool, name): last heartbeat now, ONLINE; the pool becomes READY.
-void record_heartbeat(Connection& c, const std::string& pool_id, const std::string& name,
+// Upserts the worker by (pool, name): last heartbeat now, ONLINE; a NOT_READY pool becomes
+// READY (a paused one stays PAUSED). True when the pool became READY.
+bool record_heartbeat(Connection& c, const std::string& pool_id, const std::string& name,
                       std::optional<int64_t> heartbeat_interval_seconds, core::Timestamp now);
 // The pool's workers, most recent heartbeat first.
 std::vector<core::Worker> list_workers(Connection& c, const std::string& pool_id, int64_t limit, int64_t offset);
@@ -80,9 +86,19 @@ std::vector<ScheduledRun> scheduled_runs(Connection& c, const core::WorkPool& po
                                          int64_t limit);
 
 // ---- foreman
-// Workers whose last heartbeat is older than 3 × their interval (30 s when unset) become
-// OFFLINE; pools (not paused) without an ONLINE worker become NOT_READY; queues not polled
-// for `stale_after` become NOT_READY. Returns the number of rows changed.
-int64_t mark_stale(Connection& c, core::Timestamp now, std::chrono::microseconds stale_after);
+// When the foreman takes workers, queues and deployments for gone (Prefect's foreman
+// settings, with their defaults).
+struct Staleness {
+  std::chrono::microseconds deployment_after = std::chrono::seconds(60);
+  std::chrono::microseconds queue_after = std::chrono::seconds(60);
+  int64_t heartbeat_multiple = 3;
+  std::chrono::microseconds fallback_heartbeat_interval = std::chrono::seconds(30);
+};
+// Workers whose last heartbeat is older than `heartbeat_multiple` × their interval (the
+// fallback when they sent none) become OFFLINE; READY pools without an ONLINE worker become
+// NOT_READY; READY queues (not paused) not polled within `queue_after` become NOT_READY, and
+// READY deployments not polled within `deployment_after` whose queue was not either
+// (Prefect's foreman). Returns the pools, queues and deployments that became NOT_READY.
+StatusChanges mark_stale(Connection& c, core::Timestamp now, const Staleness& staleness);
 
 }  // namespace praetor::store::work_pools

@@ -1,0 +1,107 @@
+#include "runs/readiness_events.h"
+
+#include <string>
+
+#include "core/uuid.h"
+#include "store/deployment_repository.h"
+#include "store/flow_repository.h"
+#include "store/work_pool_repository.h"
+
+namespace praetor::runs {
+
+namespace json = boost::json;
+
+namespace {
+
+// READY → ready, NOT_READY → not-ready, PAUSED → paused (Prefect's in_kebab_case).
+std::string kebab(std::string status) {
+  for (auto& ch : status) ch = ch == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return status;
+}
+
+events::Event status_event(const std::string& kind, const std::string& status, json::object resource,
+                           core::Timestamp now) {
+  events::Event e;
+  e.id = core::new_uuid7();
+  e.occurred = e.received = now;
+  e.event = "prefect." + kind + "." + kebab(status);
+  e.resource = std::move(resource);
+  return e;
+}
+
+json::object pool_related(const core::WorkPool& pool) {
+  return {{"prefect.resource.id", "prefect.work-pool." + pool.id},
+          {"prefect.resource.name", pool.name},
+          {"prefect.work-pool.type", pool.type},
+          {"prefect.resource.role", "work-pool"}};
+}
+
+std::optional<events::Event> pool_event(store::Connection& c, const std::string& id, core::Timestamp now) {
+  auto pool = store::work_pools::read(c, id);
+  if (!pool) return std::nullopt;
+  return status_event("work-pool", pool->is_paused ? "PAUSED" : pool->status,
+                      {{"prefect.resource.id", "prefect.work-pool." + pool->id},
+                       {"prefect.resource.name", pool->name},
+                       {"prefect.work-pool.type", pool->type}},
+                      now);
+}
+
+std::optional<events::Event> queue_event(store::Connection& c, const std::string& id, core::Timestamp now) {
+  auto queue = store::work_pools::read_queue(c, id);
+  if (!queue) return std::nullopt;
+  auto e = status_event("work-queue", queue->is_paused ? "PAUSED" : queue->status,
+                        {{"prefect.resource.id", "prefect.work-queue." + queue->id},
+                         {"prefect.resource.name", queue->name},
+                         {"prefect.resource.role", "work-queue"}},
+                        now);
+  if (auto pool = store::work_pools::read(c, queue->work_pool_id)) e.related.push_back(pool_related(*pool));
+  return e;
+}
+
+// Prefect's _deployment_related_resources: its flow, work queue, work pool and blocks.
+std::optional<events::Event> deployment_event(store::Connection& c, const std::string& id, core::Timestamp now) {
+  auto d = store::deployments::read(c, id);
+  if (!d) return std::nullopt;
+  auto e = status_event("deployment", d->status,
+                        {{"prefect.resource.id", "prefect.deployment." + d->id}, {"prefect.resource.name", d->name}},
+                        now);
+  if (auto flow = store::flows::read(c, d->flow_id)) {
+    e.related.push_back(json::object{{"prefect.resource.id", "prefect.flow." + d->flow_id},
+                                     {"prefect.resource.name", flow->at("name")},
+                                     {"prefect.resource.role", "flow"}});
+  }
+  if (d->work_queue_id) {
+    if (auto queue = store::work_pools::read_queue(c, *d->work_queue_id)) {
+      e.related.push_back(json::object{{"prefect.resource.id", "prefect.work-queue." + queue->id},
+                                       {"prefect.resource.name", queue->name},
+                                       {"prefect.resource.role", "work-queue"}});
+      if (auto pool = store::work_pools::read(c, queue->work_pool_id)) e.related.push_back(pool_related(*pool));
+    }
+  }
+  if (d->storage_document_id) {
+    e.related.push_back(json::object{{"prefect.resource.id", "prefect.block-document." + *d->storage_document_id},
+                                     {"prefect.resource.role", "storage"}});
+  }
+  if (d->infrastructure_document_id) {
+    e.related.push_back(
+        json::object{{"prefect.resource.id", "prefect.block-document." + *d->infrastructure_document_id},
+                     {"prefect.resource.role", "infrastructure"}});
+  }
+  return e;
+}
+
+}  // namespace
+
+std::vector<events::Event> readiness_events(store::Connection& c, const store::StatusChanges& changed,
+                                            core::Timestamp now) {
+  std::vector<events::Event> out;
+  for (const auto& id : changed.work_pools)
+    if (auto e = pool_event(c, id, now)) out.push_back(std::move(*e));
+  for (const auto& id : changed.work_queues)
+    if (auto e = queue_event(c, id, now)) out.push_back(std::move(*e));
+  for (const auto& id : changed.deployments)
+    if (auto e = deployment_event(c, id, now)) out.push_back(std::move(*e));
+  return out;
+}
+
+}  // namespace praetor::runs

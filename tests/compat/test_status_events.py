@@ -1,0 +1,114 @@
+"""Prefect's status events for work pools, work queues and deployments (what the UI's
+"work pool status", "work queue status" and "deployment status" automation triggers
+watch): a worker's heartbeat and poll make them ready, pausing makes pools and queues
+paused, and the foreman makes them not-ready once their workers go silent."""
+
+from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
+
+from scenarios import http_client, run, unique, wait_for
+
+
+def _status_events(api_url: str, resource_id: str, kind: str, count: int) -> list[dict]:
+    """The first `count` status events of the resource, oldest first, once stored."""
+    names = {f"prefect.{kind}.ready", f"prefect.{kind}.not-ready", f"prefect.{kind}.paused"}
+
+    def seen():
+        with http_client(api_url) as c:
+            r = c.post("/events/filter", json={"filter": {"resource": {"id": [resource_id]}}, "limit": 50})
+        assert r.status_code == 200, r.text
+        events = sorted((e for e in r.json()["events"] if e["event"] in names), key=lambda e: e["occurred"])
+        return events if len(events) >= count else None
+
+    return wait_for(seen, 60, f"{count} {kind} status events of {resource_id}")
+
+
+async def _pool_queue_and_deployment(client, pool_name: str) -> tuple:
+    pool = await client.create_work_pool(WorkPoolCreate(name=pool_name, type="process"))
+    queue = await client.create_work_queue(name="status-q", work_pool_name=pool_name)
+    flow_id = await client.create_flow_from_name(unique("status-flow"))
+    deployment_id = await client.create_deployment(flow_id=flow_id, name="status-d", work_pool_name=pool_name,
+                                                   work_queue_name="status-q")
+    return pool, queue, flow_id, deployment_id
+
+
+# Verifies the events of a pool's creation (not-ready), a heartbeat (ready), a pause and an unpause with a worker
+# online (pool paused, then ready), a poll (its queue and deployment ready), and a queue's
+# pause and unpause within a minute of the poll (paused, then ready), with Prefect's
+# resources and related resources; each step waits for its event, so none races another.
+def test_heartbeats_polls_and_pauses_emit_status_events(api_url):
+    pool_name = unique("status-pool")
+
+    async def scenario():
+        async with get_client() as client:
+            pool, queue, flow_id, deployment_id = await _pool_queue_and_deployment(client, pool_name)
+            pool_id, queue_id = f"prefect.work-pool.{pool.id}", f"prefect.work-queue.{queue.id}"
+            _status_events(api_url, pool_id, "work-pool", 1)
+            await client.send_worker_heartbeat(pool_name, "status-worker", heartbeat_interval_seconds=30)
+            _status_events(api_url, pool_id, "work-pool", 2)
+            await client.update_work_pool(pool_name, WorkPoolUpdate(is_paused=True))
+            _status_events(api_url, pool_id, "work-pool", 3)
+            await client.update_work_pool(pool_name, WorkPoolUpdate(is_paused=False))
+            pool_events = _status_events(api_url, pool_id, "work-pool", 4)
+            await client.get_scheduled_flow_runs_for_work_pool(pool_name, work_queue_names=["status-q"])
+            _status_events(api_url, queue_id, "work-queue", 1)
+            deployment_events = _status_events(api_url, f"prefect.deployment.{deployment_id}", "deployment", 1)
+            await client.update_work_queue(queue.id, is_paused=True)
+            _status_events(api_url, queue_id, "work-queue", 2)
+            await client.update_work_queue(queue.id, is_paused=False)
+            queue_events = _status_events(api_url, queue_id, "work-queue", 3)
+            return pool, queue, flow_id, deployment_id, pool_events, queue_events, deployment_events
+
+    pool, queue, flow_id, deployment_id, pool_events, queue_events, deployment_events = run(scenario())
+    pool_resource = {"prefect.resource.id": f"prefect.work-pool.{pool.id}", "prefect.resource.name": pool_name,
+                     "prefect.work-pool.type": "process"}
+    assert [e["event"] for e in pool_events] == ["prefect.work-pool.not-ready", "prefect.work-pool.ready",
+                                                 "prefect.work-pool.paused", "prefect.work-pool.ready"]
+    assert [e["resource"] for e in pool_events] == [pool_resource] * 4
+
+    pool_related = {**pool_resource, "prefect.resource.role": "work-pool"}
+    assert [e["event"] for e in queue_events] == ["prefect.work-queue.ready", "prefect.work-queue.paused",
+                                                  "prefect.work-queue.ready"]
+    assert [e["resource"] for e in queue_events] == [
+        {"prefect.resource.id": f"prefect.work-queue.{queue.id}", "prefect.resource.name": "status-q",
+         "prefect.resource.role": "work-queue"}] * 3
+    assert [e["related"] for e in queue_events] == [[pool_related]] * 3
+
+    [ready] = deployment_events
+    assert ready["event"] == "prefect.deployment.ready"
+    assert ready["resource"] == {"prefect.resource.id": f"prefect.deployment.{deployment_id}",
+                                 "prefect.resource.name": "status-d"}
+    related = {r["prefect.resource.role"]: r for r in ready["related"]}
+    assert related["flow"]["prefect.resource.id"] == f"prefect.flow.{flow_id}"
+    assert related["work-queue"] == {"prefect.resource.id": f"prefect.work-queue.{queue.id}",
+                                     "prefect.resource.name": "status-q", "prefect.resource.role": "work-queue"}
+    assert related["work-pool"] == pool_related
+
+
+# Verifies the foreman's side: with a 1 s loop, 2 s poll timeouts and a worker that promised
+# a heartbeat every second, a pool, queue and deployment made ready by a heartbeat and a poll
+# turn not-ready once the worker and its polls stop, one event each (a pool's first is its
+# creation's not-ready).
+def test_silent_workers_make_pools_queues_and_deployments_not_ready(dedicated_server):
+    srv = dedicated_server({
+        "PREFECT_SERVER_SERVICES_FOREMAN_LOOP_SECONDS": "1",
+        "PREFECT_SERVER_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS": "2",
+        "PREFECT_SERVER_SERVICES_FOREMAN_WORK_QUEUE_LAST_POLLED_TIMEOUT_SECONDS": "2",
+        "PREFECT_SERVER_SERVICES_FOREMAN_INACTIVITY_HEARTBEAT_MULTIPLE": "2",
+    })
+    pool_name = unique("silent-pool")
+
+    async def scenario():
+        async with PrefectClient(srv.api_url) as client:
+            pool, queue, _, deployment_id = await _pool_queue_and_deployment(client, pool_name)
+            await client.send_worker_heartbeat(pool_name, "silent-worker", heartbeat_interval_seconds=1)
+            await client.get_scheduled_flow_runs_for_work_pool(pool_name, work_queue_names=["status-q"])
+            return pool, queue, deployment_id
+
+    pool, queue, deployment_id = run(scenario())
+    for resource_id, kind, before in [(f"prefect.work-pool.{pool.id}", "work-pool", ["not-ready"]),
+                                      (f"prefect.work-queue.{queue.id}", "work-queue", []),
+                                      (f"prefect.deployment.{deployment_id}", "deployment", [])]:
+        expected = [f"prefect.{kind}.{status}" for status in [*before, "ready", "not-ready"]]
+        events = _status_events(srv.api_url, resource_id, kind, len(expected))
+        assert [e["event"] for e in events] == expected, resource_id
