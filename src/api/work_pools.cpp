@@ -15,7 +15,10 @@
 #include "core/json_util.h"
 #include "core/uuid.h"
 #include "runs/readiness_events.h"
+#include "runs/work_queue_events.h"
+#include "core/work_queue.h"
 #include "store/deployment_repository.h"
+#include "store/model_table.h"
 #include "store/work_pool_repository.h"
 
 namespace praetor::api {
@@ -65,6 +68,23 @@ std::string shown_status(const json::object& pool) {
     return "PAUSED";
   const json::value* status = pool.if_contains("status");
   return status && status->is_string() ? std::string(status->get_string()) : "NOT_READY";
+}
+
+// The created event of a new pool's default queue (Prefect creates it with
+// create_work_queue, which emits it), read back after the commit.
+std::vector<events::Event> default_queue_events(ApiContext& ctx, const json::object& pool, core::Timestamp now) {
+  const json::value& queue_id = pool.at("default_queue_id");
+  if (!queue_id.is_string()) return {};
+  auto made = ctx.db.read<std::vector<events::Event>>([&](Connection& c) -> core::Result<std::vector<events::Event>> {
+    auto queue = store::model_rows::find(c, core::work_queue_model(), "id", queue_id.get_string());
+    if (!queue) return std::vector<events::Event>{};
+    return std::vector<events::Event>{runs::work_queue_event(c, "prefect.work-queue.created", *queue, now)};
+  });
+  if (!made) {
+    spdlog::warn("work pool {}: its default queue's created event was not made: {}", id_of(pool), made.error().message);
+    return {};
+  }
+  return std::move(*made);
 }
 
 // The pool's status event, read back after the commit that set its status: for a pool
@@ -167,6 +187,7 @@ void add_pool_routes(Router& router, ApiContext& ctx, const std::shared_ptr<Work
              auto now = context->clock.now();
              std::vector<events::Event> events;
              if (write.action == "created") {
+               for (auto& e : default_queue_events(*context, pool, now)) events.push_back(std::move(e));
                events.push_back(work_pool_created_event(pool, now));
                for (auto& e : status_events(*context, pool, nullptr, now)) events.push_back(std::move(e));
              }

@@ -6,6 +6,8 @@
 // /work_queues/ live in the "default-agent-pool" (created on first use, type
 // prefect-agent), as upstream keeps legacy queues since work pools arrived; ids reach every
 // queue of every pool.
+#include <spdlog/spdlog.h>
+
 #include "api/flow_run_slot_summary.h"
 #include "api/list_request.h"
 #include "api/resource_routes.h"
@@ -15,6 +17,7 @@
 #include "core/uuid.h"
 #include "core/work_queue.h"
 #include "runs/readiness_events.h"
+#include "runs/work_queue_events.h"
 #include "store/deployment_repository.h"
 #include "store/model_table.h"
 #include "store/work_pool_repository.h"
@@ -110,6 +113,7 @@ core::Result<Response> update_queue(ApiContext& ctx, const Request& req,
   auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
     auto q = find(c);
     if (!q) return q.error();
+    const json::object before = *q;
     const bool was_paused = q->at("is_paused").is_bool() && q->at("is_paused").get_bool();
     for (auto& [field, value] : *changes) (*q)[field] = value;
     (*q)["updated"] = now;
@@ -123,6 +127,7 @@ core::Result<Response> update_queue(ApiContext& ctx, const Request& req,
     }
     rows::replace(c, model(), *q);
     made = runs::readiness_events(c, changed, at);
+    if (auto e = runs::work_queue_updated_event(c, before, *q, at)) made.insert(made.begin(), std::move(*e));
     return core::Ok{};
   });
   if (!st) return st.error();
@@ -136,7 +141,9 @@ core::Result<Response> create(ApiContext& ctx, const Request& req) {
   auto q = read_new_queue(ctx, req);
   if (!q) return q.error();
   auto now = ctx.clock.now();
+  std::optional<events::Event> created;
   auto out = ctx.db.write<json::object>([&](Connection& c) -> core::Result<json::object> {
+    created.reset();
     bool pool_existed = store::work_pools::read_by_name(c, store::work_queues::kDefaultAgentPool).has_value();
     core::WorkPool pool = default_agent_pool(c, now);
     // A new default agent pool already has its "default" queue: that is the answer.
@@ -145,9 +152,11 @@ core::Result<Response> create(ApiContext& ctx, const Request& req) {
     }
     (*q)["work_pool_id"] = pool.id;
     if (!store::work_queues::insert(c, *q)) return core::Error::conflict("A work queue with this name already exists.");
+    created = runs::work_queue_event(c, "prefect.work-queue.created", *q, now);
     return work_queue_body(c, *q);
   });
   if (!out) return out.error();
+  if (created) ctx.events.publish({std::move(*created)});
   return json_response(201, *out);
 }
 
@@ -187,6 +196,8 @@ core::Result<json::object> queue_in_pool(Connection& c, const std::string& pool_
 core::Result<Response> create_in_pool(ApiContext& ctx, const Request& req, const std::string& pool_name) {
   auto q = read_new_queue(ctx, req);
   if (!q) return q.error();
+  const auto now = ctx.clock.now();
+  std::optional<events::Event> created;
   auto out = ctx.db.write<json::object>([&](Connection& c) -> core::Result<json::object> {
     auto pool = pool_by_name(c, pool_name);
     if (!pool) return pool.error();
@@ -195,9 +206,11 @@ core::Result<Response> create_in_pool(ApiContext& ctx, const Request& req, const
     if (!store::work_queues::insert(c, *q)) {
       return core::Error::conflict("A work queue with this name already exists in work pool {work_pool_name!r}.");
     }
+    created = runs::work_queue_event(c, "prefect.work-queue.created", *q, now);
     return work_queue_body(c, *q);
   });
   if (!out) return out.error();
+  if (created) ctx.events.publish({std::move(*created)});
   return json_response(201, *out);
 }
 
@@ -217,13 +230,16 @@ core::Result<Response> filter_in_pool(ApiContext& ctx, const Request& req, const
 }
 
 core::Result<Response> delete_in_pool(ApiContext& ctx, const std::string& pool_name, const std::string& name) {
+  std::optional<events::Event> deleted;
   auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
     auto q = queue_in_pool(c, pool_name, name);
     if (!q) return q.error();
+    deleted = runs::work_queue_event(c, "prefect.work-queue.deleted", *q, ctx.clock.now());
     store::work_queues::remove(c, std::string(q->at("id").get_string()));
     return core::Ok{};
   });
   if (!st) return st.error();
+  if (deleted) ctx.events.publish({std::move(*deleted)});
   return no_content();
 }
 
@@ -342,6 +358,19 @@ void register_work_queue_routes(Router& router, ApiContext& ctx) {
                        // Deployments that used the queue keep no queue.
                        .on_deleting = [](Connection& c, const json::object& q) {
                          store::work_queues::detach_deployments(c, std::string(q.at("id").get_string()));
+                       },
+                       // Its pool outlives it: the deleted event relates the pool.
+                       .on_committed = [&ctx](const ResourceRoutes::Committed& write) {
+                         if (write.action != "deleted") return;
+                         auto made = ctx.db.read<events::Event>([&](Connection& c) -> core::Result<events::Event> {
+                           return runs::work_queue_event(c, "prefect.work-queue.deleted", write.object, ctx.clock.now());
+                         });
+                         if (!made) {
+                           spdlog::warn("work queue {}: its deleted event was not made: {}",
+                                        std::string(write.object.at("id").get_string()), made.error().message);
+                           return;
+                         }
+                         ctx.events.publish({std::move(*made)});
                        }});
   router.add("POST", "/api/work_queues/{id:uuid}/get_runs",
              [&ctx](const Request& req, const PathParams& p) { return get_runs(ctx, req, p.at("id")); });

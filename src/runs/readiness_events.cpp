@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/uuid.h"
+#include "runs/resource_labels.h"
 #include "store/deployment_repository.h"
 #include "store/flow_repository.h"
 #include "store/work_pool_repository.h"
@@ -29,13 +30,6 @@ events::Event status_event(const std::string& kind, const std::string& status, j
   return e;
 }
 
-json::object pool_related(const core::WorkPool& pool) {
-  return {{"prefect.resource.id", "prefect.work-pool." + pool.id},
-          {"prefect.resource.name", pool.name},
-          {"prefect.work-pool.type", pool.type},
-          {"prefect.resource.role", "work-pool"}};
-}
-
 std::optional<events::Event> pool_event(store::Connection& c, const std::string& id, core::Timestamp now) {
   auto pool = store::work_pools::read(c, id);
   if (!pool) return std::nullopt;
@@ -50,11 +44,8 @@ std::optional<events::Event> queue_event(store::Connection& c, const std::string
   auto queue = store::work_pools::read_queue(c, id);
   if (!queue) return std::nullopt;
   auto e = status_event("work-queue", queue->is_paused ? "PAUSED" : queue->status,
-                        {{"prefect.resource.id", "prefect.work-queue." + queue->id},
-                         {"prefect.resource.name", queue->name},
-                         {"prefect.resource.role", "work-queue"}},
-                        now);
-  if (auto pool = store::work_pools::read(c, queue->work_pool_id)) e.related.push_back(pool_related(*pool));
+                        work_queue_resource(queue->id, queue->name), now);
+  if (auto pool = store::work_pools::read(c, queue->work_pool_id)) e.related.push_back(work_pool_related(*pool));
   return e;
 }
 
@@ -72,10 +63,8 @@ std::optional<events::Event> deployment_event(store::Connection& c, const std::s
   }
   if (d->work_queue_id) {
     if (auto queue = store::work_pools::read_queue(c, *d->work_queue_id)) {
-      e.related.push_back(json::object{{"prefect.resource.id", "prefect.work-queue." + queue->id},
-                                       {"prefect.resource.name", queue->name},
-                                       {"prefect.resource.role", "work-queue"}});
-      if (auto pool = store::work_pools::read(c, queue->work_pool_id)) e.related.push_back(pool_related(*pool));
+      e.related.push_back(work_queue_resource(queue->id, queue->name));
+      if (auto pool = store::work_pools::read(c, queue->work_pool_id)) e.related.push_back(work_pool_related(*pool));
     }
   }
   if (d->storage_document_id) {

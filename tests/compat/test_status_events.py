@@ -112,3 +112,53 @@ def test_silent_workers_make_pools_queues_and_deployments_not_ready(dedicated_se
         expected = [f"prefect.{kind}.{status}" for status in [*before, "ready", "not-ready"]]
         events = _status_events(srv.api_url, resource_id, kind, len(expected))
         assert [e["event"] for e in events] == expected, resource_id
+
+
+# Verifies a work queue's lifecycle events: created (the pool's default queue with the pool,
+# and a queue created in it), updated with only the changed fields among name, description,
+# concurrency limit and priority (a pause is its status event, not an update), and deleted,
+# each relating the queue's pool.
+def test_work_queue_lifecycle_events(api_url):
+    pool_name = unique("wq-events")
+
+    async def scenario():
+        async with get_client() as client:
+            pool = await client.create_work_pool(WorkPoolCreate(name=pool_name, type="process"))
+            queue = await client.create_work_queue(name="lifecycle-q", work_pool_name=pool_name, description="one")
+            await client.update_work_queue(queue.id, description="two", concurrency_limit=3, priority=queue.priority,
+                                           is_paused=True)
+            await client.delete_work_queue_by_id(queue.id)
+            return pool, queue
+
+    pool, queue = run(scenario())
+    lifecycle = {"prefect.work-queue.created", "prefect.work-queue.updated", "prefect.work-queue.deleted"}
+
+    def lifecycle_events(queue_id: str, count: int) -> list[dict]:
+        def seen():
+            with http_client(api_url) as c:
+                r = c.post("/events/filter",
+                           json={"filter": {"resource": {"id": [f"prefect.work-queue.{queue_id}"]}}, "limit": 50})
+            assert r.status_code == 200, r.text
+            events = sorted((e for e in r.json()["events"] if e["event"] in lifecycle), key=lambda e: e["occurred"])
+            return events if len(events) >= count else None
+
+        return wait_for(seen, 60, f"{count} lifecycle events of work queue {queue_id}")
+
+    pool_related = [{"prefect.resource.id": f"prefect.work-pool.{pool.id}", "prefect.resource.name": pool_name,
+                     "prefect.work-pool.type": "process", "prefect.resource.role": "work-pool"}]
+    [default_created] = lifecycle_events(str(pool.default_queue_id), 1)
+    assert default_created["event"] == "prefect.work-queue.created"
+    assert default_created["resource"] == {"prefect.resource.id": f"prefect.work-queue.{pool.default_queue_id}",
+                                           "prefect.resource.name": "default", "prefect.resource.role": "work-queue"}
+    assert default_created["related"] == pool_related
+
+    events = lifecycle_events(str(queue.id), 3)
+    assert [e["event"] for e in events] == ["prefect.work-queue.created", "prefect.work-queue.updated",
+                                            "prefect.work-queue.deleted"]
+    assert [e["resource"] for e in events] == [{"prefect.resource.id": f"prefect.work-queue.{queue.id}",
+                                                "prefect.resource.name": "lifecycle-q",
+                                                "prefect.resource.role": "work-queue"}] * 3
+    assert [e["related"] for e in events] == [pool_related] * 3
+    assert events[1]["payload"] == {"updated_fields": ["description", "concurrency_limit"],
+                                    "updates": {"description": {"from": "one", "to": "two"},
+                                                "concurrency_limit": {"from": None, "to": 3}}}

@@ -1,0 +1,50 @@
+#include "runs/work_queue_events.h"
+
+#include "core/uuid.h"
+#include "runs/resource_labels.h"
+#include "store/work_pool_repository.h"
+
+namespace praetor::runs {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string text(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+}  // namespace
+
+events::Event work_queue_event(store::Connection& c, std::string name, const json::object& queue, core::Timestamp now) {
+  events::Event e;
+  e.id = core::new_uuid7();
+  e.occurred = e.received = now;
+  e.event = std::move(name);
+  e.resource = work_queue_resource(text(queue, "id"), text(queue, "name"));
+  if (auto pool = store::work_pools::read(c, text(queue, "work_pool_id"))) e.related.push_back(work_pool_related(*pool));
+  return e;
+}
+
+std::optional<events::Event> work_queue_updated_event(store::Connection& c, const json::object& before,
+                                                      const json::object& after, core::Timestamp now) {
+  // WORK_QUEUE_EVENT_FIELDS, in WorkQueueUpdate's field order.
+  json::array names;
+  json::object updates;
+  for (std::string_view field : {"name", "description", "concurrency_limit", "priority"}) {
+    const json::value* from = before.if_contains(field);
+    const json::value* to = after.if_contains(field);
+    json::value from_value = from ? *from : json::value(nullptr);
+    json::value to_value = to ? *to : json::value(nullptr);
+    if (from_value == to_value) continue;
+    names.emplace_back(field);
+    updates[field] = json::object{{"from", std::move(from_value)}, {"to", std::move(to_value)}};
+  }
+  if (names.empty()) return std::nullopt;
+  auto e = work_queue_event(c, "prefect.work-queue.updated", after, now);
+  e.payload = json::object{{"updated_fields", std::move(names)}, {"updates", std::move(updates)}};
+  return e;
+}
+
+}  // namespace praetor::runs
