@@ -12,6 +12,7 @@
 #include "core/json_util.h"
 #include "core/work_queue.h"
 #include "runs/scheduled_runs.h"
+#include "runs/deployment_events.h"
 #include "store/automation_repository.h"
 #include "store/deployment_repository.h"
 #include "store/model_table.h"
@@ -56,10 +57,13 @@ core::Result<Response> bulk_delete(ApiContext& ctx, const Request& req) {
   auto order = compile_sort(nullptr, FilterRoot::kDeployment);
   if (!order) return order.error();
   std::vector<json::object> owned;
+  std::vector<events::Event> deleted_events;
   auto deleted = ctx.db.write<json::array>([&](Connection& c) -> core::Result<json::array> {
     json::array ids;
     owned.clear();  // a retried transaction starts over
+    deleted_events.clear();
     for (const auto& d : store::deployments::list(c, *where, *order, limit.value_or(kBulkDeleteLimit), 0)) {
+      deleted_events.push_back(runs::deployment_event(c, "prefect.deployment.deleted", d, ctx.clock.now()));
       store::deployments::delete_scheduled_runs(c, d.id, false, std::nullopt);
       for (auto& a : store::automations::remove_owned_by(c, "prefect.deployment." + d.id, ctx.clock.now())) {
         owned.push_back(std::move(a));
@@ -69,6 +73,7 @@ core::Result<Response> bulk_delete(ApiContext& ctx, const Request& req) {
     return ids;
   });
   if (!deleted) return deleted.error();
+  if (!deleted_events.empty()) ctx.events.publish(std::move(deleted_events));
   for (const auto& automation : owned) publish_automation_event(ctx, "deleted", automation);
   return json_response(200, json::object{{"deleted", std::move(*deleted)}});
 }

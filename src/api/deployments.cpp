@@ -9,6 +9,7 @@
 #include "core/json_util.h"
 #include "core/uuid.h"
 #include "schedules/schedule_json.h"
+#include "runs/deployment_events.h"
 #include "runs/readiness_events.h"
 #include "store/concurrency_repository.h"
 #include "store/automation_repository.h"
@@ -250,6 +251,7 @@ void add_system_labels(Connection& c, core::Deployment& d) {
 struct Upserted {
   core::Deployment deployment;
   bool created = false;
+  std::optional<events::Event> event;  // created, or updated with what changed
 };
 
 core::Result<Response> create_deployment(ApiContext& ctx, const Request& req) {
@@ -274,6 +276,7 @@ core::Result<Response> create_deployment(ApiContext& ctx, const Request& req) {
     auto existing = store::deployments::read_by_flow_and_name(c, *flow_id, *name);
     Upserted out;
     out.created = !existing;
+    const std::optional<core::Deployment> before = existing;
     core::Deployment d;
     if (existing) {
       d = std::move(*existing);
@@ -309,10 +312,13 @@ core::Result<Response> create_deployment(ApiContext& ctx, const Request& req) {
     }
     auto stored = store::deployments::read(c, d.id);
     if (!stored) return core::Error::internal("deployment vanished during create");
+    out.event = before ? runs::deployment_updated_event(c, *before, *stored, now)
+                       : runs::deployment_event(c, "prefect.deployment.created", *stored, now);
     out.deployment = std::move(*stored);
     return out;
   });
   if (!result) return result.error();
+  if (result->event) ctx.events.publish({std::move(*result->event)});
   (void)placement;
   (void)fields;
   return json_response(result->created ? 201 : 200, core::to_json(result->deployment));
@@ -419,9 +425,11 @@ core::Result<Response> update_deployment(ApiContext& ctx, const Request& req, co
     schedules = std::move(*parsed);
   }
   if (!check.ok()) return check.error();
+  std::optional<events::Event> updated;
   auto st = ctx.db.write<core::Ok>([&](Connection& c) -> core::Result<core::Ok> {
     auto d = store::deployments::read(c, id);
     if (!d) return core::Error::not_found(kNotFoundDot);
+    const core::Deployment before = *d;
     bool was_paused = d->paused;
     core::FieldReader r(*body, json::array{"body"});
     Placement p = apply_fields(r, *d);
@@ -437,16 +445,21 @@ core::Result<Response> update_deployment(ApiContext& ctx, const Request& req, co
       if (!updated) return updated.error();
     }
     if (d->paused && !was_paused) store::deployments::delete_scheduled_runs(c, d->id, true, std::nullopt);
+    if (auto after = store::deployments::read(c, id)) updated = runs::deployment_updated_event(c, before, *after, now);
     return core::Ok{};
   });
   if (!st) return st.error();
+  if (updated) ctx.events.publish({std::move(*updated)});
   return no_content();
 }
 
 core::Result<Response> delete_deployment(ApiContext& ctx, const std::string& id) {
   std::vector<json::object> owned;
+  std::optional<events::Event> deleted;
   auto found = ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> {
-    if (!store::deployments::read(c, id)) return false;
+    auto d = store::deployments::read(c, id);
+    if (!d) return false;
+    deleted = runs::deployment_event(c, "prefect.deployment.deleted", *d, ctx.clock.now());
     store::deployments::delete_scheduled_runs(c, id, false, std::nullopt);
     // The automations its `triggers:` created go with it (Prefect's OSS server keeps them).
     owned = store::automations::remove_owned_by(c, "prefect.deployment." + id, ctx.clock.now());
@@ -454,6 +467,7 @@ core::Result<Response> delete_deployment(ApiContext& ctx, const std::string& id)
   });
   if (!found) return found.error();
   if (!*found) return core::Error::not_found(kNotFound);
+  if (deleted) ctx.events.publish({std::move(*deleted)});
   for (const auto& automation : owned) publish_automation_event(ctx, "deleted", automation);
   return no_content();
 }
@@ -507,6 +521,8 @@ core::Result<Response> paginate_deployments(ApiContext& ctx, const Request& req)
 
 core::Result<Response> set_paused(ApiContext& ctx, const std::string& id, bool paused) {
   auto now = ctx.clock.now();
+  // No event: Prefect's pause_deployment and resume_deployment set `paused` on the row, not
+  // through update_deployment.
   auto found = ctx.db.write<bool>([&](Connection& c) -> core::Result<bool> {
     auto d = store::deployments::read(c, id);
     if (!d) return false;

@@ -3,9 +3,9 @@
 #include <string>
 
 #include "core/uuid.h"
+#include "runs/deployment_events.h"
 #include "runs/resource_labels.h"
 #include "store/deployment_repository.h"
-#include "store/flow_repository.h"
 #include "store/work_pool_repository.h"
 
 namespace praetor::runs {
@@ -49,34 +49,10 @@ std::optional<events::Event> queue_event(store::Connection& c, const std::string
   return e;
 }
 
-// Prefect's _deployment_related_resources: its flow, work queue, work pool and blocks.
-std::optional<events::Event> deployment_event(store::Connection& c, const std::string& id, core::Timestamp now) {
+std::optional<events::Event> deployment_status_event(store::Connection& c, const std::string& id, core::Timestamp now) {
   auto d = store::deployments::read(c, id);
   if (!d) return std::nullopt;
-  auto e = status_event("deployment", d->status,
-                        {{"prefect.resource.id", "prefect.deployment." + d->id}, {"prefect.resource.name", d->name}},
-                        now);
-  if (auto flow = store::flows::read(c, d->flow_id)) {
-    e.related.push_back(json::object{{"prefect.resource.id", "prefect.flow." + d->flow_id},
-                                     {"prefect.resource.name", flow->at("name")},
-                                     {"prefect.resource.role", "flow"}});
-  }
-  if (d->work_queue_id) {
-    if (auto queue = store::work_pools::read_queue(c, *d->work_queue_id)) {
-      e.related.push_back(work_queue_resource(queue->id, queue->name));
-      if (auto pool = store::work_pools::read(c, queue->work_pool_id)) e.related.push_back(work_pool_related(*pool));
-    }
-  }
-  if (d->storage_document_id) {
-    e.related.push_back(json::object{{"prefect.resource.id", "prefect.block-document." + *d->storage_document_id},
-                                     {"prefect.resource.role", "storage"}});
-  }
-  if (d->infrastructure_document_id) {
-    e.related.push_back(
-        json::object{{"prefect.resource.id", "prefect.block-document." + *d->infrastructure_document_id},
-                     {"prefect.resource.role", "infrastructure"}});
-  }
-  return e;
+  return deployment_event(c, "prefect.deployment." + kebab(d->status), *d, now);
 }
 
 }  // namespace
@@ -89,7 +65,7 @@ std::vector<events::Event> readiness_events(store::Connection& c, const store::S
   for (const auto& id : changed.work_queues)
     if (auto e = queue_event(c, id, now)) out.push_back(std::move(*e));
   for (const auto& id : changed.deployments)
-    if (auto e = deployment_event(c, id, now)) out.push_back(std::move(*e));
+    if (auto e = deployment_status_event(c, id, now)) out.push_back(std::move(*e));
   return out;
 }
 

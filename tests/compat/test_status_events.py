@@ -162,3 +162,45 @@ def test_work_queue_lifecycle_events(api_url):
     assert events[1]["payload"] == {"updated_fields": ["description", "concurrency_limit"],
                                     "updates": {"description": {"from": "one", "to": "two"},
                                                 "concurrency_limit": {"from": None, "to": 3}}}
+
+
+# Verifies a deployment's lifecycle events: created (relating its flow, work queue and work
+# pool), updated by a PATCH with only the fields that changed (Prefect lists them in no fixed
+# order), and deleted.
+def test_deployment_lifecycle_events(api_url):
+    from prefect.client.schemas.actions import DeploymentUpdate
+
+    pool_name = unique("deployment-events")
+
+    async def scenario():
+        async with get_client() as client:
+            await client.create_work_pool(WorkPoolCreate(name=pool_name, type="process"))
+            flow_id = await client.create_flow_from_name(unique("lifecycle-flow"))
+            deployment_id = await client.create_deployment(flow_id=flow_id, name="lifecycle-d", description="one",
+                                                           work_pool_name=pool_name)
+            await client.update_deployment(deployment_id, DeploymentUpdate(description="two", tags=["nightly"]))
+            await client.delete_deployment(deployment_id)
+            return flow_id, deployment_id
+
+    flow_id, deployment_id = run(scenario())
+    lifecycle = {"prefect.deployment.created", "prefect.deployment.updated", "prefect.deployment.deleted"}
+
+    def seen():
+        with http_client(api_url) as c:
+            r = c.post("/events/filter",
+                       json={"filter": {"resource": {"id": [f"prefect.deployment.{deployment_id}"]}}, "limit": 50})
+        assert r.status_code == 200, r.text
+        events = sorted((e for e in r.json()["events"] if e["event"] in lifecycle), key=lambda e: e["occurred"])
+        return events if len(events) >= 3 else None
+
+    events = wait_for(seen, 60, "three deployment lifecycle events")
+    assert [e["event"] for e in events] == ["prefect.deployment.created", "prefect.deployment.updated",
+                                            "prefect.deployment.deleted"]
+    assert [e["resource"] for e in events] == [{"prefect.resource.id": f"prefect.deployment.{deployment_id}",
+                                                "prefect.resource.name": "lifecycle-d"}] * 3
+    related = {r["prefect.resource.role"]: r["prefect.resource.id"] for r in events[0]["related"]}
+    assert related["flow"] == f"prefect.flow.{flow_id}"
+    assert related["work-pool"].startswith("prefect.work-pool.") and related["work-queue"].startswith("prefect.work-queue.")
+    payload = events[1]["payload"]
+    assert sorted(payload["updated_fields"]) == ["description", "tags"]
+    assert payload["updates"] == {"description": {"from": "one", "to": "two"}, "tags": {"from": [], "to": ["nightly"]}}
