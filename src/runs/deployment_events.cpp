@@ -1,6 +1,7 @@
 #include "runs/deployment_events.h"
 
 #include "core/uuid.h"
+#include "runs/field_changes.h"
 #include "runs/resource_labels.h"
 #include "store/flow_repository.h"
 #include "store/work_pool_repository.h"
@@ -40,10 +41,8 @@ events::Event deployment_event(store::Connection& c, std::string name, const cor
 
 std::optional<events::Event> deployment_updated_event(store::Connection& c, const core::Deployment& before,
                                                       const core::Deployment& after, core::Timestamp now) {
-  const json::object from_view = core::to_json(before);
-  const json::object to_view = core::to_json(after);
   // DEPLOYMENT_EVENT_FIELDS (less concurrency_limit_id), as the API view names them.
-  static const std::pair<std::string_view, std::string_view> kFields[] = {
+  static constexpr EventField kFields[] = {
       {"description", "description"},
       {"tags", "tags"},
       {"parameters", "parameters"},
@@ -59,20 +58,10 @@ std::optional<events::Event> deployment_updated_event(store::Connection& c, cons
       {"version", "version"},
       {"concurrency_options", "concurrency_options"},
   };
-  json::array names;
-  json::object updates;
-  for (const auto& [field, view] : kFields) {
-    const json::value* from = from_view.if_contains(view);
-    const json::value* to = to_view.if_contains(view);
-    json::value from_value = from ? *from : json::value(nullptr);
-    json::value to_value = to ? *to : json::value(nullptr);
-    if (from_value == to_value) continue;
-    names.emplace_back(field);
-    updates[field] = json::object{{"from", std::move(from_value)}, {"to", std::move(to_value)}};
-  }
-  if (names.empty()) return std::nullopt;
+  auto payload = changed_fields(core::to_json(before), core::to_json(after), kFields);
+  if (!payload) return std::nullopt;
   auto e = deployment_event(c, "prefect.deployment.updated", after, now);
-  e.payload = json::object{{"updated_fields", std::move(names)}, {"updates", std::move(updates)}};
+  e.payload = std::move(*payload);
   return e;
 }
 

@@ -1,6 +1,7 @@
 #include "runs/work_queue_events.h"
 
 #include "core/uuid.h"
+#include "runs/field_changes.h"
 #include "runs/resource_labels.h"
 #include "store/work_pool_repository.h"
 
@@ -30,20 +31,12 @@ events::Event work_queue_event(store::Connection& c, std::string name, const jso
 std::optional<events::Event> work_queue_updated_event(store::Connection& c, const json::object& before,
                                                       const json::object& after, core::Timestamp now) {
   // WORK_QUEUE_EVENT_FIELDS, in WorkQueueUpdate's field order.
-  json::array names;
-  json::object updates;
-  for (std::string_view field : {"name", "description", "concurrency_limit", "priority"}) {
-    const json::value* from = before.if_contains(field);
-    const json::value* to = after.if_contains(field);
-    json::value from_value = from ? *from : json::value(nullptr);
-    json::value to_value = to ? *to : json::value(nullptr);
-    if (from_value == to_value) continue;
-    names.emplace_back(field);
-    updates[field] = json::object{{"from", std::move(from_value)}, {"to", std::move(to_value)}};
-  }
-  if (names.empty()) return std::nullopt;
+  static constexpr EventField kFields[] = {
+      {"name", "name"}, {"description", "description"}, {"concurrency_limit", "concurrency_limit"}, {"priority", "priority"}};
+  auto payload = changed_fields(before, after, kFields);
+  if (!payload) return std::nullopt;
   auto e = work_queue_event(c, "prefect.work-queue.updated", after, now);
-  e.payload = json::object{{"updated_fields", std::move(names)}, {"updates", std::move(updates)}};
+  e.payload = std::move(*payload);
   return e;
 }
 

@@ -9,9 +9,9 @@ from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
 from scenarios import http_client, run, unique, wait_for
 
 
-def _status_events(api_url: str, resource_id: str, kind: str, count: int) -> list[dict]:
-    """The first `count` status events of the resource, oldest first, once stored."""
-    names = {f"prefect.{kind}.ready", f"prefect.{kind}.not-ready", f"prefect.{kind}.paused"}
+def _events(api_url: str, resource_id: str, kind: str, changes: list[str], count: int) -> list[dict]:
+    """The resource's `prefect.{kind}.{change}` events, oldest first, once `count` are stored."""
+    names = {f"prefect.{kind}.{change}" for change in changes}
 
     def seen():
         with http_client(api_url) as c:
@@ -20,7 +20,15 @@ def _status_events(api_url: str, resource_id: str, kind: str, count: int) -> lis
         events = sorted((e for e in r.json()["events"] if e["event"] in names), key=lambda e: e["occurred"])
         return events if len(events) >= count else None
 
-    return wait_for(seen, 60, f"{count} {kind} status events of {resource_id}")
+    return wait_for(seen, 60, f"{count} {kind} events of {resource_id}")
+
+
+def _status_events(api_url: str, resource_id: str, kind: str, count: int) -> list[dict]:
+    return _events(api_url, resource_id, kind, ["ready", "not-ready", "paused"], count)
+
+
+def _lifecycle_events(api_url: str, resource_id: str, kind: str, count: int) -> list[dict]:
+    return _events(api_url, resource_id, kind, ["created", "updated", "deleted"], count)
 
 
 async def _pool_queue_and_deployment(client, pool_name: str) -> tuple:
@@ -131,28 +139,16 @@ def test_work_queue_lifecycle_events(api_url):
             return pool, queue
 
     pool, queue = run(scenario())
-    lifecycle = {"prefect.work-queue.created", "prefect.work-queue.updated", "prefect.work-queue.deleted"}
-
-    def lifecycle_events(queue_id: str, count: int) -> list[dict]:
-        def seen():
-            with http_client(api_url) as c:
-                r = c.post("/events/filter",
-                           json={"filter": {"resource": {"id": [f"prefect.work-queue.{queue_id}"]}}, "limit": 50})
-            assert r.status_code == 200, r.text
-            events = sorted((e for e in r.json()["events"] if e["event"] in lifecycle), key=lambda e: e["occurred"])
-            return events if len(events) >= count else None
-
-        return wait_for(seen, 60, f"{count} lifecycle events of work queue {queue_id}")
 
     pool_related = [{"prefect.resource.id": f"prefect.work-pool.{pool.id}", "prefect.resource.name": pool_name,
                      "prefect.work-pool.type": "process", "prefect.resource.role": "work-pool"}]
-    [default_created] = lifecycle_events(str(pool.default_queue_id), 1)
+    [default_created] = _lifecycle_events(api_url, f"prefect.work-queue.{pool.default_queue_id}", "work-queue", 1)
     assert default_created["event"] == "prefect.work-queue.created"
     assert default_created["resource"] == {"prefect.resource.id": f"prefect.work-queue.{pool.default_queue_id}",
                                            "prefect.resource.name": "default", "prefect.resource.role": "work-queue"}
     assert default_created["related"] == pool_related
 
-    events = lifecycle_events(str(queue.id), 3)
+    events = _lifecycle_events(api_url, f"prefect.work-queue.{queue.id}", "work-queue", 3)
     assert [e["event"] for e in events] == ["prefect.work-queue.created", "prefect.work-queue.updated",
                                             "prefect.work-queue.deleted"]
     assert [e["resource"] for e in events] == [{"prefect.resource.id": f"prefect.work-queue.{queue.id}",
@@ -183,17 +179,7 @@ def test_deployment_lifecycle_events(api_url):
             return flow_id, deployment_id
 
     flow_id, deployment_id = run(scenario())
-    lifecycle = {"prefect.deployment.created", "prefect.deployment.updated", "prefect.deployment.deleted"}
-
-    def seen():
-        with http_client(api_url) as c:
-            r = c.post("/events/filter",
-                       json={"filter": {"resource": {"id": [f"prefect.deployment.{deployment_id}"]}}, "limit": 50})
-        assert r.status_code == 200, r.text
-        events = sorted((e for e in r.json()["events"] if e["event"] in lifecycle), key=lambda e: e["occurred"])
-        return events if len(events) >= 3 else None
-
-    events = wait_for(seen, 60, "three deployment lifecycle events")
+    events = _lifecycle_events(api_url, f"prefect.deployment.{deployment_id}", "deployment", 3)
     assert [e["event"] for e in events] == ["prefect.deployment.created", "prefect.deployment.updated",
                                             "prefect.deployment.deleted"]
     assert [e["resource"] for e in events] == [{"prefect.resource.id": f"prefect.deployment.{deployment_id}",
