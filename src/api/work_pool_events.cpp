@@ -3,6 +3,9 @@
 #include <string>
 
 #include "core/uuid.h"
+#include "core/work_queue.h"
+#include "runs/work_queue_events.h"
+#include "store/model_table.h"
 
 namespace praetor::api {
 
@@ -58,6 +61,16 @@ events::Event work_pool_created_event(const json::object& pool, core::Timestamp 
   auto e = pool_event("prefect.work-pool.created", pool_resource(pool), now);
   e.related = pool_related(pool);
   return e;
+}
+
+std::vector<events::Event> new_work_pool_events(store::Connection& c, const json::object& pool, core::Timestamp now) {
+  std::vector<events::Event> out;
+  if (const json::value& queue_id = pool.at("default_queue_id"); queue_id.is_string()) {
+    if (auto queue = store::model_rows::find(c, core::work_queue_model(), "id", queue_id.get_string()))
+      out.push_back(runs::work_queue_event(c, "prefect.work-queue.created", *queue, now));
+  }
+  out.push_back(work_pool_created_event(pool, now));
+  return out;
 }
 
 events::Event work_pool_deleted_event(const json::object& pool, core::Timestamp now) {

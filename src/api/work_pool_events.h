@@ -6,15 +6,21 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include <boost/json.hpp>
 
 #include "core/timestamp.h"
 #include "events/event.h"
+#include "store/connection.h"
 
 namespace praetor::api {
 
 events::Event work_pool_created_event(const boost::json::object& pool, core::Timestamp now);
+// What Prefect's create_work_pool emits for a pool just stored, in its order: its default
+// queue's prefect.work-queue.created, then prefect.work-pool.created.
+std::vector<events::Event> new_work_pool_events(store::Connection& c, const boost::json::object& pool,
+                                                core::Timestamp now);
 events::Event work_pool_deleted_event(const boost::json::object& pool, core::Timestamp now);
 // prefect.work-pool.updated with {"updated_fields", "updates": {field: {"from", "to"}}} over
 // the fields a PATCH sent among description, base_job_template, concurrency_limit and

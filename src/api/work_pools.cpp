@@ -15,10 +15,7 @@
 #include "core/json_util.h"
 #include "core/uuid.h"
 #include "runs/readiness_events.h"
-#include "runs/work_queue_events.h"
-#include "core/work_queue.h"
 #include "store/deployment_repository.h"
-#include "store/model_table.h"
 #include "store/work_pool_repository.h"
 
 namespace praetor::api {
@@ -70,19 +67,14 @@ std::string shown_status(const json::object& pool) {
   return status && status->is_string() ? std::string(status->get_string()) : "NOT_READY";
 }
 
-// The created event of a new pool's default queue (Prefect creates it with
-// create_work_queue, which emits it), read back after the commit.
-std::vector<events::Event> default_queue_events(ApiContext& ctx, const json::object& pool, core::Timestamp now) {
-  const json::value& queue_id = pool.at("default_queue_id");
-  if (!queue_id.is_string()) return {};
+// Prefect's create_work_pool events for a pool just committed (work_pool_events.h).
+std::vector<events::Event> created_events(ApiContext& ctx, const json::object& pool, core::Timestamp now) {
   auto made = ctx.db.read<std::vector<events::Event>>([&](Connection& c) -> core::Result<std::vector<events::Event>> {
-    auto queue = store::model_rows::find(c, core::work_queue_model(), "id", queue_id.get_string());
-    if (!queue) return std::vector<events::Event>{};
-    return std::vector<events::Event>{runs::work_queue_event(c, "prefect.work-queue.created", *queue, now)};
+    return new_work_pool_events(c, pool, now);
   });
   if (!made) {
-    spdlog::warn("work pool {}: its default queue's created event was not made: {}", id_of(pool), made.error().message);
-    return {};
+    spdlog::warn("work pool {}: its created events were not made: {}", id_of(pool), made.error().message);
+    return {work_pool_created_event(pool, now)};
   }
   return std::move(*made);
 }
@@ -187,8 +179,7 @@ void add_pool_routes(Router& router, ApiContext& ctx, const std::shared_ptr<Work
              auto now = context->clock.now();
              std::vector<events::Event> events;
              if (write.action == "created") {
-               for (auto& e : default_queue_events(*context, pool, now)) events.push_back(std::move(e));
-               events.push_back(work_pool_created_event(pool, now));
+               events = created_events(*context, pool, now);
                for (auto& e : status_events(*context, pool, nullptr, now)) events.push_back(std::move(e));
              }
              if (write.action == "updated") {

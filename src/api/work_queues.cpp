@@ -12,6 +12,7 @@
 #include "api/list_request.h"
 #include "api/resource_routes.h"
 #include "api/routes.h"
+#include "api/work_pool_events.h"
 #include "api/work_queue_view.h"
 #include "core/json_util.h"
 #include "core/uuid.h"
@@ -141,22 +142,23 @@ core::Result<Response> create(ApiContext& ctx, const Request& req) {
   auto q = read_new_queue(ctx, req);
   if (!q) return q.error();
   auto now = ctx.clock.now();
-  std::optional<events::Event> created;
+  std::vector<events::Event> created;
   auto out = ctx.db.write<json::object>([&](Connection& c) -> core::Result<json::object> {
-    created.reset();
+    created.clear();
     bool pool_existed = store::work_pools::read_by_name(c, store::work_queues::kDefaultAgentPool).has_value();
     core::WorkPool pool = default_agent_pool(c, now);
+    if (!pool_existed) created = new_work_pool_events(c, core::to_object(pool), now);
     // A new default agent pool already has its "default" queue: that is the answer.
     if (!pool_existed && q->at("name") == "default" && pool.default_queue_id) {
       if (auto existing = rows::find(c, model(), "id", *pool.default_queue_id)) return work_queue_body(c, *existing);
     }
     (*q)["work_pool_id"] = pool.id;
     if (!store::work_queues::insert(c, *q)) return core::Error::conflict("A work queue with this name already exists.");
-    created = runs::work_queue_event(c, "prefect.work-queue.created", *q, now);
+    created.push_back(runs::work_queue_event(c, "prefect.work-queue.created", *q, now));
     return work_queue_body(c, *q);
   });
   if (!out) return out.error();
-  if (created) ctx.events.publish({std::move(*created)});
+  if (!created.empty()) ctx.events.publish(std::move(created));
   return json_response(201, *out);
 }
 

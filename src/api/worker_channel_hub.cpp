@@ -213,7 +213,8 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
     std::vector<wc::ResolvedQueue> queues;
     bool template_set = false;
     bool pool_created = false;  // by this setup: Prefect's create_work_pool emits its event
-    std::vector<events::Event> status_events;  // the heartbeat made the pool READY
+    std::vector<events::Event> created_events;  // of the pool created for the worker
+    std::vector<events::Event> status_events;   // the heartbeat made the pool READY
   };
   std::optional<wc::ChannelError> refusal;
   auto refuse = [&](wc::CloseReason reason, std::string detail) -> core::Error {
@@ -243,6 +244,7 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
     }
     Setup s;
     s.pool_created = created;
+    if (created) s.created_events = new_work_pool_events(c, core::to_object(*pool), now);
     if (hello.work_queue_names.empty()) {
       for (const auto& q : store::work_pools::list_queues(c, pool->id)) s.queues.push_back({q.id, q.name});
     } else {
@@ -288,9 +290,7 @@ void WorkerChannelHub::set_up(const std::shared_ptr<WorkerChannelConnection>& co
   count_connection("opened");
   spdlog::info("worker channel: worker '{}' ({}) connected to pool '{}'", hello.worker_name, hello.worker_type,
                pool_name);
-  if (setup->pool_created) {
-    ctx_.events.publish({work_pool_created_event(core::to_object(setup->view.pool), ctx_.clock.now())});
-  }
+  if (!setup->created_events.empty()) ctx_.events.publish(std::move(setup->created_events));
   if (setup->template_set) publish(setup->view.pool.id, "work_pool_updated");
   if (!setup->status_events.empty()) ctx_.events.publish(std::move(setup->status_events));
 }

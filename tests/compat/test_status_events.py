@@ -190,3 +190,22 @@ def test_deployment_lifecycle_events(api_url):
     payload = events[1]["payload"]
     assert sorted(payload["updated_fields"]) == ["description", "tags"]
     assert payload["updates"] == {"description": {"from": "one", "to": "two"}, "tags": {"from": [], "to": ["nightly"]}}
+
+
+# Verifies the events of a pool the server creates on its own: a legacy queue created
+# through /work_queues/ on a fresh server makes the default-agent-pool, which emits its
+# default queue's created and its own created event (a prefect-agent pool has no status
+# event), then the queue's created event.
+def test_default_agent_pool_creation_events(dedicated_server):
+    srv = dedicated_server({})
+    with http_client(srv.api_url) as c:
+        queue = c.post("/work_queues/", json={"name": "legacy-q"}).json()
+        pool = c.get("/work_pools/default-agent-pool").json()
+    [pool_created] = _lifecycle_events(srv.api_url, f"prefect.work-pool.{pool['id']}", "work-pool", 1)
+    assert pool_created["resource"]["prefect.work-pool.type"] == "prefect-agent"
+    for queue_id in [pool["default_queue_id"], queue["id"]]:
+        [created] = _lifecycle_events(srv.api_url, f"prefect.work-queue.{queue_id}", "work-queue", 1)
+        assert created["related"][0]["prefect.resource.id"] == f"prefect.work-pool.{pool['id']}"
+    with http_client(srv.api_url) as c:  # the events above are stored: a status event would be too
+        r = c.post("/events/filter", json={"filter": {"resource": {"id": [f"prefect.work-pool.{pool['id']}"]}}})
+    assert [e["event"] for e in r.json()["events"]] == ["prefect.work-pool.created"]
