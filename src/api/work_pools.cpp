@@ -59,14 +59,6 @@ bool changes_snapshot(const json::object& sent) {
 
 std::string id_of(const json::object& pool) { return std::string(pool.at("id").get_string()); }
 
-// A pool's status as Prefect shows it: PAUSED while paused, else the stored one.
-std::string shown_status(const json::object& pool) {
-  if (const json::value* paused = pool.if_contains("is_paused"); paused && paused->is_bool() && paused->get_bool())
-    return "PAUSED";
-  const json::value* status = pool.if_contains("status");
-  return status && status->is_string() ? std::string(status->get_string()) : "NOT_READY";
-}
-
 // Prefect's create_work_pool events for a pool just committed (work_pool_events.h).
 std::vector<events::Event> created_events(ApiContext& ctx, const json::object& pool, core::Timestamp now) {
   auto made = ctx.db.read<std::vector<events::Event>>([&](Connection& c) -> core::Result<std::vector<events::Event>> {
@@ -87,8 +79,8 @@ std::vector<events::Event> status_events(ApiContext& ctx, const json::object& po
   if (pool.at("type") == "prefect-agent") return {};
   auto made = ctx.db.read<std::vector<events::Event>>([&](Connection& c) -> core::Result<std::vector<events::Event>> {
     auto stored = store::work_pools::read(c, id_of(pool));
-    if (!stored || (before && (stored->is_paused ? "PAUSED" : stored->status) == shown_status(*before)))
-      return std::vector<events::Event>{};
+    auto shown = [](const core::WorkPool& p) { return core::shown_status(p.is_paused, p.status); };
+    if (!stored || (before && shown(*stored) == shown(core::work_pool_from(*before)))) return std::vector<events::Event>{};
     return runs::readiness_events(c, store::StatusChanges{.work_pools = {stored->id}}, now);
   });
   if (!made) {

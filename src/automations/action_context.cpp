@@ -9,11 +9,6 @@ namespace praetor::automations {
 
 namespace json = boost::json;
 
-std::string string_at(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-
 std::string reason_from(const ApiReply& reply) {
   json::error_code ec;
   auto v = json::parse(reply.body, ec);

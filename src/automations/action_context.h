@@ -12,6 +12,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_util.h"
 #include "core/outbound_http.h"
 #include "core/result.h"
 #include "core/timestamp.h"
@@ -43,8 +44,7 @@ struct Outcome {
   boost::json::array related;
 };
 
-// The string at `key` of `o`, or "" when absent or not a string.
-std::string string_at(const boost::json::object& o, std::string_view key);
+using core::string_at;
 
 // Prefect's reason for an API answer that was not a success: the status and its detail.
 std::string reason_from(const ApiReply& reply);

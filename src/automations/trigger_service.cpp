@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "automations/act.h"
-#include "automations/action_context.h"
 #include "automations/engine_store.h"
+#include "core/json_util.h"
 #include "events/event_persister.h"
 
 namespace praetor::automations {
@@ -238,7 +238,7 @@ void TriggerService::run_outbox() {
     if (stop_requested_) break;  // the rest stays in the outbox for the next start
     auto events = run_action(entry.doc, ports_, clock_);
     // An action's events are as far down the chain as its automation's triggered event.
-    const int chain = chains_.length_of(string_at(entry.doc, "automation_triggered_event_id"));
+    const int chain = chains_.length_of(core::string_at(entry.doc, "automation_triggered_event_id"));
     for (const auto& made : events) chains_.record(made, chain);
     done.push_back(entry.id);
     reported.insert(reported.end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));

@@ -172,4 +172,9 @@ void FieldReader::add_error(std::string_view key, std::string_view type, std::st
 
 Error FieldReader::error() const { return invalid_request(*self_.errors()); }
 
+std::string string_at(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+
 }  // namespace praetor::core

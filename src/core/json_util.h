@@ -93,4 +93,8 @@ void append_json_text(std::string& out, const json::value& v);
 // Timestamp or null.
 json::value timestamp_or_null(const std::optional<Timestamp>& t);
 
+// The string at `key` of `o`, or "" when absent or not a string (an event label, a field of
+// a stored object read leniently).
+std::string string_at(const json::object& o, std::string_view key);
+
 }  // namespace praetor::core

@@ -50,6 +50,10 @@ struct WorkPool {
 
 // `stored` must hold every field of work_pool_model() (a stored row does).
 WorkPool work_pool_from(const boost::json::object& stored);
+
+// The status Prefect shows for a pool or a queue: PAUSED while paused, else the stored one
+// (which pausing leaves as workers made it).
+inline std::string shown_status(bool is_paused, const std::string& stored) { return is_paused ? "PAUSED" : stored; }
 boost::json::object to_object(const WorkPool& p);
 
 // A queue as polling and deployments read it; the API's queues are

@@ -1,4 +1,6 @@
 #include "events/event_persister.h"
+
+#include "core/json_util.h"
 #include "core/thread_role.h"
 
 #include <chrono>
@@ -26,12 +28,6 @@ std::string labels_without_id_and_role(const json::object& resource) {
   return json::serialize(labels);
 }
 
-std::string label(const json::object& resource, std::string_view key) {
-  auto it = resource.find(key);
-  if (it == resource.end() || !it->value().is_string()) return {};
-  return std::string(it->value().get_string());
-}
-
 }  // namespace
 
 int64_t write_events(store::Connection& c, const std::vector<Event>& events) {
@@ -47,11 +43,11 @@ std::vector<EventRow> event_rows(const Event* begin, const Event* end) {
   rows.reserve(static_cast<std::size_t>(end - begin));
   for (const Event* e = begin; e != end; ++e) {
     EventRow row{e->id, core::to_micros(e->occurred), core::to_micros(e->received), e->event,
-                 label(e->resource, "prefect.resource.id"), e->follows, json::serialize(to_json(*e)), {}};
+                 core::string_at(e->resource, "prefect.resource.id"), e->follows, json::serialize(to_json(*e)), {}};
     row.resources.push_back({row.resource_id, "", labels_without_id_and_role(e->resource)});
     for (const auto& r : e->related) {
       if (const json::object* o = r.if_object())
-        row.resources.push_back({label(*o, "prefect.resource.id"), label(*o, "prefect.resource.role"),
+        row.resources.push_back({core::string_at(*o, "prefect.resource.id"), core::string_at(*o, "prefect.resource.role"),
                                  labels_without_id_and_role(*o)});
     }
     rows.push_back(std::move(row));

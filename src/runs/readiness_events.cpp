@@ -33,7 +33,7 @@ events::Event status_event(const std::string& kind, const std::string& status, j
 std::optional<events::Event> pool_event(store::Connection& c, const std::string& id, core::Timestamp now) {
   auto pool = store::work_pools::read(c, id);
   if (!pool) return std::nullopt;
-  return status_event("work-pool", pool->is_paused ? "PAUSED" : pool->status,
+  return status_event("work-pool", core::shown_status(pool->is_paused, pool->status),
                       {{"prefect.resource.id", "prefect.work-pool." + pool->id},
                        {"prefect.resource.name", pool->name},
                        {"prefect.work-pool.type", pool->type}},
@@ -43,7 +43,7 @@ std::optional<events::Event> pool_event(store::Connection& c, const std::string&
 std::optional<events::Event> queue_event(store::Connection& c, const std::string& id, core::Timestamp now) {
   auto queue = store::work_pools::read_queue(c, id);
   if (!queue) return std::nullopt;
-  auto e = status_event("work-queue", queue->is_paused ? "PAUSED" : queue->status,
+  auto e = status_event("work-queue", core::shown_status(queue->is_paused, queue->status),
                         work_queue_resource(queue->id, queue->name), now);
   if (auto pool = store::work_pools::read(c, queue->work_pool_id)) e.related.push_back(work_pool_related(*pool));
   return e;

@@ -1,5 +1,6 @@
 #include "runs/work_queue_events.h"
 
+#include "core/json_util.h"
 #include "core/uuid.h"
 #include "runs/field_changes.h"
 #include "runs/resource_labels.h"
@@ -9,22 +10,13 @@ namespace praetor::runs {
 
 namespace json = boost::json;
 
-namespace {
-
-std::string text(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-}  // namespace
-
 events::Event work_queue_event(store::Connection& c, std::string name, const json::object& queue, core::Timestamp now) {
   events::Event e;
   e.id = core::new_uuid7();
   e.occurred = e.received = now;
   e.event = std::move(name);
-  e.resource = work_queue_resource(text(queue, "id"), text(queue, "name"));
-  if (auto pool = store::work_pools::read(c, text(queue, "work_pool_id"))) e.related.push_back(work_pool_related(*pool));
+  e.resource = work_queue_resource(core::string_at(queue, "id"), core::string_at(queue, "name"));
+  if (auto pool = store::work_pools::read(c, core::string_at(queue, "work_pool_id"))) e.related.push_back(work_pool_related(*pool));
   return e;
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -67,6 +68,14 @@ class Statement {
   }
   // Clears bindings and rewinds; called automatically by Connection::prepare.
   virtual void reset() = 0;
+  // Every row's first column as text (e.g. the ids an UPDATE … RETURNING id answered), then
+  // resets, so a pooled reader's snapshot is not held open.
+  std::vector<std::string> first_column_texts() {
+    std::vector<std::string> out;
+    while (step()) out.push_back(column_text(0));
+    reset();
+    return out;
+  }
 
   virtual bool is_null(int col) const = 0;
   // Integers; a boolean column reads as 0/1.

@@ -271,10 +271,10 @@ int64_t count(Connection& c, const SqlCondition& where) {
 std::vector<std::string> mark_polled(Connection& c, const std::vector<std::string>& ids, Timestamp now) {
   std::vector<std::string> ready;
   for (const auto& id : ids) {
-    auto& became_ready = c.prepare("UPDATE deployment SET status = 'READY' WHERE id = ?1 AND status <> 'READY' RETURNING id");
-    became_ready.bind(1, id);
-    while (became_ready.step()) ready.push_back(became_ready.column_text(0));
-    became_ready.reset();
+    for (auto& d : c.prepare("UPDATE deployment SET status = 'READY' WHERE id = ?1 AND status <> 'READY' RETURNING id")
+                       .bind(1, id)
+                       .first_column_texts())
+      ready.push_back(std::move(d));
     c.prepare("UPDATE deployment SET last_polled = ?2 WHERE id = ?1").bind(1, id).bind(2, core::to_micros(now)).run();
   }
   return ready;

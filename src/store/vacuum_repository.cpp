@@ -8,13 +8,6 @@ namespace praetor::store::vacuum {
 
 namespace {
 
-std::vector<std::string> texts(Statement& st) {
-  std::vector<std::string> out;
-  while (st.step()) out.push_back(st.column_text(0));
-  st.reset();
-  return out;
-}
-
 // The ids as one JSON array parameter, so a batch is a fixed handful of statements whatever
 // its size (read back through json_each, which both dialects have: store/dialect.h).
 std::string json_array(const std::vector<std::string>& ids) {
@@ -35,7 +28,7 @@ EventsDeleted delete_old_events(Connection& c, core::Timestamp cutoff, const std
                                       : "SELECT id FROM event WHERE occurred < ?1 LIMIT ?2");
   select.bind(1, core::to_micros(cutoff)).bind(2, limit);
   if (event_type) select.bind(3, *event_type);
-  const std::vector<std::string> ids = texts(select);
+  const std::vector<std::string> ids = select.first_column_texts();
   EventsDeleted out;
   if (ids.empty()) return out;
   const std::string list = json_array(ids);
@@ -53,7 +46,7 @@ std::vector<std::string> delete_old_flow_runs(Connection& c, core::Timestamp cut
                   "end_time < ?1 ORDER BY id LIMIT ?2") +
       sql::for_update_skip_locked(c.dialect()));
   select.bind(1, core::to_micros(cutoff)).bind(2, limit);
-  std::vector<std::string> ids = texts(select);
+  std::vector<std::string> ids = select.first_column_texts();
   if (ids.empty()) return ids;
   const std::string list = json_array(ids);
   const std::string tasks = std::string("(SELECT id FROM task_run WHERE flow_run_id IN ") + kIds + ")";
@@ -93,7 +86,7 @@ std::vector<std::string> referenced_flow_run_ids(Connection& c, RunChild child, 
   auto& st = c.prepare("SELECT DISTINCT flow_run_id FROM " + table +
                        " WHERE flow_run_id IS NOT NULL AND flow_run_id > ?1 ORDER BY flow_run_id LIMIT ?2");
   st.bind(1, after).bind(2, limit);
-  return texts(st);
+  return st.first_column_texts();
 }
 
 std::vector<std::string> missing_flow_runs(Connection& c, const std::vector<std::string>& ids) {

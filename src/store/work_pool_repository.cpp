@@ -12,18 +12,6 @@
 
 namespace praetor::store::work_pools {
 
-namespace {
-
-// The ids an UPDATE … RETURNING id answered.
-std::vector<std::string> returned_ids(Statement& st) {
-  std::vector<std::string> ids;
-  while (st.step()) ids.push_back(st.column_text(0));
-  st.reset();
-  return ids;
-}
-
-}  // namespace
-
 namespace json = boost::json;
 using core::Timestamp;
 
@@ -220,14 +208,16 @@ int64_t queue_active_runs(Connection& c, const std::string& queue_id) {
 StatusChanges mark_queues_polled(Connection& c, const std::vector<std::string>& queue_ids, Timestamp now) {
   StatusChanges ready;
   for (const auto& id : queue_ids) {
-    for (auto& q : returned_ids(c.prepare("UPDATE work_queue SET status = 'READY' WHERE id = ?1 AND is_paused = 0 AND "
-                                          "status <> 'READY' RETURNING id")
-                                    .bind(1, id)))
+    for (auto& q : c.prepare("UPDATE work_queue SET status = 'READY' WHERE id = ?1 AND is_paused = 0 AND "
+                             "status <> 'READY' RETURNING id")
+                       .bind(1, id)
+                       .first_column_texts())
       ready.work_queues.push_back(std::move(q));
     c.prepare("UPDATE work_queue SET last_polled = ?2 WHERE id = ?1").bind(1, id).bind(2, core::to_micros(now)).run();
-    for (auto& d : returned_ids(c.prepare("UPDATE deployment SET status = 'READY' WHERE work_queue_id = ?1 AND "
-                                          "status <> 'READY' RETURNING id")
-                                    .bind(1, id)))
+    for (auto& d : c.prepare("UPDATE deployment SET status = 'READY' WHERE work_queue_id = ?1 AND "
+                             "status <> 'READY' RETURNING id")
+                       .bind(1, id)
+                       .first_column_texts())
       ready.deployments.push_back(std::move(d));
     c.prepare("UPDATE deployment SET last_polled = ?2 WHERE work_queue_id = ?1")
         .bind(1, id)
@@ -330,22 +320,25 @@ StatusChanges mark_stale(Connection& c, Timestamp now, const Staleness& stalenes
       .bind(2, static_cast<int64_t>(staleness.fallback_heartbeat_interval.count()))
       .bind(3, staleness.heartbeat_multiple)
       .run();
-  stale.work_pools = returned_ids(
+  stale.work_pools =
       c.prepare("UPDATE work_pool SET status = 'NOT_READY', last_transitioned_status_at = ?1 WHERE status = 'READY' "
                 "AND is_paused = 0 AND NOT EXISTS (SELECT 1 FROM worker WHERE worker.work_pool_id = work_pool.id "
                 "AND worker.status = 'ONLINE') RETURNING id")
-          .bind(1, now_us));
-  stale.work_queues = returned_ids(
+          .bind(1, now_us)
+          .first_column_texts();
+  stale.work_queues =
       c.prepare("UPDATE work_queue SET status = 'NOT_READY' WHERE status = 'READY' AND is_paused = 0 AND "
                 "(last_polled IS NULL OR last_polled < ?1) RETURNING id")
-          .bind(1, now_us - staleness.queue_after.count()));
+          .bind(1, now_us - staleness.queue_after.count())
+          .first_column_texts();
   // A deployment stays READY while its queue is polled (a worker polls the queue, not each
   // deployment).
-  stale.deployments = returned_ids(
+  stale.deployments =
       c.prepare("UPDATE deployment SET status = 'NOT_READY' WHERE status = 'READY' AND (last_polled IS NULL OR "
                 "last_polled < ?1) AND NOT EXISTS (SELECT 1 FROM work_queue q WHERE q.id = deployment.work_queue_id "
                 "AND q.last_polled >= ?1) RETURNING id")
-          .bind(1, now_us - staleness.deployment_after.count()));
+          .bind(1, now_us - staleness.deployment_after.count())
+          .first_column_texts();
   return stale;
 }
 
